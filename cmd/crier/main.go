@@ -1,0 +1,103 @@
+// Command crier runs crisis-communications runbooks.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // runbook time zones work on machines without zoneinfo
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, now: time.Now})
+	stop()
+	os.Exit(code)
+}
+
+// env is what a subcommand may touch; tests pass their own.
+type env struct {
+	stdout, stderr io.Writer
+	now            func() time.Time
+}
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // the input has errors
+	exitUsage = 2 // the command line is wrong
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, e env) int
+}
+
+func commands() []command {
+	return []command{
+		{"validate", "check runbook files and report every problem with its line", runValidate},
+		{"plan", "show when each step of a runbook would happen", runPlan},
+		{"schema", "print the JSON Schema of the runbook format", runSchema},
+		{"version", "print the crier version", runVersion},
+		{"help", "show help for crier or a command", runHelp},
+	}
+}
+
+func run(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 {
+		usage(e.stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "-h", "--help", "-help":
+		usage(e.stdout)
+		return exitOK
+	case "-v", "--version":
+		name = "version"
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, args[1:], e)
+		}
+	}
+	fmt.Fprintf(e.stderr, "crier: unknown command %q\n\n", name)
+	usage(e.stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "crier runs crisis-communications runbooks.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: crier COMMAND [flags] [args]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'crier help COMMAND' or 'crier COMMAND --help' for a command's flags.")
+}
+
+func runHelp(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 {
+		usage(e.stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] && c.name != "help" {
+			return c.run(ctx, []string{"--help"}, e)
+		}
+	}
+	if args[0] == "help" {
+		usage(e.stdout)
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "crier help: unknown command %q\n", args[0])
+	return exitUsage
+}

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/crierhq/crier/runbooks"
+)
+
+// paramFlag collects repeated --param k=v values.
+type paramFlag map[string]string
+
+func (p paramFlag) String() string { return "" }
+
+func (p paramFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("%q is not name=value", v)
+	}
+	p[k] = val
+	return nil
+}
+
+func runPlan(ctx context.Context, args []string, e env) int {
+	flags := newFlags("plan", "[--json] [--start RFC3339] [--horizon DURATION] [--exercise] [--param name=value]... FILE",
+		"Show when each step of a runbook would happen for an activation at --start: a timeline\n"+
+			"with offsets, local times in the runbook's time zone, phases, steps, what each needs\n"+
+			"(approval, acknowledgement) and who it reaches.", e)
+	jsonOut := flags.Bool("json", false, "print the plan as one JSON array (the format's machine-readable output)")
+	startText := flags.String("start", "", "activation time, RFC3339 (default: now)")
+	horizonText := flags.String("horizon", "14d", "how far ahead to plan, e.g. 36h, 14d, 6w")
+	exercise := flags.Bool("exercise", false, "plan a drill: include injects and exercise redirects")
+	params := paramFlag{}
+	flags.Var(params, "param", "a param value, name=value (repeatable)")
+	files, code, ok := parseFlags(flags, args, e)
+	if !ok {
+		return code
+	}
+	if len(files) != 1 {
+		fmt.Fprintln(e.stderr, "crier plan: name exactly one runbook file")
+		return exitUsage
+	}
+	start := e.now().Truncate(time.Minute)
+	if *startText != "" {
+		t, err := time.Parse(time.RFC3339, *startText)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "crier plan: --start %q is not an RFC3339 time like 2026-03-28T09:00:00Z\n", *startText)
+			return exitUsage
+		}
+		start = t
+	}
+	horizon, err := runbooks.ParseDuration(*horizonText)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier plan: --horizon: %v\n", err)
+		return exitUsage
+	}
+	rb, err := runbooks.Load(files[0])
+	if err != nil {
+		printLoadError(e, files[0], err)
+		return exitError
+	}
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		if !slices.ContainsFunc(rb.Params, func(p runbooks.Param) bool { return p.Name == name }) {
+			fmt.Fprintf(e.stderr, "crier plan: runbook %q declares no param %q\n", rb.ID, name)
+			return exitUsage
+		}
+	}
+	plan, err := runbooks.Plan(rb, start, horizon, runbooks.PlanOptions{Exercise: *exercise})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier plan: %v\n", err)
+		return exitUsage
+	}
+	if *jsonOut {
+		if plan == nil {
+			plan = []runbooks.Occurrence{}
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(plan); err != nil {
+			fmt.Fprintf(e.stderr, "crier plan: %v\n", err)
+			return exitError
+		}
+		return exitOK
+	}
+	printTimeline(e.stdout, rb, plan, start, horizon, *exercise, params)
+	return exitOK
+}
+
+func printLoadError(e env, file string, err error) {
+	var list runbooks.ErrorList
+	if !errors.As(err, &list) {
+		fmt.Fprintf(e.stderr, "%s:1:1: error: %s\n", file, describeFileError(err))
+		return
+	}
+	for _, d := range list {
+		fmt.Fprintf(e.stderr, "%s:%d:%d: error: %s\n", d.File, d.Line, d.Column, d.WithPathInMessage().Message)
+	}
+}
+
+func printTimeline(w io.Writer, rb *runbooks.Runbook, plan []runbooks.Occurrence, start time.Time, horizon time.Duration, exercise bool, params map[string]string) {
+	loc := rb.Location()
+	mode := "live"
+	if exercise {
+		mode = "exercise"
+	}
+	fmt.Fprintf(w, "%s (%s)\n", rb.Title, rb.ID)
+	fmt.Fprintf(w, "Activated %s (%s), %s, next %s\n", start.In(loc).Format("Mon 2 Jan 2006 15:04 MST"), loc, mode, runbooks.FormatDuration(horizon))
+	if exercise {
+		fmt.Fprintf(w, "Every message is marked %q", rb.ExercisePrefix())
+		if rb.Exercise != nil && len(rb.Exercise.Redirect) > 0 {
+			fmt.Fprintf(w, " and goes only to %s", strings.Join(runbooks.Names(rb.Exercise.Redirect), ", "))
+		}
+		fmt.Fprintln(w)
+	}
+	if missing := missingParams(rb, params); len(missing) > 0 {
+		fmt.Fprintf(w, "Params to give at activation: %s\n", strings.Join(missing, ", "))
+	}
+	fmt.Fprintln(w)
+	if len(plan) == 0 {
+		fmt.Fprintln(w, "Nothing happens within the horizon.")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "OFFSET\tTIME\tPHASE\tSTEP\tKIND\tNEEDS\tTO\tWHAT")
+	for _, o := range plan {
+		fmt.Fprintf(tw, "T+%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			runbooks.FormatDuration(o.Offset), o.At.In(loc).Format("Mon 2 Jan 15:04 MST"), dash(o.Phase),
+			stepLabel(o), o.Kind, dash(needs(rb, o)), strings.Join(o.To, ", "), what(rb, o, start, exercise, params))
+	}
+	tw.Flush()
+}
+
+func stepLabel(o runbooks.Occurrence) string {
+	if o.Kind != "inject" && o.Occurrence > 1 || isRecurring(o) {
+		return fmt.Sprintf("%s #%d", o.Step, o.Occurrence)
+	}
+	return o.Step
+}
+
+func isRecurring(o runbooks.Occurrence) bool { return o.Occurrence > 1 }
+
+// needs says what a step waits on or asks of people.
+func needs(rb *runbooks.Runbook, o runbooks.Occurrence) string {
+	var parts []string
+	if len(o.After) > 0 {
+		parts = append(parts, "after "+strings.Join(o.After, "+"))
+	}
+	s, ok := rb.Step(o.Step)
+	if !ok {
+		return strings.Join(parts, "; ")
+	}
+	switch {
+	case s.Notify != nil && s.Notify.Approval != nil:
+		a := s.Notify.Approval
+		p := "approval"
+		if a.Min > 1 {
+			p = fmt.Sprintf("%d approvals", a.Min)
+		}
+		if a.Within != nil {
+			p += " within " + a.Within.Text
+		}
+		parts = append(parts, p)
+	}
+	var ack *runbooks.Duration
+	if s.Notify != nil {
+		ack = s.Notify.AckWithin
+	} else if s.Task != nil {
+		ack = s.Task.AckWithin
+	}
+	if ack != nil {
+		parts = append(parts, "ack within "+ack.Text)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// what previews a step: a notify's subject rendered with the given params
+// (placeholders for the rest), otherwise its title.
+func what(rb *runbooks.Runbook, o runbooks.Occurrence, start time.Time, exercise bool, params map[string]string) string {
+	s, ok := rb.Step(o.Step)
+	if !ok {
+		return "scenario inject"
+	}
+	if s.Notify == nil || s.Notify.Subject.Text == "" {
+		return s.Title
+	}
+	mode := "live"
+	if exercise {
+		mode = "exercise"
+	}
+	data := runbooks.TemplateData{
+		Params:     map[string]string{},
+		Activation: runbooks.ActivationData{ID: "plan", Runbook: string(rb.ID), Mode: mode, StartedAt: start},
+		Step:       runbooks.StepData{ID: string(s.ID), Title: s.Title},
+		Occurrence: o.Occurrence,
+		Now:        o.At,
+	}
+	for _, p := range rb.Params {
+		switch v, given := params[p.Name]; {
+		case given:
+			data.Params[p.Name] = v
+		case p.Default != "":
+			data.Params[p.Name] = p.Default
+		default:
+			data.Params[p.Name] = "<" + p.Name + ">"
+		}
+	}
+	subject, err := s.Notify.Subject.Render(data)
+	if err != nil {
+		return s.Title
+	}
+	if exercise {
+		subject = rb.ExercisePrefix() + " " + subject
+	}
+	return "\u201c" + subject + "\u201d"
+}
+
+func missingParams(rb *runbooks.Runbook, given map[string]string) []string {
+	var out []string
+	for _, p := range rb.Params {
+		if _, ok := given[p.Name]; !ok && p.Required {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

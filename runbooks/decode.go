@@ -1,0 +1,384 @@
+package runbooks
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// A decoder turns a yaml.Node tree into the runbook types strictly: unknown
+// and repeated keys, wrong types, missing required fields and over-long lists
+// are all reported with their position, and decoding carries on so that one
+// run finds every problem. The rules come from the same struct tags that
+// generate the JSON Schema, so the two cannot disagree.
+type decoder struct {
+	diags *diagnostics
+	lines [][]byte // the file, for block scalar indentation
+	// budget bounds the values visited, aliases included: a YAML alias bomb
+	// expands exponentially and must be refused before it costs anything.
+	budget    int
+	exhausted bool
+}
+
+// nodeDecoder is implemented by scalar types with their own syntax.
+type nodeDecoder interface {
+	decodeNode(d *decoder, n *yaml.Node, path string)
+}
+
+type positioner interface {
+	setPos(p Pos, fields map[string]Pos)
+}
+
+// indentAfter is the indentation, in columns, of the first non-blank line
+// after the 1-based line: where a block scalar's text starts.
+func (d *decoder) indentAfter(line int) int {
+	for i := line; i < len(d.lines); i++ {
+		l := d.lines[i]
+		trimmed := len(bytes.TrimLeft(l, " "))
+		if trimmed > 0 {
+			return len(l) - trimmed
+		}
+	}
+	return 0
+}
+
+func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }
+
+func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
+	d.diags.errorf(posOf(n), path, format, args...)
+}
+
+// spend takes one visit from the budget and says whether decoding may go on.
+func (d *decoder) spend(n *yaml.Node) bool {
+	if d.exhausted {
+		return false
+	}
+	d.budget--
+	if d.budget < 0 {
+		d.exhausted = true
+		d.errorf(n, "", "the document expands to too many values through YAML aliases (an alias bomb?); write the values out instead")
+		return false
+	}
+	return true
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// describe names what a node holds, for "expected X, got Y" messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if isNull(n) {
+			return "nothing"
+		}
+		return strconv.Quote(n.Value)
+	}
+	return "something else"
+}
+
+var nodeDecoderType = reflect.TypeFor[nodeDecoder]()
+
+// decode fills v from n.
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
+	n = resolveAlias(n)
+	if n == nil || !d.spend(n) {
+		return
+	}
+	if reflect.PointerTo(v.Type()).Implements(nodeDecoderType) {
+		v.Addr().Interface().(nodeDecoder).decodeNode(d, n, path)
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if isNull(n) {
+			return
+		}
+		p := reflect.New(v.Type().Elem())
+		d.decode(n, p.Elem(), path)
+		v.Set(p)
+	case reflect.Struct:
+		d.decodeStruct(n, v, path)
+	case reflect.Slice:
+		d.decodeSlice(n, v, path, 0, 0)
+	case reflect.Map:
+		d.decodeMap(n, v, path)
+	case reflect.String:
+		if s, ok := d.scalar(n, path, "a string"); ok {
+			v.SetString(s)
+		}
+	case reflect.Int:
+		s, ok := d.scalar(n, path, "an integer")
+		if !ok {
+			return
+		}
+		i, err := strconv.Atoi(s)
+		if err != nil || n.Tag != "!!int" {
+			d.errorf(n, path, "expected an integer, got %s", describe(n))
+			return
+		}
+		v.SetInt(int64(i))
+	case reflect.Bool:
+		s, ok := d.scalar(n, path, "true or false")
+		if !ok {
+			return
+		}
+		if n.Tag != "!!bool" {
+			d.errorf(n, path, "expected true or false, got %s", describe(n))
+			return
+		}
+		v.SetBool(strings.EqualFold(s, "true"))
+	default:
+		panic(fmt.Sprintf("runbooks: no decoder for %s", v.Type()))
+	}
+}
+
+// scalar returns the text of a scalar node, reporting anything else.
+func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
+	if n.Kind != yaml.ScalarNode || isNull(n) {
+		d.errorf(n, path, "expected %s, got %s", want, describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// mappingPair is one key and value, with YAML merge keys (<<) expanded.
+type mappingPair struct{ key, value *yaml.Node }
+
+func (d *decoder) pairs(n *yaml.Node, path string) []mappingPair {
+	var explicit, merged []mappingPair
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+			merged = append(merged, d.mergeSources(v, path)...)
+			continue
+		}
+		explicit = append(explicit, mappingPair{k, v})
+	}
+	// Explicit keys win over merged ones, and earlier merge sources over later.
+	out := explicit
+	seen := map[string]bool{}
+	for _, p := range explicit {
+		seen[p.key.Value] = true
+	}
+	for _, p := range merged {
+		if !seen[p.key.Value] {
+			seen[p.key.Value] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (d *decoder) mergeSources(v *yaml.Node, path string) []mappingPair {
+	v = resolveAlias(v)
+	switch {
+	case v == nil || !d.spend(v):
+		return nil
+	case v.Kind == yaml.MappingNode:
+		return d.pairs(v, path)
+	case v.Kind == yaml.SequenceNode:
+		var out []mappingPair
+		for _, s := range v.Content {
+			out = append(out, d.mergeSources(s, path)...)
+		}
+		return out
+	}
+	d.errorf(v, path, "a merge key (<<) needs a mapping, got %s", describe(v))
+	return nil
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
+	t := v.Type()
+	noun := nounOf(t)
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "expected a mapping (the fields of a %s), got %s", noun, describe(n))
+		return
+	}
+	fields := map[string]int{}
+	var names []string
+	for i := range t.NumField() {
+		name := yamlName(t.Field(i))
+		if name != "" {
+			fields[name] = i
+			names = append(names, name)
+		}
+	}
+	positions := map[string]Pos{}
+	keyPos := map[string]Pos{}
+	for _, p := range d.pairs(n, path) {
+		key := resolveAlias(p.key)
+		if key == nil || key.Kind != yaml.ScalarNode {
+			d.errorf(p.key, path, "a %s's field names must be plain words, got %s", noun, describe(p.key))
+			continue
+		}
+		idx, ok := fields[key.Value]
+		if !ok {
+			d.errorf(key, path, "unknown field %q in %s%s", key.Value, noun, suggest(key.Value, names))
+			continue
+		}
+		if first, dup := keyPos[key.Value]; dup {
+			d.errorf(key, path, "field %q is given twice in this %s (first at line %d)", key.Value, noun, first.Line)
+			continue
+		}
+		keyPos[key.Value] = posOf(key)
+		positions[key.Value] = posOf(resolveAlias(p.value))
+		f := t.Field(idx)
+		fieldPath := joinPath(path, key.Value)
+		if isNull(resolveAlias(p.value)) && hasTagOption(f, "required") {
+			d.errorf(p.value, fieldPath, "%s is empty; it is required in a %s", key.Value, noun)
+			continue
+		}
+		d.decodeField(p.value, v.Field(idx), f, fieldPath)
+	}
+	for _, name := range names {
+		if _, ok := positions[name]; !ok && hasTagOption(t.Field(fields[name]), "required") {
+			d.errorf(n, path, "missing required field %q in %s", name, noun)
+		}
+	}
+	if pp, ok := v.Addr().Interface().(positioner); ok {
+		pp.setPos(posOf(n), positions)
+	}
+}
+
+func (d *decoder) decodeField(n *yaml.Node, v reflect.Value, f reflect.StructField, path string) {
+	if v.Kind() == reflect.Slice && !reflect.PointerTo(v.Type()).Implements(nodeDecoderType) {
+		n = resolveAlias(n)
+		if n != nil && d.spend(n) {
+			d.decodeSlice(n, v, path, tagInt(f, "minItems"), tagInt(f, "maxItems"))
+		}
+		return
+	}
+	d.decode(n, v, path)
+	if enum := tagValues(f, "enum"); len(enum) > 0 && v.Kind() == reflect.String && v.String() != "" && !slices.Contains(enum, v.String()) {
+		d.errorf(resolveAlias(n), path, "%q is not a valid %s; expected one of %s%s",
+			v.String(), yamlName(f), strings.Join(enum, ", "), suggest(v.String(), enum))
+	}
+}
+
+func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string, minItems, maxItems int) {
+	if isNull(n) || (n.Kind == yaml.SequenceNode && len(n.Content) < minItems) {
+		if minItems > 0 {
+			d.errorf(n, path, "needs at least %d item(s), got %d", minItems, len(n.Content))
+		}
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, path, "expected a list, got %s", describe(n))
+		return
+	}
+	if maxItems > 0 && len(n.Content) > maxItems {
+		d.errorf(n, path, "%d items is too many; at most %d are allowed", len(n.Content), maxItems)
+		return
+	}
+	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, item := range n.Content {
+		d.decode(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
+	}
+	v.Set(s)
+}
+
+func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "expected a mapping, got %s", describe(n))
+		return
+	}
+	m := reflect.MakeMap(v.Type())
+	for _, p := range d.pairs(n, path) {
+		key := resolveAlias(p.key)
+		if key == nil || key.Kind != yaml.ScalarNode || isNull(key) {
+			d.errorf(p.key, path, "keys here must be plain words, got %s", describe(p.key))
+			continue
+		}
+		kv := reflect.ValueOf(key.Value)
+		if m.MapIndex(kv).IsValid() {
+			d.errorf(key, path, "key %q is given twice", key.Value)
+			continue
+		}
+		ev := reflect.New(v.Type().Elem()).Elem()
+		d.decode(p.value, ev, joinPath(path, key.Value))
+		m.SetMapIndex(kv, ev)
+	}
+	v.Set(m)
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func yamlName(f reflect.StructField) string {
+	if !f.IsExported() {
+		return ""
+	}
+	name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	if name == "-" {
+		return ""
+	}
+	return name
+}
+
+// tagOptions splits a jsonschema struct tag the way the schema generator does.
+func tagOptions(f reflect.StructField) []string {
+	var out []string
+	for _, part := range strings.Split(strings.ReplaceAll(f.Tag.Get("jsonschema"), `\,`, "\x00"), ",") {
+		out = append(out, strings.ReplaceAll(part, "\x00", ","))
+	}
+	return out
+}
+
+func hasTagOption(f reflect.StructField, opt string) bool {
+	return slices.Contains(tagOptions(f), opt)
+}
+
+func tagValues(f reflect.StructField, key string) []string {
+	var out []string
+	for _, o := range tagOptions(f) {
+		if v, ok := strings.CutPrefix(o, key+"="); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func tagInt(f reflect.StructField, key string) int {
+	vs := tagValues(f, key)
+	if len(vs) == 0 {
+		return 0
+	}
+	i, _ := strconv.Atoi(vs[0])
+	return i
+}
+
+// nounOf names a struct type in users' words for messages.
+func nounOf(t reflect.Type) string {
+	switch t {
+	case reflect.TypeFor[Notify]():
+		return "notify action"
+	case reflect.TypeFor[Task]():
+		return "task action"
+	}
+	return strings.ToLower(t.Name())
+}

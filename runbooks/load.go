@@ -1,0 +1,171 @@
+package runbooks
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxFileSize is the largest runbook file crier reads: far more than any
+// real runbook needs, small enough that hostile input stays cheap.
+const MaxFileSize = 1 << 20
+
+// Load reads and parses the runbook file at path.
+func Load(path string) (*Runbook, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates one runbook. name is used in messages. On any
+// error it returns an ErrorList with every error in the file, sorted by
+// position.
+func Parse(name string, data []byte) (*Runbook, error) {
+	ds := &diagnostics{file: name}
+	rb := parseRunbook(ds, data)
+	errs, warns := ds.split()
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	rb.warnings = warns
+	return rb, nil
+}
+
+func parseRunbook(ds *diagnostics, data []byte) *Runbook {
+	start := Pos{Line: 1, Column: 1}
+	switch {
+	case len(data) > MaxFileSize:
+		ds.errorf(start, "", "file is larger than 1 MiB; a runbook must be smaller (split it into several runbooks)")
+		return nil
+	case !utf8.Valid(data):
+		ds.errorf(start, "", "file is not UTF-8 text")
+		return nil
+	case len(bytes.TrimSpace(data)) == 0:
+		ds.errorf(start, "", "file is empty; expected a runbook starting with version: 1")
+		return nil
+	}
+	root, ok := parseYAML(ds, data)
+	if !ok {
+		return nil
+	}
+	if root.Kind != yaml.MappingNode {
+		ds.errorf(posOf(root), "", "expected a runbook (a mapping with version, id, title, stakeholders, channels and steps), got %s", describe(root))
+		return nil
+	}
+	if !checkVersion(ds, root) {
+		return nil
+	}
+	d := &decoder{diags: ds, lines: bytes.Split(data, []byte("\n")), budget: 2*countNodes(root) + 10_000}
+	rb := &Runbook{file: ds.file}
+	d.decodeStruct(root, reflect.ValueOf(rb).Elem(), "")
+	if d.exhausted {
+		return nil
+	}
+	validate(rb, ds)
+	return rb
+}
+
+// parseYAML reads exactly one YAML document.
+func parseYAML(ds *diagnostics, data []byte) (*yaml.Node, bool) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			ds.errorf(Pos{1, 1}, "", "file has no YAML content; expected a runbook starting with version: 1")
+		} else {
+			ds.errorf(yamlErrorPos(err, data), "", "%s", yamlErrorMessage(err))
+		}
+		return nil, false
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); err == nil {
+		ds.errorf(posOf(&next), "", "file holds more than one YAML document; put each runbook in its own file")
+		return nil, false
+	} else if !errors.Is(err, io.EOF) {
+		ds.errorf(yamlErrorPos(err, data), "", "%s", yamlErrorMessage(err))
+		return nil, false
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		ds.errorf(Pos{1, 1}, "", "file has no YAML content; expected a runbook starting with version: 1")
+		return nil, false
+	}
+	return doc.Content[0], true
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// yamlErrorPos finds where go-yaml's syntax error is; it names only a line,
+// so point at a tab in the indentation when there is one.
+func yamlErrorPos(err error, data []byte) Pos {
+	m := yamlLineRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return Pos{1, 1}
+	}
+	line, _ := strconv.Atoi(m[1])
+	p := Pos{Line: line, Column: 1}
+	lines := bytes.Split(data, []byte("\n"))
+	if line >= 1 && line <= len(lines) {
+		l := lines[line-1]
+		if i := bytes.IndexByte(l, '\t'); i >= 0 && len(bytes.TrimLeft(l[:i], " ")) == 0 {
+			p.Column = i + 1
+		}
+	}
+	return p
+}
+
+func yamlErrorMessage(err error) string {
+	msg := yamlLineRE.ReplaceAllString(err.Error(), "")
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if strings.Contains(msg, "tab character") {
+		msg += " (YAML indentation must use spaces, not tabs)"
+	}
+	return "YAML syntax error: " + msg
+}
+
+// checkVersion refuses anything but version 1 before decoding the rest:
+// another version's fields would only bury the one error that matters.
+func checkVersion(ds *diagnostics, root *yaml.Node) bool {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "version" {
+			continue
+		}
+		v := resolveAlias(root.Content[i+1])
+		if v == nil || v.Kind != yaml.ScalarNode || v.Value != "1" {
+			got := "nothing"
+			if v != nil {
+				got = describe(v)
+			}
+			ds.errorf(posOf(root.Content[i+1]), "version", "unsupported version %s; this crier reads runbook format version 1 (write version: 1)", got)
+			return false
+		}
+		return true
+	}
+	return true // the decoder reports it missing
+}
+
+// countNodes counts a tree's nodes without following aliases.
+func countNodes(n *yaml.Node) int {
+	count, stack := 0, []*yaml.Node{n}
+	for len(stack) > 0 {
+		top := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		count++
+		stack = append(stack, top.Content...)
+	}
+	return count
+}

@@ -1,0 +1,206 @@
+package runbooks
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// targetKinds says what a list of references may name.
+type targetKinds uint8
+
+const (
+	kindStakeholder targetKinds = 1 << iota
+	kindRole
+	kindChannel
+	kindAudience
+
+	people      = kindStakeholder | kindRole
+	anyTarget   = kindStakeholder | kindRole | kindChannel | kindAudience
+	channelOnly = kindChannel
+)
+
+func (k targetKinds) String() string {
+	var parts []string
+	if k&kindAudience != 0 {
+		parts = append(parts, "an audience")
+	}
+	if k&kindChannel != 0 {
+		parts = append(parts, "a channel")
+	}
+	if k&kindStakeholder != 0 {
+		parts = append(parts, "a stakeholder")
+	}
+	if k&kindRole != 0 {
+		parts = append(parts, "role:X")
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+}
+
+// Reach is who and where a list of targets reaches.
+type Reach struct {
+	Channels     []*Channel
+	Stakeholders []*Stakeholder
+	// Languages are the languages of the audiences reached.
+	Languages []string
+}
+
+// index finds a runbook's stakeholders, channels, audiences and roles by name.
+type index struct {
+	stakeholders map[string]*Stakeholder
+	channels     map[string]*Channel
+	audiences    map[string]*Audience
+	roles        map[string][]*Stakeholder
+}
+
+func newIndex(rb *Runbook) *index {
+	ix := &index{
+		stakeholders: map[string]*Stakeholder{},
+		channels:     map[string]*Channel{},
+		audiences:    map[string]*Audience{},
+		roles:        map[string][]*Stakeholder{},
+	}
+	for i := range rb.Stakeholders {
+		s := &rb.Stakeholders[i]
+		if _, dup := ix.stakeholders[string(s.ID)]; !dup {
+			ix.stakeholders[string(s.ID)] = s
+		}
+		for _, r := range s.Roles {
+			if !slices.Contains(ix.roles[r.Name], s) {
+				ix.roles[r.Name] = append(ix.roles[r.Name], s)
+			}
+		}
+	}
+	for i := range rb.Channels {
+		c := &rb.Channels[i]
+		if _, dup := ix.channels[string(c.ID)]; !dup {
+			ix.channels[string(c.ID)] = c
+		}
+	}
+	for i := range rb.Audiences {
+		a := &rb.Audiences[i]
+		if _, dup := ix.audiences[string(a.ID)]; !dup {
+			ix.audiences[string(a.ID)] = a
+		}
+	}
+	return ix
+}
+
+// Reach resolves targets of a valid runbook (audience, channel and
+// stakeholder ids, role:X) to the channels and stakeholders they name.
+func (rb *Runbook) Reach(targets []Ref) Reach {
+	return newIndex(rb).reach(targets, anyTarget, nil)
+}
+
+// reach resolves refs, calling bad for each one that does not resolve to
+// something of the allowed kinds.
+func (ix *index) reach(refs []Ref, kinds targetKinds, bad func(i int, msg string)) Reach {
+	var r Reach
+	addStakeholder := func(s *Stakeholder) {
+		if !slices.Contains(r.Stakeholders, s) {
+			r.Stakeholders = append(r.Stakeholders, s)
+		}
+	}
+	addChannel := func(c *Channel) {
+		if !slices.Contains(r.Channels, c) {
+			r.Channels = append(r.Channels, c)
+		}
+	}
+	for i, ref := range refs {
+		if role, ok := ref.Role(); ok {
+			holders, found := ix.roles[role]
+			switch {
+			case kinds&kindRole == 0:
+				report(bad, i, "%q is a role; expected %s", ref.Name, kinds)
+			case !found:
+				report(bad, i, "no stakeholder has role %q%s%s", role, ix.roleList(), suggest(role, mapKeys(ix.roles)))
+			}
+			for _, s := range holders {
+				addStakeholder(s)
+			}
+			continue
+		}
+		s, isStakeholder := ix.stakeholders[ref.Name]
+		c, isChannel := ix.channels[ref.Name]
+		a, isAudience := ix.audiences[ref.Name]
+		switch {
+		case isStakeholder && kinds&kindStakeholder != 0:
+			addStakeholder(s)
+		case isChannel && kinds&kindChannel != 0:
+			addChannel(c)
+		case isAudience && kinds&kindAudience != 0:
+			for _, ch := range ix.reach(a.Channels, kindChannel, nil).Channels {
+				addChannel(ch)
+			}
+			for _, s := range ix.reach(a.Stakeholders, people, nil).Stakeholders {
+				addStakeholder(s)
+			}
+			for _, l := range a.Languages {
+				if !slices.Contains(r.Languages, l.Name) {
+					r.Languages = append(r.Languages, l.Name)
+				}
+			}
+		case isStakeholder:
+			report(bad, i, "%q is a stakeholder; expected %s", ref.Name, kinds)
+		case isChannel:
+			report(bad, i, "%q is a channel; expected %s", ref.Name, kinds)
+		case isAudience:
+			report(bad, i, "%q is an audience; expected %s", ref.Name, kinds)
+		default:
+			report(bad, i, "%q is not defined; expected %s%s", ref.Name, kinds, suggest(ref.Name, ix.names(kinds)))
+		}
+	}
+	return r
+}
+
+func report(bad func(int, string), i int, format string, args ...any) {
+	if bad != nil {
+		bad(i, fmt.Sprintf(format, args...))
+	}
+}
+
+func (ix *index) roleList() string {
+	roles := mapKeys(ix.roles)
+	if len(roles) == 0 {
+		return " (no stakeholder has any roles)"
+	}
+	return "; roles in this runbook: " + strings.Join(roles, ", ")
+}
+
+// names lists the ids of the allowed kinds, for suggestions.
+func (ix *index) names(kinds targetKinds) []string {
+	var out []string
+	if kinds&kindStakeholder != 0 {
+		out = append(out, mapKeys(ix.stakeholders)...)
+	}
+	if kinds&kindChannel != 0 {
+		out = append(out, mapKeys(ix.channels)...)
+	}
+	if kinds&kindAudience != 0 {
+		out = append(out, mapKeys(ix.audiences)...)
+	}
+	if kinds&kindRole != 0 {
+		for r := range ix.roles {
+			out = append(out, "role:"+r)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// contactable reports whether a stakeholder can be reached at all.
+func (s *Stakeholder) contactable() bool {
+	return len(s.Email) > 0 || s.Slack != "" || s.Phone != ""
+}

@@ -1,0 +1,250 @@
+// Package runbooks owns crier's runbook format, version 1: the types, strict
+// YAML decoding with positions, validation with located errors, durations,
+// schedules, template checks, plan expansion and the JSON Schema.
+//
+// A *Runbook returned by Parse or Load has been validated and must be treated
+// as immutable: the engine pins it for the life of an activation.
+package runbooks
+
+import (
+	"time"
+)
+
+// Runbook is one crisis-communications plan.
+type Runbook struct {
+	located
+	Version      int           `yaml:"version" jsonschema:"required,enum=1" jsonschema_description:"Format version; must be 1."`
+	ID           Slug          `yaml:"id" jsonschema:"required" jsonschema_description:"Unique id of the runbook."`
+	Title        string        `yaml:"title" jsonschema:"required,minLength=1" jsonschema_description:"One line: what the runbook is for."`
+	Description  string        `yaml:"description"`
+	Owner        string        `yaml:"owner" jsonschema_description:"Stakeholder id or free text."`
+	ReviewBy     string        `yaml:"review_by" jsonschema:"format=date" jsonschema_description:"YYYY-MM-DD; validate warns when past."`
+	Timezone     string        `yaml:"timezone" jsonschema:"default=Europe/London" jsonschema_description:"IANA time zone for cron schedules and dates shown to people."`
+	Triggers     []Trigger     `yaml:"triggers"`
+	Params       []Param       `yaml:"params" jsonschema:"maxItems=100"`
+	Stakeholders []Stakeholder `yaml:"stakeholders" jsonschema:"required,minItems=1"`
+	Channels     []Channel     `yaml:"channels" jsonschema:"required,minItems=1"`
+	Audiences    []Audience    `yaml:"audiences"`
+	Steps        []Step        `yaml:"steps" jsonschema:"required,minItems=1,maxItems=1000"`
+	Exercise     *Exercise     `yaml:"exercise"`
+
+	file     string
+	location *time.Location
+	warnings []Diagnostic
+}
+
+// Trigger is an event this runbook answers.
+type Trigger struct {
+	located
+	Event       Slug     `yaml:"event" jsonschema:"required"`
+	MinSeverity EventSeverity `yaml:"min_severity" jsonschema:"enum=low,enum=medium,enum=high,enum=critical"`
+}
+
+// Param is a value given at activation and used in templates.
+type Param struct {
+	located
+	Name        string `yaml:"name" jsonschema:"required,pattern=^[a-z_][a-z0-9_]*$"`
+	Description string `yaml:"description"`
+	Required    bool   `yaml:"required"`
+	Default     string `yaml:"default"`
+}
+
+// Stakeholder is a person, post or group.
+type Stakeholder struct {
+	located
+	ID    Slug      `yaml:"id" jsonschema:"required"`
+	Name  string    `yaml:"name" jsonschema:"required,minLength=1"`
+	Roles []Ref     `yaml:"roles"`
+	Email Addresses `yaml:"email"`
+	Slack string    `yaml:"slack" jsonschema:"pattern=^[UW][A-Z0-9]{2\\,}$" jsonschema_description:"Slack user id (U… or W…)."`
+	Phone string    `yaml:"phone" jsonschema:"pattern=^\\+[1-9][0-9]{6\\,14}$" jsonschema_description:"E.164 number for SMS."`
+}
+
+// ChannelType says which notifier delivers a channel.
+type ChannelType string
+
+const (
+	ChannelSlack   ChannelType = "slack"
+	ChannelTeams   ChannelType = "teams"
+	ChannelEmail   ChannelType = "email"
+	ChannelSMS     ChannelType = "sms"
+	ChannelWebhook ChannelType = "webhook"
+	ChannelLog     ChannelType = "log"
+)
+
+// Channel is somewhere messages go.
+type Channel struct {
+	located
+	ID           Slug        `yaml:"id" jsonschema:"required"`
+	Type         ChannelType `yaml:"type" jsonschema:"required,enum=slack,enum=teams,enum=email,enum=sms,enum=webhook,enum=log"`
+	SlackChannel string      `yaml:"slack_channel" jsonschema_description:"For slack: #name or a channel id."`
+	To           []Ref       `yaml:"to" jsonschema_description:"For email and sms: stakeholder ids, role:X, addresses or E.164 numbers."`
+	URL          string      `yaml:"url" jsonschema_description:"For webhook and teams: a ${ENV_VAR} reference or an https URL without secrets."`
+	Description  string      `yaml:"description"`
+}
+
+// Audience is a named group of channels and stakeholders.
+type Audience struct {
+	located
+	ID           Slug   `yaml:"id" jsonschema:"required"`
+	Description  string `yaml:"description"`
+	Channels     []Ref  `yaml:"channels"`
+	Stakeholders []Ref  `yaml:"stakeholders"`
+	Languages    []Ref  `yaml:"languages" jsonschema_description:"BCP 47 language tags."`
+}
+
+// Step is something that happens, and when.
+type Step struct {
+	located
+	ID    Slug   `yaml:"id" jsonschema:"required"`
+	Title string `yaml:"title" jsonschema:"required,minLength=1"`
+	Phase Slug   `yaml:"phase"`
+
+	At    *Duration `yaml:"at" jsonschema_description:"Once, at activation plus this offset."`
+	Every *Schedule `yaml:"every" jsonschema_description:"Recurring: a 5-field cron spec or a descriptor such as @daily or @every 4h."`
+	Start *Duration `yaml:"start" jsonschema_description:"With every: first occurrence at or after activation plus start."`
+	Until *Duration `yaml:"until" jsonschema_description:"With every: no occurrence after activation plus until."`
+	After []Ref     `yaml:"after" jsonschema_description:"Once, when all these steps are complete."`
+	Delay *Duration `yaml:"delay" jsonschema_description:"With after: wait this long after the steps complete."`
+
+	Notify *Notify `yaml:"notify"`
+	Task   *Task   `yaml:"task"`
+}
+
+// Recurring reports whether the step fires more than once.
+func (s *Step) Recurring() bool { return s.Every != nil }
+
+// Kind is "notify" or "task".
+func (s *Step) Kind() string {
+	if s.Task != nil {
+		return "task"
+	}
+	return "notify"
+}
+
+// Notify is a message.
+type Notify struct {
+	located
+	To           []Ref                  `yaml:"to" jsonschema:"required,minItems=1"`
+	Subject      Template               `yaml:"subject"`
+	Body         Template               `yaml:"body" jsonschema:"required"`
+	Translations map[string]Translation `yaml:"translations"`
+	Approval     *Approval              `yaml:"approval"`
+	AckWithin    *Duration              `yaml:"ack_within"`
+	EscalateTo   []Ref                  `yaml:"escalate_to"`
+}
+
+// Translation is a message in another language.
+type Translation struct {
+	located
+	Subject Template `yaml:"subject"`
+	Body    Template `yaml:"body" jsonschema:"required"`
+}
+
+// Approval says who must approve a message before it is sent.
+type Approval struct {
+	located
+	Approvers  []Ref     `yaml:"approvers" jsonschema:"required,minItems=1"`
+	Min        int       `yaml:"min" jsonschema:"minimum=1,default=1"`
+	Within     *Duration `yaml:"within"`
+	EscalateTo []Ref     `yaml:"escalate_to"`
+}
+
+// Task is a human action that someone must acknowledge and complete.
+type Task struct {
+	located
+	Assignee     Ref       `yaml:"assignee" jsonschema:"required"`
+	Instructions Template  `yaml:"instructions" jsonschema:"required"`
+	AckWithin    *Duration `yaml:"ack_within"`
+	EscalateTo   []Ref     `yaml:"escalate_to"`
+}
+
+// Exercise says how the runbook behaves in a drill.
+type Exercise struct {
+	located
+	Prefix   string   `yaml:"prefix" jsonschema:"default=EXERCISE EXERCISE EXERCISE"`
+	Redirect []Ref    `yaml:"redirect" jsonschema_description:"Channel ids; every drill message from a notify step goes only to these."`
+	Injects  []Inject `yaml:"injects" jsonschema:"maxItems=1000"`
+}
+
+// DefaultExercisePrefix marks every drill message.
+const DefaultExercisePrefix = "EXERCISE EXERCISE EXERCISE"
+
+// Inject is a scenario event sent to participants during a drill.
+type Inject struct {
+	located
+	ID   Slug     `yaml:"id" jsonschema:"required"`
+	At   Duration `yaml:"at" jsonschema:"required"`
+	To   []Ref    `yaml:"to" jsonschema:"required,minItems=1"`
+	Body Template `yaml:"body" jsonschema:"required"`
+}
+
+// EventSeverity is how serious an event is: low, medium, high or critical.
+type EventSeverity string
+
+// File is the name the runbook was parsed under.
+func (rb *Runbook) File() string { return rb.file }
+
+// Location is the runbook's time zone.
+func (rb *Runbook) Location() *time.Location { return rb.location }
+
+// ExercisePrefix is the marker put before and after drill messages.
+func (rb *Runbook) ExercisePrefix() string {
+	if rb.Exercise != nil && rb.Exercise.Prefix != "" {
+		return rb.Exercise.Prefix
+	}
+	return DefaultExercisePrefix
+}
+
+// Step returns the step with the given id.
+func (rb *Runbook) Step(id string) (*Step, bool) {
+	for i := range rb.Steps {
+		if string(rb.Steps[i].ID) == id {
+			return &rb.Steps[i], true
+		}
+	}
+	return nil, false
+}
+
+// Warnings are problems that do not stop the runbook from loading, such as
+// a review_by date before today.
+func (rb *Runbook) Warnings(today time.Time) []Diagnostic {
+	ws := slicesClone(rb.warnings)
+	if rb.ReviewBy != "" {
+		// Dates in YYYY-MM-DD order as strings do.
+		if today.In(rb.location).Format(time.DateOnly) > rb.ReviewBy {
+			p := rb.at("review_by")
+			ws = append(ws, Diagnostic{File: rb.file, Line: p.Line, Column: p.Column, Severity: SeverityWarning,
+				Path: "review_by", Message: "review_by " + rb.ReviewBy + " has passed; review the runbook and set a new date"})
+		}
+	}
+	sortDiagnostics(ws)
+	return ws
+}
+
+func slicesClone(ds []Diagnostic) []Diagnostic { return append([]Diagnostic(nil), ds...) }
+
+// located records where a mapping and each of its keys' values sit in the file.
+type located struct {
+	pos    Pos
+	fields map[string]Pos
+}
+
+func (l *located) setPos(p Pos, fields map[string]Pos) { l.pos, l.fields = p, fields }
+
+// Pos is where the mapping starts.
+func (l located) Pos() Pos { return l.pos }
+
+// has reports whether the key was written in the file.
+func (l located) has(key string) bool { _, ok := l.fields[key]; return ok }
+
+// at is where the key's value is, or the mapping when the key is absent.
+func (l located) at(key string) Pos {
+	if p, ok := l.fields[key]; ok {
+		return p
+	}
+	return l.pos
+}
+
+// IDPos is where the runbook's id is written.
+func (rb *Runbook) IDPos() Pos { return rb.at("id") }

@@ -1,0 +1,310 @@
+package runbooks
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+)
+
+// validator checks what decoding cannot: references, contacts, timings,
+// templates. It reports every problem it finds and never stops early.
+type validator struct {
+	rb *Runbook
+	ds *diagnostics
+	ix *index
+	tc *templateCheck
+}
+
+func validate(rb *Runbook, ds *diagnostics) {
+	v := &validator{rb: rb, ds: ds}
+	v.checkTop()
+	v.checkNamespace()
+	v.ix = newIndex(rb)
+	v.tc = newTemplateCheck(rb, ds)
+	v.checkParams()
+	v.checkStakeholders()
+	v.checkChannels()
+	v.checkAudiences()
+	v.checkSteps()
+	v.checkExercise()
+}
+
+func (v *validator) errorf(p Pos, path, format string, args ...any) {
+	v.ds.errorf(p, path, format, args...)
+}
+
+func (v *validator) checkTop() {
+	rb := v.rb
+	if strings.Contains(strings.TrimSpace(rb.Title), "\n") {
+		v.errorf(rb.at("title"), "title", "title must be one line; put the detail in description")
+	}
+	rb.location = time.UTC
+	tz := rb.Timezone
+	if tz == "" {
+		tz = "Europe/London"
+	}
+	if loc, err := loadLocation(tz); err != nil {
+		v.errorf(rb.at("timezone"), "timezone", "%v", err)
+	} else {
+		rb.location = loc
+	}
+	if rb.ReviewBy != "" {
+		if _, err := time.Parse(time.DateOnly, rb.ReviewBy); err != nil {
+			v.errorf(rb.at("review_by"), "review_by", "%q is not a date; expected YYYY-MM-DD, like 2027-03-31", rb.ReviewBy)
+		}
+	}
+}
+
+func loadLocation(tz string) (*time.Location, error) {
+	if tz == "Local" || strings.HasPrefix(tz, "/") || strings.Contains(tz, "..") {
+		return nil, fmt.Errorf("%q is not an IANA time zone; expected a name such as Europe/London", tz)
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, fmt.Errorf("unknown timezone %q; expected an IANA time zone such as Europe/London or UTC", tz)
+	}
+	return loc, nil
+}
+
+// checkNamespace: channel, stakeholder and audience ids share one namespace.
+func (v *validator) checkNamespace() {
+	type first struct {
+		kind string
+		pos  Pos
+	}
+	seen := map[string]first{}
+	add := func(id Slug, kind string, p Pos, path string) {
+		if id == "" {
+			return
+		}
+		if f, dup := seen[string(id)]; dup {
+			v.errorf(p, path, "id %q is already used by the %s at line %d; channel, stakeholder and audience ids must all differ", id, f.kind, f.pos.Line)
+			return
+		}
+		seen[string(id)] = first{kind, p}
+	}
+	for i, s := range v.rb.Stakeholders {
+		add(s.ID, "stakeholder", s.at("id"), fmt.Sprintf("stakeholders[%d].id", i))
+	}
+	for i, c := range v.rb.Channels {
+		add(c.ID, "channel", c.at("id"), fmt.Sprintf("channels[%d].id", i))
+	}
+	for i, a := range v.rb.Audiences {
+		add(a.ID, "audience", a.at("id"), fmt.Sprintf("audiences[%d].id", i))
+	}
+}
+
+var paramNameRE = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+func (v *validator) checkParams() {
+	seen := map[string]int{}
+	for i, p := range v.rb.Params {
+		path := fmt.Sprintf("params[%d]", i)
+		switch {
+		case p.Name == "":
+		case !paramNameRE.MatchString(p.Name):
+			v.errorf(p.at("name"), path+".name", "%q is not a valid param name; use lower-case letters, digits and underscores, like %q", p.Name, strings.ReplaceAll(slugify(p.Name), "-", "_"))
+		case seen[p.Name] > 0:
+			v.errorf(p.at("name"), path+".name", "param %q is declared twice (first at line %d)", p.Name, seen[p.Name])
+		}
+		if _, dup := seen[p.Name]; !dup {
+			seen[p.Name] = p.at("name").Line
+		}
+		if p.Required && p.has("default") {
+			v.ds.warnf(p.at("default"), path+".default", "param %q is required and has a default; the default is never used", p.Name)
+		}
+	}
+}
+
+var (
+	slackUserRE    = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	phoneRE        = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	slackChannelRE = regexp.MustCompile(`^(#[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{8,})$`)
+	envRefRE       = regexp.MustCompile(`\$\{([^}]*)\}`)
+	envNameRE      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+func (v *validator) checkStakeholders() {
+	for i, s := range v.rb.Stakeholders {
+		path := fmt.Sprintf("stakeholders[%d]", i)
+		for j, e := range s.Email {
+			checkEmail(v.ds, e, fmt.Sprintf("%s.email[%d]", path, j))
+		}
+		if s.Slack != "" && !slackUserRE.MatchString(s.Slack) {
+			v.errorf(s.at("slack"), path+".slack", "%q is not a Slack user id; expected U… or W… as Slack shows it in a member's profile, like U04ABCD1234", s.Slack)
+		}
+		if s.Phone != "" {
+			checkPhone(v.ds, Ref{s.Phone, s.at("phone")}, path+".phone")
+		}
+		for j, r := range s.Roles {
+			if !slugRE.MatchString(r.Name) {
+				v.errorf(r.Pos, fmt.Sprintf("%s.roles[%d]", path, j), "%q is not a valid role; use lower-case letters, digits and hyphens, like %q", r.Name, slugify(r.Name))
+			}
+		}
+	}
+}
+
+func checkEmail(ds *diagnostics, e Ref, path string) {
+	a, err := mail.ParseAddress(e.Name)
+	if err != nil || a.Address != e.Name {
+		ds.errorf(e.Pos, path, "%q is not an email address; expected one address like duty.officer@council.gov.uk", e.Name)
+	}
+}
+
+func checkPhone(ds *diagnostics, p Ref, path string) {
+	if phoneRE.MatchString(p.Name) {
+		return
+	}
+	hint := ""
+	digits := strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(p.Name)
+	if strings.HasPrefix(digits, "0") && phoneRE.MatchString("+44"+digits[1:]) {
+		hint = fmt.Sprintf(" (for a UK number, %q)", "+44"+digits[1:])
+	}
+	ds.errorf(p.Pos, path, "%q is not an E.164 phone number; write it with the country code and no spaces, like +447700900123%s", p.Name, hint)
+}
+
+func (v *validator) checkChannels() {
+	for i := range v.rb.Channels {
+		c := &v.rb.Channels[i]
+		path := fmt.Sprintf("channels[%d]", i)
+		need := func(field string, ok bool) {
+			if !ok {
+				v.errorf(c.Pos(), path, "channel %q of type %s needs %s", c.ID, c.Type, field)
+			}
+		}
+		forbid := func(field string, types ...ChannelType) {
+			if c.has(field) && !containsType(types, c.Type) && c.Type != "" {
+				v.errorf(c.at(field), path+"."+field, "%s is only for %s channels, and %q is a %s channel", field, joinTypes(types), c.ID, c.Type)
+			}
+		}
+		forbid("slack_channel", ChannelSlack)
+		forbid("to", ChannelEmail, ChannelSMS)
+		forbid("url", ChannelWebhook, ChannelTeams)
+		switch c.Type {
+		case ChannelSlack:
+			need("slack_channel (#name or a channel id)", c.SlackChannel != "")
+			if c.SlackChannel != "" && !slackChannelRE.MatchString(c.SlackChannel) {
+				v.errorf(c.at("slack_channel"), path+".slack_channel", "%q is not a Slack channel; expected #name (lower case) or a channel id like C0123456789", c.SlackChannel)
+			}
+		case ChannelEmail, ChannelSMS:
+			need("to (stakeholders, role:X or addresses)", len(c.To) > 0)
+			v.checkChannelTo(c, path+".to")
+		case ChannelWebhook, ChannelTeams:
+			need("url (a ${ENV_VAR} reference)", c.URL != "")
+			if c.URL != "" {
+				if err := checkURL(c.URL); err != nil {
+					v.errorf(c.at("url"), path+".url", "%v", err)
+				}
+			}
+		}
+	}
+}
+
+func containsType(ts []ChannelType, t ChannelType) bool {
+	for _, x := range ts {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+func joinTypes(ts []ChannelType) string {
+	s := make([]string, len(ts))
+	for i, t := range ts {
+		s[i] = string(t)
+	}
+	return strings.Join(s, " and ")
+}
+
+// checkChannelTo: every stakeholder an email channel lists needs an
+// address, and every one an sms channel lists a phone.
+func (v *validator) checkChannelTo(c *Channel, path string) {
+	for j, t := range c.To {
+		p := fmt.Sprintf("%s[%d]", path, j)
+		switch {
+		case c.Type == ChannelEmail && strings.Contains(t.Name, "@"):
+			checkEmail(v.ds, t, p)
+		case c.Type == ChannelSMS && (strings.HasPrefix(t.Name, "+") || startsWithDigit(t.Name)):
+			checkPhone(v.ds, t, p)
+		default:
+			reached := v.ix.reach([]Ref{t}, people, func(_ int, msg string) { v.errorf(t.Pos, p, "%s", msg) })
+			for _, s := range reached.Stakeholders {
+				if c.Type == ChannelEmail && len(s.Email) == 0 {
+					v.errorf(t.Pos, p, "stakeholder %q has no email address, so email channel %q cannot reach them", s.ID, c.ID)
+				}
+				if c.Type == ChannelSMS && s.Phone == "" {
+					v.errorf(t.Pos, p, "stakeholder %q has no phone, so sms channel %q cannot reach them", s.ID, c.ID)
+				}
+			}
+		}
+	}
+}
+
+func startsWithDigit(s string) bool { return s != "" && s[0] >= '0' && s[0] <= '9' }
+
+// secretQueryKeys look like credentials when they appear in a URL.
+var secretQueryKeys = []string{"sig", "signature", "token", "key", "secret", "code", "password", "apikey", "api_key", "access_token", "auth"}
+
+// checkURL accepts a ${ENV_VAR} reference, or a plain http(s) URL that
+// carries no credentials: secrets never live in a runbook.
+func checkURL(raw string) error {
+	if refs := envRefRE.FindAllStringSubmatch(raw, -1); len(refs) > 0 {
+		for _, m := range refs {
+			if !envNameRE.MatchString(m[1]) {
+				return fmt.Errorf("%q is not a valid environment variable reference; expected ${NAME} with letters, digits and underscores", m[0])
+			}
+		}
+		if raw != refs[0][0] && !strings.HasPrefix(raw, "https://") && !strings.HasPrefix(raw, "http://") && !strings.HasPrefix(raw, "${") {
+			return fmt.Errorf("%q is neither a ${ENV_VAR} reference nor an http(s) URL", raw)
+		}
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL; expected a ${ENV_VAR} reference such as ${TEAMS_WEBHOOK_URL}", raw)
+	}
+	if u.User != nil {
+		return fmt.Errorf("the URL contains a user name or password; put the whole URL in an environment variable and write ${WEBHOOK_URL}")
+	}
+	for k := range u.Query() {
+		for _, secret := range secretQueryKeys {
+			if strings.EqualFold(k, secret) {
+				return fmt.Errorf("the URL's %q parameter looks like a secret; put the whole URL in an environment variable and write ${WEBHOOK_URL}", k)
+			}
+		}
+	}
+	return nil
+}
+
+func (v *validator) checkAudiences() {
+	for i, a := range v.rb.Audiences {
+		path := fmt.Sprintf("audiences[%d]", i)
+		v.checkRefs(a.Channels, channelOnly, path+".channels")
+		v.checkRefs(a.Stakeholders, people, path+".stakeholders")
+		if len(a.Channels) == 0 && len(a.Stakeholders) == 0 {
+			v.errorf(a.Pos(), path, "audience %q reaches nobody; give it channels or stakeholders", a.ID)
+		}
+		for j, l := range a.Languages {
+			checkLanguage(v.ds, l, fmt.Sprintf("%s.languages[%d]", path, j))
+		}
+	}
+}
+
+func checkLanguage(ds *diagnostics, l Ref, path string) {
+	if _, err := language.Parse(l.Name); err != nil {
+		ds.errorf(l.Pos, path, "%q is not a BCP 47 language tag; expected a tag such as cy, ur, pl or pa-Arab", l.Name)
+	}
+}
+
+// checkRefs reports references that do not resolve, and returns the reach.
+func (v *validator) checkRefs(refs []Ref, kinds targetKinds, path string) Reach {
+	return v.ix.reach(refs, kinds, func(i int, msg string) {
+		v.errorf(refs[i].Pos, fmt.Sprintf("%s[%d]", path, i), "%s", msg)
+	})
+}
