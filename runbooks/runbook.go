@@ -36,7 +36,7 @@ type Runbook struct {
 // Trigger is an event this runbook answers.
 type Trigger struct {
 	located
-	Event       Slug     `yaml:"event" jsonschema:"required"`
+	Event       Slug          `yaml:"event" jsonschema:"required"`
 	MinSeverity EventSeverity `yaml:"min_severity" jsonschema:"enum=low,enum=medium,enum=high,enum=critical"`
 }
 
