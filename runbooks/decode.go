@@ -15,14 +15,14 @@ import (
 // and repeated keys, wrong types, missing required fields and over-long lists
 // are all reported with their position, and decoding carries on so that one
 // run finds every problem. The rules come from the same struct tags that
-// generate the JSON Schema, so the two cannot disagree.
+// generate the JSON Schema, so the two cannot disagree. The tree must have
+// passed checkAliases: decoding follows aliases.
 type decoder struct {
 	diags *diagnostics
 	lines [][]byte // the file, for block scalar indentation
-	// budget bounds the values visited, aliases included: a YAML alias bomb
-	// expands exponentially and must be refused before it costs anything.
-	budget    int
-	exhausted bool
+	// key is the mapping key whose value is being decoded: a block list or
+	// mapping of the wrong kind is reported on the key's line.
+	key *yaml.Node
 }
 
 // nodeDecoder is implemented by scalar types with their own syntax.
@@ -31,7 +31,7 @@ type nodeDecoder interface {
 }
 
 type positioner interface {
-	setPos(p Pos, fields map[string]Pos)
+	setPos(p Pos, values, keys map[string]Pos)
 }
 
 // indentAfter is the indentation, in columns, of the first non-blank line
@@ -51,20 +51,6 @@ func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }
 
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 	d.diags.errorf(posOf(n), path, format, args...)
-}
-
-// spend takes one visit from the budget and says whether decoding may go on.
-func (d *decoder) spend(n *yaml.Node) bool {
-	if d.exhausted {
-		return false
-	}
-	d.budget--
-	if d.budget < 0 {
-		d.exhausted = true
-		d.errorf(n, "", "the document expands to too many values through YAML aliases (an alias bomb?); write the values out instead")
-		return false
-	}
-	return true
 }
 
 func resolveAlias(n *yaml.Node) *yaml.Node {
@@ -99,7 +85,7 @@ var nodeDecoderType = reflect.TypeFor[nodeDecoder]()
 // decode fills v from n.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	n = resolveAlias(n)
-	if n == nil || !d.spend(n) {
+	if n == nil {
 		return
 	}
 	if reflect.PointerTo(v.Type()).Implements(nodeDecoderType) {
@@ -150,10 +136,19 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	}
 }
 
+// mismatch reports a value of the wrong kind.
+func (d *decoder) mismatch(n *yaml.Node, path, want string) {
+	at := n
+	if d.key != nil && n.Kind != yaml.ScalarNode && n.Style&yaml.FlowStyle == 0 && n.Line > d.key.Line {
+		at = d.key
+	}
+	d.errorf(at, path, "expected %s, got %s", want, describe(n))
+}
+
 // scalar returns the text of a scalar node, reporting anything else.
 func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
 	if n.Kind != yaml.ScalarNode || isNull(n) {
-		d.errorf(n, path, "expected %s, got %s", want, describe(n))
+		d.mismatch(n, path, want)
 		return "", false
 	}
 	return n.Value, true
@@ -190,7 +185,7 @@ func (d *decoder) pairs(n *yaml.Node, path string) []mappingPair {
 func (d *decoder) mergeSources(v *yaml.Node, path string) []mappingPair {
 	v = resolveAlias(v)
 	switch {
-	case v == nil || !d.spend(v):
+	case v == nil:
 		return nil
 	case v.Kind == yaml.MappingNode:
 		return d.pairs(v, path)
@@ -209,7 +204,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	t := v.Type()
 	noun := nounOf(t)
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n, path, "expected a mapping (the fields of a %s), got %s", noun, describe(n))
+		d.mismatch(n, path, "a mapping (the fields of a "+noun+")")
 		return
 	}
 	fields := map[string]int{}
@@ -223,6 +218,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	}
 	positions := map[string]Pos{}
 	keyPos := map[string]Pos{}
+	suggested := map[string]bool{}
 	for _, p := range d.pairs(n, path) {
 		key := resolveAlias(p.key)
 		if key == nil || key.Kind != yaml.ScalarNode {
@@ -232,6 +228,9 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		idx, ok := fields[key.Value]
 		if !ok {
 			d.errorf(key, path, "unknown field %q in %s%s", key.Value, noun, suggest(key.Value, names))
+			if c, ok := closest(key.Value, names); ok {
+				suggested[c] = true // "did you mean" says it; "missing" would repeat it
+			}
 			continue
 		}
 		if first, dup := keyPos[key.Value]; dup {
@@ -246,22 +245,23 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			d.errorf(p.value, fieldPath, "%s is empty; it is required in a %s", key.Value, noun)
 			continue
 		}
+		d.key = key
 		d.decodeField(p.value, v.Field(idx), f, fieldPath)
 	}
 	for _, name := range names {
-		if _, ok := positions[name]; !ok && hasTagOption(t.Field(fields[name]), "required") {
+		if _, ok := positions[name]; !ok && !suggested[name] && hasTagOption(t.Field(fields[name]), "required") {
 			d.errorf(n, path, "missing required field %q in %s", name, noun)
 		}
 	}
 	if pp, ok := v.Addr().Interface().(positioner); ok {
-		pp.setPos(posOf(n), positions)
+		pp.setPos(posOf(n), positions, keyPos)
 	}
 }
 
 func (d *decoder) decodeField(n *yaml.Node, v reflect.Value, f reflect.StructField, path string) {
 	if v.Kind() == reflect.Slice && !reflect.PointerTo(v.Type()).Implements(nodeDecoderType) {
 		n = resolveAlias(n)
-		if n != nil && d.spend(n) {
+		if n != nil {
 			d.decodeSlice(n, v, path, tagInt(f, "minItems"), tagInt(f, "maxItems"))
 		}
 		return
@@ -281,7 +281,7 @@ func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string, minIte
 		return
 	}
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, path, "expected a list, got %s", describe(n))
+		d.mismatch(n, path, "a list")
 		return
 	}
 	if maxItems > 0 && len(n.Content) > maxItems {
@@ -290,6 +290,7 @@ func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string, minIte
 	}
 	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 	for i, item := range n.Content {
+		d.key = nil
 		d.decode(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
 	}
 	v.Set(s)
@@ -300,7 +301,7 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n, path, "expected a mapping, got %s", describe(n))
+		d.mismatch(n, path, "a mapping")
 		return
 	}
 	m := reflect.MakeMap(v.Type())
@@ -316,6 +317,7 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 			continue
 		}
 		ev := reflect.New(v.Type().Elem()).Elem()
+		d.key = key
 		d.decode(p.value, ev, joinPath(path, key.Value))
 		m.SetMapIndex(kv, ev)
 	}

@@ -70,12 +70,12 @@ func parseRunbook(ds *diagnostics, data []byte) *Runbook {
 	if !checkVersion(ds, root) {
 		return nil
 	}
-	d := &decoder{diags: ds, lines: bytes.Split(data, []byte("\n")), budget: 2*countNodes(root) + 10_000}
-	rb := &Runbook{file: ds.file}
-	d.decodeStruct(root, reflect.ValueOf(rb).Elem(), "")
-	if d.exhausted {
+	if !checkAliases(ds, root) {
 		return nil
 	}
+	d := &decoder{diags: ds, lines: bytes.Split(data, []byte("\n"))}
+	rb := &Runbook{file: ds.file}
+	d.decodeStruct(root, reflect.ValueOf(rb).Elem(), "")
 	validate(rb, ds)
 	return rb
 }
@@ -88,7 +88,7 @@ func parseYAML(ds *diagnostics, data []byte) (*yaml.Node, bool) {
 		if errors.Is(err, io.EOF) {
 			ds.errorf(Pos{1, 1}, "", "file has no YAML content; expected a runbook starting with version: 1")
 		} else {
-			ds.errorf(yamlErrorPos(err, data), "", "%s", yamlErrorMessage(err))
+			ds.errorf(yamlErrorPos(err, data), "", "%s", yamlErrorMessage(err, data))
 		}
 		return nil, false
 	}
@@ -97,7 +97,7 @@ func parseYAML(ds *diagnostics, data []byte) (*yaml.Node, bool) {
 		ds.errorf(posOf(&next), "", "file holds more than one YAML document; put each runbook in its own file")
 		return nil, false
 	} else if !errors.Is(err, io.EOF) {
-		ds.errorf(yamlErrorPos(err, data), "", "%s", yamlErrorMessage(err))
+		ds.errorf(yamlErrorPos(err, data), "", "%s", yamlErrorMessage(err, data))
 		return nil, false
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
@@ -118,21 +118,31 @@ func yamlErrorPos(err error, data []byte) Pos {
 	}
 	line, _ := strconv.Atoi(m[1])
 	p := Pos{Line: line, Column: 1}
-	lines := bytes.Split(data, []byte("\n"))
-	if line >= 1 && line <= len(lines) {
-		l := lines[line-1]
-		if i := bytes.IndexByte(l, '\t'); i >= 0 && len(bytes.TrimLeft(l[:i], " ")) == 0 {
-			p.Column = i + 1
-		}
+	if i := indentTab(data, line); i >= 0 {
+		p.Column = i + 1
 	}
 	return p
 }
 
-func yamlErrorMessage(err error) string {
-	msg := yamlLineRE.ReplaceAllString(err.Error(), "")
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	if strings.Contains(msg, "tab character") {
-		msg += " (YAML indentation must use spaces, not tabs)"
+// indentTab is the index of a tab in the indentation of the 1-based line, or -1.
+func indentTab(data []byte, line int) int {
+	lines := bytes.Split(data, []byte("\n"))
+	if line < 1 || line > len(lines) {
+		return -1
+	}
+	l := lines[line-1]
+	if i := bytes.IndexByte(l, '\t'); i >= 0 && len(bytes.Trim(l[:i], " ")) == 0 {
+		return i
+	}
+	return -1
+}
+
+func yamlErrorMessage(err error, data []byte) string {
+	msg := strings.TrimPrefix(yamlLineRE.ReplaceAllString(err.Error(), ""), "yaml: ")
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		if line, _ := strconv.Atoi(m[1]); indentTab(data, line) >= 0 {
+			msg += "; the line is indented with a tab character, and YAML indentation must use spaces"
+		}
 	}
 	return "YAML syntax error: " + msg
 }
@@ -158,14 +168,54 @@ func checkVersion(ds *diagnostics, root *yaml.Node) bool {
 	return true // the decoder reports it missing
 }
 
-// countNodes counts a tree's nodes without following aliases.
-func countNodes(n *yaml.Node) int {
-	count, stack := 0, []*yaml.Node{n}
+// checkAliases refuses a tree that YAML aliases expand far beyond its
+// written size (a "billion laughs" alias bomb) or that refers to itself,
+// before anything walks the expansion. Sizes are memoised per node, so the
+// check costs one pass over the written tree.
+func checkAliases(ds *diagnostics, root *yaml.Node) bool {
+	written := 0
+	stack := []*yaml.Node{root}
 	for len(stack) > 0 {
-		top := stack[len(stack)-1]
+		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		count++
-		stack = append(stack, top.Content...)
+		written++
+		stack = append(stack, n.Content...)
 	}
-	return count
+	limit := 2*written + 100_000
+	const inProgress = -1
+	sizes := map[*yaml.Node]int{}
+	ok := true
+	var size func(n *yaml.Node) int
+	size = func(n *yaml.Node) int {
+		target := n
+		if n.Kind == yaml.AliasNode {
+			target = n.Alias
+		}
+		if target == nil {
+			return 1
+		}
+		switch s, seen := sizes[target]; {
+		case seen && s == inProgress:
+			if ok {
+				ds.errorf(posOf(n), "", "YAML alias *%s refers to a value that contains it; write the value out instead", n.Value)
+			}
+			ok = false
+			return limit + 1
+		case seen:
+			return s
+		}
+		sizes[target] = inProgress
+		total := 1
+		for _, c := range target.Content {
+			total = min(total+size(c), limit+1)
+		}
+		if total > limit && ok {
+			ok = false
+			ds.errorf(posOf(target), "", "YAML aliases here expand to more than %d values (an alias bomb?); write the values out instead", limit)
+		}
+		sizes[target] = total
+		return total
+	}
+	size(root)
+	return ok
 }

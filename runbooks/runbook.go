@@ -224,19 +224,28 @@ func (rb *Runbook) Warnings(today time.Time) []Diagnostic {
 
 func slicesClone(ds []Diagnostic) []Diagnostic { return append([]Diagnostic(nil), ds...) }
 
-// located records where a mapping and each of its keys' values sit in the file.
+// located records where a mapping, its keys and their values sit in the file.
 type located struct {
 	pos    Pos
-	fields map[string]Pos
+	fields map[string]Pos // values
+	keys   map[string]Pos
 }
 
-func (l *located) setPos(p Pos, fields map[string]Pos) { l.pos, l.fields = p, fields }
+func (l *located) setPos(p Pos, values, keys map[string]Pos) { l.pos, l.fields, l.keys = p, values, keys }
 
 // Pos is where the mapping starts.
 func (l located) Pos() Pos { return l.pos }
 
 // has reports whether the key was written in the file.
 func (l located) has(key string) bool { _, ok := l.fields[key]; return ok }
+
+// keyAt is where the key is written, or the mapping when it is absent.
+func (l located) keyAt(key string) Pos {
+	if p, ok := l.keys[key]; ok {
+		return p
+	}
+	return l.pos
+}
 
 // at is where the key's value is, or the mapping when the key is absent.
 func (l located) at(key string) Pos {

@@ -79,7 +79,7 @@ func (v *validator) checkNotify(s *Step, n *Notify, path string) {
 	v.checkContacts(s, n.To, reach)
 	emailVia := emailRoute(reach)
 	if emailVia != "" && n.Subject.Text == "" && n.has("body") {
-		v.errorf(n.Pos(), path, "step %q: the message reaches email (%s), which needs a subject; add subject", s.ID, emailVia)
+		v.errorf(s.keyAt("notify"), path, "step %q: the message reaches email (%s), which needs a subject; add subject", s.ID, emailVia)
 	}
 	v.tc.check(&n.Subject, path+".subject")
 	v.tc.check(&n.Body, path+".body")
