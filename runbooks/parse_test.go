@@ -92,7 +92,7 @@ func TestWholeFileErrors(t *testing.T) {
 		strings.Repeat("  - {id: s, title: S, at: 0s, notify: {to: [log], body: x}}\n", 1001)
 	for _, tc := range []struct {
 		name, src, want string
-		line      int
+		line            int
 	}{
 		{"empty", "", "file is empty", 1},
 		{"blank", "  \n\n\t\n", "file is empty", 1},

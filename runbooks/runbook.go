@@ -231,7 +231,9 @@ type located struct {
 	keys   map[string]Pos
 }
 
-func (l *located) setPos(p Pos, values, keys map[string]Pos) { l.pos, l.fields, l.keys = p, values, keys }
+func (l *located) setPos(p Pos, values, keys map[string]Pos) {
+	l.pos, l.fields, l.keys = p, values, keys
+}
 
 // Pos is where the mapping starts.
 func (l located) Pos() Pos { return l.pos }
