@@ -97,9 +97,14 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		if isNull(n) {
 			return
 		}
+		// A value that failed to decode stays unset, so that validation
+		// does not report it again as something else.
+		before := len(d.diags.items)
 		p := reflect.New(v.Type().Elem())
 		d.decode(n, p.Elem(), path)
-		v.Set(p)
+		if len(d.diags.items) == before {
+			v.Set(p)
+		}
 	case reflect.Struct:
 		d.decodeStruct(n, v, path)
 	case reflect.Slice:
@@ -205,6 +210,9 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	noun := nounOf(t)
 	if n.Kind != yaml.MappingNode {
 		d.mismatch(n, path, "a mapping (the fields of a "+noun+")")
+		if pp, ok := v.Addr().Interface().(positioner); ok {
+			pp.setPos(posOf(n), nil, nil)
+		}
 		return
 	}
 	fields := map[string]int{}
@@ -216,7 +224,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			names = append(names, name)
 		}
 	}
-	positions := map[string]Pos{}
+	positions := map[string]Pos{} // never nil: see located.decoded
 	keyPos := map[string]Pos{}
 	suggested := map[string]bool{}
 	for _, p := range d.pairs(n, path) {

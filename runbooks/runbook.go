@@ -238,6 +238,10 @@ func (l *located) setPos(p Pos, values, keys map[string]Pos) {
 // Pos is where the mapping starts.
 func (l located) Pos() Pos { return l.pos }
 
+// decoded reports whether the value was a mapping; validation skips the
+// ones that were not, as decoding has already said what is wrong.
+func (l located) decoded() bool { return l.fields != nil }
+
 // has reports whether the key was written in the file.
 func (l located) has(key string) bool { _, ok := l.fields[key]; return ok }
 

@@ -284,6 +284,9 @@ func checkURL(raw string) error {
 
 func (v *validator) checkAudiences() {
 	for i, a := range v.rb.Audiences {
+		if !a.decoded() {
+			continue
+		}
 		path := fmt.Sprintf("audiences[%d]", i)
 		v.checkRefs(a.Channels, channelOnly, path+".channels")
 		v.checkRefs(a.Stakeholders, people, path+".stakeholders")

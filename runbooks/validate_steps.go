@@ -10,6 +10,9 @@ func (v *validator) checkSteps() {
 	ids := map[string]int{}
 	for i := range v.rb.Steps {
 		s := &v.rb.Steps[i]
+		if !s.decoded() {
+			continue
+		}
 		path := fmt.Sprintf("steps[%d]", i)
 		if s.ID != "" {
 			if line, dup := ids[string(s.ID)]; dup {

@@ -1,0 +1,44 @@
+package runbooks
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// FuzzParse: Parse never panics, and either returns a runbook or located
+// errors, and a runbook it returns can be planned.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	examples, _ := filepath.Glob("../examples/*.yaml")
+	for _, file := range append(files, examples...) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("version: 1\nid: x\ntitle: &t [*t]\n"))
+	f.Add([]byte("steps: {<<: [*a]}\n"))
+	start := time.Date(2026, 3, 28, 23, 30, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rb, err := Parse("fuzz.yaml", data)
+		if err != nil {
+			var list ErrorList
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("error is not a non-empty ErrorList: %v", err)
+			}
+			for _, d := range list {
+				if d.Line < 1 || d.Column < 1 || d.Message == "" {
+					t.Fatalf("badly located error: %+v", d)
+				}
+			}
+			return
+		}
+		if _, err := Plan(rb, start, 2*DefaultHorizon, PlanOptions{Exercise: true}); err != nil && rb == nil {
+			t.Fatal(err)
+		}
+	})
+}
