@@ -109,39 +109,43 @@ func parseYAML(ds *diagnostics, data []byte) (*yaml.Node, bool) {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
 
-// yamlErrorPos finds where go-yaml's syntax error is; it names only a line,
-// so point at a tab in the indentation when there is one.
+// yamlErrorPos finds where go-yaml's syntax error is. It names only a
+// line, and for a tab in the indentation the line before the tab; point at
+// the tab itself when there is one.
 func yamlErrorPos(err error, data []byte) Pos {
 	m := yamlLineRE.FindStringSubmatch(err.Error())
 	if m == nil {
 		return Pos{1, 1}
 	}
 	line, _ := strconv.Atoi(m[1])
-	p := Pos{Line: line, Column: 1}
-	if i := indentTab(data, line); i >= 0 {
-		p.Column = i + 1
+	if tabLine, col, ok := indentTab(data, line); ok {
+		return Pos{Line: tabLine, Column: col}
 	}
-	return p
+	return Pos{Line: line, Column: 1}
 }
 
-// indentTab is the index of a tab in the indentation of the 1-based line, or -1.
-func indentTab(data []byte, line int) int {
+// indentTab finds a tab in the indentation of the 1-based line or the next.
+func indentTab(data []byte, line int) (tabLine, col int, ok bool) {
 	lines := bytes.Split(data, []byte("\n"))
-	if line < 1 || line > len(lines) {
-		return -1
+	for l := line; l <= line+1 && l <= len(lines); l++ {
+		if l < 1 {
+			continue
+		}
+		text := lines[l-1]
+		if i := bytes.IndexByte(text, '\t'); i >= 0 && len(bytes.Trim(text[:i], " ")) == 0 {
+			return l, i + 1, true
+		}
 	}
-	l := lines[line-1]
-	if i := bytes.IndexByte(l, '\t'); i >= 0 && len(bytes.Trim(l[:i], " ")) == 0 {
-		return i
-	}
-	return -1
+	return 0, 0, false
 }
 
 func yamlErrorMessage(err error, data []byte) string {
 	msg := strings.TrimPrefix(yamlLineRE.ReplaceAllString(err.Error(), ""), "yaml: ")
 	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		if line, _ := strconv.Atoi(m[1]); indentTab(data, line) >= 0 {
-			msg += "; the line is indented with a tab character, and YAML indentation must use spaces"
+		if line, _ := strconv.Atoi(m[1]); line > 0 {
+			if _, _, ok := indentTab(data, line); ok {
+				msg += "; the line is indented with a tab character, and YAML indentation must use spaces"
+			}
 		}
 	}
 	return "YAML syntax error: " + msg

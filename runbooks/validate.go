@@ -251,8 +251,9 @@ func startsWithDigit(s string) bool { return s != "" && s[0] >= '0' && s[0] <= '
 // secretQueryKeys look like credentials when they appear in a URL.
 var secretQueryKeys = []string{"sig", "signature", "token", "key", "secret", "code", "password", "apikey", "api_key", "access_token", "auth"}
 
-// checkURL accepts a ${ENV_VAR} reference, or a plain http(s) URL that
-// carries no credentials: secrets never live in a runbook.
+// checkURL accepts a ${ENV_VAR} reference, or a plain https URL that
+// carries no credentials: secrets never live in a runbook, and crisis
+// messages never cross the network in clear.
 func checkURL(raw string) error {
 	if refs := envRefRE.FindAllStringSubmatch(raw, -1); len(refs) > 0 {
 		for _, m := range refs {
@@ -260,14 +261,14 @@ func checkURL(raw string) error {
 				return fmt.Errorf("%q is not a valid environment variable reference; expected ${NAME} with letters, digits and underscores", m[0])
 			}
 		}
-		if raw != refs[0][0] && !strings.HasPrefix(raw, "https://") && !strings.HasPrefix(raw, "http://") && !strings.HasPrefix(raw, "${") {
-			return fmt.Errorf("%q is neither a ${ENV_VAR} reference nor an http(s) URL", raw)
+		if !strings.HasPrefix(raw, "https://") && !strings.HasPrefix(raw, "${") {
+			return fmt.Errorf("%q is neither a ${ENV_VAR} reference nor an https URL", raw)
 		}
 		return nil
 	}
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("%q is not an http(s) URL; expected a ${ENV_VAR} reference such as ${TEAMS_WEBHOOK_URL}", raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("%q is not an https URL; expected a ${ENV_VAR} reference such as ${TEAMS_WEBHOOK_URL}", raw)
 	}
 	if u.User != nil {
 		return fmt.Errorf("the URL contains a user name or password; put the whole URL in an environment variable and write ${WEBHOOK_URL}")

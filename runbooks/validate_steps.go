@@ -121,7 +121,9 @@ func (v *validator) checkNotify(s *Step, n *Notify, path string) {
 
 func (v *validator) checkTask(s *Step, t *Task, path string) {
 	if t.Assignee.Name != "" {
-		r := v.checkRefs([]Ref{t.Assignee}, people, path+".assignee")
+		r := v.ix.reach([]Ref{t.Assignee}, people, func(_ int, msg string) {
+			v.errorf(t.Assignee.Pos, path+".assignee", "%s", msg)
+		})
 		v.checkContacts(s, []Ref{t.Assignee}, r)
 	}
 	v.tc.check(&t.Instructions, path+".instructions")

@@ -133,19 +133,18 @@ func printTimeline(w io.Writer, rb *runbooks.Runbook, plan []runbooks.Occurrence
 	for _, o := range plan {
 		fmt.Fprintf(tw, "T+%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			runbooks.FormatDuration(o.Offset), o.At.In(loc).Format("Mon 2 Jan 15:04 MST"), dash(o.Phase),
-			stepLabel(o), o.Kind, dash(needs(rb, o)), strings.Join(o.To, ", "), what(rb, o, start, exercise, params))
+			stepLabel(rb, o), o.Kind, dash(needs(rb, o)), strings.Join(o.To, ", "), what(rb, o, start, exercise, params))
 	}
 	tw.Flush()
 }
 
-func stepLabel(o runbooks.Occurrence) string {
-	if o.Kind != "inject" && o.Occurrence > 1 || isRecurring(o) {
+// stepLabel numbers the occurrences of recurring steps: monitor #3.
+func stepLabel(rb *runbooks.Runbook, o runbooks.Occurrence) string {
+	if s, ok := rb.Step(o.Step); ok && s.Recurring() {
 		return fmt.Sprintf("%s #%d", o.Step, o.Occurrence)
 	}
 	return o.Step
 }
-
-func isRecurring(o runbooks.Occurrence) bool { return o.Occurrence > 1 }
 
 // needs says what a step waits on or asks of people.
 func needs(rb *runbooks.Runbook, o runbooks.Occurrence) string {
