@@ -1,0 +1,82 @@
+package runbooks
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// BenchmarkParse measures loading a runbook against the floor under it:
+// go-yaml parsing the same bytes into a node tree, timed in the same run so
+// that the ratio means something on a shared, noisy machine. The x-yaml
+// metric is Parse's time per file divided by go-yaml's.
+func BenchmarkParse(b *testing.B) {
+	major, err := os.ReadFile("../examples/major-incident-community-reassurance.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{
+		{"major-incident", major},
+		{"1000-steps", thousandSteps()},
+		{"alias-bomb", aliasBomb()},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			yamlOnly := timePer(func() {
+				var n yaml.Node
+				_ = yaml.Unmarshal(tc.data, &n)
+			})
+			b.ReportAllocs()
+			b.SetBytes(int64(len(tc.data)))
+			start := time.Now()
+			for b.Loop() {
+				_, _ = Parse("bench.yaml", tc.data)
+			}
+			per := time.Since(start) / time.Duration(max(b.N, 1))
+			b.ReportMetric(float64(per)/float64(yamlOnly), "x-yaml")
+		})
+	}
+}
+
+// timePer is f's mean time over enough runs to take about 200ms.
+func timePer(f func()) time.Duration {
+	n := 1
+	for {
+		start := time.Now()
+		for range n {
+			f()
+		}
+		if el := time.Since(start); el > 200*time.Millisecond || n > 1<<20 {
+			return el / time.Duration(n)
+		}
+		n *= 2
+	}
+}
+
+func thousandSteps() []byte {
+	var b strings.Builder
+	b.WriteString("version: 1\nid: big\ntitle: Big\nparams: [{name: venue}]\n")
+	b.WriteString("stakeholders: [{id: a, name: A, roles: [approver], email: a@northbridge.gov.uk}]\n")
+	b.WriteString("channels: [{id: mail, type: email, to: [a]}]\nsteps:\n")
+	for i := range 1000 {
+		fmt.Fprintf(&b, "  - id: s%d\n    title: Step %d\n    at: %dm\n    notify:\n      to: [mail]\n      subject: \"Update {{ .Params.venue }}\"\n      body: |\n        Update %d for {{ .Params.venue }} at {{ date \"15:04\" .Now }}.\n      approval: {approvers: [a]}\n", i, i, i, i)
+	}
+	return []byte(b.String())
+}
+
+func aliasBomb() []byte {
+	var b strings.Builder
+	b.WriteString("version: 1\nid: bomb\ntitle: Bomb\nstakeholders:\n  - &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	prev := "a"
+	for _, name := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		fmt.Fprintf(&b, "  - &%s [%s]\n", name, strings.TrimSuffix(strings.Repeat("*"+prev+", ", 9), ", "))
+		prev = name
+	}
+	return []byte(b.String())
+}
