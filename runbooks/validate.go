@@ -18,6 +18,8 @@ type validator struct {
 	ds *diagnostics
 	ix *index
 	tc *templateCheck
+	// uncontactable: stakeholders with no contact, and who must reach them.
+	uncontactable map[*Stakeholder][]string
 }
 
 func validate(rb *Runbook, ds *diagnostics) {
@@ -32,6 +34,7 @@ func validate(rb *Runbook, ds *diagnostics) {
 	v.checkAudiences()
 	v.checkSteps()
 	v.checkExercise()
+	v.reportUncontactable()
 }
 
 func (v *validator) errorf(p Pos, path, format string, args ...any) {

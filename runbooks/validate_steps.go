@@ -2,6 +2,7 @@ package runbooks
 
 import (
 	"fmt"
+	"strconv"
 	"slices"
 	"strings"
 )
@@ -160,6 +161,27 @@ func (v *validator) checkContacts(s *Step, refs []Ref, reach Reach) {
 			}
 		}
 		v.errorf(p, "", "step %q must reach stakeholder %q, who has no email, slack or phone", s.ID, sh.ID)
+		v.unreachable(sh, "step "+strconv.Quote(string(s.ID)))
+	}
+}
+
+// unreachable notes who must reach a stakeholder that has no contact, so
+// that the stakeholder's own entry, where the fix goes, is reported too.
+func (v *validator) unreachable(sh *Stakeholder, by string) {
+	if v.uncontactable == nil {
+		v.uncontactable = map[*Stakeholder][]string{}
+	}
+	if !slices.Contains(v.uncontactable[sh], by) {
+		v.uncontactable[sh] = append(v.uncontactable[sh], by)
+	}
+}
+
+func (v *validator) reportUncontactable() {
+	for i := range v.rb.Stakeholders {
+		sh := &v.rb.Stakeholders[i]
+		if by := v.uncontactable[sh]; len(by) > 0 {
+			v.errorf(sh.Pos(), fmt.Sprintf("stakeholders[%d]", i), "stakeholder %q has no email, slack or phone, but %s must reach them; add at least one", sh.ID, strings.Join(by, ", "))
+		}
 	}
 }
 
@@ -270,6 +292,7 @@ func (v *validator) checkExercise() {
 		for _, sh := range reach.Stakeholders {
 			if !sh.contactable() {
 				v.errorf(in.at("to"), path+".to", "inject %q must reach stakeholder %q, who has no email, slack or phone", in.ID, sh.ID)
+				v.unreachable(sh, "inject "+strconv.Quote(string(in.ID)))
 			}
 		}
 		v.tc.check(&in.Body, path+".body")
