@@ -2,8 +2,8 @@ package runbooks
 
 import (
 	"fmt"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 )
 
