@@ -34,11 +34,7 @@ type Diagnostic struct {
 
 // String formats the diagnostic as file:line:col: path: message.
 func (d Diagnostic) String() string {
-	msg := d.Message
-	if d.Path != "" {
-		msg = d.Path + ": " + msg
-	}
-	return fmt.Sprintf("%s:%d:%d: %s", d.File, d.Line, d.Column, msg)
+	return fmt.Sprintf("%s:%d:%d: %s", d.File, d.Line, d.Column, d.WithPathInMessage().Message)
 }
 
 // WithPathInMessage returns a copy whose Message starts with the path, as
@@ -85,7 +81,7 @@ func (ds *diagnostics) warnf(p Pos, path, format string, args ...any) {
 
 // split returns errors and warnings, each sorted by position, without duplicates.
 func (ds *diagnostics) split() (errs ErrorList, warns []Diagnostic) {
-	sortDiagnostics(ds.items)
+	SortDiagnostics(ds.items)
 	ds.items = slices.Compact(ds.items)
 	for _, d := range ds.items {
 		if d.Severity == SeverityError {
@@ -97,7 +93,8 @@ func (ds *diagnostics) split() (errs ErrorList, warns []Diagnostic) {
 	return errs, warns
 }
 
-func sortDiagnostics(ds []Diagnostic) {
+// SortDiagnostics sorts diagnostics by file and position.
+func SortDiagnostics(ds []Diagnostic) {
 	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
 		return cmp.Or(
 			cmp.Compare(a.File, b.File),
@@ -108,9 +105,6 @@ func sortDiagnostics(ds []Diagnostic) {
 		)
 	})
 }
-
-// SortDiagnostics sorts diagnostics by file and position.
-func SortDiagnostics(ds []Diagnostic) { sortDiagnostics(ds) }
 
 // suggest returns `; did you mean "x"?` when a candidate is close to got.
 func suggest(got string, candidates []string) string {

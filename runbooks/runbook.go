@@ -7,6 +7,7 @@
 package runbooks
 
 import (
+	"slices"
 	"time"
 )
 
@@ -209,7 +210,7 @@ func (rb *Runbook) Step(id string) (*Step, bool) {
 // Warnings are problems that do not stop the runbook from loading, such as
 // a review_by date before today.
 func (rb *Runbook) Warnings(today time.Time) []Diagnostic {
-	ws := slicesClone(rb.warnings)
+	ws := slices.Clone(rb.warnings)
 	if rb.ReviewBy != "" {
 		// Dates in YYYY-MM-DD order as strings do.
 		if today.In(rb.location).Format(time.DateOnly) > rb.ReviewBy {
@@ -218,11 +219,9 @@ func (rb *Runbook) Warnings(today time.Time) []Diagnostic {
 				Path: "review_by", Message: "review_by " + rb.ReviewBy + " has passed; review the runbook and set a new date"})
 		}
 	}
-	sortDiagnostics(ws)
+	SortDiagnostics(ws)
 	return ws
 }
-
-func slicesClone(ds []Diagnostic) []Diagnostic { return append([]Diagnostic(nil), ds...) }
 
 // located records where a mapping, its keys and their values sit in the file.
 type located struct {
