@@ -327,6 +327,9 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 		ev := reflect.New(v.Type().Elem()).Elem()
 		d.key = key
 		d.decode(p.value, ev, joinPath(path, key.Value))
+		if k, ok := ev.Addr().Interface().(interface{ setKey(Pos) }); ok {
+			k.setKey(posOf(key))
+		}
 		m.SetMapIndex(kv, ev)
 	}
 	v.Set(m)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -88,7 +89,8 @@ func parseYAML(ds *diagnostics, data []byte) (*yaml.Node, bool) {
 		if errors.Is(err, io.EOF) {
 			ds.errorf(Pos{1, 1}, "", "file has no YAML content; expected a runbook starting with version: 1")
 		} else {
-			ds.errorf(yamlErrorPos(err, data), "", "%s", yamlErrorMessage(err, data))
+			p, msg := yamlSyntaxError(err, data)
+			ds.errorf(p, "", "%s", msg)
 		}
 		return nil, false
 	}
@@ -97,7 +99,8 @@ func parseYAML(ds *diagnostics, data []byte) (*yaml.Node, bool) {
 		ds.errorf(posOf(&next), "", "file holds more than one YAML document; put each runbook in its own file")
 		return nil, false
 	} else if !errors.Is(err, io.EOF) {
-		ds.errorf(yamlErrorPos(err, data), "", "%s", yamlErrorMessage(err, data))
+		p, msg := yamlSyntaxError(err, data)
+		ds.errorf(p, "", "%s", msg)
 		return nil, false
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
@@ -109,28 +112,54 @@ func parseYAML(ds *diagnostics, data []byte) (*yaml.Node, bool) {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
 
-// yamlErrorPos finds where go-yaml's syntax error is. It names only a
-// line, and for a tab in the indentation the line before the tab; point at
-// the tab itself when there is one.
-func yamlErrorPos(err error, data []byte) Pos {
+// go-yaml reports a parser (not scanner) error at the 0-based line of the
+// construct it was reading; these are the parser's problems.
+var yamlParserProblems = []string{
+	"did not find expected <document start>", "did not find expected node content",
+	"did not find expected key", "did not find expected '-' indicator",
+	"did not find expected ',' or ']'", "did not find expected ',' or '}'",
+	"found incompatible YAML document", "found duplicate %YAML directive",
+	"found duplicate %TAG directive", "found undefined tag handle",
+}
+
+// yamlSyntaxError turns go-yaml's error into a located message. go-yaml
+// names only a line, the start of the construct it was reading; point at
+// the likeliest culprit after it when there is one: a tab in the
+// indentation or a quote that never closes.
+func yamlSyntaxError(err error, data []byte) (Pos, string) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	m := yamlLineRE.FindStringSubmatch(err.Error())
 	if m == nil {
-		return Pos{1, 1}
+		return Pos{1, 1}, "YAML syntax error: " + msg
 	}
+	msg = strings.TrimPrefix(err.Error(), m[0])
 	line, _ := strconv.Atoi(m[1])
-	if tabLine, col, ok := indentTab(data, line); ok {
-		return Pos{Line: tabLine, Column: col}
+	if slices.Contains(yamlParserProblems, msg) {
+		line++
 	}
-	return Pos{Line: line, Column: 1}
+	lines := bytes.Split(data, []byte("\n"))
+	// An error at the end of the file belongs to the last line written.
+	for line > 1 && (line > len(lines) || len(bytes.TrimSpace(lines[line-1])) == 0) {
+		line--
+	}
+	if l, col, ok := indentTab(lines, line); ok {
+		return Pos{l, col}, "YAML syntax error: " + msg + "; the line is indented with a tab character, and YAML indentation must use spaces"
+	}
+	switch msg {
+	case "did not find expected ',' or ']'":
+		msg += "; is the closing ] of a [ list missing?"
+	case "did not find expected ',' or '}'":
+		msg += "; is the closing } of a { mapping missing?"
+	}
+	if l, col, ok := unclosedQuote(lines, line); ok {
+		return Pos{l, col}, "YAML syntax error: " + msg + "; this quote is never closed"
+	}
+	return Pos{Line: max(line, 1), Column: 1}, "YAML syntax error: " + msg
 }
 
 // indentTab finds a tab in the indentation of the 1-based line or the next.
-func indentTab(data []byte, line int) (tabLine, col int, ok bool) {
-	lines := bytes.Split(data, []byte("\n"))
-	for l := line; l <= line+1 && l <= len(lines); l++ {
-		if l < 1 {
-			continue
-		}
+func indentTab(lines [][]byte, line int) (tabLine, col int, ok bool) {
+	for l := max(line, 1); l <= line+1 && l <= len(lines); l++ {
 		text := lines[l-1]
 		if i := bytes.IndexByte(text, '\t'); i >= 0 && len(bytes.Trim(text[:i], " ")) == 0 {
 			return l, i + 1, true
@@ -139,16 +168,39 @@ func indentTab(data []byte, line int) (tabLine, col int, ok bool) {
 	return 0, 0, false
 }
 
-func yamlErrorMessage(err error, data []byte) string {
-	msg := strings.TrimPrefix(yamlLineRE.ReplaceAllString(err.Error(), ""), "yaml: ")
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		if line, _ := strconv.Atoi(m[1]); line > 0 {
-			if _, _, ok := indentTab(data, line); ok {
-				msg += "; the line is indented with a tab character, and YAML indentation must use spaces"
+// quotedStart finds a scalar that starts with a quote: after "key: ", "- " or
+// at the start of the line.
+var quotedStart = regexp.MustCompile(`^\s*(?:-\s+)?(?:[^\s"'#][^:#]*:\s+)?(["'])`)
+
+// unclosedQuote finds the first line, from the 1-based line on, whose
+// quoted scalar does not close on that line.
+func unclosedQuote(lines [][]byte, line int) (quoteLine, col int, ok bool) {
+	for l := max(line, 1); l <= len(lines) && l < line+500; l++ {
+		text := lines[l-1]
+		m := quotedStart.FindSubmatchIndex(text)
+		if m == nil {
+			continue
+		}
+		q, rest := text[m[2]], text[m[3]:]
+		closed := false
+		for i := 0; i < len(rest); i++ {
+			switch {
+			case q == '"' && rest[i] == '\\':
+				i++
+			case rest[i] == q && q == '\'' && i+1 < len(rest) && rest[i+1] == '\'':
+				i++
+			case rest[i] == q:
+				closed = true
+			}
+			if closed {
+				break
 			}
 		}
+		if !closed {
+			return l, m[2] + 1, true
+		}
 	}
-	return "YAML syntax error: " + msg
+	return 0, 0, false
 }
 
 // checkVersion refuses anything but version 1 before decoding the rest:

@@ -65,7 +65,7 @@ func rfc3339(t time.Time) *string {
 	if t.IsZero() {
 		return nil
 	}
-	s := t.Format(time.RFC3339)
+	s := t.UTC().Format(time.RFC3339)
 	return &s
 }
 

@@ -81,7 +81,7 @@ func TestPlanJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"offset":"334h0m0s","offset_seconds":1202400,"at":"2026-03-30T09:00:00+01:00","step":"recovery","title":"Weekly recovery group","kind":"notify","occurrence":2,"approval":false,"to":["log"]}`
+	want := `{"offset":"334h0m0s","offset_seconds":1202400,"at":"2026-03-30T08:00:00Z","step":"recovery","title":"Weekly recovery group","kind":"notify","occurrence":2,"approval":false,"to":["log"]}`
 	if string(data) != want {
 		t.Errorf("got  %s\nwant %s", data, want)
 	}

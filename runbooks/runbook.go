@@ -226,8 +226,20 @@ func (rb *Runbook) Warnings(today time.Time) []Diagnostic {
 // located records where a mapping, its keys and their values sit in the file.
 type located struct {
 	pos    Pos
+	key    Pos            // for a value in a map: where its key is
 	fields map[string]Pos // values
 	keys   map[string]Pos
+}
+
+func (l *located) setKey(p Pos) { l.key = p }
+
+// keyPos is where a map value's key is written, such as a translation's
+// language, or the value itself when that is unknown.
+func (l located) keyPos() Pos {
+	if l.key.Line > 0 {
+		return l.key
+	}
+	return l.pos
 }
 
 func (l *located) setPos(p Pos, values, keys map[string]Pos) {

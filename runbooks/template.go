@@ -135,7 +135,22 @@ func templateFuncs(loc *time.Location) template.FuncMap {
 		},
 		// date LAYOUT TIME formats in the runbook's time zone.
 		"date": func(layout string, t time.Time) string { return t.In(loc).Format(layout) },
-		"join": func(sep string, items []string) string { return strings.Join(items, sep) },
+		// join SEP VALUES... joins the non-empty values; a list counts as its items.
+		"join": func(sep string, values ...any) string {
+			var parts []string
+			for _, v := range values {
+				items, ok := v.([]string)
+				if !ok {
+					items = []string{fmt.Sprint(v)}
+				}
+				for _, item := range items {
+					if item != "" {
+						parts = append(parts, item)
+					}
+				}
+			}
+			return strings.Join(parts, sep)
+		},
 	}
 }
 
@@ -267,6 +282,7 @@ func (c *templateCheck) walk(t *Template, n parse.Node, rootDot bool, path strin
 			return
 		}
 		for _, cmd := range n.Cmds {
+			c.checkIndex(t, cmd, rootDot, path, problems)
 			for _, arg := range cmd.Args {
 				c.walk(t, arg, rootDot, path, problems)
 			}
@@ -282,6 +298,41 @@ func (c *templateCheck) walk(t *Template, n parse.Node, rootDot bool, path strin
 			c.checkFields(t, n, n.Ident[1:], strings.Join(n.Ident, "."), path, problems)
 		}
 	}
+}
+
+// checkIndex holds {{ index .Params "name" }} to the same rule as
+// .Params.name: index on a map gives "" for a missing key instead of failing.
+func (c *templateCheck) checkIndex(t *Template, cmd *parse.CommandNode, rootDot bool, path string, problems *int) {
+	if len(cmd.Args) < 2 {
+		return
+	}
+	if fn, ok := cmd.Args[0].(*parse.IdentifierNode); !ok || fn.Ident != "index" {
+		return
+	}
+	var idents []string
+	switch target := cmd.Args[1].(type) {
+	case *parse.FieldNode:
+		if rootDot {
+			idents = target.Ident
+		}
+	case *parse.VariableNode:
+		if target.Ident[0] == "$" {
+			idents = target.Ident[1:]
+		}
+	}
+	if len(idents) != 1 || idents[0] != "Params" {
+		return
+	}
+	if len(cmd.Args) != 3 {
+		c.report(t, cmd, path, problems, "index .Params needs exactly one param name")
+		return
+	}
+	name, ok := cmd.Args[2].(*parse.StringNode)
+	if !ok {
+		c.report(t, cmd.Args[2], path, problems, "index .Params needs a quoted param name, so that it can be checked; or write .Params.name")
+		return
+	}
+	c.checkFields(t, name, []string{"Params", name.Text}, fmt.Sprintf("index .Params %s", name.Quoted), path, problems)
 }
 
 func (c *templateCheck) walkBranch(t *Template, b *parse.BranchNode, bodyRoot, elseRoot bool, path string, problems *int) {

@@ -48,6 +48,9 @@ func (v *validator) checkTop() {
 	}
 	rb.location = time.UTC
 	tz := rb.Timezone
+	if tz == "" && rb.has("timezone") {
+		v.errorf(rb.at("timezone"), "timezone", "timezone is empty; give an IANA time zone such as Europe/London, or leave the field out for Europe/London")
+	}
 	if tz == "" {
 		tz = "Europe/London"
 	}

@@ -40,11 +40,11 @@ func (v *validator) checkTiming(s *Step, path string) {
 		v.errorf(s.Pos(), path, "step %q has no timing; set exactly one of at, every or after", s.ID)
 	case 1:
 	default:
-		v.errorf(s.at(set[1]), path+"."+set[1], "step %q: `%s` and `%s` are both set; use exactly one timing", s.ID, set[0], set[1])
+		v.errorf(s.keyAt(set[1]), path+"."+set[1], "step %q: `%s` and `%s` are both set; use exactly one timing", s.ID, set[0], set[1])
 	}
 	only := func(field, timing, why string) {
 		if s.has(field) && !s.has(timing) {
-			v.errorf(s.at(field), path+"."+field, "step %q: %s is only for %s", s.ID, field, why)
+			v.errorf(s.keyAt(field), path+"."+field, "step %q: %s is only for %s", s.ID, field, why)
 		}
 	}
 	only("start", "every", "recurring steps (every)")
@@ -65,10 +65,10 @@ func (v *validator) checkAction(s *Step, path string) {
 	switch {
 	case s.has("notify") && s.has("task"):
 		second := "task"
-		if s.at("task").Line < s.at("notify").Line {
+		if s.keyAt("task").Line < s.keyAt("notify").Line {
 			second = "notify"
 		}
-		v.errorf(s.at(second), path+"."+second, "step %q: `notify` and `task` are both set; use exactly one action", s.ID)
+		v.errorf(s.keyAt(second), path+"."+second, "step %q: `notify` and `task` are both set; use exactly one action", s.ID)
 	case s.Notify != nil:
 		v.checkNotify(s, s.Notify, path+".notify")
 	case s.Task != nil:
@@ -80,7 +80,7 @@ func (v *validator) checkAction(s *Step, path string) {
 
 func (v *validator) checkNotify(s *Step, n *Notify, path string) {
 	reach := v.checkRefs(n.To, anyTarget, path+".to")
-	v.checkContacts(s, n.To, reach)
+	v.checkContacts(s, n.To, reach, path+".to")
 	emailVia := emailRoute(reach)
 	if emailVia != "" && n.Subject.Text == "" && n.has("body") {
 		v.errorf(s.keyAt("notify"), path, "step %q: the message reaches email (%s), which needs a subject; add subject", s.ID, emailVia)
@@ -90,12 +90,12 @@ func (v *validator) checkNotify(s *Step, n *Notify, path string) {
 	for _, lang := range mapKeys(n.Translations) {
 		t := n.Translations[lang]
 		tp := path + ".translations." + lang
-		checkLanguage(v.ds, Ref{lang, t.Pos()}, tp)
+		checkLanguage(v.ds, Ref{lang, t.keyPos()}, tp)
 		if emailVia != "" && t.Subject.Text == "" {
-			v.errorf(t.Pos(), tp, "step %q: the %s translation reaches email (%s), which needs a subject; add subject", s.ID, lang, emailVia)
+			v.errorf(t.keyPos(), tp, "step %q: the %s translation reaches email (%s), which needs a subject; add subject", s.ID, lang, emailVia)
 		}
 		if !slices.ContainsFunc(reach.Languages, func(l string) bool { return sameLanguage(l, lang) }) {
-			v.ds.warnf(t.Pos(), tp, "step %q: no audience this message reaches lists language %q, so this translation is never sent", s.ID, lang)
+			v.ds.warnf(t.keyPos(), tp, "step %q: no audience this message reaches lists language %q, so this translation is never sent", s.ID, lang)
 		}
 		v.tc.check(&t.Subject, tp+".subject")
 		v.tc.check(&t.Body, tp+".body")
@@ -103,7 +103,7 @@ func (v *validator) checkNotify(s *Step, n *Notify, path string) {
 	if a := n.Approval; a != nil {
 		ap := path + ".approval"
 		approvers := v.checkRefs(a.Approvers, people, ap+".approvers")
-		v.checkContacts(s, a.Approvers, approvers)
+		v.checkContacts(s, a.Approvers, approvers, ap+".approvers")
 		switch {
 		case a.has("min") && a.Min < 1:
 			v.errorf(a.at("min"), ap+".min", "step %q: min is %d; at least 1 approval is needed", s.ID, a.Min)
@@ -112,7 +112,7 @@ func (v *validator) checkNotify(s *Step, n *Notify, path string) {
 		}
 		v.checkPositive(s, a.Within, ap+".within")
 		esc := v.checkRefs(a.EscalateTo, people, ap+".escalate_to")
-		v.checkContacts(s, a.EscalateTo, esc)
+		v.checkContacts(s, a.EscalateTo, esc, ap+".escalate_to")
 		if a.Within != nil && len(a.EscalateTo) == 0 {
 			v.ds.warnf(a.Within.Pos, ap+".within", "step %q: approval within is set but escalate_to is empty; reminders go to the approvers only", s.ID)
 		}
@@ -125,7 +125,7 @@ func (v *validator) checkTask(s *Step, t *Task, path string) {
 		r := v.ix.reach([]Ref{t.Assignee}, people, func(_ int, msg string) {
 			v.errorf(t.Assignee.Pos, path+".assignee", "%s", msg)
 		})
-		v.checkContacts(s, []Ref{t.Assignee}, r)
+		v.checkContacts(s, []Ref{t.Assignee}, r, path+".assignee")
 	}
 	v.tc.check(&t.Instructions, path+".instructions")
 	v.checkEscalation(s, t.AckWithin, t.EscalateTo, t.located, path)
@@ -134,7 +134,7 @@ func (v *validator) checkTask(s *Step, t *Task, path string) {
 func (v *validator) checkEscalation(s *Step, within *Duration, to []Ref, l located, path string) {
 	v.checkPositive(s, within, path+".ack_within")
 	r := v.checkRefs(to, people, path+".escalate_to")
-	v.checkContacts(s, to, r)
+	v.checkContacts(s, to, r, path+".escalate_to")
 	if within == nil && len(to) > 0 {
 		v.ds.warnf(l.at("escalate_to"), path+".escalate_to", "step %q: escalate_to has no effect without ack_within", s.ID)
 	}
@@ -148,19 +148,22 @@ func (v *validator) checkPositive(s *Step, d *Duration, path string) {
 
 // checkContacts: a stakeholder a step must reach needs an email, a Slack id
 // or a phone. The error sits on the reference that brings them in.
-func (v *validator) checkContacts(s *Step, refs []Ref, reach Reach) {
+func (v *validator) checkContacts(s *Step, refs []Ref, reach Reach, path string) {
 	for _, sh := range reach.Stakeholders {
 		if sh.contactable() {
 			continue
 		}
-		p := sh.Pos()
-		for _, r := range refs {
+		p, at := sh.Pos(), path
+		for i, r := range refs {
 			if slices.Contains(v.ix.reach([]Ref{r}, anyTarget, nil).Stakeholders, sh) {
 				p = r.Pos
+				if len(refs) > 1 || !strings.HasSuffix(path, ".assignee") {
+					at = fmt.Sprintf("%s[%d]", path, i)
+				}
 				break
 			}
 		}
-		v.errorf(p, "", "step %q must reach stakeholder %q, who has no email, slack or phone", s.ID, sh.ID)
+		v.errorf(p, at, "step %q must reach stakeholder %q, who has no email, slack or phone", s.ID, sh.ID)
 		v.unreachable(sh, "step "+strconv.Quote(string(s.ID)))
 	}
 }
@@ -208,11 +211,13 @@ func sameLanguage(a, b string) bool {
 // path such as a -> b -> a.
 func (v *validator) checkAfter() {
 	steps := map[string]*Step{}
+	index := map[string]int{}
 	var ids []string
 	for i := range v.rb.Steps {
 		s := &v.rb.Steps[i]
 		if _, dup := steps[string(s.ID)]; !dup && s.ID != "" {
 			steps[string(s.ID)] = s
+			index[string(s.ID)] = i
 			ids = append(ids, string(s.ID))
 		}
 	}
@@ -244,7 +249,7 @@ func (v *validator) checkAfter() {
 		state[id] = onPath
 		path = append(path, id)
 		s := steps[id]
-		for _, ref := range s.After {
+		for j, ref := range s.After {
 			if _, ok := steps[ref.Name]; !ok || ref.Name == id {
 				continue
 			}
@@ -254,7 +259,7 @@ func (v *validator) checkAfter() {
 			case onPath:
 				start := slices.Index(path, ref.Name)
 				cycle := append(slices.Clone(path[start:]), ref.Name)
-				v.errorf(ref.Pos, "", "steps wait for each other in a cycle: %s", strings.Join(cycle, " -> "))
+				v.errorf(ref.Pos, fmt.Sprintf("steps[%d].after[%d]", index[id], j), "steps wait for each other in a cycle: %s", strings.Join(cycle, " -> "))
 			}
 		}
 		path = path[:len(path)-1]

@@ -85,7 +85,7 @@ func usage(w io.Writer) {
 }
 
 func runHelp(ctx context.Context, args []string, e env) int {
-	if len(args) == 0 {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		usage(e.stdout)
 		return exitOK
 	}

@@ -104,6 +104,7 @@ func TestUsageErrors(t *testing.T) {
 		{"plan", "--horizon", "forever", "../../examples/flood-warning.yaml"},
 		{"plan", "--param", "nope=1", "../../runbooks/testdata/minimal.good.yaml"},
 		{"help", "frobnicate"},
+		{"plan", "does/not/exist.yaml"},
 	} {
 		_, errOut, code := crier(t, args...)
 		if code != exitUsage || errOut == "" {
@@ -114,7 +115,7 @@ func TestUsageErrors(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	for _, args := range [][]string{
-		{"--help"}, {"help"}, {"help", "plan"}, {"validate", "--help"}, {"plan", "-h"}, {"schema", "--help"}, {"version", "--help"},
+		{"--help"}, {"help"}, {"help", "plan"}, {"help", "--help"}, {"validate", "--help"}, {"plan", "-h"}, {"schema", "--help"}, {"version", "--help"},
 	} {
 		out, _, code := crier(t, args...)
 		if code != exitOK || !strings.Contains(out, "Usage: crier") {

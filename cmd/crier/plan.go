@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -60,6 +61,10 @@ func runPlan(ctx context.Context, args []string, e env) int {
 	horizon, err := runbooks.ParseDuration(*horizonText)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier plan: --horizon: %v\n", err)
+		return exitUsage
+	}
+	if _, err := os.Stat(files[0]); err != nil {
+		fmt.Fprintf(e.stderr, "crier plan: %s: no such file\n", files[0])
 		return exitUsage
 	}
 	rb, err := runbooks.Load(files[0])
