@@ -136,8 +136,12 @@ func printTimeline(w io.Writer, rb *runbooks.Runbook, plan []runbooks.Occurrence
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "OFFSET\tTIME\tPHASE\tSTEP\tKIND\tNEEDS\tTO\tWHAT")
 	for _, o := range plan {
-		fmt.Fprintf(tw, "T+%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			runbooks.FormatDuration(o.Offset), o.At.In(loc).Format("Mon 2 Jan 15:04 MST"), dash(o.Phase),
+		offset := "T+0"
+		if o.Offset > 0 {
+			offset = "T+" + runbooks.FormatDuration(o.Offset)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			offset, o.At.In(loc).Format("Mon 2 Jan 15:04 MST"), dash(o.Phase),
 			stepLabel(rb, o), o.Kind, dash(needs(rb, o)), strings.Join(o.To, ", "), what(rb, o, start, exercise, params))
 	}
 	tw.Flush()
