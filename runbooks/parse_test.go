@@ -153,3 +153,24 @@ func readFile(t *testing.T, name string) string {
 	}
 	return string(data)
 }
+
+func TestWarnings(t *testing.T) {
+	src := strings.Replace(readFile(t, "testdata/minimal.good.yaml"), "  - id: public-slack\n    type: slack\n", "  - id: hook\n    type: webhook\n    url: http://partner.example.org/crier\n  - id: public-slack\n    type: slack\n", 1)
+	src = strings.Replace(src, "      ack_within: 15m\n", "      ack_within: 15m\n      translations:\n        cy:\n          body: Digwyddiad\n", 1)
+	rb, err := Parse("w.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range rb.Warnings(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		got = append(got, fmt.Sprintf("%d: %s", w.Line, w.Message))
+	}
+	want := []string{
+		`23: "http://partner.example.org/crier" is not https, so messages to it cross the network unencrypted; use https`,
+		`39: step "declare": no audience this message reaches lists language "cy", so this translation is never sent`,
+		`39: step "declare": the cy translation has no subject, so its emails (channel "partners") use the main subject; add subject`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -130,7 +130,7 @@ func (v *validator) checkParams() {
 var (
 	slackUserRE    = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 	phoneRE        = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-	slackChannelRE = regexp.MustCompile(`^(#[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{8,})$`)
+	slackChannelRE = regexp.MustCompile(`^(#[^\sA-Z#.,]{1,80}|[CG][A-Z0-9]{8,})$`)
 	envRefRE       = regexp.MustCompile(`\$\{([^}]*)\}`)
 	envNameRE      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
@@ -156,9 +156,8 @@ func (v *validator) checkStakeholders() {
 }
 
 func checkEmail(ds *diagnostics, e Ref, path string) {
-	a, err := mail.ParseAddress(e.Name)
-	if err != nil || a.Address != e.Name {
-		ds.errorf(e.Pos, path, "%q is not an email address; expected one address like duty.officer@council.gov.uk", e.Name)
+	if _, err := mail.ParseAddress(e.Name); err != nil {
+		ds.errorf(e.Pos, path, "%q is not an email address; expected one address like duty.officer@council.gov.uk or \"Duty Officer <duty.officer@council.gov.uk>\"", e.Name)
 	}
 }
 
@@ -203,7 +202,12 @@ func (v *validator) checkChannels() {
 		case ChannelWebhook, ChannelTeams:
 			need("url (a ${ENV_VAR} reference)", c.URL != "")
 			if c.URL != "" {
-				if err := checkURL(c.URL); err != nil {
+				u := c.URL
+				if rest, plain := strings.CutPrefix(u, "http://"); plain {
+					v.ds.warnf(c.at("url"), path+".url", "%q is not https, so messages to it cross the network unencrypted; use https", c.URL)
+					u = "https://" + rest
+				}
+				if err := checkURL(u); err != nil {
 					v.errorf(c.at("url"), path+".url", "%v", err)
 				}
 			}
@@ -258,8 +262,7 @@ func startsWithDigit(s string) bool { return s != "" && s[0] >= '0' && s[0] <= '
 var secretQueryKeys = []string{"sig", "signature", "token", "key", "secret", "code", "password", "apikey", "api_key", "access_token", "auth"}
 
 // checkURL accepts a ${ENV_VAR} reference, or a plain https URL that
-// carries no credentials: secrets never live in a runbook, and crisis
-// messages never cross the network in clear.
+// carries no credentials: secrets never live in a runbook.
 func checkURL(raw string) error {
 	if refs := envRefRE.FindAllStringSubmatch(raw, -1); len(refs) > 0 {
 		for _, m := range refs {

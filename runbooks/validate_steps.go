@@ -91,8 +91,8 @@ func (v *validator) checkNotify(s *Step, n *Notify, path string) {
 		t := n.Translations[lang]
 		tp := path + ".translations." + lang
 		checkLanguage(v.ds, Ref{lang, t.keyPos()}, tp)
-		if emailVia != "" && t.Subject.Text == "" {
-			v.errorf(t.keyPos(), tp, "step %q: the %s translation reaches email (%s), which needs a subject; add subject", s.ID, lang, emailVia)
+		if emailVia != "" && t.Subject.Text == "" && n.Subject.Text != "" {
+			v.ds.warnf(t.keyPos(), tp, "step %q: the %s translation has no subject, so its emails (%s) use the main subject; add subject", s.ID, lang, emailVia)
 		}
 		if !slices.ContainsFunc(reach.Languages, func(l string) bool { return sameLanguage(l, lang) }) {
 			v.ds.warnf(t.keyPos(), tp, "step %q: no audience this message reaches lists language %q, so this translation is never sent", s.ID, lang)
