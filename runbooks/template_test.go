@@ -15,10 +15,10 @@ func TestRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	step, _ := rb.Step("declare")
-	data := TemplateData{
+	data := TemplateValues{
 		Params:     map[string]string{"venue": ""},
-		Activation: ActivationData{Mode: "exercise", StartedAt: time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)},
-		Step:       StepData{ID: "declare", Title: "Declare"},
+		Activation: ActivationInfo{Mode: "exercise", StartedAt: time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)},
+		Step:       StepInfo{ID: "declare", Title: "Declare"},
 		Now:        time.Date(2026, 7, 1, 9, 5, 0, 0, time.UTC),
 	}
 	got, err := step.Notify.Subject.Render(data)
@@ -35,11 +35,30 @@ func TestRender(t *testing.T) {
 	}
 }
 
+func TestRangeOverParams(t *testing.T) {
+	src := strings.Replace(readFile(t, "testdata/minimal.good.yaml"), `body: "We are aware of an incident at {{ .Params.venue }}."`,
+		`body: '{{ range $name, $value := .Params }}{{ $name }}={{ $value }} {{ end }}'`, 1)
+	rb, err := Parse("m.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, _ := rb.Step("holding")
+	got, err := step.Notify.Body.Render(TemplateValues{Params: map[string]string{"venue": "Victoria Hall"}})
+	if err != nil || got != "venue=Victoria Hall " {
+		t.Errorf("got %q, %v", got, err)
+	}
+}
+
+// TestTemplateLimits: a runbook cannot make the engine loop or build text
+// without bound, at load or at render.
 func TestTemplateLimits(t *testing.T) {
 	for body, want := range map[string]string{
-		`{{ range 1000000000 }}x{{ end }}`:             "range over a number is not supported",
-		`{{ define "a" }}x{{ end }}{{ template "a" }}`: "{{define}} and {{block}} are not supported",
-		`{{ .Params.venue.Name }}`:                     "", // a string has no fields: caught by the trial render
+		`{{ define "a" }}x{{ end }}{{ template "a" }}`:                                               "{{define}} and {{block}} are not supported",
+		`{{ .Params.venue.Name }}`:                                                                   "", // a string has no fields: caught by the trial render
+		`{{ range 1000000000 }}x{{ end }}`:                                                           "range is only supported over .Params",
+		`{{ $n := 100000 }}{{ range $n }}{{ range $n }}{{ end }}{{ end }}`:                           "range is only supported over .Params",
+		`{{ $s := "xxxxxxxx" }}` + strings.Repeat(`{{ $s = printf "%s%s" $s $s }}`, 40) + `{{ $s }}`: "more than 1 MiB of text",
+		`{{ $s := "xxxxxxxx" }}` + strings.Repeat(`{{ $s = join "" $s $s }}`, 40):                    "more than 1 MiB of text",
 	} {
 		src := strings.Replace(readFile(t, "testdata/minimal.good.yaml"), `body: "We are aware of an incident at {{ .Params.venue }}."`, "body: '"+body+"'", 1)
 		_, err := Parse("m.yaml", []byte(src))

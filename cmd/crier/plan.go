@@ -203,10 +203,10 @@ func what(rb *runbooks.Runbook, o runbooks.Occurrence, start time.Time, exercise
 	if exercise {
 		mode = "exercise"
 	}
-	data := runbooks.TemplateData{
+	data := runbooks.TemplateValues{
 		Params:     map[string]string{},
-		Activation: runbooks.ActivationData{ID: "plan", Runbook: string(rb.ID), Mode: mode, StartedAt: start},
-		Step:       runbooks.StepData{ID: string(s.ID), Title: s.Title},
+		Activation: runbooks.ActivationInfo{ID: "plan", Runbook: string(rb.ID), Mode: mode, StartedAt: start},
+		Step:       runbooks.StepInfo{ID: string(s.ID), Title: s.Title},
 		Occurrence: o.Occurrence,
 		Now:        o.At,
 	}
