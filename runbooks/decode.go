@@ -97,12 +97,13 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		if isNull(n) {
 			return
 		}
-		// A value that failed to decode stays unset, so that validation
-		// does not report it again as something else.
+		// A scalar such as a duration that failed to decode stays unset, so
+		// that validation does not report it again as something else; a
+		// mapping is kept, so that what is right in it is still checked.
 		before := len(d.diags.items)
 		p := reflect.New(v.Type().Elem())
 		d.decode(n, p.Elem(), path)
-		if len(d.diags.items) == before {
+		if len(d.diags.items) == before || p.Elem().Kind() == reflect.Struct && !p.Type().Implements(nodeDecoderType) {
 			v.Set(p)
 		}
 	case reflect.Struct:
@@ -246,24 +247,49 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			continue
 		}
 		keyPos[key.Value] = posOf(key)
-		positions[key.Value] = posOf(resolveAlias(p.value))
-		f := t.Field(idx)
+		f, value := t.Field(idx), resolveAlias(p.value)
 		fieldPath := joinPath(path, key.Value)
-		if isNull(resolveAlias(p.value)) && hasTagOption(f, "required") {
-			d.errorf(p.value, fieldPath, "%s is empty; it is required in a %s", key.Value, noun)
+		if d.emptyButNeeded(key, value, v.Field(idx), f, fieldPath, noun) {
 			continue
 		}
+		before := len(d.diags.items)
 		d.key = key
 		d.decodeField(p.value, v.Field(idx), f, fieldPath)
+		if len(d.diags.items) > before {
+			continue
+		}
+		if hasTagOption(f, "required") && v.Field(idx).Kind() == reflect.String && strings.TrimSpace(v.Field(idx).String()) == "" {
+			d.errorf(value, fieldPath, "%s is empty; it is required in a %s", key.Value, noun)
+			continue
+		}
+		positions[key.Value] = posOf(value)
 	}
 	for _, name := range names {
-		if _, ok := positions[name]; !ok && !suggested[name] && hasTagOption(t.Field(fields[name]), "required") {
+		if _, ok := keyPos[name]; !ok && !suggested[name] && hasTagOption(t.Field(fields[name]), "required") {
 			d.errorf(n, path, "missing required field %q in %s", name, noun)
 		}
 	}
 	if pp, ok := v.Addr().Interface().(positioner); ok {
 		pp.setPos(posOf(n), positions, keyPos)
 	}
+}
+
+// emptyButNeeded reports a field written with no value where one is
+// needed: a required field, or a block such as notify or every that means
+// nothing empty. An optional list or text left empty is simply empty.
+func (d *decoder) emptyButNeeded(key, value *yaml.Node, v reflect.Value, f reflect.StructField, path, noun string) bool {
+	if !isNull(value) {
+		return false
+	}
+	switch {
+	case hasTagOption(f, "required"):
+		d.errorf(value, path, "%s is empty; it is required in a %s", key.Value, noun)
+	case v.Kind() == reflect.Pointer:
+		d.errorf(value, path, "%s is empty; give it a value or leave the field out", key.Value)
+	default:
+		return false
+	}
+	return true
 }
 
 func (d *decoder) decodeField(n *yaml.Node, v reflect.Value, f reflect.StructField, path string) {

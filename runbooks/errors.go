@@ -47,7 +47,8 @@ func (d Diagnostic) WithPathInMessage() Diagnostic {
 	return d
 }
 
-// ErrorList is every error found in one runbook file, sorted by position.
+// ErrorList is every problem found in a runbook file that has errors,
+// sorted by position: at least one error, and any warnings.
 type ErrorList []Diagnostic
 
 func (l ErrorList) Error() string {

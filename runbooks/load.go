@@ -34,14 +34,16 @@ func Load(path string) (*Runbook, error) {
 }
 
 // Parse decodes and validates one runbook. name is used in messages. On any
-// error it returns an ErrorList with every error in the file, sorted by
-// position.
+// error it returns an ErrorList with every problem in the file, warnings
+// included, sorted by position.
 func Parse(name string, data []byte) (*Runbook, error) {
 	ds := &diagnostics{file: name}
 	rb := parseRunbook(ds, data)
 	errs, warns := ds.split()
 	if len(errs) > 0 {
-		return nil, errs
+		all := append(errs, warns...)
+		SortDiagnostics(all)
+		return nil, all
 	}
 	rb.warnings = warns
 	return rb, nil

@@ -99,17 +99,23 @@ func (rb *Runbook) Reach(targets []Ref) Reach {
 // something of the allowed kinds.
 func (ix *index) reach(refs []Ref, kinds targetKinds, bad func(i int, msg string)) Reach {
 	var r Reach
+	seen := map[any]bool{}
 	addStakeholder := func(s *Stakeholder) {
-		if !slices.Contains(r.Stakeholders, s) {
+		if !seen[s] {
+			seen[s] = true
 			r.Stakeholders = append(r.Stakeholders, s)
 		}
 	}
 	addChannel := func(c *Channel) {
-		if !slices.Contains(r.Channels, c) {
+		if !seen[c] {
+			seen[c] = true
 			r.Channels = append(r.Channels, c)
 		}
 	}
 	for i, ref := range refs {
+		if ref.Name == "" {
+			continue // decoding has reported it
+		}
 		if role, ok := ref.Role(); ok {
 			holders, found := ix.roles[role]
 			switch {
@@ -139,7 +145,8 @@ func (ix *index) reach(refs []Ref, kinds targetKinds, bad func(i int, msg string
 				addStakeholder(s)
 			}
 			for _, l := range a.Languages {
-				if !slices.Contains(r.Languages, l.Name) {
+				if !seen[l.Name] {
+					seen[l.Name] = true
 					r.Languages = append(r.Languages, l.Name)
 				}
 			}

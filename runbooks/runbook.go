@@ -7,6 +7,7 @@
 package runbooks
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -216,7 +217,7 @@ func (rb *Runbook) Warnings(today time.Time) []Diagnostic {
 		if today.In(rb.location).Format(time.DateOnly) > rb.ReviewBy {
 			p := rb.at("review_by")
 			ws = append(ws, Diagnostic{File: rb.file, Line: p.Line, Column: p.Column, Severity: SeverityWarning,
-				Path: "review_by", Message: "review_by " + rb.ReviewBy + " has passed; review the runbook and set a new date"})
+				Path: "review_by", Message: fmt.Sprintf("review_by %q has passed; review the runbook and set a new date", rb.ReviewBy)})
 		}
 	}
 	SortDiagnostics(ws)
@@ -254,7 +255,11 @@ func (l located) Pos() Pos { return l.pos }
 func (l located) decoded() bool { return l.fields != nil }
 
 // has reports whether the key was written in the file.
-func (l located) has(key string) bool { _, ok := l.fields[key]; return ok }
+func (l located) has(key string) bool { _, ok := l.keys[key]; return ok }
+
+// valid reports whether the key's value was written and decoded without
+// error: checks of a value skip the ones decoding has already reported.
+func (l located) valid(key string) bool { _, ok := l.fields[key]; return ok }
 
 // keyAt is where the key is written, or the mapping when it is absent.
 func (l located) keyAt(key string) Pos {
@@ -269,7 +274,7 @@ func (l located) at(key string) Pos {
 	if p, ok := l.fields[key]; ok {
 		return p
 	}
-	return l.pos
+	return l.keyAt(key)
 }
 
 // IDPos is where the runbook's id is written.

@@ -58,7 +58,12 @@ type Ref struct {
 }
 
 func (r *Ref) decodeNode(d *decoder, n *yaml.Node, path string) {
-	if v, ok := d.scalar(n, path, "a name"); ok {
+	v, ok := d.scalar(n, path, "a name")
+	switch {
+	case !ok:
+	case strings.TrimSpace(v) == "":
+		d.errorf(n, path, "the name is empty")
+	default:
 		*r = Ref{Name: v, Pos: posOf(n)}
 	}
 }

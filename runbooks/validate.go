@@ -2,6 +2,7 @@ package runbooks
 
 import (
 	"fmt"
+	"slices"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -48,7 +49,7 @@ func (v *validator) checkTop() {
 	}
 	rb.location = time.UTC
 	tz := rb.Timezone
-	if tz == "" && rb.has("timezone") {
+	if tz == "" && rb.valid("timezone") {
 		v.errorf(rb.at("timezone"), "timezone", "timezone is empty; give an IANA time zone such as Europe/London, or leave the field out for Europe/London")
 	}
 	if tz == "" {
@@ -183,7 +184,7 @@ func (v *validator) checkChannels() {
 			}
 		}
 		forbid := func(field string, types ...ChannelType) {
-			if c.has(field) && !containsType(types, c.Type) && c.Type != "" {
+			if c.has(field) && !slices.Contains(types, c.Type) && c.Type != "" {
 				v.errorf(c.at(field), path+"."+field, "%s is only for %s channels, and %q is a %s channel", field, joinTypes(types), c.ID, c.Type)
 			}
 		}
@@ -215,15 +216,6 @@ func (v *validator) checkChannels() {
 	}
 }
 
-func containsType(ts []ChannelType, t ChannelType) bool {
-	for _, x := range ts {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
-
 func joinTypes(ts []ChannelType) string {
 	s := make([]string, len(ts))
 	for i, t := range ts {
@@ -238,6 +230,7 @@ func (v *validator) checkChannelTo(c *Channel, path string) {
 	for j, t := range c.To {
 		p := fmt.Sprintf("%s[%d]", path, j)
 		switch {
+		case t.Name == "":
 		case c.Type == ChannelEmail && strings.Contains(t.Name, "@"):
 			checkEmail(v.ds, t, p)
 		case c.Type == ChannelSMS && (strings.HasPrefix(t.Name, "+") || startsWithDigit(t.Name)):

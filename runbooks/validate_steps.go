@@ -50,7 +50,7 @@ func (v *validator) checkTiming(s *Step, path string) {
 	only("start", "every", "recurring steps (every)")
 	only("until", "every", "recurring steps (every)")
 	only("delay", "after", "steps that wait for others (after)")
-	if s.has("after") && len(s.After) == 0 {
+	if s.valid("after") && len(s.After) == 0 {
 		v.errorf(s.at("after"), path+".after", "step %q: after needs at least one step id", s.ID)
 	}
 	if s.Every != nil && s.Until != nil {
@@ -80,7 +80,7 @@ func (v *validator) checkAction(s *Step, path string) {
 
 func (v *validator) checkNotify(s *Step, n *Notify, path string) {
 	reach := v.checkRefs(n.To, anyTarget, path+".to")
-	v.checkContacts(s, n.To, reach, path+".to")
+	v.checkContacts(s, n.To, path+".to")
 	emailVia := emailRoute(reach)
 	if emailVia != "" && n.Subject.Text == "" && n.has("body") {
 		v.errorf(s.keyAt("notify"), path, "step %q: the message reaches email (%s), which needs a subject; add subject", s.ID, emailVia)
@@ -94,7 +94,7 @@ func (v *validator) checkNotify(s *Step, n *Notify, path string) {
 		if emailVia != "" && t.Subject.Text == "" && n.Subject.Text != "" {
 			v.ds.warnf(t.keyPos(), tp, "step %q: the %s translation has no subject, so its emails (%s) use the main subject; add subject", s.ID, lang, emailVia)
 		}
-		if !slices.ContainsFunc(reach.Languages, func(l string) bool { return sameLanguage(l, lang) }) {
+		if !slices.ContainsFunc(reach.Languages, func(l string) bool { return strings.EqualFold(l, lang) }) {
 			v.ds.warnf(t.keyPos(), tp, "step %q: no audience this message reaches lists language %q, so this translation is never sent", s.ID, lang)
 		}
 		v.tc.check(&t.Subject, tp+".subject")
@@ -103,16 +103,16 @@ func (v *validator) checkNotify(s *Step, n *Notify, path string) {
 	if a := n.Approval; a != nil {
 		ap := path + ".approval"
 		approvers := v.checkRefs(a.Approvers, people, ap+".approvers")
-		v.checkContacts(s, a.Approvers, approvers, ap+".approvers")
+		v.checkContacts(s, a.Approvers, ap+".approvers")
 		switch {
-		case a.has("min") && a.Min < 1:
+		case a.valid("min") && a.Min < 1:
 			v.errorf(a.at("min"), ap+".min", "step %q: min is %d; at least 1 approval is needed", s.ID, a.Min)
 		case a.Min > len(approvers.Stakeholders) && len(approvers.Stakeholders) > 0:
 			v.errorf(a.at("min"), ap+".min", "step %q: min is %d but only %d stakeholder(s) can approve, so the message could never be sent", s.ID, a.Min, len(approvers.Stakeholders))
 		}
 		v.checkPositive(s, a.Within, ap+".within")
-		esc := v.checkRefs(a.EscalateTo, people, ap+".escalate_to")
-		v.checkContacts(s, a.EscalateTo, esc, ap+".escalate_to")
+		v.checkRefs(a.EscalateTo, people, ap+".escalate_to")
+		v.checkContacts(s, a.EscalateTo, ap+".escalate_to")
 		if a.Within != nil && len(a.EscalateTo) == 0 {
 			v.ds.warnf(a.Within.Pos, ap+".within", "step %q: approval within is set but escalate_to is empty; reminders go to the approvers only", s.ID)
 		}
@@ -122,10 +122,10 @@ func (v *validator) checkNotify(s *Step, n *Notify, path string) {
 
 func (v *validator) checkTask(s *Step, t *Task, path string) {
 	if t.Assignee.Name != "" {
-		r := v.ix.reach([]Ref{t.Assignee}, people, func(_ int, msg string) {
+		v.ix.reach([]Ref{t.Assignee}, people, func(_ int, msg string) {
 			v.errorf(t.Assignee.Pos, path+".assignee", "%s", msg)
 		})
-		v.checkContacts(s, []Ref{t.Assignee}, r, path+".assignee")
+		v.checkContacts(s, []Ref{t.Assignee}, path+".assignee")
 	}
 	v.tc.check(&t.Instructions, path+".instructions")
 	v.checkEscalation(s, t.AckWithin, t.EscalateTo, t.located, path)
@@ -133,8 +133,8 @@ func (v *validator) checkTask(s *Step, t *Task, path string) {
 
 func (v *validator) checkEscalation(s *Step, within *Duration, to []Ref, l located, path string) {
 	v.checkPositive(s, within, path+".ack_within")
-	r := v.checkRefs(to, people, path+".escalate_to")
-	v.checkContacts(s, to, r, path+".escalate_to")
+	v.checkRefs(to, people, path+".escalate_to")
+	v.checkContacts(s, to, path+".escalate_to")
 	if within == nil && len(to) > 0 {
 		v.ds.warnf(l.at("escalate_to"), path+".escalate_to", "step %q: escalate_to has no effect without ack_within", s.ID)
 	}
@@ -148,23 +148,21 @@ func (v *validator) checkPositive(s *Step, d *Duration, path string) {
 
 // checkContacts: a stakeholder a step must reach needs an email, a Slack id
 // or a phone. The error sits on the reference that brings them in.
-func (v *validator) checkContacts(s *Step, refs []Ref, reach Reach, path string) {
-	for _, sh := range reach.Stakeholders {
-		if sh.contactable() {
-			continue
+func (v *validator) checkContacts(s *Step, refs []Ref, path string) {
+	reported := map[*Stakeholder]bool{}
+	for i, r := range refs {
+		at := path
+		if !strings.HasSuffix(path, ".assignee") {
+			at = fmt.Sprintf("%s[%d]", path, i)
 		}
-		p, at := sh.Pos(), path
-		for i, r := range refs {
-			if slices.Contains(v.ix.reach([]Ref{r}, anyTarget, nil).Stakeholders, sh) {
-				p = r.Pos
-				if len(refs) > 1 || !strings.HasSuffix(path, ".assignee") {
-					at = fmt.Sprintf("%s[%d]", path, i)
-				}
-				break
+		for _, sh := range v.ix.reach([]Ref{r}, anyTarget, nil).Stakeholders {
+			if sh.contactable() || reported[sh] {
+				continue
 			}
+			reported[sh] = true
+			v.errorf(r.Pos, at, "step %q must reach stakeholder %q, who has no email, slack or phone", s.ID, sh.ID)
+			v.unreachable(sh, "step "+strconv.Quote(string(s.ID)))
 		}
-		v.errorf(p, at, "step %q must reach stakeholder %q, who has no email, slack or phone", s.ID, sh.ID)
-		v.unreachable(sh, "step "+strconv.Quote(string(s.ID)))
 	}
 }
 
@@ -201,10 +199,6 @@ func emailRoute(r Reach) string {
 		}
 	}
 	return ""
-}
-
-func sameLanguage(a, b string) bool {
-	return strings.EqualFold(a, b)
 }
 
 // checkAfter resolves after references and finds cycles, naming them as a
@@ -277,7 +271,7 @@ func (v *validator) checkExercise() {
 	if x == nil {
 		return
 	}
-	if x.has("prefix") && strings.TrimSpace(x.Prefix) == "" {
+	if x.valid("prefix") && strings.TrimSpace(x.Prefix) == "" {
 		v.errorf(x.at("prefix"), "exercise.prefix", "prefix is empty; drill messages must be marked (the default is %q)", DefaultExercisePrefix)
 	}
 	v.checkRefs(x.Redirect, channelOnly, "exercise.redirect")

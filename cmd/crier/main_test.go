@@ -86,7 +86,7 @@ func TestValidateWarningsDoNotFail(t *testing.T) {
 	dir := t.TempDir()
 	f := writeFile(t, dir, "old.yaml", strings.Replace(readTestdata(t, "minimal.good.yaml"), "timezone:", "review_by: 2025-01-31\ntimezone:", 1))
 	out, _, code := crier(t, "validate", f)
-	if code != exitOK || !strings.Contains(out, "warning: review_by: review_by 2025-01-31 has passed") {
+	if code != exitOK || !strings.Contains(out, "warning: review_by: review_by \"2025-01-31\" has passed") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 }
