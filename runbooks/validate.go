@@ -2,10 +2,10 @@ package runbooks
 
 import (
 	"fmt"
-	"slices"
 	"net/mail"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
