@@ -107,16 +107,19 @@ func (s *Schedule) next(anchor, t time.Time, loc *time.Location) (time.Time, boo
 		return anchor.Add(k * s.interval), true
 	}
 	w := wallClock(t.In(loc))
-	// A wall time in the repeated autumn hour maps back to its first,
-	// earlier instant; step past those so each wall time fires once.
+	// Step through matching wall times until one happens after t. A wall
+	// time in the repeated autumn hour happens twice: the first of its
+	// instants after t fires, and the wall clock moves on past it, so each
+	// wall time fires once.
 	for range 24 * 60 {
 		wn := s.cal.Next(w)
 		if wn.IsZero() {
 			return time.Time{}, false
 		}
-		at := instant(wn, loc)
-		if at.After(t) {
-			return at, true
+		for _, at := range instants(wn, loc) {
+			if at.After(t) {
+				return at, true
+			}
 		}
 		w = wn
 	}
@@ -129,27 +132,34 @@ func wallClock(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 }
 
-// instant is the moment the wall clock in loc reads w: for a reading skipped
-// by a clock change, the first instant after the gap; for a reading that
-// happens twice, the earlier.
-func instant(w time.Time, loc *time.Location) time.Time {
+// instants are the moments the wall clock in loc reads w, earliest first:
+// usually one; two in a repeated hour; for a reading skipped by a clock
+// change, the first instant after the gap.
+func instants(w time.Time, loc *time.Location) []time.Time {
 	t := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
 	got := wallClock(t)
 	if !got.Equal(w) {
 		start, end := t.ZoneBounds()
 		if got.After(w) {
-			return start // t is after the gap; the gap ends where t's zone starts
+			return []time.Time{start} // t is after the gap; the gap ends where t's zone starts
 		}
-		return end
+		return []time.Time{end}
 	}
-	start, _ := t.ZoneBounds()
-	if start.IsZero() || !start.After(t.Add(-48*time.Hour)) {
-		return t
+	// The same reading in the zone before or after t's.
+	start, end := t.ZoneBounds()
+	if !start.IsZero() {
+		_, offset := start.Add(-time.Nanosecond).Zone()
+		earlier := w.Add(-time.Duration(offset) * time.Second).In(loc)
+		if earlier.Before(start) && wallClock(earlier).Equal(w) {
+			return []time.Time{earlier, t}
+		}
 	}
-	_, before := start.Add(-time.Nanosecond).Zone()
-	earlier := w.Add(-time.Duration(before) * time.Second).In(loc)
-	if earlier.Before(start) && wallClock(earlier).Equal(w) {
-		return earlier
+	if !end.IsZero() {
+		_, offset := end.Zone()
+		later := w.Add(-time.Duration(offset) * time.Second).In(loc)
+		if !later.Before(end) && wallClock(later).Equal(w) {
+			return []time.Time{t, later}
+		}
 	}
-	return t
+	return []time.Time{t}
 }

@@ -75,6 +75,13 @@ func TestClockChangesInLondon(t *testing.T) {
 			want: []string{"2026-10-25 00:00Z", "2026-10-25 02:00Z", "2026-10-25 03:00Z"},
 		},
 		{
+			// Activated at 01:10 GMT, in the second pass of the repeated hour:
+			// 01:30 BST has already gone by, 01:30 GMT is still to come.
+			name: "activated inside the repeated hour",
+			spec: "30 1 * * *", from: time.Date(2026, 10, 25, 1, 10, 0, 0, time.UTC), to: time.Date(2026, 10, 26, 12, 0, 0, 0, time.UTC),
+			want: []string{"2026-10-25 01:30Z", "2026-10-26 01:30Z"},
+		},
+		{
 			name: "@every counts elapsed time across the change",
 			spec: "@every 12h", from: spring, to: spring.Add(36 * time.Hour),
 			want: []string{"2026-03-28 12:00Z", "2026-03-29 00:00Z", "2026-03-29 12:00Z", "2026-03-30 00:00Z"},
