@@ -169,11 +169,41 @@ func TestWarnings(t *testing.T) {
 		got = append(got, fmt.Sprintf("%d: %s", w.Line, w.Message))
 	}
 	want := []string{
-		`23: "http://partner.example.org/crier" is not https, so messages to it cross the network unencrypted; use https`,
+		`23: the url uses http, so messages to it cross the network unencrypted; use https`,
 		`39: step "declare": no audience this message reaches lists language "cy", so this translation is never sent`,
 		`39: step "declare": the cy translation has no subject, so its emails (channel "partners") use the main subject; add subject`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestURLsKeepSecretsOut(t *testing.T) {
+	for url, want := range map[string]string{
+		"${TEAMS_WEBHOOK_URL}":                               "",
+		"https://partner.example.org/crier-hook":             "",
+		"https://${PARTNER_HOST}/hook":                       "",
+		"http://partner.example.org/hook":                    "", // a warning, not an error
+		"${not valid}":                                       "not a valid environment variable reference",
+		"ftp://partner.example.org/hook":                     "not an https URL",
+		"https://user:hunter2@partner.example.org/hook":      "user name or password",
+		"https://hooks.slack.com/services/T000/B000/XXXXXX":  "hooks.slack.com webhook URLs contain their secret",
+		"https://northbridge.webhook.office.com/webhookb2/x": "webhook.office.com webhook URLs contain their secret",
+		"https://${HOST}/hook?token=abc123secret":            `the url's "token" parameter looks like a secret`,
+	} {
+		src := strings.Replace(readFile(t, "testdata/minimal.good.yaml"), "  - id: public-slack\n    type: slack\n",
+			"  - id: hook\n    type: webhook\n    url: \""+url+"\"\n  - id: public-slack\n    type: slack\n", 1)
+		_, err := Parse("u.yaml", []byte(src))
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", url, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%s: got %v, want %q", url, err, want)
+		case err != nil && strings.Contains(url, "secret") && strings.Contains(err.Error(), "abc123secret"):
+			t.Errorf("the error repeats the secret: %v", err)
+		}
+		if err != nil && (strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "XXXXXX")) {
+			t.Errorf("the error repeats the secret: %v", err)
+		}
 	}
 }

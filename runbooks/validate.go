@@ -205,7 +205,7 @@ func (v *validator) checkChannels() {
 			if c.URL != "" {
 				u := c.URL
 				if rest, plain := strings.CutPrefix(u, "http://"); plain {
-					v.ds.warnf(c.at("url"), path+".url", "%q is not https, so messages to it cross the network unencrypted; use https", c.URL)
+					v.ds.warnf(c.at("url"), path+".url", "the url uses http, so messages to it cross the network unencrypted; use https")
 					u = "https://" + rest
 				}
 				if err := checkURL(u); err != nil {
@@ -254,31 +254,41 @@ func startsWithDigit(s string) bool { return s != "" && s[0] >= '0' && s[0] <= '
 // secretQueryKeys look like credentials when they appear in a URL.
 var secretQueryKeys = []string{"sig", "signature", "token", "key", "secret", "code", "password", "apikey", "api_key", "access_token", "auth"}
 
+// secretHosts issue webhook URLs that are themselves the credential.
+var secretHosts = []string{"hooks.slack.com", "webhook.office.com", "logic.azure.com", "powerplatform.com", "discord.com", "discordapp.com"}
+
+const putInEnv = "put the whole URL in an environment variable and write ${WEBHOOK_URL}"
+
 // checkURL accepts a ${ENV_VAR} reference, or a plain https URL that
-// carries no credentials: secrets never live in a runbook.
+// carries no credentials: secrets never live in a runbook. Messages never
+// repeat the URL, which may itself be the secret.
 func checkURL(raw string) error {
-	if refs := envRefRE.FindAllStringSubmatch(raw, -1); len(refs) > 0 {
-		for _, m := range refs {
-			if !envNameRE.MatchString(m[1]) {
-				return fmt.Errorf("%q is not a valid environment variable reference; expected ${NAME} with letters, digits and underscores", m[0])
-			}
+	refs := envRefRE.FindAllStringSubmatch(raw, -1)
+	for _, m := range refs {
+		if !envNameRE.MatchString(m[1]) {
+			return fmt.Errorf("%q is not a valid environment variable reference; expected ${NAME} with letters, digits and underscores", m[0])
 		}
-		if !strings.HasPrefix(raw, "https://") && !strings.HasPrefix(raw, "${") {
-			return fmt.Errorf("%q is neither a ${ENV_VAR} reference nor an https URL", raw)
-		}
+	}
+	if len(refs) == 1 && refs[0][0] == raw {
 		return nil
 	}
-	u, err := url.Parse(raw)
+	// Check what is written around any references as a URL of its own.
+	u, err := url.Parse(envRefRE.ReplaceAllString(raw, "x"))
 	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return fmt.Errorf("%q is not an https URL; expected a ${ENV_VAR} reference such as ${TEAMS_WEBHOOK_URL}", raw)
+		return fmt.Errorf("the url is not an https URL; expected a ${ENV_VAR} reference such as ${TEAMS_WEBHOOK_URL}")
 	}
 	if u.User != nil {
-		return fmt.Errorf("the URL contains a user name or password; put the whole URL in an environment variable and write ${WEBHOOK_URL}")
+		return fmt.Errorf("the url contains a user name or password; %s", putInEnv)
+	}
+	for _, h := range secretHosts {
+		if u.Hostname() == h || strings.HasSuffix(u.Hostname(), "."+h) {
+			return fmt.Errorf("%s webhook URLs contain their secret; %s", h, putInEnv)
+		}
 	}
 	for k := range u.Query() {
 		for _, secret := range secretQueryKeys {
 			if strings.EqualFold(k, secret) {
-				return fmt.Errorf("the URL's %q parameter looks like a secret; put the whole URL in an environment variable and write ${WEBHOOK_URL}", k)
+				return fmt.Errorf("the url's %q parameter looks like a secret; %s", k, putInEnv)
 			}
 		}
 	}
