@@ -140,6 +140,9 @@ func yamlSyntaxError(err error, data []byte) (Pos, string) {
 		line++
 	}
 	lines := bytes.Split(data, []byte("\n"))
+	if l, ok := firstFailingLine(lines, line); ok {
+		line = l
+	}
 	// An error at the end of the file belongs to the last line written.
 	for line > 1 && (line > len(lines) || len(bytes.TrimSpace(lines[line-1])) == 0) {
 		line--
@@ -157,6 +160,41 @@ func yamlSyntaxError(err error, data []byte) (Pos, string) {
 		return Pos{l, col}, "YAML syntax error: " + msg + "; this quote is never closed"
 	}
 	return Pos{Line: max(line, 1), Column: 1}, "YAML syntax error: " + msg
+}
+
+// bisectLimit bounds the file size for which firstFailingLine re-parses.
+const bisectLimit = 256 << 10
+
+// firstFailingLine finds the line that breaks the YAML: the first line,
+// from the 1-based line go-yaml named on, whose inclusion makes the file
+// stop parsing. go-yaml names the start of the construct it was reading,
+// which can be far above the mistake. A bisection over prefixes of the
+// file takes a handful of parses.
+func firstFailingLine(lines [][]byte, from int) (int, bool) {
+	total := 0
+	for _, l := range lines {
+		total += len(l) + 1
+	}
+	if total > bisectLimit || from < 1 || from > len(lines) {
+		return 0, false
+	}
+	parses := func(n int) bool {
+		var node yaml.Node
+		return yaml.Unmarshal(bytes.Join(lines[:n], []byte("\n")), &node) == nil
+	}
+	if !parses(from - 1) {
+		return 0, false
+	}
+	lo, hi := from, len(lines) // the prefix of hi lines fails
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if parses(mid) {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return hi, true
 }
 
 // indentTab finds a tab in the indentation of the 1-based line or the next.

@@ -185,6 +185,7 @@ func TestURLsKeepSecretsOut(t *testing.T) {
 		"https://${PARTNER_HOST}/hook":                       "",
 		"http://partner.example.org/hook":                    "", // a warning, not an error
 		"${not valid}":                                       "not a valid environment variable reference",
+		"${CRIER_HOOK_URL":                                   `"${CRIER_HOOK_URL" is not a valid environment variable reference`,
 		"ftp://partner.example.org/hook":                     "not an https URL",
 		"https://user:hunter2@partner.example.org/hook":      "user name or password",
 		"https://hooks.slack.com/services/T000/B000/XXXXXX":  "hooks.slack.com webhook URLs contain their secret",

@@ -272,6 +272,10 @@ func checkURL(raw string) error {
 	if len(refs) == 1 && refs[0][0] == raw {
 		return nil
 	}
+	if i := strings.Index(envRefRE.ReplaceAllString(raw, ""), "${"); i >= 0 {
+		rest := envRefRE.ReplaceAllString(raw, "")[i:]
+		return fmt.Errorf("%q is not a valid environment variable reference; expected ${NAME}, closed with }", rest[:min(len(rest), 40)])
+	}
 	// Check what is written around any references as a URL of its own.
 	u, err := url.Parse(envRefRE.ReplaceAllString(raw, "x"))
 	if err != nil || u.Scheme != "https" || u.Host == "" {
