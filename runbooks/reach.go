@@ -68,10 +68,8 @@ func newIndex(rb *Runbook) *index {
 		if _, dup := ix.stakeholders[string(s.ID)]; !dup {
 			ix.stakeholders[string(s.ID)] = s
 		}
-		for _, r := range s.Roles {
-			if !slices.Contains(ix.roles[r.Name], s) {
-				ix.roles[r.Name] = append(ix.roles[r.Name], s)
-			}
+		for _, role := range firstOfEach(Names(s.Roles)) {
+			ix.roles[role] = append(ix.roles[role], s)
 		}
 	}
 	for i := range rb.Channels {
@@ -99,19 +97,15 @@ func (rb *Runbook) Reach(targets []Ref) Reach {
 // something of the allowed kinds.
 func (ix *index) reach(refs []Ref, kinds targetKinds, bad func(i int, msg string)) Reach {
 	var r Reach
-	seen := map[any]bool{}
-	addStakeholder := func(s *Stakeholder) {
-		if !seen[s] {
-			seen[s] = true
-			r.Stakeholders = append(r.Stakeholders, s)
+	audiences := false
+	defer func() {
+		// One role or one id names no one twice; more than one may overlap.
+		if len(refs) > 1 || audiences {
+			r.dedupe()
 		}
-	}
-	addChannel := func(c *Channel) {
-		if !seen[c] {
-			seen[c] = true
-			r.Channels = append(r.Channels, c)
-		}
-	}
+	}()
+	addStakeholder := func(s *Stakeholder) { r.Stakeholders = append(r.Stakeholders, s) }
+	addChannel := func(c *Channel) { r.Channels = append(r.Channels, c) }
 	for i, ref := range refs {
 		if ref.Name == "" {
 			continue // decoding has reported it
@@ -124,9 +118,7 @@ func (ix *index) reach(refs []Ref, kinds targetKinds, bad func(i int, msg string
 			case !found:
 				report(bad, i, "no stakeholder has role %q%s%s", role, ix.roleList(), suggest(role, mapKeys(ix.roles)))
 			}
-			for _, s := range holders {
-				addStakeholder(s)
-			}
+			r.Stakeholders = append(r.Stakeholders, holders...)
 			continue
 		}
 		s, isStakeholder := ix.stakeholders[ref.Name]
@@ -138,18 +130,14 @@ func (ix *index) reach(refs []Ref, kinds targetKinds, bad func(i int, msg string
 		case isChannel && kinds&kindChannel != 0:
 			addChannel(c)
 		case isAudience && kinds&kindAudience != 0:
+			audiences = true
 			for _, ch := range ix.reach(a.Channels, kindChannel, nil).Channels {
 				addChannel(ch)
 			}
 			for _, s := range ix.reach(a.Stakeholders, people, nil).Stakeholders {
 				addStakeholder(s)
 			}
-			for _, l := range a.Languages {
-				if !seen[l.Name] {
-					seen[l.Name] = true
-					r.Languages = append(r.Languages, l.Name)
-				}
-			}
+			r.Languages = append(r.Languages, Names(a.Languages)...)
 		case isStakeholder:
 			report(bad, i, "%q is a stakeholder; expected %s", ref.Name, kinds)
 		case isChannel:
@@ -161,6 +149,28 @@ func (ix *index) reach(refs []Ref, kinds targetKinds, bad func(i int, msg string
 		}
 	}
 	return r
+}
+
+// dedupe keeps the first of each stakeholder, channel and language, in order.
+func (r *Reach) dedupe() {
+	r.Stakeholders = firstOfEach(r.Stakeholders)
+	r.Channels = firstOfEach(r.Channels)
+	r.Languages = firstOfEach(r.Languages)
+}
+
+func firstOfEach[T comparable](items []T) []T {
+	if len(items) < 2 {
+		return items
+	}
+	seen := make(map[T]bool, len(items))
+	out := items[:0:0]
+	for _, it := range items {
+		if !seen[it] {
+			seen[it] = true
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 func report(bad func(int, string), i int, format string, args ...any) {

@@ -149,7 +149,7 @@ func (v *validator) checkStakeholders() {
 			checkPhone(v.ds, Ref{s.Phone, s.at("phone")}, path+".phone")
 		}
 		for j, r := range s.Roles {
-			if !slugRE.MatchString(r.Name) {
+			if r.Name != "" && !slugRE.MatchString(r.Name) {
 				v.errorf(r.Pos, fmt.Sprintf("%s.roles[%d]", path, j), "%q is not a valid role; use lower-case letters, digits and hyphens, like %q", r.Name, slugify(r.Name))
 			}
 		}
@@ -157,6 +157,9 @@ func (v *validator) checkStakeholders() {
 }
 
 func checkEmail(ds *diagnostics, e Ref, path string) {
+	if e.Name == "" {
+		return // decoding has reported it
+	}
 	if _, err := mail.ParseAddress(e.Name); err != nil {
 		ds.errorf(e.Pos, path, "%q is not an email address; expected one address like duty.officer@council.gov.uk or \"Duty Officer <duty.officer@council.gov.uk>\"", e.Name)
 	}
@@ -317,6 +320,9 @@ func (v *validator) checkAudiences() {
 }
 
 func checkLanguage(ds *diagnostics, l Ref, path string) {
+	if l.Name == "" {
+		return // decoding has reported it
+	}
 	if _, err := language.Parse(l.Name); err != nil {
 		ds.errorf(l.Pos, path, "%q is not a BCP 47 language tag; expected a tag such as cy, ur, pl or pa-Arab", l.Name)
 	}
