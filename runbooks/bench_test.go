@@ -25,6 +25,7 @@ func BenchmarkParse(b *testing.B) {
 	}{
 		{"major-incident", major},
 		{"1000-steps", thousandSteps()},
+		{"12000-stakeholders", manyStakeholders()},
 		{"alias-bomb", aliasBomb()},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
@@ -77,6 +78,21 @@ func aliasBomb() []byte {
 	for _, name := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
 		fmt.Fprintf(&b, "  - &%s [%s]\n", name, strings.TrimSuffix(strings.Repeat("*"+prev+", ", 9), ", "))
 		prev = name
+	}
+	return []byte(b.String())
+}
+
+// manyStakeholders is a file near the 1 MiB limit where every step reaches
+// everyone through a role: the shape that once made validation cubic.
+func manyStakeholders() []byte {
+	var b strings.Builder
+	b.WriteString("version: 1\nid: many\ntitle: Many\nstakeholders:\n")
+	for i := range 12000 {
+		fmt.Fprintf(&b, "  - {id: s%d, name: Person %d, roles: [x], email: s%d@northbridge.gov.uk}\n", i, i, i)
+	}
+	b.WriteString("channels:\n  - {id: mail, type: email, to: [role:x]}\nsteps:\n")
+	for i := range 50 {
+		fmt.Fprintf(&b, "  - {id: t%d, title: T, at: %dm, notify: {to: [role:x, mail], subject: s, body: b, approval: {approvers: [role:x]}}}\n", i, i)
 	}
 	return []byte(b.String())
 }

@@ -17,13 +17,12 @@ import (
 type templateCheck struct {
 	diags  *diagnostics
 	loc    *time.Location
-	funcs  template.FuncMap // for parsing: only the names matter
 	params []string
 	sample TemplateValues
 }
 
 func newTemplateCheck(rb *Runbook, diags *diagnostics) *templateCheck {
-	c := &templateCheck{diags: diags, loc: rb.location, funcs: templateFuncs(rb.location, &textBudget{})}
+	c := &templateCheck{diags: diags, loc: rb.location}
 	sample := TemplateValues{
 		Params: map[string]string{},
 		Activation: ActivationInfo{ID: "a-example", Runbook: string(rb.ID), Mode: "live",
@@ -49,7 +48,8 @@ func (c *templateCheck) check(t *Template, path string) {
 		return
 	}
 	t.loc = c.loc
-	tmpl, err := template.New("tmpl").Option("missingkey=error").Funcs(c.funcs).Parse(t.Text)
+	budget := &textBudget{left: maxRender}
+	tmpl, err := template.New("tmpl").Option("missingkey=error").Funcs(templateFuncs(c.loc, budget)).Parse(t.Text)
 	if err != nil {
 		p, msg := t.locate(err)
 		c.diags.errorf(p, path, "template: %s", msg)
@@ -66,12 +66,12 @@ func (c *templateCheck) check(t *Template, path string) {
 	}
 	// A trial run with every declared param set catches type mistakes such
 	// as {{ date "15:04" .Params.venue }} before an incident does.
-	t.tmpl = tmpl
-	if _, err := t.execute(c.sample); err != nil && !dataDependent(err) {
+	if err := tmpl.Execute(&cappedBuffer{budget: budget}, c.sample); err != nil && !dataDependent(err) {
 		p, msg := t.locate(err)
 		c.diags.errorf(p, path, "template: %s", msg)
-		t.tmpl = nil
+		return
 	}
+	t.tmpl = tmpl
 }
 
 // dataDependent errors come from the sample values, not the template:
