@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -37,8 +38,17 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if _, err := Plan(rb, start, 2*DefaultHorizon, PlanOptions{Exercise: true}); err != nil && rb == nil {
-			t.Fatal(err)
+		plan, err := Plan(rb, start, 2*DefaultHorizon, PlanOptions{Exercise: true})
+		if err != nil {
+			if !strings.Contains(err.Error(), "shorter horizon") {
+				t.Fatalf("Plan: %v", err)
+			}
+			return
+		}
+		for i, o := range plan {
+			if o.At.Before(start) || o.At.Sub(start) != o.Offset || (i > 0 && o.At.Before(plan[i-1].At)) {
+				t.Fatalf("occurrence %d out of place: %+v", i, o)
+			}
 		}
 	})
 }

@@ -34,7 +34,7 @@ func (Ref) JSONSchema() *jsonschema.Schema {
 }
 
 func (Addresses) JSONSchema() *jsonschema.Schema {
-	addr := &jsonschema.Schema{Type: "string", Format: "email"}
+	addr := &jsonschema.Schema{Type: "string", MinLength: ptr(uint64(3)), Description: "An email address, optionally with a name: \"Duty Officer <duty@council.gov.uk>\"."}
 	return &jsonschema.Schema{OneOf: []*jsonschema.Schema{addr, {Type: "array", Items: addr}}}
 }
 

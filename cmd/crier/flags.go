@@ -8,7 +8,7 @@ import (
 )
 
 // newFlags makes a subcommand's flag set; usage text goes where --help asks.
-func newFlags(name, synopsis, about string, e env) *flag.FlagSet {
+func newFlags(name, synopsis, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet("crier "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {

@@ -14,6 +14,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second interrupt stops crier at once
+	}()
 	code := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, now: time.Now})
 	stop()
 	os.Exit(code)
@@ -27,9 +31,10 @@ type env struct {
 
 // Exit codes.
 const (
-	exitOK    = 0
-	exitError = 1 // the input has errors
-	exitUsage = 2 // the command line is wrong
+	exitOK          = 0
+	exitError       = 1 // the input has errors
+	exitUsage       = 2 // the command line is wrong
+	exitInterrupted = 130
 )
 
 type command struct {

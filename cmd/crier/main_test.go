@@ -206,3 +206,13 @@ func TestSchemaIsJSON(t *testing.T) {
 		t.Errorf("$schema = %v", s["$schema"])
 	}
 }
+
+func TestValidateStopsWhenInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errOut bytes.Buffer
+	code := run(ctx, []string{"validate", "../../examples"}, env{stdout: &out, stderr: &errOut, now: time.Now})
+	if code != exitInterrupted || !strings.Contains(errOut.String(), "interrupted") {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+}

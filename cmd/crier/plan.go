@@ -34,7 +34,7 @@ func runPlan(ctx context.Context, args []string, e env) int {
 	flags := newFlags("plan", "[--json] [--start RFC3339] [--horizon DURATION] [--exercise] [--param name=value]... FILE",
 		"Show when each step of a runbook would happen for an activation at --start: a timeline\n"+
 			"with offsets, local times in the runbook's time zone, phases, steps, what each needs\n"+
-			"(approval, acknowledgement) and who it reaches.", e)
+			"(approval, acknowledgement) and who it reaches.")
 	jsonOut := flags.Bool("json", false, "print the plan as one JSON array (the format's machine-readable output)")
 	startText := flags.String("start", "", "activation time, RFC3339 (default: now)")
 	horizonText := flags.String("horizon", "14d", "how far ahead to plan, e.g. 36h, 14d, 6w")

@@ -12,7 +12,7 @@ func runSchema(ctx context.Context, args []string, e env) int {
 		"Print the JSON Schema (2020-12) of the runbook format. Save it and point your editor's\n"+
 			"YAML language server at it, for example with this first line in a runbook:\n"+
 			"  # yaml-language-server: $schema=./crier-runbook.schema.json\n"+
-			"The schema checks shape; 'crier validate' also checks references, templates and schedules.", e)
+			"The schema checks shape; 'crier validate' also checks references, templates and schedules.")
 	if _, code, ok := parseFlags(flags, args, e); !ok {
 		return code
 	}

@@ -19,7 +19,7 @@ func runValidate(ctx context.Context, args []string, e env) int {
 		"Check runbook files, or directories of *.yaml and *.yml files (searched recursively),\n"+
 			"and report every problem as file:line:col: error: message.\n"+
 			"Exit status: 0 when every runbook is valid (warnings allowed), 1 when any has an error,\n"+
-			"2 when the command line is wrong or a path does not exist.", e)
+			"2 when the command line is wrong or a path does not exist.")
 	jsonOut := flags.Bool("json", false, "print one JSON array of {file, line, column, severity, message}")
 	paths, code, ok := parseFlags(flags, args, e)
 	if !ok {
@@ -34,7 +34,11 @@ func runValidate(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "crier validate: %v\n", err)
 		return exitUsage
 	}
-	diags, valid := validateFiles(files, e)
+	diags, valid, err := validateFiles(ctx, files, e)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier validate: %v\n", err)
+		return exitInterrupted
+	}
 	errorCount := 0
 	for _, d := range diags {
 		if d.Severity == runbooks.SeverityError {
@@ -84,13 +88,16 @@ func plural(n int, one, many string) string {
 
 // validateFiles loads every file, adding an error for a runbook id that an
 // earlier file already uses.
-func validateFiles(files []string, e env) (diags []runbooks.Diagnostic, valid int) {
+func validateFiles(ctx context.Context, files []string, e env) (diags []runbooks.Diagnostic, valid int, err error) {
 	type seen struct {
 		file string
 		pos  runbooks.Pos
 	}
 	ids := map[string]seen{}
 	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, fmt.Errorf("interrupted")
+		}
 		rb, err := runbooks.Load(f)
 		var list runbooks.ErrorList
 		switch {
@@ -112,7 +119,7 @@ func validateFiles(files []string, e env) (diags []runbooks.Diagnostic, valid in
 		valid++
 	}
 	runbooks.SortDiagnostics(diags)
-	return diags, valid
+	return diags, valid, nil
 }
 
 func describeFileError(err error) string {

@@ -8,7 +8,7 @@ import (
 )
 
 func runVersion(ctx context.Context, args []string, e env) int {
-	fs := newFlags("version", "", "Print the crier version, the commit it was built from and the Go version.", e)
+	fs := newFlags("version", "", "Print the crier version, the commit it was built from and the Go version.")
 	if _, code, ok := parseFlags(fs, args, e); !ok {
 		return code
 	}
