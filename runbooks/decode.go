@@ -23,6 +23,63 @@ type decoder struct {
 	// key is the mapping key whose value is being decoded: a block list or
 	// mapping of the wrong kind is reported on the key's line.
 	key *yaml.Node
+	// shapes caches each runbook type's fields and the rules their tags give.
+	shapes map[reflect.Type]*shape
+}
+
+// shape is a runbook type's YAML fields, read once from its struct tags.
+type shape struct {
+	noun   string
+	fields []field
+	byName map[string]*field
+	names  []string
+}
+
+// field is one YAML field and the rules its jsonschema tag gives it.
+type field struct {
+	name               string
+	index              int
+	required           bool
+	enum               []string
+	minItems, maxItems int
+}
+
+func (d *decoder) shapeOf(t reflect.Type) *shape {
+	if s, ok := d.shapes[t]; ok {
+		return s
+	}
+	s := &shape{noun: nounOf(t), byName: map[string]*field{}}
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		name := yamlName(sf)
+		if name == "" {
+			continue
+		}
+		f := field{name: name, index: i}
+		for _, opt := range tagOptions(sf) {
+			key, value, _ := strings.Cut(opt, "=")
+			switch key {
+			case "required":
+				f.required = true
+			case "enum":
+				f.enum = append(f.enum, value)
+			case "minItems":
+				f.minItems, _ = strconv.Atoi(value)
+			case "maxItems":
+				f.maxItems, _ = strconv.Atoi(value)
+			}
+		}
+		s.fields = append(s.fields, f)
+		s.names = append(s.names, name)
+	}
+	for i := range s.fields {
+		s.byName[s.fields[i].name] = &s.fields[i]
+	}
+	if d.shapes == nil {
+		d.shapes = map[reflect.Type]*shape{}
+	}
+	d.shapes[t] = s
+	return s
 }
 
 // nodeDecoder is implemented by scalar types with their own syntax.
@@ -207,23 +264,13 @@ func (d *decoder) mergeSources(v *yaml.Node, path string) []mappingPair {
 }
 
 func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
-	t := v.Type()
-	noun := nounOf(t)
+	sh := d.shapeOf(v.Type())
 	if n.Kind != yaml.MappingNode {
-		d.mismatch(n, path, "a mapping (the fields of a "+noun+")")
+		d.mismatch(n, path, "a mapping (the fields of a "+sh.noun+")")
 		if pp, ok := v.Addr().Interface().(positioner); ok {
 			pp.setPos(posOf(n), nil, nil)
 		}
 		return
-	}
-	fields := map[string]int{}
-	var names []string
-	for i := range t.NumField() {
-		name := yamlName(t.Field(i))
-		if name != "" {
-			fields[name] = i
-			names = append(names, name)
-		}
 	}
 	positions := map[string]Pos{} // never nil: see located.decoded
 	keyPos := map[string]Pos{}
@@ -231,42 +278,42 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	for _, p := range d.pairs(n, path) {
 		key := resolveAlias(p.key)
 		if key == nil || key.Kind != yaml.ScalarNode {
-			d.errorf(p.key, path, "a %s's field names must be plain words, got %s", noun, describe(p.key))
+			d.errorf(p.key, path, "a %s's field names must be plain words, got %s", sh.noun, describe(p.key))
 			continue
 		}
-		idx, ok := fields[key.Value]
+		f, ok := sh.byName[key.Value]
 		if !ok {
-			d.errorf(key, path, "unknown field %q in %s%s", key.Value, noun, suggest(key.Value, names))
-			if c, ok := closest(key.Value, names); ok {
+			d.errorf(key, path, "unknown field %q in %s%s", key.Value, sh.noun, suggest(key.Value, sh.names))
+			if c, ok := closest(key.Value, sh.names); ok {
 				suggested[c] = true // "did you mean" says it; "missing" would repeat it
 			}
 			continue
 		}
 		if first, dup := keyPos[key.Value]; dup {
-			d.errorf(key, path, "field %q is given twice in this %s (first at line %d)", key.Value, noun, first.Line)
+			d.errorf(key, path, "field %q is given twice in this %s (first at line %d)", key.Value, sh.noun, first.Line)
 			continue
 		}
 		keyPos[key.Value] = posOf(key)
-		f, value := t.Field(idx), resolveAlias(p.value)
+		fv, value := v.Field(f.index), resolveAlias(p.value)
 		fieldPath := joinPath(path, key.Value)
-		if d.emptyButNeeded(key, value, v.Field(idx), f, fieldPath, noun) {
+		if d.emptyButNeeded(key, value, fv, f, fieldPath, sh.noun) {
 			continue
 		}
 		before := len(d.diags.items)
 		d.key = key
-		d.decodeField(p.value, v.Field(idx), f, fieldPath)
+		d.decodeField(p.value, fv, f, fieldPath)
 		if len(d.diags.items) > before {
 			continue
 		}
-		if hasTagOption(f, "required") && v.Field(idx).Kind() == reflect.String && strings.TrimSpace(v.Field(idx).String()) == "" {
-			d.errorf(value, fieldPath, "%s is empty; it is required in a %s", key.Value, noun)
+		if f.required && fv.Kind() == reflect.String && strings.TrimSpace(fv.String()) == "" {
+			d.errorf(value, fieldPath, "%s is empty; it is required in a %s", key.Value, sh.noun)
 			continue
 		}
 		positions[key.Value] = posOf(value)
 	}
-	for _, name := range names {
-		if _, ok := keyPos[name]; !ok && !suggested[name] && hasTagOption(t.Field(fields[name]), "required") {
-			d.errorf(n, path, "missing required field %q in %s", name, noun)
+	for _, f := range sh.fields {
+		if _, ok := keyPos[f.name]; !ok && !suggested[f.name] && f.required {
+			d.errorf(n, path, "missing required field %q in %s", f.name, sh.noun)
 		}
 	}
 	if pp, ok := v.Addr().Interface().(positioner); ok {
@@ -277,12 +324,12 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 // emptyButNeeded reports a field written with no value where one is
 // needed: a required field, or a block such as notify or every that means
 // nothing empty. An optional list or text left empty is simply empty.
-func (d *decoder) emptyButNeeded(key, value *yaml.Node, v reflect.Value, f reflect.StructField, path, noun string) bool {
+func (d *decoder) emptyButNeeded(key, value *yaml.Node, v reflect.Value, f *field, path, noun string) bool {
 	if !isNull(value) {
 		return false
 	}
 	switch {
-	case hasTagOption(f, "required"):
+	case f.required:
 		d.errorf(value, path, "%s is empty; it is required in a %s", key.Value, noun)
 	case v.Kind() == reflect.Pointer:
 		d.errorf(value, path, "%s is empty; give it a value or leave the field out", key.Value)
@@ -292,18 +339,18 @@ func (d *decoder) emptyButNeeded(key, value *yaml.Node, v reflect.Value, f refle
 	return true
 }
 
-func (d *decoder) decodeField(n *yaml.Node, v reflect.Value, f reflect.StructField, path string) {
+func (d *decoder) decodeField(n *yaml.Node, v reflect.Value, f *field, path string) {
 	if v.Kind() == reflect.Slice && !reflect.PointerTo(v.Type()).Implements(nodeDecoderType) {
 		n = resolveAlias(n)
 		if n != nil {
-			d.decodeSlice(n, v, path, tagInt(f, "minItems"), tagInt(f, "maxItems"))
+			d.decodeSlice(n, v, path, f.minItems, f.maxItems)
 		}
 		return
 	}
 	d.decode(n, v, path)
-	if enum := tagValues(f, "enum"); len(enum) > 0 && v.Kind() == reflect.String && v.String() != "" && !slices.Contains(enum, v.String()) {
+	if len(f.enum) > 0 && v.Kind() == reflect.String && v.String() != "" && !slices.Contains(f.enum, v.String()) {
 		d.errorf(resolveAlias(n), path, "%q is not a valid %s; expected one of %s%s",
-			v.String(), yamlName(f), strings.Join(enum, ", "), suggest(v.String(), enum))
+			v.String(), f.name, strings.Join(f.enum, ", "), suggest(v.String(), f.enum))
 	}
 }
 
@@ -386,29 +433,6 @@ func tagOptions(f reflect.StructField) []string {
 		out = append(out, strings.ReplaceAll(part, "\x00", ","))
 	}
 	return out
-}
-
-func hasTagOption(f reflect.StructField, opt string) bool {
-	return slices.Contains(tagOptions(f), opt)
-}
-
-func tagValues(f reflect.StructField, key string) []string {
-	var out []string
-	for _, o := range tagOptions(f) {
-		if v, ok := strings.CutPrefix(o, key+"="); ok {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-func tagInt(f reflect.StructField, key string) int {
-	vs := tagValues(f, key)
-	if len(vs) == 0 {
-		return 0
-	}
-	i, _ := strconv.Atoi(vs[0])
-	return i
 }
 
 // nounOf names a struct type in users' words for messages.
