@@ -91,13 +91,29 @@ type positioner interface {
 	setPos(p Pos, values, keys map[string]Pos)
 }
 
-// indentAfter is the indentation, in columns, of the first non-blank line
-// after the 1-based line: where a block scalar's text starts.
-func (d *decoder) indentAfter(line int) int {
-	for i := line; i < len(d.lines); i++ {
+// line is the text of the 1-based line, or nothing.
+func (d *decoder) line(n int) []byte {
+	if n < 1 || n > len(d.lines) {
+		return nil
+	}
+	return d.lines[n-1]
+}
+
+// blockIndent is the indentation, in columns, of a literal block scalar
+// whose | header is on the 1-based line: given by an indentation indicator
+// (|2), or else that of the first line of text after the header.
+func (d *decoder) blockIndent(header int) int {
+	h := d.line(header)
+	if i := bytes.LastIndexByte(h, '|'); i >= 0 {
+		for _, c := range h[i+1:] {
+			if c >= '1' && c <= '9' {
+				return len(h) - len(bytes.TrimLeft(h, " ")) + int(c-'0')
+			}
+		}
+	}
+	for i := header; i < len(d.lines); i++ {
 		l := d.lines[i]
-		trimmed := len(bytes.TrimLeft(l, " "))
-		if trimmed > 0 {
+		if trimmed := len(bytes.TrimLeft(l, " ")); trimmed > 0 {
 			return len(l) - trimmed
 		}
 	}

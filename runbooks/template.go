@@ -19,6 +19,7 @@ type Template struct {
 
 	style  yaml.Style // how the text is written, to map its lines back to the file
 	indent int        // a literal block's indentation
+	exact  bool       // the text appears as written at Pos, one line long
 	tmpl   *template.Template
 	loc    *time.Location
 }
@@ -160,19 +161,31 @@ func (t *Template) decodeNode(d *decoder, n *yaml.Node, path string) {
 		return
 	}
 	*t = Template{Text: v, Pos: posOf(n), style: n.Style}
-	if n.Style == yaml.LiteralStyle {
-		t.indent = d.indentAfter(n.Line)
+	switch n.Style {
+	case yaml.LiteralStyle:
+		t.indent = d.blockIndent(n.Line)
+	case yaml.FoldedStyle:
+	default:
+		// Only a scalar that sits on its line as written, with no escapes
+		// or folding, maps column for column.
+		line := d.line(n.Line)
+		start := n.Column - 1
+		if n.Style == yaml.DoubleQuotedStyle || n.Style == yaml.SingleQuotedStyle {
+			start++
+		}
+		t.exact = start <= len(line) && bytes.HasPrefix(line[start:], []byte(v))
 	}
 }
 
 // posIn maps a 1-based line and column inside the template text to the
-// file. Only literal blocks and single lines keep the text's lines as they
-// are written; for folded and multi-line text the start is the best guess.
+// file. Only literal blocks and plain single lines keep the text as it is
+// written; for folded, escaped and multi-line text the start is the best
+// guess.
 func (t *Template) posIn(line, col int) Pos {
 	switch {
 	case t.style == yaml.LiteralStyle:
 		return Pos{Line: t.Pos.Line + line, Column: t.indent + col}
-	case line == 1 && t.style != yaml.FoldedStyle && !strings.Contains(t.Text, "\n"):
+	case t.exact:
 		c := t.Pos.Column + col - 1
 		if t.style == yaml.DoubleQuotedStyle || t.style == yaml.SingleQuotedStyle {
 			c++
