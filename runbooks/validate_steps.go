@@ -35,6 +35,8 @@ func (v *validator) checkTiming(s *Step, path string) {
 			set = append(set, f)
 		}
 	}
+	// Name them in the order they are written; the error goes on the second.
+	slices.SortFunc(set, func(a, b string) int { return s.keyAt(a).Line - s.keyAt(b).Line })
 	switch len(set) {
 	case 0:
 		v.errorf(s.Pos(), path, "step %q has no timing; set exactly one of at, every or after", s.ID)
