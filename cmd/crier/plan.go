@@ -106,7 +106,7 @@ func printLoadError(e env, file string, err error) {
 		return
 	}
 	for _, d := range list {
-		fmt.Fprintf(e.stderr, "%s:%d:%d: %s: %s\n", d.File, d.Line, d.Column, d.Severity, d.WithPathInMessage().Message)
+		fmt.Fprintln(e.stderr, humanDiagnostic(d))
 	}
 }
 

@@ -58,7 +58,7 @@ func runValidate(ctx context.Context, args []string, e env) int {
 		}
 	} else {
 		for _, d := range diags {
-			fmt.Fprintf(e.stdout, "%s:%d:%d: %s: %s\n", d.File, d.Line, d.Column, d.Severity, d.WithPathInMessage().Message)
+			fmt.Fprintln(e.stdout, humanDiagnostic(d))
 		}
 		fmt.Fprintf(e.stderr, "%s\n", summary(len(files), valid, errorCount, len(diags)-errorCount))
 	}
@@ -66,6 +66,12 @@ func runValidate(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// humanDiagnostic is one line of crier's human output:
+// file:line:col: error: path: message.
+func humanDiagnostic(d runbooks.Diagnostic) string {
+	return fmt.Sprintf("%s:%d:%d: %s: %s", d.File, d.Line, d.Column, d.Severity, d.WithPathInMessage().Message)
 }
 
 func summary(files, valid, errs, warns int) string {
