@@ -1,0 +1,56 @@
+package state
+
+import (
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// Delivery states.
+const (
+	DeliveryPending   = "pending"
+	DeliveryAttempted = "attempted" // handed to a notifier; outcome not yet known
+	DeliverySent      = "sent"
+	DeliveryFailed    = "failed"
+	DeliveryCancelled = "cancelled"
+)
+
+// Delivery is one revision of one message to one endpoint.
+type Delivery struct {
+	ID           string
+	ActivationID string
+	MessageID    string
+	Revision     int
+	Channel      string // the runbook channel id, or "" for a stakeholder's own contact
+	Type         string // slack, teams, email, sms, webhook or log
+	Target       string // a Slack channel or user, an address, a number, a URL reference
+	Stakeholder  string // the stakeholder reached, when there is one
+	Language     string // a translation's language, or "" for the message itself
+	State        string
+	Attempts     int
+	Error        string
+	UpdatedAt    time.Time
+}
+
+// UpsertDelivery writes a delivery.
+func (t *Txn) UpsertDelivery(d *Delivery) error { return t.insert(TableDeliveries, d) }
+
+// Delivery returns the delivery with the given id, or nil.
+func (t *Txn) Delivery(ws memdb.WatchSet, id string) (*Delivery, error) {
+	return get[Delivery](t, ws, TableDeliveries, id)
+}
+
+// DeliveriesOf returns a message's deliveries.
+func (t *Txn) DeliveriesOf(ws memdb.WatchSet, messageID string) ([]*Delivery, error) {
+	return list[Delivery](t, ws, TableDeliveries, IndexMessage, messageID)
+}
+
+// DeliveriesOfActivation returns all of an activation's deliveries.
+func (t *Txn) DeliveriesOfActivation(ws memdb.WatchSet, activationID string) ([]*Delivery, error) {
+	return list[Delivery](t, ws, TableDeliveries, IndexActivation, activationID)
+}
+
+// DeliveriesInState returns every activation's deliveries in one state.
+func (t *Txn) DeliveriesInState(ws memdb.WatchSet, state string) ([]*Delivery, error) {
+	return list[Delivery](t, ws, TableDeliveries, IndexState, state)
+}

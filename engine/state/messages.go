@@ -1,0 +1,67 @@
+package state
+
+import (
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// Message states, in the order a message moves through them.
+const (
+	MessageDrafted         = "drafted"
+	MessagePendingApproval = "pending_approval"
+	MessageApproved        = "approved"
+	MessageDispatching     = "dispatching"
+	MessageSent            = "sent"
+	MessagePartiallyFailed = "partially_failed"
+	MessageFailed          = "failed"
+	MessageRejected        = "rejected"
+	MessageCancelled       = "cancelled" // stood down before it was sent
+)
+
+// Message is what a notify step (or inject) says, with every revision.
+type Message struct {
+	ID           string
+	ActivationID string
+	OccurrenceID string
+	Step         string
+	State        string
+	Revisions    []Revision // the last is current
+	// NeedsApproval and MinApprovals come from the step's approval block.
+	NeedsApproval bool
+	MinApprovals  int
+	RejectedBy    string
+	RejectReason  string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Revision is one version of a message's text.
+type Revision struct {
+	N        int
+	Subject  string
+	Body     string
+	EditedBy string // empty for the text the engine rendered
+	At       time.Time
+}
+
+// Current is the revision in force.
+func (m *Message) Current() Revision { return m.Revisions[len(m.Revisions)-1] }
+
+// UpsertMessage writes a message.
+func (t *Txn) UpsertMessage(m *Message) error { return t.insert(TableMessages, m) }
+
+// Message returns the message with the given id, or nil.
+func (t *Txn) Message(ws memdb.WatchSet, id string) (*Message, error) {
+	return get[Message](t, ws, TableMessages, id)
+}
+
+// MessagesOf returns an activation's messages.
+func (t *Txn) MessagesOf(ws memdb.WatchSet, activationID string) ([]*Message, error) {
+	return list[Message](t, ws, TableMessages, IndexActivation, activationID)
+}
+
+// MessagesInState returns every activation's messages in one state.
+func (t *Txn) MessagesInState(ws memdb.WatchSet, state string) ([]*Message, error) {
+	return list[Message](t, ws, TableMessages, IndexState, state)
+}

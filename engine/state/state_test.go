@@ -1,0 +1,201 @@
+package state
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+var t0 = time.Date(2026, 5, 22, 22, 31, 0, 0, time.UTC)
+
+// seed writes two activations' worth of records.
+func seed(t *testing.T) *Store {
+	t.Helper()
+	s, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := s.Write()
+	defer tx.Abort()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range []*Activation{
+		{ID: "a1", Runbook: "major-incident", Mode: "live", State: ActivationActive, StartedAt: t0},
+		{ID: "a2", Runbook: "flood-warning", Mode: "exercise", State: ActivationStoodDown, StartedAt: t0},
+	} {
+		must(tx.UpsertActivation(a))
+	}
+	must(tx.UpsertOccurrence(&Occurrence{ID: "a1/o1", ActivationID: "a1", Step: "declare", State: OccurrenceFired}))
+	must(tx.UpsertOccurrence(&Occurrence{ID: "a1/o2", ActivationID: "a1", Step: "holding", State: OccurrencePending}))
+	must(tx.UpsertOccurrence(&Occurrence{ID: "a2/o1", ActivationID: "a2", Step: "alert", State: OccurrencePending}))
+	must(tx.UpsertMessage(&Message{ID: "a1/m1", ActivationID: "a1", State: MessagePendingApproval, Revisions: []Revision{{N: 1}}}))
+	must(tx.UpsertMessage(&Message{ID: "a2/m1", ActivationID: "a2", State: MessageSent, Revisions: []Revision{{N: 1}}}))
+	must(tx.UpsertApproval(&Approval{ID: "a1/p1", MessageID: "a1/m1", Revision: 1, By: "duty-comms"}))
+	must(tx.UpsertDelivery(&Delivery{ID: "a1/d1", ActivationID: "a1", MessageID: "a1/m1", State: DeliveryPending}))
+	must(tx.UpsertDelivery(&Delivery{ID: "a2/d1", ActivationID: "a2", MessageID: "a2/m1", State: DeliverySent}))
+	must(tx.UpsertAcknowledgement(&Acknowledgement{ID: "a1/k1", ActivationID: "a1", SubjectID: "a1/m1", Stakeholder: "police"}))
+	must(tx.UpsertTask(&Task{ID: "a1/t1", ActivationID: "a1", State: TaskOpen}))
+	must(tx.UpsertTask(&Task{ID: "a2/t1", ActivationID: "a2", State: TaskDone}))
+	must(tx.UpsertEscalation(&Escalation{ID: "a1/e1", ActivationID: "a1", SubjectID: "a1/m1"}))
+	must(tx.UpsertDecision(&Decision{ID: "a1/c1", ActivationID: "a1", Decision: "open rest centre"}))
+	must(tx.AppendEvent(&Event{ID: EventID(2, 0), ActivationID: "a1", Kind: "step_fired"}))
+	must(tx.AppendEvent(&Event{ID: EventID(1, 0), ActivationID: "a1", Kind: "activated"}))
+	must(tx.AppendEvent(&Event{ID: EventID(1, 1), ActivationID: "a2", Kind: "activated"}))
+	tx.Commit()
+	return s
+}
+
+func ids[T any](items []*T, id func(*T) string) []string {
+	out := []string{}
+	for _, it := range items {
+		out = append(out, id(it))
+	}
+	return out
+}
+
+func TestIndexes(t *testing.T) {
+	s := seed(t)
+	tx := s.Read()
+	ws := memdb.NewWatchSet()
+	for _, tc := range []struct {
+		name string
+		got  func() ([]string, error)
+		want []string
+	}{
+		{"activations by id", func() ([]string, error) {
+			a, err := tx.Activations(ws)
+			return ids(a, func(x *Activation) string { return x.ID }), err
+		}, []string{"a1", "a2"}},
+		{"activations by state", func() ([]string, error) {
+			a, err := tx.ActivationsInState(ws, ActivationActive)
+			return ids(a, func(x *Activation) string { return x.ID }), err
+		}, []string{"a1"}},
+		{"occurrences by activation", func() ([]string, error) {
+			o, err := tx.OccurrencesOf(ws, "a1")
+			return ids(o, func(x *Occurrence) string { return x.ID }), err
+		}, []string{"a1/o1", "a1/o2"}},
+		{"occurrences by state", func() ([]string, error) {
+			o, err := tx.OccurrencesInState(ws, OccurrencePending)
+			return ids(o, func(x *Occurrence) string { return x.ID }), err
+		}, []string{"a1/o2", "a2/o1"}},
+		{"messages by activation", func() ([]string, error) {
+			m, err := tx.MessagesOf(ws, "a2")
+			return ids(m, func(x *Message) string { return x.ID }), err
+		}, []string{"a2/m1"}},
+		{"messages by state", func() ([]string, error) {
+			m, err := tx.MessagesInState(ws, MessagePendingApproval)
+			return ids(m, func(x *Message) string { return x.ID }), err
+		}, []string{"a1/m1"}},
+		{"approvals by message", func() ([]string, error) {
+			a, err := tx.ApprovalsOf(ws, "a1/m1")
+			return ids(a, func(x *Approval) string { return x.ID }), err
+		}, []string{"a1/p1"}},
+		{"deliveries by message", func() ([]string, error) {
+			d, err := tx.DeliveriesOf(ws, "a2/m1")
+			return ids(d, func(x *Delivery) string { return x.ID }), err
+		}, []string{"a2/d1"}},
+		{"deliveries by activation", func() ([]string, error) {
+			d, err := tx.DeliveriesOfActivation(ws, "a1")
+			return ids(d, func(x *Delivery) string { return x.ID }), err
+		}, []string{"a1/d1"}},
+		{"deliveries by state", func() ([]string, error) {
+			d, err := tx.DeliveriesInState(ws, DeliveryPending)
+			return ids(d, func(x *Delivery) string { return x.ID }), err
+		}, []string{"a1/d1"}},
+		{"acknowledgements by subject", func() ([]string, error) {
+			k, err := tx.AcknowledgementsOf(ws, "a1/m1")
+			return ids(k, func(x *Acknowledgement) string { return x.ID }), err
+		}, []string{"a1/k1"}},
+		{"tasks by activation", func() ([]string, error) {
+			k, err := tx.TasksOf(ws, "a2")
+			return ids(k, func(x *Task) string { return x.ID }), err
+		}, []string{"a2/t1"}},
+		{"tasks by state", func() ([]string, error) {
+			k, err := tx.TasksInState(ws, TaskOpen)
+			return ids(k, func(x *Task) string { return x.ID }), err
+		}, []string{"a1/t1"}},
+		{"escalations by activation", func() ([]string, error) {
+			e, err := tx.EscalationsOf(ws, "a1")
+			return ids(e, func(x *Escalation) string { return x.ID }), err
+		}, []string{"a1/e1"}},
+		{"escalations by subject", func() ([]string, error) {
+			e, err := tx.EscalationsAbout(ws, "a1/m1")
+			return ids(e, func(x *Escalation) string { return x.ID }), err
+		}, []string{"a1/e1"}},
+		{"decisions by activation", func() ([]string, error) {
+			d, err := tx.DecisionsOf(ws, "a1")
+			return ids(d, func(x *Decision) string { return x.Decision }), err
+		}, []string{"open rest centre"}},
+		{"events by activation, in log order", func() ([]string, error) {
+			e, err := tx.EventsOf(ws, "a1")
+			return ids(e, func(x *Event) string { return x.Kind }), err
+		}, []string{"activated", "step_fired"}},
+		{"all events in log order", func() ([]string, error) {
+			e, err := tx.Events(ws)
+			return ids(e, func(x *Event) string { return x.ActivationID + ":" + x.Kind }), err
+		}, []string{"a1:activated", "a2:activated", "a1:step_fired"}},
+		{"nothing for an unknown activation", func() ([]string, error) {
+			o, err := tx.OccurrencesOf(ws, "a9")
+			return ids(o, func(x *Occurrence) string { return x.ID }), err
+		}, []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.got()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestGetByID(t *testing.T) {
+	tx := seed(t).Read()
+	ws := memdb.NewWatchSet()
+	if a, err := tx.Activation(ws, "a2"); err != nil || a == nil || a.Runbook != "flood-warning" {
+		t.Errorf("Activation(a2) = %+v, %v", a, err)
+	}
+	if a, err := tx.Activation(ws, "nope"); err != nil || a != nil {
+		t.Errorf("Activation(nope) = %+v, %v; want nil", a, err)
+	}
+	if m, _ := tx.Message(ws, "a1/m1"); m == nil || m.Current().N != 1 {
+		t.Errorf("Message = %+v", m)
+	}
+	if task, _ := tx.Task(ws, "a1/t1"); task == nil || task.State != TaskOpen {
+		t.Errorf("Task = %+v", task)
+	}
+}
+
+func TestEventsAreAppendOnly(t *testing.T) {
+	s := seed(t)
+	tx := s.Write()
+	defer tx.Abort()
+	if err := tx.AppendEvent(&Event{ID: EventID(1, 0), ActivationID: "a1", Kind: "rewritten"}); err == nil {
+		t.Error("an event was overwritten")
+	}
+}
+
+// A watch set fires when a record it read changes, for live views.
+func TestWatchSetFiresOnChange(t *testing.T) {
+	s := seed(t)
+	ws := memdb.NewWatchSet()
+	if _, err := s.Read().TasksOf(ws, "a1"); err != nil {
+		t.Fatal(err)
+	}
+	tx := s.Write()
+	if err := tx.UpsertTask(&Task{ID: "a1/t1", ActivationID: "a1", State: TaskAcknowledged}); err != nil {
+		t.Fatal(err)
+	}
+	tx.Commit()
+	if timedOut := ws.Watch(time.After(time.Second)); timedOut {
+		t.Error("the watch set did not fire")
+	}
+}
