@@ -135,3 +135,21 @@ func list[T any](t *Txn, ws memdb.WatchSet, table, index string, args ...any) ([
 	}
 	return out, nil
 }
+
+// Dump is every record in every table, by table and then id: the whole
+// state, for comparing two stores.
+func (t *Txn) Dump() (map[string][]any, error) {
+	out := map[string][]any{}
+	for name := range Schema().Tables {
+		it, err := t.txn.Get(name, IndexID)
+		if err != nil {
+			return nil, err
+		}
+		rows := []any{}
+		for obj := it.Next(); obj != nil; obj = it.Next() {
+			rows = append(rows, obj)
+		}
+		out[name] = rows
+	}
+	return out, nil
+}

@@ -1,0 +1,127 @@
+// Package engine runs activations: every change is a Command, stamped once,
+// appended to a Log and applied to go-memdb by an FSM that does no I/O and
+// reads no clock, so the state is a pure function of the log. The
+// scheduler and the dispatcher turn committed state into due items and
+// sends, whose results come back as commands.
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Meta is stamped on a command once, before it is logged.
+type Meta struct {
+	Index uint64    `json:"index"` // its place in the log
+	At    time.Time `json:"at"`    // when it happened, by the engine's clock
+	Actor string    `json:"actor"` // who: a user, or scheduler, dispatcher, simulated-controller
+}
+
+// Command is one change to the state.
+type Command interface {
+	meta() *Meta
+	// Kind names the command in the log.
+	Kind() string
+}
+
+func (m *Meta) meta() *Meta { return m }
+
+// Activate starts a runbook. Source is the runbook file itself: the
+// activation keeps this pinned copy to the end.
+type Activate struct {
+	Meta
+	Source     []byte            `json:"source"`
+	SourceName string            `json:"source_name"`
+	Mode       string            `json:"mode"` // live or exercise
+	Event      string            `json:"event,omitempty"`
+	Severity   string            `json:"severity,omitempty"`
+	Params     map[string]string `json:"params,omitempty"`
+	Speed      float64           `json:"speed,omitempty"`
+}
+
+// Fire makes a due occurrence happen: its message is drafted or its task
+// opened.
+type Fire struct {
+	Meta
+	Occurrence string `json:"occurrence"`
+}
+
+// StandDown ends an activation: what is pending is cancelled and nothing
+// more is sent.
+type StandDown struct {
+	Meta
+	Activation string `json:"activation"`
+	Reason     string `json:"reason"`
+}
+
+// Halt stops an exercise at once, for instance because a real incident
+// needs the people in it.
+type Halt struct {
+	Meta
+	Activation string `json:"activation"`
+	Reason     string `json:"reason"`
+}
+
+// RecordDecision adds to an activation's decision log.
+type RecordDecision struct {
+	Meta
+	Activation  string `json:"activation"`
+	Decision    string `json:"decision"`
+	Rationale   string `json:"rationale"`
+	Information string `json:"information"`
+}
+
+func (*Activate) Kind() string       { return "activate" }
+func (*Fire) Kind() string           { return "fire" }
+func (*StandDown) Kind() string      { return "stand_down" }
+func (*Halt) Kind() string           { return "halt" }
+func (*RecordDecision) Kind() string { return "record_decision" }
+
+// newCommand makes an empty command of a kind, for decoding the log.
+func newCommand(kind string) (Command, error) {
+	switch kind {
+	case "activate":
+		return &Activate{}, nil
+	case "fire":
+		return &Fire{}, nil
+	case "stand_down":
+		return &StandDown{}, nil
+	case "halt":
+		return &Halt{}, nil
+	case "record_decision":
+		return &RecordDecision{}, nil
+	}
+	return nil, fmt.Errorf("unknown command %q", kind)
+}
+
+// envelope is a command as the log stores it.
+type envelope struct {
+	Kind    string          `json:"kind"`
+	Command json.RawMessage `json:"command"`
+}
+
+// EncodeCommand writes a command for the log.
+func EncodeCommand(c Command) ([]byte, error) {
+	body, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(envelope{Kind: c.Kind(), Command: body})
+}
+
+// DecodeCommand reads a command from the log.
+func DecodeCommand(data []byte) (Command, error) {
+	var env envelope
+	if err := json.Unmarshal(data, &env); err != nil {
+		return nil, fmt.Errorf("reading a logged command: %w", err)
+	}
+	c, err := newCommand(env.Kind)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(env.Command, c); err != nil {
+		return nil, fmt.Errorf("reading a logged %s command: %w", env.Kind, err)
+	}
+	return c, nil
+}

@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/crierhq/crier/engine/state"
+)
+
+// Options configure an engine.
+type Options struct {
+	Log   Log   // where commands are kept; an in-memory log when nil
+	Clock Clock // the real clock when nil
+}
+
+// Engine holds the state and is the one way to change it.
+type Engine struct {
+	store *state.Store
+	fsm   *fsm
+	log   Log
+	clock Clock
+
+	mu   sync.Mutex // one command at a time
+	last uint64     // the index of the last command applied
+}
+
+// Open makes an engine and replays every command already in its log.
+func Open(ctx context.Context, opts Options) (*Engine, error) {
+	store, err := state.New()
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{store: store, fsm: newFSM(store), log: opts.Log, clock: opts.Clock}
+	if e.log == nil {
+		e.log = &MemoryLog{}
+	}
+	if e.clock == nil {
+		e.clock = RealClock{}
+	}
+	err = e.log.Entries(ctx, func(index uint64, entry []byte) error {
+		c, err := DecodeCommand(entry)
+		if err != nil {
+			return fmt.Errorf("log entry %d: %w", index, err)
+		}
+		if c.meta().Index != index {
+			return fmt.Errorf("log entry %d says it is entry %d", index, c.meta().Index)
+		}
+		tx := store.Write()
+		defer tx.Abort()
+		if err := e.fsm.apply(tx, c); err != nil {
+			return fmt.Errorf("replaying log entry %d (%s): %w", index, c.Kind(), err)
+		}
+		tx.Commit()
+		e.last = index
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Apply stamps a command with its log index and, unless the caller has
+// set it, the time; applies it; and, when it applies cleanly, logs and
+// commits it. A command that fails changes nothing and is not logged.
+func (e *Engine) Apply(ctx context.Context, c Command) (uint64, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m := c.meta()
+	m.Index = e.last + 1
+	if m.At.IsZero() {
+		m.At = e.clock.Now()
+	}
+	m.At = m.At.UTC()
+	tx := e.store.Write()
+	defer tx.Abort()
+	if err := e.fsm.apply(tx, c); err != nil {
+		return 0, err
+	}
+	entry, err := EncodeCommand(c)
+	if err != nil {
+		return 0, err
+	}
+	index, err := e.log.Append(ctx, entry)
+	if err != nil {
+		return 0, fmt.Errorf("logging a %s command: %w", c.Kind(), err)
+	}
+	if index != m.Index {
+		return 0, fmt.Errorf("the log put a %s command at %d, not %d", c.Kind(), index, m.Index)
+	}
+	tx.Commit()
+	e.last = index
+	return index, nil
+}
+
+// Read is a consistent view of the state as it is now.
+func (e *Engine) Read() *state.Txn { return e.store.Read() }

@@ -1,0 +1,214 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata"
+
+	"github.com/crierhq/crier/engine/state"
+)
+
+var start = time.Date(2026, 3, 16, 10, 0, 0, 0, time.UTC)
+
+func readRunbook(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile("../runbooks/testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func newEngine(t *testing.T, log Log) (*Engine, *VirtualClock) {
+	t.Helper()
+	clock := NewVirtualClock(start)
+	e, err := Open(context.Background(), Options{Log: log, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, clock
+}
+
+func apply(t *testing.T, e *Engine, c Command) uint64 {
+	t.Helper()
+	index, err := e.Apply(context.Background(), c)
+	if err != nil {
+		t.Fatalf("%s: %v", c.Kind(), err)
+	}
+	return index
+}
+
+// due lists pending occurrences as "step#n@offset".
+func due(t *testing.T, e *Engine, activation string) []string {
+	t.Helper()
+	occ, err := e.Read().OccurrencesOf(nil, activation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, o := range occ {
+		if o.State == state.OccurrencePending {
+			out = append(out, o.Step+"#"+strconv.Itoa(o.N)+"@"+o.DueAt.Sub(start).String())
+		}
+	}
+	return out
+}
+
+func TestActivateSchedulesTheRunbook(t *testing.T) {
+	e, _ := newEngine(t, nil)
+	index := apply(t, e, &Activate{Meta: Meta{Actor: "planner"}, Source: readRunbook(t, "plan.good.yaml"), SourceName: "plan.good.yaml", Mode: "exercise"})
+	id := ActivationID(index)
+	a, _ := e.Read().Activation(nil, id)
+	if a == nil || a.State != state.ActivationActive || a.StartedBy != "planner" || !a.StartedAt.Equal(start) {
+		t.Fatalf("activation = %+v", a)
+	}
+	got := strings.Join(due(t, e, id), " ")
+	// at steps, the first of each recurring step, injects; after steps wait.
+	want := "declare#1@0s monitor#1@4h0m0s recovery#1@167h0m0s rumour#1@45m0s statement#1@30m0s"
+	if got != want {
+		t.Errorf("pending:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestActivateChecksParams(t *testing.T) {
+	e, _ := newEngine(t, nil)
+	src := readRunbook(t, "minimal.good.yaml")
+	for params, want := range map[string]string{
+		"":           `needs params it was not given: [venue]`,
+		"venu=Arena": `declares no param "venu"`,
+	} {
+		p := map[string]string{}
+		if k, v, ok := strings.Cut(params, "="); ok {
+			p[k] = v
+		}
+		_, err := e.Apply(context.Background(), &Activate{Source: src, SourceName: "m.yaml", Mode: "live", Params: p})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("params %q: got %v, want %q", params, err, want)
+		}
+	}
+	// Failed commands leave no trace in the log.
+	var n int
+	e.log.Entries(context.Background(), func(uint64, []byte) error { n++; return nil })
+	if n != 0 {
+		t.Errorf("%d failed commands were logged", n)
+	}
+}
+
+func TestFireDraftsHoldsAndDispatches(t *testing.T) {
+	e, clock := newEngine(t, nil)
+	id := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "minimal.good.yaml"), SourceName: "m.yaml", Mode: "exercise",
+		Params: map[string]string{"venue": "Victoria Hall"}}))
+	apply(t, e, &Fire{Meta: Meta{Actor: "scheduler"}, Occurrence: OccurrenceID(id, "declare", 1)})
+
+	m, _ := e.Read().Message(nil, OccurrenceID(id, "declare", 1))
+	if m == nil || m.State != state.MessageDispatching {
+		t.Fatalf("message = %+v", m)
+	}
+	rev := m.Current()
+	if rev.Subject != "EXERCISE EXERCISE EXERCISE Incident at Victoria Hall" {
+		t.Errorf("subject %q", rev.Subject)
+	}
+	if !strings.HasPrefix(rev.Body, "EXERCISE EXERCISE EXERCISE\n\nAn incident has happened at Victoria Hall.") || !strings.HasSuffix(rev.Body, "\n\nEXERCISE EXERCISE EXERCISE") {
+		t.Errorf("body %q", rev.Body)
+	}
+	deliveries, _ := e.Read().DeliveriesOf(nil, m.ID)
+	var targets []string
+	for _, d := range deliveries {
+		targets = append(targets, d.Type+":"+d.Target)
+	}
+	// The partners channel is an email channel to role:approver: both approvers' addresses.
+	if got := strings.Join(targets, " "); got != "email:duty.comms@northbridge.gov.uk email:head.comms@northbridge.gov.uk" {
+		t.Errorf("deliveries: %s", got)
+	}
+
+	// Firing twice is refused: the occurrence is no longer pending.
+	if _, err := e.Apply(context.Background(), &Fire{Occurrence: OccurrenceID(id, "declare", 1)}); !errors.Is(err, ErrNotPending) {
+		t.Errorf("second fire: %v", err)
+	}
+
+	// A recurring task opens, and its next occurrence is scheduled.
+	clock.Set(start.Add(7 * 24 * time.Hour))
+	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "weekly", 1)})
+	task, _ := e.Read().Task(nil, OccurrenceID(id, "weekly", 1))
+	if task == nil || task.State != state.TaskOpen || task.Assignee != "duty-comms" || !strings.Contains(task.Instructions, "(week 1)") {
+		t.Errorf("task = %+v", task)
+	}
+	if next, _ := e.Read().Occurrence(nil, OccurrenceID(id, "weekly", 2)); next == nil || next.State != state.OccurrencePending {
+		t.Errorf("no second weekly occurrence: %+v", next)
+	}
+}
+
+func TestStandDownCancelsEverythingPending(t *testing.T) {
+	e, _ := newEngine(t, nil)
+	id := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "live"}))
+	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "declare", 1)})
+	apply(t, e, &StandDown{Meta: Meta{Actor: "planner"}, Activation: id, Reason: "all clear"})
+
+	if got := due(t, e, id); len(got) != 0 {
+		t.Errorf("still pending after stand-down: %v", got)
+	}
+	deliveries, _ := e.Read().DeliveriesOfActivation(nil, id)
+	for _, d := range deliveries {
+		if d.State != state.DeliveryCancelled {
+			t.Errorf("delivery %s is %s", d.ID, d.State)
+		}
+	}
+	if _, err := e.Apply(context.Background(), &Fire{Occurrence: OccurrenceID(id, "statement", 1)}); !errors.Is(err, ErrNotPending) {
+		t.Errorf("fire after stand-down: %v", err)
+	}
+	if _, err := e.Apply(context.Background(), &Halt{Activation: id, Reason: "x"}); err == nil {
+		t.Error("a stood-down activation was halted")
+	}
+}
+
+func TestHaltIsForExercisesOnly(t *testing.T) {
+	e, _ := newEngine(t, nil)
+	live := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "live"}))
+	if _, err := e.Apply(context.Background(), &Halt{Activation: live, Reason: "real incident"}); err == nil || !strings.Contains(err.Error(), "only an exercise can be halted") {
+		t.Errorf("halting a live activation: %v", err)
+	}
+	drill := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "exercise", Speed: 60}))
+	apply(t, e, &Halt{Activation: drill, Reason: "real incident: flooding in the town centre"})
+	a, _ := e.Read().Activation(nil, drill)
+	if a.State != state.ActivationHalted || a.EndReason != "real incident: flooding in the town centre" {
+		t.Errorf("activation = %+v", a)
+	}
+}
+
+// TestReplayGivesTheSameState records a log, replays it into a fresh
+// engine and compares the whole state.
+func TestReplayGivesTheSameState(t *testing.T) {
+	log := &MemoryLog{}
+	e, clock := newEngine(t, log)
+	id := ActivationID(apply(t, e, &Activate{Meta: Meta{Actor: "planner"}, Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "exercise"}))
+	for _, step := range []string{"declare", "statement", "rumour", "monitor"} {
+		clock.Set(start.Add(5 * time.Hour))
+		apply(t, e, &Fire{Meta: Meta{Actor: "scheduler"}, Occurrence: OccurrenceID(id, step, 1)})
+	}
+	apply(t, e, &RecordDecision{Meta: Meta{Actor: "gold"}, Activation: id, Decision: "Open the rest centre", Rationale: "river rising", Information: "EA flood warning 14:00"})
+	apply(t, e, &StandDown{Activation: id, Reason: "exercise complete"})
+
+	replayed, _ := newEngine(t, log)
+	if a, b := dump(t, e), dump(t, replayed); a != b {
+		t.Errorf("replayed state differs:\n%s\n---\n%s", a, b)
+	}
+}
+
+func dump(t *testing.T, e *Engine) string {
+	t.Helper()
+	d, err := e.Read().Dump()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.MarshalIndent(d, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}

@@ -1,0 +1,173 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/runbooks"
+)
+
+// fire makes a due occurrence happen: a notify step's message is drafted
+// (held for approval, or handed to delivery), a task is opened, an inject
+// is sent; a recurring step's next occurrence is scheduled.
+func (f *fsm) fire(w *writer, c *Fire) error {
+	o, err := w.tx.Occurrence(nil, c.Occurrence)
+	switch {
+	case err != nil:
+		return err
+	case o == nil:
+		return fmt.Errorf("no occurrence %q", c.Occurrence)
+	case o.State != state.OccurrencePending:
+		return ErrNotPending
+	}
+	a, err := w.tx.Activation(nil, o.ActivationID)
+	if err != nil {
+		return err
+	}
+	if a.State != state.ActivationActive {
+		return ErrNotPending
+	}
+	rb, err := f.runbook(a)
+	if err != nil {
+		return err
+	}
+	fired := *o
+	fired.State, fired.FiredAt = state.OccurrenceFired, w.meta.At
+	if err := w.tx.UpsertOccurrence(&fired); err != nil {
+		return err
+	}
+	if o.Kind == "inject" {
+		return f.fireInject(w, a, rb, &fired)
+	}
+	s, ok := rb.Step(o.Step)
+	if !ok {
+		return fmt.Errorf("activation %s: its runbook has no step %q", a.ID, o.Step)
+	}
+	values := templateValues(a, s.Title, o, w.meta.At)
+	switch {
+	case s.Notify != nil:
+		err = f.draft(w, a, rb, &fired, s, values)
+	case s.Task != nil:
+		err = f.openTask(w, a, rb, &fired, s, values)
+	}
+	if err != nil {
+		return err
+	}
+	if s.Recurring() {
+		if next, ok := rb.NextOccurrence(s, a.StartedAt, o.DueAt); ok {
+			return w.schedule(a, o.Step, o.Kind, o.N+1, next)
+		}
+	}
+	return nil
+}
+
+func templateValues(a *state.Activation, title string, o *state.Occurrence, now time.Time) runbooks.TemplateValues {
+	return runbooks.TemplateValues{
+		Params: a.Params,
+		Activation: runbooks.ActivationInfo{ID: a.ID, Runbook: a.Runbook, Mode: a.Mode, Event: a.Event,
+			Severity: a.Severity, StartedAt: a.StartedAt},
+		Step:       runbooks.StepInfo{ID: o.Step, Title: title},
+		Occurrence: o.N,
+		Now:        now,
+	}
+}
+
+// draft renders a notify step's message and either holds it for approval
+// or hands it to delivery.
+func (f *fsm) draft(w *writer, a *state.Activation, rb *runbooks.Runbook, o *state.Occurrence, s *runbooks.Step, v runbooks.TemplateValues) error {
+	subject, err := s.Notify.Subject.Render(v)
+	if err != nil {
+		return f.renderFailed(w, a, o, err)
+	}
+	body, err := s.Notify.Body.Render(v)
+	if err != nil {
+		return f.renderFailed(w, a, o, err)
+	}
+	subject, body = marked(a, rb, subject, body)
+	m := &state.Message{
+		ID: o.ID, ActivationID: a.ID, OccurrenceID: o.ID, Step: o.Step, State: state.MessagePendingApproval,
+		Revisions: []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At}},
+		CreatedAt: w.meta.At, UpdatedAt: w.meta.At,
+	}
+	if ap := s.Notify.Approval; ap != nil {
+		m.NeedsApproval, m.MinApprovals = true, max(ap.Min, 1)
+		if err := w.tx.UpsertMessage(m); err != nil {
+			return err
+		}
+		return w.event(a.ID, "message_drafted", m.ID, "held for approval: "+subject)
+	}
+	targets := s.Notify.To
+	if a.Exercise() && rb.Exercise != nil && len(rb.Exercise.Redirect) > 0 {
+		targets = rb.Exercise.Redirect
+	}
+	return dispatch(w, m, endpoints(rb, targets))
+}
+
+// fireInject sends a drill's scenario inject to its targets.
+func (f *fsm) fireInject(w *writer, a *state.Activation, rb *runbooks.Runbook, o *state.Occurrence) error {
+	for _, in := range rb.Exercise.Injects {
+		if string(in.ID) != o.Step {
+			continue
+		}
+		body, err := in.Body.Render(templateValues(a, "Inject "+o.Step, o, w.meta.At))
+		if err != nil {
+			return f.renderFailed(w, a, o, err)
+		}
+		subject, body := marked(a, rb, "Scenario inject: "+o.Step, body)
+		m := &state.Message{ID: o.ID, ActivationID: a.ID, OccurrenceID: o.ID, Step: o.Step,
+			Revisions: []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At}},
+			CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
+		return dispatch(w, m, endpoints(rb, in.To))
+	}
+	return fmt.Errorf("activation %s: its runbook has no inject %q", a.ID, o.Step)
+}
+
+// marked puts the exercise prefix before the subject and before and after
+// the body of every drill message.
+func marked(a *state.Activation, rb *runbooks.Runbook, subject, body string) (string, string) {
+	if !a.Exercise() {
+		return subject, body
+	}
+	p := rb.ExercisePrefix()
+	return p + " " + subject, p + "\n\n" + body + "\n\n" + p
+}
+
+// renderFailed records a message that could not be rendered; the step
+// stays fired so that someone can see it and act.
+func (f *fsm) renderFailed(w *writer, a *state.Activation, o *state.Occurrence, err error) error {
+	return w.event(a.ID, "render_failed", o.ID, err.Error())
+}
+
+// dispatch writes an approved message and one pending delivery per endpoint.
+func dispatch(w *writer, m *state.Message, eps []endpoint) error {
+	m.State, m.UpdatedAt = state.MessageDispatching, w.meta.At
+	if err := w.tx.UpsertMessage(m); err != nil {
+		return err
+	}
+	rev := m.Current().N
+	for i, ep := range eps {
+		d := &state.Delivery{ID: fmt.Sprintf("%s/r%d/%03d", m.ID, rev, i), ActivationID: m.ActivationID, MessageID: m.ID,
+			Revision: rev, Channel: ep.channel, Type: ep.kind, Target: ep.target, Stakeholder: ep.stakeholder,
+			State: state.DeliveryPending, UpdatedAt: w.meta.At}
+		if err := w.tx.UpsertDelivery(d); err != nil {
+			return err
+		}
+	}
+	return w.event(m.ActivationID, "message_dispatched", m.ID, fmt.Sprintf("%d deliveries: %s", len(eps), m.Current().Subject))
+}
+
+func (f *fsm) openTask(w *writer, a *state.Activation, rb *runbooks.Runbook, o *state.Occurrence, s *runbooks.Step, v runbooks.TemplateValues) error {
+	instructions, err := s.Task.Instructions.Render(v)
+	if err != nil {
+		return f.renderFailed(w, a, o, err)
+	}
+	_, instructions = marked(a, rb, "", instructions)
+	t := &state.Task{ID: o.ID, ActivationID: a.ID, OccurrenceID: o.ID, Step: o.Step,
+		Assignee: s.Task.Assignee.Name, Instructions: strings.TrimSpace(instructions), State: state.TaskOpen, OpenedAt: w.meta.At}
+	if err := w.tx.UpsertTask(t); err != nil {
+		return err
+	}
+	return w.event(a.ID, "task_opened", t.ID, s.Title+" (assigned to "+t.Assignee+")")
+}

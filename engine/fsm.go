@@ -1,0 +1,283 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/runbooks"
+	"github.com/hashicorp/go-memdb"
+)
+
+// ErrNotPending says a Fire came too late: the occurrence was already
+// fired or cancelled, as when a stand-down wins a race with the scheduler.
+var ErrNotPending = errors.New("the occurrence is no longer pending")
+
+// fsm applies commands to the state. It does no I/O and reads no clock:
+// everything it needs is in the command, so replaying the log gives the
+// same state.
+type fsm struct {
+	store *state.Store
+
+	mu       sync.Mutex
+	runbooks map[string]*runbooks.Runbook // pinned copies, by activation
+}
+
+func newFSM(store *state.Store) *fsm {
+	return &fsm{store: store, runbooks: map[string]*runbooks.Runbook{}}
+}
+
+// ActivationID is the id of the activation an Activate at this log index makes.
+func ActivationID(index uint64) string { return fmt.Sprintf("a-%06d", index) }
+
+// apply applies one stamped command in tx.
+func (f *fsm) apply(tx *state.Txn, c Command) error {
+	w := &writer{tx: tx, meta: c.meta()}
+	switch c := c.(type) {
+	case *Activate:
+		return f.activate(w, c)
+	case *Fire:
+		return f.fire(w, c)
+	case *StandDown:
+		return f.end(w, c.Activation, state.ActivationStoodDown, c.Reason, false)
+	case *Halt:
+		return f.end(w, c.Activation, state.ActivationHalted, c.Reason, true)
+	case *RecordDecision:
+		return f.recordDecision(w, c)
+	}
+	return fmt.Errorf("no way to apply a %s command", c.Kind())
+}
+
+// writer writes one command's records and numbers its events.
+type writer struct {
+	tx     *state.Txn
+	meta   *Meta
+	events int
+}
+
+func (w *writer) event(activation, kind, subject, detail string) error {
+	e := &state.Event{ID: state.EventID(w.meta.Index, w.events), ActivationID: activation, Kind: kind,
+		Actor: w.meta.Actor, At: w.meta.At, Subject: subject, Detail: detail}
+	w.events++
+	return w.tx.AppendEvent(e)
+}
+
+// runbook is an activation's pinned runbook, parsed once from its source.
+func (f *fsm) runbook(a *state.Activation) (*runbooks.Runbook, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if rb, ok := f.runbooks[a.ID]; ok {
+		return rb, nil
+	}
+	rb, err := runbooks.Parse(a.SourceName, a.Source)
+	if err != nil {
+		return nil, fmt.Errorf("activation %s: its runbook no longer parses: %w", a.ID, err)
+	}
+	f.runbooks[a.ID] = rb
+	return rb, nil
+}
+
+func (f *fsm) activate(w *writer, c *Activate) error {
+	rb, err := runbooks.Parse(c.SourceName, c.Source)
+	if err != nil {
+		return fmt.Errorf("the runbook is not valid:\n%w", err)
+	}
+	params, err := checkParams(rb, c.Params)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.Mode != "live" && c.Mode != "exercise":
+		return fmt.Errorf("mode %q is neither live nor exercise", c.Mode)
+	case c.Speed < 0:
+		return fmt.Errorf("speed %v is negative", c.Speed)
+	case c.Speed != 0 && c.Mode == "live":
+		return errors.New("only an exercise can run faster than real time")
+	}
+	a := &state.Activation{
+		ID: ActivationID(w.meta.Index), Runbook: string(rb.ID), Title: rb.Title,
+		Source: c.Source, SourceName: c.SourceName, Mode: c.Mode, Event: c.Event, Severity: c.Severity,
+		Params: params, Speed: c.Speed, State: state.ActivationActive, StartedAt: w.meta.At, StartedBy: w.meta.Actor,
+	}
+	if err := w.tx.UpsertActivation(a); err != nil {
+		return err
+	}
+	if err := w.event(a.ID, "activated", a.ID, fmt.Sprintf("%s (%s) activated in %s mode", rb.Title, rb.ID, a.Mode)); err != nil {
+		return err
+	}
+	for i := range rb.Steps {
+		s := &rb.Steps[i]
+		switch {
+		case s.At != nil:
+			err = w.schedule(a, string(s.ID), s.Kind(), 1, a.StartedAt.Add(s.At.D))
+		case s.Every != nil:
+			if at, ok := rb.NextOccurrence(s, a.StartedAt, a.StartedAt.Add(-time.Nanosecond)); ok {
+				err = w.schedule(a, string(s.ID), s.Kind(), 1, at)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if a.Exercise() && rb.Exercise != nil {
+		for _, in := range rb.Exercise.Injects {
+			if err := w.schedule(a, string(in.ID), "inject", 1, a.StartedAt.Add(in.At.D)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil // the pinned copy is parsed again, once, when a step first fires
+}
+
+// checkParams holds activation params to the runbook's declarations and
+// fills in defaults.
+func checkParams(rb *runbooks.Runbook, given map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	declared := map[string]bool{}
+	var missing []string
+	for _, p := range rb.Params {
+		declared[p.Name] = true
+		v, ok := given[p.Name]
+		switch {
+		case ok:
+			out[p.Name] = v
+		case p.Required:
+			missing = append(missing, p.Name)
+		default:
+			out[p.Name] = p.Default
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(given)) {
+		if !declared[name] {
+			return nil, fmt.Errorf("runbook %q declares no param %q", rb.ID, name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("runbook %q needs params it was not given: %v", rb.ID, missing)
+	}
+	return out, nil
+}
+
+// OccurrenceID names a step's nth firing in an activation.
+func OccurrenceID(activation, step string, n int) string {
+	return fmt.Sprintf("%s/%s/%d", activation, step, n)
+}
+
+func (w *writer) schedule(a *state.Activation, step, kind string, n int, due time.Time) error {
+	return w.tx.UpsertOccurrence(&state.Occurrence{
+		ID: OccurrenceID(a.ID, step, n), ActivationID: a.ID, Step: step, Kind: kind, N: n,
+		DueAt: due.UTC(), State: state.OccurrencePending,
+	})
+}
+
+func (f *fsm) recordDecision(w *writer, c *RecordDecision) error {
+	a, err := w.tx.Activation(nil, c.Activation)
+	if err != nil {
+		return err
+	}
+	if a == nil {
+		return fmt.Errorf("no activation %q", c.Activation)
+	}
+	if c.Decision == "" {
+		return errors.New("a decision needs its text")
+	}
+	d := &state.Decision{ID: fmt.Sprintf("%s/decision/%d", a.ID, w.meta.Index), ActivationID: a.ID,
+		Decision: c.Decision, Rationale: c.Rationale, Information: c.Information, By: w.meta.Actor, At: w.meta.At}
+	if err := w.tx.UpsertDecision(d); err != nil {
+		return err
+	}
+	return w.event(a.ID, "decision_recorded", d.ID, c.Decision)
+}
+
+// end stands an activation down or halts an exercise: everything pending
+// is cancelled, so nothing more is sent.
+func (f *fsm) end(w *writer, id, to, reason string, exerciseOnly bool) error {
+	a, err := w.tx.Activation(nil, id)
+	switch {
+	case err != nil:
+		return err
+	case a == nil:
+		return fmt.Errorf("no activation %q", id)
+	case a.State != state.ActivationActive:
+		return fmt.Errorf("activation %s has already ended (%s)", id, a.State)
+	case exerciseOnly && !a.Exercise():
+		return fmt.Errorf("activation %s is live; only an exercise can be halted (stand it down instead)", id)
+	}
+	ended := *a
+	ended.State, ended.EndedAt, ended.EndedBy, ended.EndReason = to, w.meta.At, w.meta.Actor, reason
+	if err := w.tx.UpsertActivation(&ended); err != nil {
+		return err
+	}
+	if err := cancelPending(w.tx, a.ID, w.meta.At); err != nil {
+		return err
+	}
+	kind := "stood_down"
+	if to == state.ActivationHalted {
+		kind = "halted"
+	}
+	return w.event(a.ID, kind, a.ID, reason)
+}
+
+// cancelPending cancels an activation's pending occurrences, unsent
+// messages and deliveries, and open tasks.
+func cancelPending(tx *state.Txn, activation string, at time.Time) error {
+	var ws memdb.WatchSet
+	occurrences, err := tx.OccurrencesOf(ws, activation)
+	if err != nil {
+		return err
+	}
+	for _, o := range occurrences {
+		if o.State == state.OccurrencePending {
+			c := *o
+			c.State = state.OccurrenceCancelled
+			if err := tx.UpsertOccurrence(&c); err != nil {
+				return err
+			}
+		}
+	}
+	messages, err := tx.MessagesOf(ws, activation)
+	if err != nil {
+		return err
+	}
+	for _, m := range messages {
+		switch m.State {
+		case state.MessageDrafted, state.MessagePendingApproval, state.MessageApproved, state.MessageDispatching:
+			c := *m
+			c.State, c.UpdatedAt = state.MessageCancelled, at
+			if err := tx.UpsertMessage(&c); err != nil {
+				return err
+			}
+		}
+	}
+	deliveries, err := tx.DeliveriesOfActivation(ws, activation)
+	if err != nil {
+		return err
+	}
+	for _, d := range deliveries {
+		if d.State == state.DeliveryPending {
+			c := *d
+			c.State, c.UpdatedAt = state.DeliveryCancelled, at
+			if err := tx.UpsertDelivery(&c); err != nil {
+				return err
+			}
+		}
+	}
+	tasks, err := tx.TasksOf(ws, activation)
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if t.State == state.TaskOpen || t.State == state.TaskAcknowledged {
+			c := *t
+			c.State = state.TaskCancelled
+			if err := tx.UpsertTask(&c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
