@@ -72,7 +72,77 @@ type RecordDecision struct {
 	Information string `json:"information"`
 }
 
+// Approve is one approver's yes to the current revision of a message.
+// By names the approver as the runbook knows them: stakeholder id, email
+// address or Slack user id.
+type Approve struct {
+	Meta
+	Message   string `json:"message"`
+	By        string `json:"by"`
+	Simulated bool   `json:"simulated,omitempty"`
+}
+
+// Reject turns a message down; it will not be sent.
+type Reject struct {
+	Meta
+	Message string `json:"message"`
+	By      string `json:"by"`
+	Reason  string `json:"reason"`
+}
+
+// Edit makes a new revision of a message awaiting approval; approvals of
+// earlier revisions no longer count.
+type Edit struct {
+	Meta
+	Message string `json:"message"`
+	By      string `json:"by"`
+	Subject string `json:"subject"`
+	Body    string `json:"body"`
+}
+
+// Acknowledge records that a stakeholder has seen a message or task.
+type Acknowledge struct {
+	Meta
+	Subject string `json:"subject"` // a message or task id
+	By      string `json:"by"`
+	Via     string `json:"via,omitempty"`
+}
+
+// CompleteTask marks a task done.
+type CompleteTask struct {
+	Meta
+	Task string `json:"task"`
+	By   string `json:"by"`
+}
+
+// ReassignTask gives a task to someone else.
+type ReassignTask struct {
+	Meta
+	Task string `json:"task"`
+	To   string `json:"to"`
+}
+
+// Outcome is what became of one delivery.
+type Outcome struct {
+	Delivery string `json:"delivery"`
+	State    string `json:"state"` // attempted, sent or failed
+	Error    string `json:"error,omitempty"`
+}
+
+// RecordOutcomes reports many deliveries' outcomes in one command.
+type RecordOutcomes struct {
+	Meta
+	Outcomes []Outcome `json:"outcomes"`
+}
+
 func (*Activate) Kind() string       { return "activate" }
+func (*Approve) Kind() string        { return "approve" }
+func (*Reject) Kind() string         { return "reject" }
+func (*Edit) Kind() string           { return "edit" }
+func (*Acknowledge) Kind() string    { return "acknowledge" }
+func (*CompleteTask) Kind() string   { return "complete_task" }
+func (*ReassignTask) Kind() string   { return "reassign_task" }
+func (*RecordOutcomes) Kind() string { return "record_outcomes" }
 func (*Fire) Kind() string           { return "fire" }
 func (*StandDown) Kind() string      { return "stand_down" }
 func (*Halt) Kind() string           { return "halt" }
@@ -91,6 +161,20 @@ func newCommand(kind string) (Command, error) {
 		return &Halt{}, nil
 	case "record_decision":
 		return &RecordDecision{}, nil
+	case "approve":
+		return &Approve{}, nil
+	case "reject":
+		return &Reject{}, nil
+	case "edit":
+		return &Edit{}, nil
+	case "acknowledge":
+		return &Acknowledge{}, nil
+	case "complete_task":
+		return &CompleteTask{}, nil
+	case "reassign_task":
+		return &ReassignTask{}, nil
+	case "record_outcomes":
+		return &RecordOutcomes{}, nil
 	}
 	return nil, fmt.Errorf("unknown command %q", kind)
 }

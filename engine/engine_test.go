@@ -212,3 +212,134 @@ func dump(t *testing.T, e *Engine) string {
 	}
 	return string(data)
 }
+
+func activateMinimal(t *testing.T, e *Engine, mode string) string {
+	t.Helper()
+	return ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "minimal.good.yaml"), SourceName: "m.yaml", Mode: mode,
+		Params: map[string]string{"venue": "Victoria Hall"}}))
+}
+
+// sendAll reports every pending delivery of a message as sent.
+func sendAll(t *testing.T, e *Engine, message string) {
+	t.Helper()
+	deliveries, _ := e.Read().DeliveriesOf(nil, message)
+	var outcomes []Outcome
+	for _, d := range deliveries {
+		outcomes = append(outcomes, Outcome{Delivery: d.ID, State: state.DeliverySent})
+	}
+	apply(t, e, &RecordOutcomes{Meta: Meta{Actor: "dispatcher"}, Outcomes: outcomes})
+}
+
+func TestApprovalsFourEyesAndAfterSteps(t *testing.T) {
+	e, clock := newEngine(t, nil)
+	id := activateMinimal(t, e, "live")
+	declare := OccurrenceID(id, "declare", 1)
+	apply(t, e, &Fire{Occurrence: declare})
+	clock.Set(start.Add(2 * time.Minute))
+	sendAll(t, e, declare)
+
+	// The holding statement waits for the declaration to complete, then 30m.
+	holding := OccurrenceID(id, "holding", 1)
+	o, _ := e.Read().Occurrence(nil, holding)
+	if o == nil || !o.DueAt.Equal(start.Add(32*time.Minute)) {
+		t.Fatalf("holding statement scheduled as %+v", o)
+	}
+	clock.Set(start.Add(32 * time.Minute))
+	apply(t, e, &Fire{Occurrence: holding})
+	if m, _ := e.Read().Message(nil, holding); m.State != state.MessagePendingApproval {
+		t.Fatalf("holding statement is %s, want pending_approval", m.State)
+	}
+
+	// Someone who is not an approver cannot approve.
+	if _, err := e.Apply(context.Background(), &Approve{Message: holding, By: "press@example.org"}); err == nil {
+		t.Error("a non-approver approved")
+	}
+	// The duty officer edits; their own approval then does not count (four eyes).
+	apply(t, e, &Edit{Meta: Meta{Actor: "duty.comms@northbridge.gov.uk"}, Message: holding, By: "duty.comms@northbridge.gov.uk",
+		Subject: "", Body: "We are aware of an incident at Victoria Hall. Please avoid the area."})
+	_, err := e.Apply(context.Background(), &Approve{Message: holding, By: "duty.comms@northbridge.gov.uk"})
+	if err == nil || !strings.Contains(err.Error(), "four eyes") {
+		t.Errorf("editor approving own revision: %v", err)
+	}
+	// The head of communications approves by email address; it goes out.
+	apply(t, e, &Approve{Message: holding, By: "head.comms@northbridge.gov.uk"})
+	m, _ := e.Read().Message(nil, holding)
+	if m.State != state.MessageDispatching || m.Current().N != 2 {
+		t.Fatalf("after approval: %s, revision %d", m.State, m.Current().N)
+	}
+	deliveries, _ := e.Read().DeliveriesOf(nil, holding)
+	if len(deliveries) != 1 || deliveries[0].Type != "slack" || deliveries[0].Target != "#incident-public" || deliveries[0].Revision != 2 {
+		t.Errorf("deliveries: %+v", deliveries)
+	}
+}
+
+func TestMinApprovalsAndEditsVoidApprovals(t *testing.T) {
+	e, _ := newEngine(t, nil)
+	id := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "live"}))
+	statement := OccurrenceID(id, "statement", 1)
+	apply(t, e, &Fire{Occurrence: statement})
+	apply(t, e, &Approve{Message: statement, By: "lead"})
+	if m, _ := e.Read().Message(nil, statement); m.State != state.MessagePendingApproval {
+		t.Fatalf("one of two approvals sent it: %s", m.State)
+	}
+	if _, err := e.Apply(context.Background(), &Approve{Message: statement, By: "U04ABCD1234"}); err == nil {
+		t.Error("the same approver (by Slack id) counted twice")
+	}
+	// An edit voids the first approval: two fresh approvals are needed.
+	apply(t, e, &Edit{Message: statement, By: "controller", Body: "Revised statement"})
+	apply(t, e, &Approve{Message: statement, By: "deputy"})
+	if m, _ := e.Read().Message(nil, statement); m.State != state.MessagePendingApproval {
+		t.Fatalf("an approval of an earlier revision still counted: %s", m.State)
+	}
+	apply(t, e, &Approve{Message: statement, By: "lead"})
+	if m, _ := e.Read().Message(nil, statement); m.State != state.MessageDispatching {
+		t.Errorf("two approvals of the current revision did not send it: %s", m.State)
+	}
+}
+
+func TestRejectNeedsAReason(t *testing.T) {
+	e, _ := newEngine(t, nil)
+	id := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "live"}))
+	statement := OccurrenceID(id, "statement", 1)
+	apply(t, e, &Fire{Occurrence: statement})
+	if _, err := e.Apply(context.Background(), &Reject{Message: statement, By: "lead"}); err == nil {
+		t.Error("rejected without a reason")
+	}
+	apply(t, e, &Reject{Message: statement, By: "lead", Reason: "names a suspect before the police have"})
+	m, _ := e.Read().Message(nil, statement)
+	if m.State != state.MessageRejected || m.RejectedBy != "lead" {
+		t.Errorf("message = %+v", m)
+	}
+	if _, err := e.Apply(context.Background(), &Approve{Message: statement, By: "deputy"}); err == nil {
+		t.Error("a rejected message was approved")
+	}
+}
+
+func TestTasksAcknowledgeCompleteReassign(t *testing.T) {
+	e, _ := newEngine(t, nil)
+	id := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "live"}))
+	declare, statement := OccurrenceID(id, "declare", 1), OccurrenceID(id, "statement", 1)
+	apply(t, e, &Fire{Occurrence: declare})
+	sendAll(t, e, declare)
+	apply(t, e, &Fire{Occurrence: statement})
+	apply(t, e, &Approve{Message: statement, By: "lead"})
+	apply(t, e, &Approve{Message: statement, By: "deputy"})
+	sendAll(t, e, statement)
+
+	brief := OccurrenceID(id, "brief", 1)
+	apply(t, e, &Fire{Occurrence: brief})
+	apply(t, e, &ReassignTask{Task: brief, To: "deputy"})
+	apply(t, e, &Acknowledge{Subject: brief, By: "deputy@northbridge.gov.uk", Via: "api"})
+	task, _ := e.Read().Task(nil, brief)
+	if task.State != state.TaskAcknowledged || task.AcknowledgedBy != "deputy" || task.Assignee != "deputy" {
+		t.Fatalf("task = %+v", task)
+	}
+	if _, err := e.Apply(context.Background(), &Acknowledge{Subject: brief, By: "deputy"}); err == nil {
+		t.Error("acknowledged twice")
+	}
+	apply(t, e, &CompleteTask{Task: brief, By: "deputy"})
+	// debrief waits for brief, with no delay.
+	if o, _ := e.Read().Occurrence(nil, OccurrenceID(id, "debrief", 1)); o == nil || o.State != state.OccurrencePending {
+		t.Errorf("debrief not scheduled after the brief: %+v", o)
+	}
+}

@@ -98,11 +98,7 @@ func (f *fsm) draft(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 		}
 		return w.event(a.ID, "message_drafted", m.ID, "held for approval: "+subject)
 	}
-	targets := s.Notify.To
-	if a.Exercise() && rb.Exercise != nil && len(rb.Exercise.Redirect) > 0 {
-		targets = rb.Exercise.Redirect
-	}
-	return dispatch(w, m, endpoints(rb, targets))
+	return send(w, a, rb, s, m)
 }
 
 // fireInject sends a drill's scenario inject to its targets.

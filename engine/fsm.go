@@ -48,6 +48,20 @@ func (f *fsm) apply(tx *state.Txn, c Command) error {
 		return f.end(w, c.Activation, state.ActivationHalted, c.Reason, true)
 	case *RecordDecision:
 		return f.recordDecision(w, c)
+	case *Approve:
+		return f.approve(w, c)
+	case *Reject:
+		return f.reject(w, c)
+	case *Edit:
+		return f.edit(w, c)
+	case *Acknowledge:
+		return f.acknowledge(w, c)
+	case *CompleteTask:
+		return f.completeTask(w, c)
+	case *ReassignTask:
+		return f.reassignTask(w, c)
+	case *RecordOutcomes:
+		return f.recordOutcomes(w, c)
 	}
 	return fmt.Errorf("no way to apply a %s command", c.Kind())
 }

@@ -1,0 +1,158 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/runbooks"
+)
+
+// stakeholderFor finds the stakeholder someone is: by id, email address
+// or Slack user id.
+func stakeholderFor(rb *runbooks.Runbook, who string) (*runbooks.Stakeholder, bool) {
+	for i := range rb.Stakeholders {
+		s := &rb.Stakeholders[i]
+		if string(s.ID) == who || (s.Slack != "" && s.Slack == who) ||
+			slices.ContainsFunc(s.Email, func(e runbooks.Ref) bool { return strings.EqualFold(e.Name, who) }) {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// awaiting loads a message that is waiting for approval, with its
+// activation, runbook and step.
+func (f *fsm) awaiting(w *writer, id string) (*state.Message, *state.Activation, *runbooks.Runbook, *runbooks.Step, error) {
+	m, err := w.tx.Message(nil, id)
+	switch {
+	case err != nil:
+		return nil, nil, nil, nil, err
+	case m == nil:
+		return nil, nil, nil, nil, fmt.Errorf("no message %q", id)
+	case m.State != state.MessagePendingApproval:
+		return nil, nil, nil, nil, fmt.Errorf("message %s is %s, not waiting for approval", id, strings.ReplaceAll(m.State, "_", " "))
+	}
+	a, err := w.tx.Activation(nil, m.ActivationID)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	rb, err := f.runbook(a)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	s, ok := rb.Step(m.Step)
+	if !ok || s.Notify == nil || s.Notify.Approval == nil {
+		return nil, nil, nil, nil, fmt.Errorf("message %s: step %q needs no approval", id, m.Step)
+	}
+	return m, a, rb, s, nil
+}
+
+// approver checks that who may approve the step's messages.
+func approver(rb *runbooks.Runbook, s *runbooks.Step, who string) (*runbooks.Stakeholder, error) {
+	sh, ok := stakeholderFor(rb, who)
+	if !ok || !slices.Contains(rb.Reach(s.Notify.Approval.Approvers).Stakeholders, sh) {
+		return nil, fmt.Errorf("%s is not an approver of step %q", who, s.ID)
+	}
+	return sh, nil
+}
+
+func (f *fsm) approve(w *writer, c *Approve) error {
+	m, a, rb, s, err := f.awaiting(w, c.Message)
+	if err != nil {
+		return err
+	}
+	sh, err := approver(rb, s, c.By)
+	if err != nil {
+		return err
+	}
+	rev := m.Current()
+	if rev.EditedBy == string(sh.ID) {
+		return fmt.Errorf("four eyes: %s wrote revision %d of message %s, so another approver must approve it", sh.ID, rev.N, m.ID)
+	}
+	given, err := w.tx.ApprovalsOf(nil, m.ID)
+	if err != nil {
+		return err
+	}
+	approvers := map[string]bool{}
+	for _, p := range given {
+		if p.Revision == rev.N {
+			approvers[p.By] = true
+		}
+	}
+	if approvers[string(sh.ID)] {
+		return fmt.Errorf("%s has already approved revision %d of message %s", sh.ID, rev.N, m.ID)
+	}
+	approvers[string(sh.ID)] = true
+	p := &state.Approval{ID: fmt.Sprintf("%s/approval/%d", m.ID, w.meta.Index), MessageID: m.ID, Revision: rev.N,
+		By: string(sh.ID), At: w.meta.At, Simulated: c.Simulated}
+	if err := w.tx.UpsertApproval(p); err != nil {
+		return err
+	}
+	detail := fmt.Sprintf("approved revision %d (%d of %d)", rev.N, len(approvers), m.MinApprovals)
+	if c.Simulated {
+		detail += " by the simulated controller"
+	}
+	if err := w.event(a.ID, "message_approved", m.ID, string(sh.ID)+" "+detail); err != nil {
+		return err
+	}
+	if len(approvers) < m.MinApprovals {
+		return nil
+	}
+	approved := *m
+	approved.State = state.MessageApproved
+	return send(w, a, rb, s, &approved)
+}
+
+// send dispatches an approved message to the step's targets, or in an
+// exercise with a redirect, to the redirect channels only.
+func send(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step, m *state.Message) error {
+	targets := s.Notify.To
+	if a.Exercise() && rb.Exercise != nil && len(rb.Exercise.Redirect) > 0 {
+		targets = rb.Exercise.Redirect
+	}
+	return dispatch(w, m, endpoints(rb, targets))
+}
+
+func (f *fsm) reject(w *writer, c *Reject) error {
+	m, a, rb, s, err := f.awaiting(w, c.Message)
+	if err != nil {
+		return err
+	}
+	sh, err := approver(rb, s, c.By)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(c.Reason) == "" {
+		return fmt.Errorf("a rejection needs a reason")
+	}
+	rejected := *m
+	rejected.State, rejected.RejectedBy, rejected.RejectReason, rejected.UpdatedAt = state.MessageRejected, string(sh.ID), c.Reason, w.meta.At
+	if err := w.tx.UpsertMessage(&rejected); err != nil {
+		return err
+	}
+	return w.event(a.ID, "message_rejected", m.ID, string(sh.ID)+": "+c.Reason)
+}
+
+func (f *fsm) edit(w *writer, c *Edit) error {
+	m, a, rb, _, err := f.awaiting(w, c.Message)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(c.Body) == "" {
+		return fmt.Errorf("a message needs a body")
+	}
+	editor := c.By
+	if sh, ok := stakeholderFor(rb, c.By); ok {
+		editor = string(sh.ID)
+	}
+	edited := *m
+	edited.Revisions = append(slices.Clone(m.Revisions), state.Revision{
+		N: m.Current().N + 1, Subject: c.Subject, Body: c.Body, EditedBy: editor, At: w.meta.At})
+	edited.UpdatedAt = w.meta.At
+	if err := w.tx.UpsertMessage(&edited); err != nil {
+		return err
+	}
+	return w.event(a.ID, "message_edited", m.ID, fmt.Sprintf("%s wrote revision %d; earlier approvals no longer count", editor, edited.Current().N))
+}
