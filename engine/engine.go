@@ -21,8 +21,9 @@ type Engine struct {
 	log   Log
 	clock Clock
 
-	mu   sync.Mutex // one command at a time
-	last uint64     // the index of the last command applied
+	mu          sync.Mutex // one command at a time
+	last        uint64     // the index of the last command applied
+	onScheduled []func([]*state.Occurrence)
 }
 
 // Open makes an engine and replays every command already in its log.
@@ -48,7 +49,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		}
 		tx := store.Write()
 		defer tx.Abort()
-		if err := e.fsm.apply(tx, c); err != nil {
+		if _, err := e.fsm.apply(tx, c); err != nil {
 			return fmt.Errorf("replaying log entry %d (%s): %w", index, c.Kind(), err)
 		}
 		tx.Commit()
@@ -75,7 +76,8 @@ func (e *Engine) Apply(ctx context.Context, c Command) (uint64, error) {
 	m.At = m.At.UTC()
 	tx := e.store.Write()
 	defer tx.Abort()
-	if err := e.fsm.apply(tx, c); err != nil {
+	scheduled, err := e.fsm.apply(tx, c)
+	if err != nil {
 		return 0, err
 	}
 	entry, err := EncodeCommand(c)
@@ -91,7 +93,18 @@ func (e *Engine) Apply(ctx context.Context, c Command) (uint64, error) {
 	}
 	tx.Commit()
 	e.last = index
+	for _, fn := range e.onScheduled {
+		fn(scheduled)
+	}
 	return index, nil
+}
+
+// OnScheduled registers fn to hear of occurrences as commands schedule
+// them, after they are committed. Register before applying commands.
+func (e *Engine) OnScheduled(fn func([]*state.Occurrence)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.onScheduled = append(e.onScheduled, fn)
 }
 
 // Read is a consistent view of the state as it is now.

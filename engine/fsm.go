@@ -34,9 +34,15 @@ func newFSM(store *state.Store) *fsm {
 // ActivationID is the id of the activation an Activate at this log index makes.
 func ActivationID(index uint64) string { return fmt.Sprintf("a-%06d", index) }
 
-// apply applies one stamped command in tx.
-func (f *fsm) apply(tx *state.Txn, c Command) error {
+// apply applies one stamped command in tx and returns the occurrences it
+// scheduled, for the scheduler to pick up once the command is committed.
+func (f *fsm) apply(tx *state.Txn, c Command) ([]*state.Occurrence, error) {
 	w := &writer{tx: tx, meta: c.meta()}
+	err := f.applyCommand(w, c)
+	return w.scheduled, err
+}
+
+func (f *fsm) applyCommand(w *writer, c Command) error {
 	switch c := c.(type) {
 	case *Activate:
 		return f.activate(w, c)
@@ -68,9 +74,10 @@ func (f *fsm) apply(tx *state.Txn, c Command) error {
 
 // writer writes one command's records and numbers its events.
 type writer struct {
-	tx     *state.Txn
-	meta   *Meta
-	events int
+	tx        *state.Txn
+	meta      *Meta
+	events    int
+	scheduled []*state.Occurrence
 }
 
 func (w *writer) event(activation, kind, subject, detail string) error {
@@ -182,10 +189,12 @@ func OccurrenceID(activation, step string, n int) string {
 }
 
 func (w *writer) schedule(a *state.Activation, step, kind string, n int, due time.Time) error {
-	return w.tx.UpsertOccurrence(&state.Occurrence{
+	o := &state.Occurrence{
 		ID: OccurrenceID(a.ID, step, n), ActivationID: a.ID, Step: step, Kind: kind, N: n,
 		DueAt: due.UTC(), State: state.OccurrencePending,
-	})
+	}
+	w.scheduled = append(w.scheduled, o)
+	return w.tx.UpsertOccurrence(o)
 }
 
 func (f *fsm) recordDecision(w *writer, c *RecordDecision) error {
