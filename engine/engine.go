@@ -23,7 +23,7 @@ type Engine struct {
 
 	mu          sync.Mutex // one command at a time
 	last        uint64     // the index of the last command applied
-	onScheduled []func([]*state.Occurrence)
+	onCommit    []func(Committed)
 }
 
 // Open makes an engine and replays every command already in its log.
@@ -65,7 +65,19 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 // Apply stamps a command with its log index and, unless the caller has
 // set it, the time; applies it; and, when it applies cleanly, logs and
 // commits it. A command that fails changes nothing and is not logged.
+// Then those registered with OnCommit hear what it did.
 func (e *Engine) Apply(ctx context.Context, c Command) (uint64, error) {
+	index, done, hooks, err := e.commit(ctx, c)
+	if err != nil {
+		return 0, err
+	}
+	for _, fn := range hooks {
+		fn(done)
+	}
+	return index, nil
+}
+
+func (e *Engine) commit(ctx context.Context, c Command) (uint64, Committed, []func(Committed), error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	m := c.meta()
@@ -76,35 +88,32 @@ func (e *Engine) Apply(ctx context.Context, c Command) (uint64, error) {
 	m.At = m.At.UTC()
 	tx := e.store.Write()
 	defer tx.Abort()
-	scheduled, err := e.fsm.apply(tx, c)
+	done, err := e.fsm.apply(tx, c)
 	if err != nil {
-		return 0, err
+		return 0, done, nil, err
 	}
 	entry, err := EncodeCommand(c)
 	if err != nil {
-		return 0, err
+		return 0, done, nil, err
 	}
 	index, err := e.log.Append(ctx, entry)
 	if err != nil {
-		return 0, fmt.Errorf("logging a %s command: %w", c.Kind(), err)
+		return 0, done, nil, fmt.Errorf("logging a %s command: %w", c.Kind(), err)
 	}
 	if index != m.Index {
-		return 0, fmt.Errorf("the log put a %s command at %d, not %d", c.Kind(), index, m.Index)
+		return 0, done, nil, fmt.Errorf("the log put a %s command at %d, not %d", c.Kind(), index, m.Index)
 	}
 	tx.Commit()
 	e.last = index
-	for _, fn := range e.onScheduled {
-		fn(scheduled)
-	}
-	return index, nil
+	return index, done, e.onCommit, nil
 }
 
-// OnScheduled registers fn to hear of occurrences as commands schedule
-// them, after they are committed. Register before applying commands.
-func (e *Engine) OnScheduled(fn func([]*state.Occurrence)) {
+// OnCommit registers fn to hear what each command did, after it is
+// committed. fn may apply commands of its own.
+func (e *Engine) OnCommit(fn func(Committed)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.onScheduled = append(e.onScheduled, fn)
+	e.onCommit = append(e.onCommit, fn)
 }
 
 // Read is a consistent view of the state as it is now.

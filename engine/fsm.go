@@ -34,12 +34,18 @@ func newFSM(store *state.Store) *fsm {
 // ActivationID is the id of the activation an Activate at this log index makes.
 func ActivationID(index uint64) string { return fmt.Sprintf("a-%06d", index) }
 
-// apply applies one stamped command in tx and returns the occurrences it
-// scheduled, for the scheduler to pick up once the command is committed.
-func (f *fsm) apply(tx *state.Txn, c Command) ([]*state.Occurrence, error) {
+// Committed is what one command did, for those that act on committed
+// state: the scheduler, the dispatcher, a drill's simulated controller.
+type Committed struct {
+	Scheduled []*state.Occurrence
+	Events    []*state.Event
+}
+
+// apply applies one stamped command in tx.
+func (f *fsm) apply(tx *state.Txn, c Command) (Committed, error) {
 	w := &writer{tx: tx, meta: c.meta()}
 	err := f.applyCommand(w, c)
-	return w.scheduled, err
+	return w.done, err
 }
 
 func (f *fsm) applyCommand(w *writer, c Command) error {
@@ -74,16 +80,15 @@ func (f *fsm) applyCommand(w *writer, c Command) error {
 
 // writer writes one command's records and numbers its events.
 type writer struct {
-	tx        *state.Txn
-	meta      *Meta
-	events    int
-	scheduled []*state.Occurrence
+	tx   *state.Txn
+	meta *Meta
+	done Committed
 }
 
 func (w *writer) event(activation, kind, subject, detail string) error {
-	e := &state.Event{ID: state.EventID(w.meta.Index, w.events), ActivationID: activation, Kind: kind,
+	e := &state.Event{ID: state.EventID(w.meta.Index, len(w.done.Events)), ActivationID: activation, Kind: kind,
 		Actor: w.meta.Actor, At: w.meta.At, Subject: subject, Detail: detail}
-	w.events++
+	w.done.Events = append(w.done.Events, e)
 	return w.tx.AppendEvent(e)
 }
 
@@ -193,7 +198,7 @@ func (w *writer) schedule(a *state.Activation, step, kind string, n int, due tim
 		ID: OccurrenceID(a.ID, step, n), ActivationID: a.ID, Step: step, Kind: kind, N: n,
 		DueAt: due.UTC(), State: state.OccurrencePending,
 	}
-	w.scheduled = append(w.scheduled, o)
+	w.done.Scheduled = append(w.done.Scheduled, o)
 	return w.tx.UpsertOccurrence(o)
 }
 

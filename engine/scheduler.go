@@ -86,7 +86,7 @@ func NewScheduler(e *Engine, clock Clock, log *slog.Logger) (*Scheduler, error) 
 	}
 	heap.Init(&s.queue)
 	s.mu.Unlock()
-	e.OnScheduled(s.add)
+	e.OnCommit(func(c Committed) { s.add(c.Scheduled) })
 	return s, nil
 }
 
