@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/runbooks"
 )
 
 // Options configure an engine.
@@ -21,9 +22,9 @@ type Engine struct {
 	log   Log
 	clock Clock
 
-	mu          sync.Mutex // one command at a time
-	last        uint64     // the index of the last command applied
-	onCommit    []func(Committed)
+	mu       sync.Mutex // one command at a time
+	last     uint64     // the index of the last command applied
+	onCommit []func(Committed)
 }
 
 // Open makes an engine and replays every command already in its log.
@@ -118,3 +119,15 @@ func (e *Engine) OnCommit(fn func(Committed)) {
 
 // Read is a consistent view of the state as it is now.
 func (e *Engine) Read() *state.Txn { return e.store.Read() }
+
+// Runbook is an activation's pinned copy of its runbook.
+func (e *Engine) Runbook(activation string) (*runbooks.Runbook, error) {
+	a, err := e.Read().Activation(nil, activation)
+	if err != nil {
+		return nil, err
+	}
+	if a == nil {
+		return nil, fmt.Errorf("no activation %q", activation)
+	}
+	return e.fsm.runbook(a)
+}

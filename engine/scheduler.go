@@ -40,11 +40,12 @@ func (p pace) scenario(wall time.Time) time.Time {
 	return p.start.Add(time.Duration(float64(wall.Sub(p.start)) * p.speed))
 }
 
-// dueItem is one occurrence waiting for its time.
+// dueItem is one occurrence, or one other piece of work, waiting for its time.
 type dueItem struct {
 	at         time.Time // on the wall clock
 	activation string
 	occurrence string
+	run        func(ctx context.Context, now time.Time) // work other than firing an occurrence
 }
 
 type dueQueue []dueItem
@@ -126,6 +127,23 @@ func (s *Scheduler) add(scheduled []*state.Occurrence) {
 	}
 }
 
+// At runs fn at a time in an activation's own time (scenario time for a
+// paced exercise), in the scheduler's goroutine: the work a drill's
+// simulated controller and the delivery hand-off do.
+func (s *Scheduler) At(at time.Time, activation string, fn func(ctx context.Context, now time.Time)) {
+	s.mu.Lock()
+	wall := at
+	if p, ok := s.pace[activation]; ok {
+		wall = p.wall(at)
+	}
+	heap.Push(&s.queue, dueItem{at: wall, activation: activation, run: fn})
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
 // next takes the earliest item if it is due by now.
 func (s *Scheduler) next(now time.Time) (dueItem, time.Duration, bool) {
 	s.mu.Lock()
@@ -188,6 +206,10 @@ func (s *Scheduler) fire(ctx context.Context, it dueItem) {
 		now = p.scenario(now)
 	}
 	s.mu.Unlock()
+	if it.run != nil {
+		it.run(ctx, now)
+		return
+	}
 	_, err := s.engine.Apply(ctx, &Fire{Meta: Meta{Actor: "scheduler", At: now}, Occurrence: it.occurrence})
 	if err != nil && !errors.Is(err, ErrNotPending) {
 		s.log.Error("firing an occurrence", "occurrence", it.occurrence, "err", err)

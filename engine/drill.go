@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/crierhq/crier/notifiers"
+	"github.com/crierhq/crier/runbooks"
+)
+
+// DrillOptions describe an exercise run in-process, end to end.
+type DrillOptions struct {
+	Source     []byte
+	SourceName string
+	Params     map[string]string
+	Start      time.Time // scenario start; defaults to now
+	// Instant jumps from one due item to the next on a virtual clock;
+	// otherwise the drill runs at Speed scenario seconds per real second.
+	Instant bool
+	Speed   float64
+	// Horizon bounds the drill, from Start; DrillHorizon gives a default.
+	Horizon time.Duration
+	// ApproveAfter is how long the simulated controller takes to approve
+	// a message or finish a task, in scenario time.
+	ApproveAfter time.Duration
+	Notifier     notifiers.Notifier
+	Log          *slog.Logger
+	// OnCommit hears what each command did, as the drill runs.
+	OnCommit func(Committed)
+}
+
+// Drill runs an exercise and returns the engine holding its record and the
+// activation's id.
+func Drill(ctx context.Context, opts DrillOptions) (*Engine, string, error) {
+	start := opts.Start
+	if start.IsZero() {
+		start = time.Now()
+	}
+	var clock Clock = RealClock{}
+	virtual := NewVirtualClock(start)
+	if opts.Instant {
+		clock = virtual
+	}
+	e, err := Open(ctx, Options{Clock: clock})
+	if err != nil {
+		return nil, "", err
+	}
+	s, err := NewScheduler(e, clock, opts.Log)
+	if err != nil {
+		return nil, "", err
+	}
+	(&Controller{Engine: e, Scheduler: s, After: opts.ApproveAfter, Log: opts.Log}).Watch()
+	d := &Deliverer{Engine: e, Notifier: opts.Notifier}
+	e.OnCommit(func(c Committed) {
+		for _, ev := range c.Events {
+			if ev.Kind == "message_dispatched" {
+				s.At(ev.At, ev.ActivationID, func(ctx context.Context, now time.Time) {
+					if err := d.Deliver(ctx, now); err != nil {
+						opts.Log.Error("delivering", "err", err)
+					}
+				})
+			}
+		}
+	})
+	if opts.OnCommit != nil {
+		e.OnCommit(opts.OnCommit)
+	}
+	speed := opts.Speed
+	if opts.Instant {
+		speed = 0
+	}
+	index, err := e.Apply(ctx, &Activate{Meta: Meta{Actor: "exercise-lead", At: start}, Source: opts.Source,
+		SourceName: opts.SourceName, Mode: "exercise", Params: opts.Params, Speed: speed})
+	if err != nil {
+		return nil, "", err
+	}
+	id := ActivationID(index)
+	// Let approvals and tasks that fall due at the very end finish too.
+	end := start.Add(opts.Horizon + opts.ApproveAfter)
+	if opts.Instant {
+		return e, id, s.RunInstant(ctx, virtual, end)
+	}
+	wall := end
+	if speed > 0 {
+		wall = pace{start: start, speed: speed}.wall(end)
+	}
+	runCtx, cancel := context.WithDeadline(ctx, wall.Add(time.Second))
+	defer cancel()
+	s.Run(runCtx)
+	if ctx.Err() != nil {
+		return e, id, ctx.Err()
+	}
+	return e, id, nil
+}
+
+// DrillHorizon is how far a drill of rb runs by default: to its last
+// one-off step or inject, and its recurring steps to their until, or for
+// a week.
+func DrillHorizon(rb *runbooks.Runbook) (time.Duration, error) {
+	const week = 7 * 24 * time.Hour
+	h := time.Duration(0)
+	for i := range rb.Steps {
+		s := &rb.Steps[i]
+		switch {
+		case s.At != nil:
+			h = max(h, s.At.D)
+		case s.Every != nil && s.Until != nil:
+			h = max(h, s.Until.D)
+		case s.Every != nil:
+			h = max(h, week)
+		}
+	}
+	if rb.Exercise != nil {
+		for _, in := range rb.Exercise.Injects {
+			h = max(h, in.At.D)
+		}
+	}
+	// Steps that wait for others can land later still.
+	start := time.Date(2026, 1, 5, 9, 0, 0, 0, rb.Location())
+	plan, err := runbooks.Plan(rb, start, 2*h, runbooks.PlanOptions{Exercise: true})
+	if err != nil {
+		return 0, fmt.Errorf("working out how long the drill runs: %w; give --horizon", err)
+	}
+	for _, o := range plan {
+		if len(o.After) > 0 {
+			h = max(h, o.Offset)
+		}
+	}
+	return h, nil
+}
