@@ -85,6 +85,9 @@ func (f *fsm) draft(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 	if err != nil {
 		return f.renderFailed(w, a, o, err)
 	}
+	if strings.TrimSpace(subject) == "" {
+		subject = s.Title // chat channels show it as the heading
+	}
 	subject, body = marked(a, rb, subject, body)
 	m := &state.Message{
 		ID: o.ID, ActivationID: a.ID, OccurrenceID: o.ID, Step: o.Step, State: state.MessagePendingApproval,

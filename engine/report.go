@@ -127,7 +127,7 @@ func (e *Engine) Report(activation string) (*Report, error) {
 	}
 	for _, ev := range events {
 		r.Timeline = append(r.Timeline, TimelineEntry{OffsetSeconds: *since(ev.At), At: ev.At, Kind: ev.Kind,
-			Step: stepOf(a.ID, ev.Subject), Event: ev.Detail, Actor: ev.Actor})
+			Step: StepOf(a.ID, ev.Subject), Event: ev.Detail, Actor: ev.Actor})
 	}
 	if err := r.addSteps(tx, a, rb, since); err != nil {
 		return nil, err
@@ -160,8 +160,8 @@ func (e *Engine) Report(activation string) (*Report, error) {
 	return r, nil
 }
 
-// stepOf reads the step out of an occurrence-based id: a/step/n/…
-func stepOf(activation, subject string) string {
+// StepOf reads the step out of an id built on an occurrence's: a/step/n/…
+func StepOf(activation, subject string) string {
 	rest, ok := strings.CutPrefix(subject, activation+"/")
 	if !ok {
 		return ""

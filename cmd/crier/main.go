@@ -47,6 +47,7 @@ func commands() []command {
 	return []command{
 		{"validate", "check runbook files and report every problem with its line", runValidate},
 		{"plan", "show when each step of a runbook would happen", runPlan},
+		{"drill", "run a runbook as an exercise, end to end, and report on it", runDrill},
 		{"schema", "print the JSON Schema of the runbook format", runSchema},
 		{"version", "print the crier version", runVersion},
 		{"help", "show help for crier or a command", runHelp},

@@ -216,3 +216,60 @@ func TestValidateStopsWhenInterrupted(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut.String())
 	}
 }
+
+func TestDrillInstantJSON(t *testing.T) {
+	outbox := t.TempDir()
+	out, errOut, code := crier(t, "drill", "--json", "--outbox", outbox, "--horizon", "2h", "../../runbooks/testdata/plan.good.yaml")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	var got struct {
+		Activation string `json:"activation"`
+		Mode       string `json:"mode"`
+		Timeline   []struct {
+			OffsetSeconds int64  `json:"offset_seconds"`
+			Kind          string `json:"kind"`
+			Step          string `json:"step"`
+		} `json:"timeline"`
+		Deliveries []struct {
+			Step, Channel, Type, Target, Status, Subject, Body string
+		} `json:"deliveries"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got.Mode != "exercise" || got.Activation == "" || len(got.Deliveries) != 3 {
+		t.Fatalf("got %+v", got)
+	}
+	seen := map[string]int64{}
+	for _, ev := range got.Timeline {
+		if ev.Kind == "message_dispatched" {
+			seen[ev.Step] = ev.OffsetSeconds
+		}
+	}
+	if seen["declare"] != 0 || seen["statement"] != 35*60 || seen["rumour"] != 45*60 {
+		t.Errorf("dispatch offsets %v", seen)
+	}
+	for _, d := range got.Deliveries {
+		if d.Status != "sent" || !strings.HasPrefix(d.Subject, "EXERCISE EXERCISE EXERCISE") || !strings.HasSuffix(d.Body, "EXERCISE EXERCISE EXERCISE") {
+			t.Errorf("delivery %+v", d)
+		}
+	}
+	files, _ := os.ReadDir(outbox)
+	if len(files) != 1 {
+		t.Errorf("outbox holds %d files", len(files))
+	}
+}
+
+func TestDrillUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"drill"},
+		{"drill", "--instant", "--speed", "60", "x.yaml"},
+		{"drill", "--approve-after", "soon", "../../runbooks/testdata/plan.good.yaml"},
+		{"drill", "nope.yaml"},
+	} {
+		if _, errOut, code := crier(t, args...); code != exitUsage || errOut == "" {
+			t.Errorf("crier %v: exit %d %q", args, code, errOut)
+		}
+	}
+}

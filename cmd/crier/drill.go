@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/notifiers"
+	"github.com/crierhq/crier/runbooks"
+)
+
+func runDrill(ctx context.Context, args []string, e env) int {
+	flags := newFlags("drill", "[--instant | --speed N] [--param name=value]... [--approve-after DURATION] [--horizon DURATION] [--outbox DIR] [--json] FILE",
+		"Run a runbook as an exercise, in-process and end to end: every step fires on its schedule,\n"+
+			"every message is marked as an exercise, a simulated controller approves messages and\n"+
+			"completes tasks, and deliveries are written to an outbox instead of being sent.\n"+
+			"Prints the timeline as it happens, then the report. Without --speed the drill is instant:\n"+
+			"a virtual clock jumps from one due item to the next.")
+	instant := flags.Bool("instant", false, "jump from one due item to the next (the default)")
+	speed := flags.Float64("speed", 0, "run at N scenario seconds per real second instead")
+	approveAfter := flags.String("approve-after", "5m", "how long the simulated controller takes to approve a message or finish a task")
+	horizonText := flags.String("horizon", "", "how long the drill runs (default: to the last one-off step; recurring steps to their until, or 7d)")
+	outbox := flags.String("outbox", "crier-data/outbox", "the directory deliveries are written to")
+	jsonOut := flags.Bool("json", false, "print one JSON object: activation, mode, timeline, deliveries and report")
+	params := paramFlag{}
+	flags.Var(params, "param", "a param value, name=value (repeatable)")
+	files, code, ok := parseFlags(flags, args, e)
+	if !ok {
+		return code
+	}
+	switch {
+	case len(files) != 1:
+		fmt.Fprintln(e.stderr, "crier drill: name exactly one runbook file")
+		return exitUsage
+	case *instant && *speed != 0:
+		fmt.Fprintln(e.stderr, "crier drill: choose --instant or --speed, not both")
+		return exitUsage
+	case *speed < 0:
+		fmt.Fprintln(e.stderr, "crier drill: --speed must be positive")
+		return exitUsage
+	}
+	after, err := runbooks.ParseDuration(*approveAfter)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier drill: --approve-after: %v\n", err)
+		return exitUsage
+	}
+	source, err := os.ReadFile(files[0])
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier drill: %s: no such file\n", files[0])
+		return exitUsage
+	}
+	rb, err := runbooks.Parse(files[0], source)
+	if err != nil {
+		printLoadError(e, files[0], err)
+		return exitError
+	}
+	horizon, err := drillHorizon(rb, *horizonText)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier drill: %v\n", err)
+		return exitUsage
+	}
+	given, placeholders := drillParams(rb, params)
+	if len(placeholders) > 0 && !*jsonOut {
+		fmt.Fprintf(e.stdout, "Params not given, drilled as placeholders: %s\n", strings.Join(placeholders, ", "))
+	}
+	start := e.now().UTC().Truncate(time.Minute)
+	var printer *timelinePrinter
+	if !*jsonOut {
+		printer = &timelinePrinter{w: e.stdout, start: start}
+		fmt.Fprintf(e.stdout, "Drill of %s (%s), %s\n\n", rb.Title, rb.ID, pace(*speed))
+	}
+	eng, id, err := engine.Drill(ctx, engine.DrillOptions{
+		Source: source, SourceName: files[0], Params: given, Start: start,
+		Instant: *speed == 0, Speed: *speed, Horizon: horizon, ApproveAfter: after,
+		Notifier: &notifiers.Outbox{Dir: *outbox, Now: e.now},
+		Log:      slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		OnCommit: printer.print,
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier drill: %v\n", err)
+		return exitError
+	}
+	report, err := eng.Report(id)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier drill: %v\n", err)
+		return exitError
+	}
+	if *jsonOut {
+		return printDrillJSON(e, report)
+	}
+	fmt.Fprintf(e.stdout, "\nDeliveries are in %s.\n\n", *outbox)
+	report.Markdown(e.stdout)
+	return exitOK
+}
+
+func pace(speed float64) string {
+	if speed == 0 {
+		return "instant"
+	}
+	return fmt.Sprintf("at %gx", speed)
+}
+
+func drillHorizon(rb *runbooks.Runbook, text string) (time.Duration, error) {
+	if text == "" {
+		return engine.DrillHorizon(rb)
+	}
+	h, err := runbooks.ParseDuration(text)
+	if err != nil {
+		return 0, fmt.Errorf("--horizon: %w", err)
+	}
+	return h, nil
+}
+
+// drillParams fills required params that were not given with visible
+// placeholders, so any runbook can be drilled as it stands.
+func drillParams(rb *runbooks.Runbook, given map[string]string) (map[string]string, []string) {
+	out := maps.Clone(given)
+	var placeholders []string
+	for _, p := range rb.Params {
+		if _, ok := out[p.Name]; !ok && p.Required {
+			out[p.Name] = "<" + p.Name + ">"
+			placeholders = append(placeholders, p.Name)
+		}
+	}
+	return out, placeholders
+}
+
+// timelinePrinter prints events as the drill commits them.
+type timelinePrinter struct {
+	w     io.Writer
+	start time.Time
+}
+
+func (p *timelinePrinter) print(c engine.Committed) {
+	if p == nil {
+		return
+	}
+	for _, ev := range c.Events {
+		offset := "T+0"
+		if d := ev.At.Sub(p.start); d > 0 {
+			offset = "T+" + runbooks.FormatDuration(d.Truncate(time.Second))
+		}
+		fmt.Fprintf(p.w, "%-10s %-28s %-20s %s\n", offset, engine.StepOf(ev.ActivationID, ev.Subject), strings.ReplaceAll(ev.Kind, "_", " "), ev.Detail)
+	}
+}
+
+func printDrillJSON(e env, r *engine.Report) int {
+	type timelineEntry struct {
+		OffsetSeconds int64  `json:"offset_seconds"`
+		Kind          string `json:"kind"`
+		Step          string `json:"step"`
+		Event         string `json:"event"`
+	}
+	out := struct {
+		Activation string                  `json:"activation"`
+		Mode       string                  `json:"mode"`
+		Timeline   []timelineEntry         `json:"timeline"`
+		Deliveries []engine.DeliveryReport `json:"deliveries"`
+		Report     *engine.Report          `json:"report"`
+	}{Activation: r.Activation, Mode: r.Mode, Timeline: []timelineEntry{}, Deliveries: r.Deliveries, Report: r}
+	for _, t := range r.Timeline {
+		out.Timeline = append(out.Timeline, timelineEntry{OffsetSeconds: t.OffsetSeconds, Kind: t.Kind, Step: t.Step, Event: t.Event})
+	}
+	if out.Deliveries == nil {
+		out.Deliveries = []engine.DeliveryReport{}
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		fmt.Fprintf(e.stderr, "crier drill: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
