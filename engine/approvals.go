@@ -108,11 +108,21 @@ func (f *fsm) approve(w *writer, c *Approve) error {
 // send dispatches an approved message to the step's targets, or in an
 // exercise with a redirect, to the redirect channels only.
 func send(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step, m *state.Message) error {
-	targets := s.Notify.To
-	if a.Exercise() && rb.Exercise != nil && len(rb.Exercise.Redirect) > 0 {
-		targets = rb.Exercise.Redirect
+	if s.Notify.AckWithin != nil {
+		if err := w.scheduleCheck(a, string(s.ID), checkAck, m.ID, 1, w.meta.At.Add(s.Notify.AckWithin.D)); err != nil {
+			return err
+		}
 	}
-	return dispatch(w, m, endpoints(rb, targets))
+	return dispatch(w, m, endpoints(rb, drillTargets(a, rb, s.Notify.To)))
+}
+
+// drillTargets sends an exercise's messages only to its redirect channels,
+// when it has them.
+func drillTargets(a *state.Activation, rb *runbooks.Runbook, targets []runbooks.Ref) []runbooks.Ref {
+	if a.Exercise() && rb.Exercise != nil && len(rb.Exercise.Redirect) > 0 {
+		return rb.Exercise.Redirect
+	}
+	return targets
 }
 
 func (f *fsm) reject(w *writer, c *Reject) error {

@@ -82,3 +82,69 @@ func TestInstantDrillEndToEnd(t *testing.T) {
 		t.Errorf("markdown report:\n%s", md.String())
 	}
 }
+
+// An approval not given within its time is escalated, and reminded every
+// interval until it is decided; acknowledgements likewise.
+func TestEscalation(t *testing.T) {
+	e, clock := newEngine(t, nil)
+	s, _ := NewScheduler(e, clock, quiet())
+	d := &Deliverer{Engine: e, Notifier: &recorder{}}
+	id := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "live"}))
+	statement := OccurrenceID(id, "statement", 1)
+
+	// Run to 1h05m: the statement was drafted at 30m, within 15m, so
+	// escalations at 45m and 1h; nobody approved.
+	s.RunInstant(context.Background(), clock, start.Add(65*time.Minute))
+	xs, _ := e.Read().EscalationsAbout(nil, statement)
+	if len(xs) != 2 || xs[0].Reason != state.EscalationApprovalOverdue || strings.Join(xs[0].To, ",") != "deputy" ||
+		strings.Join(xs[0].Waiting, ",") != "lead,deputy" || xs[1].Reminder != 2 {
+		t.Fatalf("escalations: %+v", xs)
+	}
+	notice, _ := e.Read().Message(nil, xs[0].ID)
+	if notice == nil || !strings.HasPrefix(notice.Current().Subject, "Overdue: approval of Holding statement") {
+		t.Errorf("notice: %+v", notice)
+	}
+	deliveries, _ := e.Read().DeliveriesOf(nil, xs[0].ID)
+	if len(deliveries) != 1 || deliveries[0].Target != "deputy@northbridge.gov.uk" {
+		t.Errorf("notice deliveries: %+v", deliveries)
+	}
+
+	// Approved: no more reminders.
+	apply(t, e, &Approve{Message: statement, By: "lead"})
+	apply(t, e, &Approve{Message: statement, By: "deputy"})
+	d.Deliver(context.Background(), clock.Now())
+	s.RunInstant(context.Background(), clock, start.Add(3*time.Hour))
+	if xs, _ := e.Read().EscalationsAbout(nil, statement); len(xs) != 2 {
+		t.Errorf("%d escalations after approval, want still 2", len(xs))
+	}
+
+	// The declaration went only to the log channel: it reached no
+	// stakeholder who must acknowledge it, so nothing is escalated.
+	if xs, _ := e.Read().EscalationsAbout(nil, OccurrenceID(id, "declare", 1)); len(xs) != 0 {
+		t.Errorf("declaration escalated: %+v", xs)
+	}
+}
+
+func TestAcknowledgementEscalation(t *testing.T) {
+	e, clock := newEngine(t, nil)
+	s, _ := NewScheduler(e, clock, quiet())
+	d := &Deliverer{Engine: e, Notifier: &recorder{}}
+	id := activateMinimal(t, e, "live")
+	declare := OccurrenceID(id, "declare", 1)
+	s.RunInstant(context.Background(), clock, start)
+	d.Deliver(context.Background(), clock.Now())
+
+	s.RunInstant(context.Background(), clock, start.Add(15*time.Minute))
+	apply(t, e, &Acknowledge{Subject: declare, By: "duty.comms@northbridge.gov.uk", Via: "email link"})
+	s.RunInstant(context.Background(), clock, start.Add(30*time.Minute))
+	xs, _ := e.Read().EscalationsAbout(nil, declare)
+	if len(xs) != 2 || strings.Join(xs[0].Waiting, ",") != "duty-comms,head-comms" || strings.Join(xs[1].Waiting, ",") != "head-comms" ||
+		xs[0].Reason != state.EscalationAckOverdue || strings.Join(xs[0].To, ",") != "head-comms" {
+		t.Fatalf("escalations: %+v", xs)
+	}
+	apply(t, e, &Acknowledge{Subject: declare, By: "head-comms"})
+	s.RunInstant(context.Background(), clock, start.Add(2*time.Hour))
+	if xs, _ := e.Read().EscalationsAbout(nil, declare); len(xs) != 2 {
+		t.Errorf("reminders went on after everyone acknowledged: %d", len(xs))
+	}
+}

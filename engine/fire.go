@@ -38,8 +38,11 @@ func (f *fsm) fire(w *writer, c *Fire) error {
 	if err := w.tx.UpsertOccurrence(&fired); err != nil {
 		return err
 	}
-	if o.Kind == "inject" {
+	switch o.Kind {
+	case "inject":
 		return f.fireInject(w, a, rb, &fired)
+	case checkApproval, checkAck:
+		return f.check(w, a, rb, &fired)
 	}
 	s, ok := rb.Step(o.Step)
 	if !ok {
@@ -98,6 +101,11 @@ func (f *fsm) draft(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 		m.NeedsApproval, m.MinApprovals = true, max(ap.Min, 1)
 		if err := w.tx.UpsertMessage(m); err != nil {
 			return err
+		}
+		if ap.Within != nil {
+			if err := w.scheduleCheck(a, o.Step, checkApproval, m.ID, 1, w.meta.At.Add(ap.Within.D)); err != nil {
+				return err
+			}
 		}
 		return w.event(a.ID, "message_drafted", m.ID, "held for approval: "+subject)
 	}
@@ -167,6 +175,11 @@ func (f *fsm) openTask(w *writer, a *state.Activation, rb *runbooks.Runbook, o *
 		Assignee: s.Task.Assignee.Name, Instructions: strings.TrimSpace(instructions), State: state.TaskOpen, OpenedAt: w.meta.At}
 	if err := w.tx.UpsertTask(t); err != nil {
 		return err
+	}
+	if s.Task.AckWithin != nil {
+		if err := w.scheduleCheck(a, o.Step, checkAck, t.ID, 1, w.meta.At.Add(s.Task.AckWithin.D)); err != nil {
+			return err
+		}
 	}
 	return w.event(a.ID, "task_opened", t.ID, s.Title+" (assigned to "+t.Assignee+")")
 }

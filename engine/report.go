@@ -176,6 +176,9 @@ func (r *Report) addSteps(tx *state.Txn, a *state.Activation, rb *runbooks.Runbo
 		return err
 	}
 	for _, o := range occ {
+		if o.Kind == checkApproval || o.Kind == checkAck {
+			continue // reported as escalations
+		}
 		r.Steps = append(r.Steps, StepReport{Step: o.Step, Occurrence: o.N, Kind: o.Kind, State: o.State,
 			PlannedSeconds: *since(o.DueAt), FiredSeconds: since(o.FiredAt), CompleteSeconds: since(o.CompletedAt)})
 	}

@@ -19,7 +19,8 @@ type Occurrence struct {
 	ID           string
 	ActivationID string
 	Step         string // step or inject id
-	Kind         string // notify, task or inject
+	Kind         string // notify, task, inject, or a check: approval_check, ack_check
+	Subject      string // for a check, the message or task it checks on
 	N            int    // 1-based, counting a recurring step's firings
 	DueAt        time.Time
 	State        string
