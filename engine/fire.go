@@ -150,6 +150,7 @@ func (f *fsm) renderFailed(w *writer, a *state.Activation, o *state.Occurrence, 
 // dispatch writes an approved message and one pending delivery per endpoint.
 func dispatch(w *writer, m *state.Message, eps []endpoint) error {
 	m.State, m.UpdatedAt = state.MessageDispatching, w.meta.At
+	m.Outstanding, m.Sent, m.Failed = len(eps), 0, 0
 	if err := w.tx.UpsertMessage(m); err != nil {
 		return err
 	}

@@ -12,7 +12,9 @@ import (
 // recordOutcomes applies many deliveries' outcomes; a message whose
 // deliveries have all finished is sent (or failed), and its step completes.
 func (f *fsm) recordOutcomes(w *writer, c *RecordOutcomes) error {
-	var touched []string
+	type tally struct{ sent, failed int }
+	finished := map[string]*tally{}
+	var order []string
 	for _, o := range c.Outcomes {
 		d, err := w.tx.Delivery(nil, o.Delivery)
 		switch {
@@ -35,53 +37,54 @@ func (f *fsm) recordOutcomes(w *writer, c *RecordOutcomes) error {
 		if err := w.tx.UpsertDelivery(&next); err != nil {
 			return err
 		}
-		if !slices.Contains(touched, d.MessageID) {
-			touched = append(touched, d.MessageID)
+		if o.State == state.DeliveryAttempted || d.State == state.DeliveryCancelled {
+			continue
+		}
+		t, ok := finished[d.MessageID]
+		if !ok {
+			t = &tally{}
+			finished[d.MessageID] = t
+			order = append(order, d.MessageID)
+		}
+		if o.State == state.DeliverySent {
+			t.sent++
+		} else {
+			t.failed++
 		}
 	}
-	for _, id := range touched {
-		if err := f.settle(w, id); err != nil {
+	for _, id := range order {
+		if err := f.settle(w, id, finished[id].sent, finished[id].failed); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// settle finishes a message once none of its deliveries is outstanding.
-func (f *fsm) settle(w *writer, id string) error {
+// settle counts newly finished deliveries against their message and
+// finishes the message once none is outstanding.
+func (f *fsm) settle(w *writer, id string, sent, failed int) error {
 	m, err := w.tx.Message(nil, id)
-	if err != nil || m == nil || m.State != state.MessageDispatching {
+	if err != nil || m == nil {
 		return err
 	}
-	deliveries, err := w.tx.DeliveriesOf(nil, id)
-	if err != nil {
-		return err
-	}
-	sent, failed := 0, 0
-	for _, d := range deliveries {
-		switch d.State {
-		case state.DeliverySent:
-			sent++
-		case state.DeliveryFailed:
-			failed++
-		case state.DeliveryPending, state.DeliveryAttempted:
-			return nil
+	next := *m
+	next.Sent, next.Failed, next.Outstanding = m.Sent+sent, m.Failed+failed, m.Outstanding-sent-failed
+	next.UpdatedAt = w.meta.At
+	finished := m.State == state.MessageDispatching && next.Outstanding <= 0
+	if finished {
+		switch {
+		case next.Failed == 0:
+			next.State = state.MessageSent
+		case next.Sent == 0:
+			next.State = state.MessageFailed
+		default:
+			next.State = state.MessagePartiallyFailed
 		}
 	}
-	done := *m
-	done.UpdatedAt = w.meta.At
-	switch {
-	case failed == 0:
-		done.State = state.MessageSent
-	case sent == 0:
-		done.State = state.MessageFailed
-	default:
-		done.State = state.MessagePartiallyFailed
-	}
-	if err := w.tx.UpsertMessage(&done); err != nil {
+	if err := w.tx.UpsertMessage(&next); err != nil || !finished {
 		return err
 	}
-	if err := w.event(m.ActivationID, "message_"+done.State, m.ID, fmt.Sprintf("%d sent, %d failed", sent, failed)); err != nil {
+	if err := w.event(m.ActivationID, "message_"+next.State, m.ID, fmt.Sprintf("%d sent, %d failed", next.Sent, next.Failed)); err != nil {
 		return err
 	}
 	a, err := w.tx.Activation(nil, m.ActivationID)

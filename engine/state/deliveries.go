@@ -45,9 +45,22 @@ func (t *Txn) DeliveriesOf(ws memdb.WatchSet, messageID string) ([]*Delivery, er
 	return list[Delivery](t, ws, TableDeliveries, IndexMessage, messageID)
 }
 
-// DeliveriesOfActivation returns all of an activation's deliveries.
+// DeliveriesOfActivation returns all of an activation's deliveries, message
+// by message.
 func (t *Txn) DeliveriesOfActivation(ws memdb.WatchSet, activationID string) ([]*Delivery, error) {
-	return list[Delivery](t, ws, TableDeliveries, IndexActivation, activationID)
+	messages, err := t.MessagesOf(ws, activationID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Delivery
+	for _, m := range messages {
+		ds, err := t.DeliveriesOf(ws, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ds...)
+	}
+	return out, nil
 }
 
 // DeliveriesInState returns every activation's deliveries in one state.

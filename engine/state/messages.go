@@ -32,6 +32,9 @@ type Message struct {
 	MinApprovals  int
 	RejectedBy    string
 	RejectReason  string
+	// Deliveries of the current revision by outcome, kept as they change
+	// so that a message knows it is finished without reading them all.
+	Outstanding, Sent, Failed int
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }

@@ -100,7 +100,7 @@ func TestIndexes(t *testing.T) {
 			d, err := tx.DeliveriesOf(ws, "a2/m1")
 			return ids(d, func(x *Delivery) string { return x.ID }), err
 		}, []string{"a2/d1"}},
-		{"deliveries by activation", func() ([]string, error) {
+		{"deliveries of an activation, through its messages", func() ([]string, error) {
 			d, err := tx.DeliveriesOfActivation(ws, "a1")
 			return ids(d, func(x *Delivery) string { return x.ID }), err
 		}, []string{"a1/d1"}},

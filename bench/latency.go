@@ -1,0 +1,69 @@
+package bench
+
+import (
+	"context"
+	"time"
+
+	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/notifiers"
+)
+
+// stopwatch is a notifier that signals when a message reaches it.
+type stopwatch struct{ at chan time.Time }
+
+func (s *stopwatch) Notify(context.Context, notifiers.Message) (bool, error) {
+	select {
+	case s.at <- time.Now():
+	default:
+	}
+	return false, nil
+}
+
+// ActivationToDelivery times activation to the first delivery handed to a
+// notifier, with other activations' occurrences pending, against the round
+// trip of a bare zero-delay Go timer.
+func ActivationToDelivery(ctx context.Context, o Options) ([]Figure, error) {
+	e, err := engine.Open(ctx, engine.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := seedPending(ctx, e, o.Pending); err != nil {
+		return nil, err
+	}
+	s, err := engine.NewScheduler(e, engine.RealClock{}, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	watch := &stopwatch{at: make(chan time.Time, 1)}
+	d := &engine.Deliverer{Engine: e, Notifier: watch}
+	e.OnCommit(func(c engine.Committed) {
+		for _, ev := range c.Events {
+			if ev.Kind == "message_dispatched" {
+				s.At(ev.At, ev.ActivationID, func(ctx context.Context, now time.Time) { d.Deliver(ctx, now) })
+			}
+		}
+	})
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go s.Run(runCtx)
+	src := runbookSource(0, true, 0)
+	var ours []time.Duration
+	for range o.Samples {
+		start := time.Now()
+		if _, err := e.Apply(ctx, &engine.Activate{Meta: engine.Meta{Actor: "bench"}, Source: src, SourceName: "bench.yaml", Mode: "live"}); err != nil {
+			return nil, err
+		}
+		ours = append(ours, (<-watch.at).Sub(start))
+	}
+	var bare []time.Duration
+	done := make(chan time.Time, 1)
+	for range o.Samples {
+		start := time.Now()
+		time.AfterFunc(0, func() { done <- time.Now() })
+		bare = append(bare, (<-done).Sub(start))
+	}
+	return []Figure{
+		figure("activation_to_delivery_p50", ms(percentile(ours, 50)), "ms", "bare zero-delay time.AfterFunc round trip, p50", ms(percentile(bare, 50)), "<= 1 ms"),
+		figure("activation_to_delivery_p99", ms(percentile(ours, 99)), "ms", "bare zero-delay time.AfterFunc round trip, p99", ms(percentile(bare, 99)), "<= 5 ms"),
+	}, nil
+}
