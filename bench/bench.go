@@ -99,7 +99,7 @@ func runbookSource(weekly int, now bool, emails int) []byte {
 		b.WriteString("  - {id: now, title: Now, at: 0s, notify: {to: [log], subject: s, body: b}}\n")
 	}
 	if emails > 0 {
-		b.WriteString("  - {id: mail-all, title: Mail, at: 0s, notify: {to: [mail], subject: s, body: b}}\n")
+		b.WriteString("  - {id: mail-all, title: Mail, every: \"@every 1m\", start: 0s, notify: {to: [mail], subject: s, body: b}}\n")
 	}
 	for i := range weekly {
 		fmt.Fprintf(&b, "  - {id: weekly-%d, title: W, every: \"0 9 * * 1\", start: 30d, notify: {to: [log], body: b}}\n", i)

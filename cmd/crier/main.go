@@ -49,6 +49,7 @@ func commands() []command {
 		{"plan", "show when each step of a runbook would happen", runPlan},
 		{"drill", "run a runbook as an exercise, end to end, and report on it", runDrill},
 		{"schema", "print the JSON Schema of the runbook format", runSchema},
+		{"bench", "measure the engine against baselines taken in the same run", runBench},
 		{"version", "print the crier version", runVersion},
 		{"help", "show help for crier or a command", runHelp},
 	}

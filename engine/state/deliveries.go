@@ -63,7 +63,8 @@ func (t *Txn) DeliveriesOfActivation(ws memdb.WatchSet, activationID string) ([]
 	return out, nil
 }
 
-// DeliveriesInState returns every activation's deliveries in one state.
+// DeliveriesInState returns every activation's deliveries in one state:
+// pending or attempted, the states the dispatcher looks for.
 func (t *Txn) DeliveriesInState(ws memdb.WatchSet, state string) ([]*Delivery, error) {
 	return list[Delivery](t, ws, TableDeliveries, IndexState, state)
 }

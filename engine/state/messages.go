@@ -35,8 +35,8 @@ type Message struct {
 	// Deliveries of the current revision by outcome, kept as they change
 	// so that a message knows it is finished without reading them all.
 	Outstanding, Sent, Failed int
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	CreatedAt                 time.Time
+	UpdatedAt                 time.Time
 }
 
 // Revision is one version of a message's text.

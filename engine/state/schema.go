@@ -43,6 +43,36 @@ func stringIndex(name, field string) *memdb.IndexSchema {
 	return &memdb.IndexSchema{Name: name, Indexer: &memdb.StringFieldIndex{Field: field}}
 }
 
+// outstandingIndex indexes deliveries by state while they are pending or
+// attempted; finished ones, the great majority, leave it.
+func outstandingIndex() *memdb.IndexSchema {
+	return &memdb.IndexSchema{Name: IndexState, AllowMissing: true, Indexer: outstandingIndexer{}}
+}
+
+type outstandingIndexer struct{}
+
+func (outstandingIndexer) FromObject(obj any) (bool, []byte, error) {
+	d, ok := obj.(*Delivery)
+	if !ok {
+		return false, nil, fmt.Errorf("state: %T is not a delivery", obj)
+	}
+	if d.State != DeliveryPending && d.State != DeliveryAttempted {
+		return false, nil, nil
+	}
+	return true, []byte(d.State + "\x00"), nil
+}
+
+func (outstandingIndexer) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("state: one delivery state, please")
+	}
+	s, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("state: a delivery state is a string, not %T", args[0])
+	}
+	return []byte(s + "\x00"), nil
+}
+
 // Schema is the whole database, listed in one place.
 func Schema() *memdb.DBSchema {
 	table := func(name string, indexes ...*memdb.IndexSchema) *memdb.TableSchema {
@@ -57,9 +87,10 @@ func Schema() *memdb.DBSchema {
 		table(TableOccurrences, stringIndex(IndexActivation, "ActivationID"), stringIndex(IndexState, "State")),
 		table(TableMessages, stringIndex(IndexActivation, "ActivationID"), stringIndex(IndexState, "State")),
 		table(TableApprovals, stringIndex(IndexMessage, "MessageID")),
-		// Deliveries are the most numerous records: two indexes beyond the
-		// id keep each under budget; an activation's come via its messages.
-		table(TableDeliveries, stringIndex(IndexMessage, "MessageID"), stringIndex(IndexState, "State")),
+		// Deliveries are the most numerous records, so they carry few
+		// indexes: an activation's come through its messages, and only those
+		// still outstanding are indexed by state.
+		table(TableDeliveries, stringIndex(IndexMessage, "MessageID"), outstandingIndex()),
 		table(TableAcknowledgements, stringIndex(IndexActivation, "ActivationID"), stringIndex(IndexSubject, "SubjectID")),
 		table(TableTasks, stringIndex(IndexActivation, "ActivationID"), stringIndex(IndexState, "State")),
 		table(TableEscalations, stringIndex(IndexActivation, "ActivationID"), stringIndex(IndexSubject, "SubjectID")),

@@ -108,6 +108,10 @@ func TestIndexes(t *testing.T) {
 			d, err := tx.DeliveriesInState(ws, DeliveryPending)
 			return ids(d, func(x *Delivery) string { return x.ID }), err
 		}, []string{"a1/d1"}},
+		{"finished deliveries leave the state index", func() ([]string, error) {
+			d, err := tx.DeliveriesInState(ws, DeliverySent)
+			return ids(d, func(x *Delivery) string { return x.ID }), err
+		}, []string{}},
 		{"acknowledgements by subject", func() ([]string, error) {
 			k, err := tx.AcknowledgementsOf(ws, "a1/m1")
 			return ids(k, func(x *Acknowledgement) string { return x.ID }), err
