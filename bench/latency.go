@@ -23,26 +23,12 @@ func (s *stopwatch) Notify(context.Context, notifiers.Message) (bool, error) {
 // notifier, with other activations' occurrences pending, against the round
 // trip of a bare zero-delay Go timer.
 func ActivationToDelivery(ctx context.Context, o Options) ([]Figure, error) {
-	e, err := engine.Open(ctx, engine.Options{})
-	if err != nil {
-		return nil, err
-	}
-	if err := seedPending(ctx, e, o.Pending); err != nil {
-		return nil, err
-	}
-	s, err := engine.NewScheduler(e, engine.RealClock{}, o.Log)
+	e, s, err := busyEngine(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	watch := &stopwatch{at: make(chan time.Time, 1)}
-	d := &engine.Deliverer{Engine: e, Notifier: watch}
-	e.OnCommit(func(c engine.Committed) {
-		for _, ev := range c.Events {
-			if ev.Kind == "message_dispatched" {
-				s.At(ev.At, ev.ActivationID, func(ctx context.Context, now time.Time) { d.Deliver(ctx, now) })
-			}
-		}
-	})
+	(&engine.Deliverer{Engine: e, Notifier: watch}).Follow(s, o.Log)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go s.Run(runCtx)

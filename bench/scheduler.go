@@ -25,6 +25,20 @@ func seedPending(ctx context.Context, e *engine.Engine, n int) error {
 	return nil
 }
 
+// busyEngine is an engine on the real clock with o.Pending occurrences of
+// other activations pending, and its scheduler.
+func busyEngine(ctx context.Context, o Options) (*engine.Engine, *engine.Scheduler, error) {
+	e, err := engine.Open(ctx, engine.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := seedPending(ctx, e, o.Pending); err != nil {
+		return nil, nil, err
+	}
+	s, err := engine.NewScheduler(e, engine.RealClock{}, o.Log)
+	return e, s, err
+}
+
 // SchedulerLoad times loading the pending occurrences into the scheduler's
 // heap, against robfig/cron loading the same number of entries.
 func SchedulerLoad(ctx context.Context, o Options) ([]Figure, error) {
@@ -71,14 +85,7 @@ func latenessSource(n int) []byte {
 // occurrences of other activations in its heap, against bare Go timers set
 // for the same moments.
 func FiringLateness(ctx context.Context, o Options) ([]Figure, error) {
-	e, err := engine.Open(ctx, engine.Options{})
-	if err != nil {
-		return nil, err
-	}
-	if err := seedPending(ctx, e, o.Pending); err != nil {
-		return nil, err
-	}
-	s, err := engine.NewScheduler(e, engine.RealClock{}, o.Log)
+	e, s, err := busyEngine(ctx, o)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/crierhq/crier/engine/state"
@@ -15,6 +16,22 @@ import (
 type Deliverer struct {
 	Engine   *Engine
 	Notifier notifiers.Notifier
+}
+
+// Follow has the scheduler run Deliver whenever a message is dispatched,
+// at that moment in the activation's own time.
+func (d *Deliverer) Follow(s *Scheduler, log *slog.Logger) {
+	d.Engine.OnCommit(func(c Committed) {
+		for _, ev := range c.Events {
+			if ev.Kind == "message_dispatched" {
+				s.At(ev.At, ev.ActivationID, func(ctx context.Context, now time.Time) {
+					if err := d.Deliver(ctx, now); err != nil {
+						log.Error("delivering", "err", err)
+					}
+				})
+			}
+		}
+	})
 }
 
 // Deliver sends every pending delivery once, stamping its commands at now.

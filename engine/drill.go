@@ -52,18 +52,7 @@ func Drill(ctx context.Context, opts DrillOptions) (*Engine, string, error) {
 		return nil, "", err
 	}
 	(&Controller{Engine: e, Scheduler: s, After: opts.ApproveAfter, Log: opts.Log}).Watch()
-	d := &Deliverer{Engine: e, Notifier: opts.Notifier}
-	e.OnCommit(func(c Committed) {
-		for _, ev := range c.Events {
-			if ev.Kind == "message_dispatched" {
-				s.At(ev.At, ev.ActivationID, func(ctx context.Context, now time.Time) {
-					if err := d.Deliver(ctx, now); err != nil {
-						opts.Log.Error("delivering", "err", err)
-					}
-				})
-			}
-		}
-	})
+	(&Deliverer{Engine: e, Notifier: opts.Notifier}).Follow(s, opts.Log)
 	if opts.OnCommit != nil {
 		e.OnCommit(opts.OnCommit)
 	}
