@@ -3,6 +3,8 @@ package engine
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/notifiers"
+	"github.com/crierhq/crier/runbooks"
 )
 
 // recorder is a notifier that keeps what it is given.
@@ -146,5 +149,69 @@ func TestAcknowledgementEscalation(t *testing.T) {
 	s.RunInstant(context.Background(), clock, start.Add(2*time.Hour))
 	if xs, _ := e.Read().EscalationsAbout(nil, declare); len(xs) != 2 {
 		t.Errorf("reminders went on after everyone acknowledged: %d", len(xs))
+	}
+}
+
+// TestDrillsFollowThePlan drills every example instantly and checks that
+// each step and inject the plan places by the clock (not waiting on
+// others) fires at exactly its planned offset.
+func TestDrillsFollowThePlan(t *testing.T) {
+	files, _ := filepath.Glob("../examples/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no examples")
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rb, err := runbooks.Parse(file, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			horizon, err := DrillHorizon(rb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			params := map[string]string{}
+			for _, p := range rb.Params {
+				params[p.Name] = "test value"
+			}
+			e, id, err := Drill(context.Background(), DrillOptions{Source: src, SourceName: file, Params: params, Start: start,
+				Instant: true, Horizon: horizon, ApproveAfter: 5 * time.Minute, Notifier: &recorder{}, Log: quiet()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			report, err := e.Report(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fired := map[string]int64{}
+			for _, s := range report.Steps {
+				if s.FiredSeconds != nil {
+					fired[s.Step+"#"+strconv.Itoa(s.Occurrence)] = *s.FiredSeconds
+				}
+			}
+			plan, err := runbooks.Plan(rb, start, horizon, runbooks.PlanOptions{Exercise: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checked := 0
+			for _, o := range plan {
+				if len(o.After) > 0 {
+					continue
+				}
+				key := o.Step + "#" + strconv.Itoa(o.Occurrence)
+				got, ok := fired[key]
+				if !ok || got != int64(o.Offset/time.Second) {
+					t.Errorf("%s: planned at %s, fired at %ds (fired: %v)", key, o.Offset, got, ok)
+				}
+				checked++
+			}
+			if checked == 0 {
+				t.Error("nothing checked")
+			}
+		})
 	}
 }
