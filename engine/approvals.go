@@ -113,7 +113,27 @@ func send(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step
 			return err
 		}
 	}
-	return dispatch(w, m, endpoints(rb, drillTargets(a, rb, s.Notify.To)))
+	eps := endpoints(rb, drillTargets(a, rb, s.Notify.To))
+	switch {
+	case len(m.Translations) == 0:
+	case m.Current().EditedBy != "":
+		// The translations say what the text said before it was edited;
+		// sending them could spread what the edit corrected.
+		if err := w.event(a.ID, "translations_withheld", m.ID, "the message was edited after its translations were made"); err != nil {
+			return err
+		}
+	default:
+		langs := map[string]bool{}
+		for lang := range m.Translations {
+			langs[lang] = true
+		}
+		var redirect []runbooks.Ref
+		if a.Exercise() && rb.Exercise != nil {
+			redirect = rb.Exercise.Redirect
+		}
+		eps = append(eps, translatedEndpoints(rb, s.Notify.To, langs, redirect)...)
+	}
+	return dispatch(w, m, eps)
 }
 
 // drillTargets sends an exercise's messages only to its redirect channels,

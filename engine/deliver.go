@@ -87,9 +87,12 @@ func (d *Deliverer) message(tx *state.Txn, id string) (*notifiers.Message, error
 		return nil, err
 	}
 	rev := m.Revisions[dl.Revision-1]
+	if tr, ok := m.Translations[dl.Language]; ok && dl.Language != "" {
+		rev.Subject, rev.Body = tr.Subject, tr.Body
+	}
 	return &notifiers.Message{
 		Delivery: dl.ID, Activation: a.ID, Runbook: a.Runbook, Step: m.Step, Exercise: a.Exercise(),
 		Type: dl.Type, Channel: dl.Channel, Target: dl.Target, Stakeholder: dl.Stakeholder,
-		Subject: rev.Subject, Body: rev.Body,
+		Language: dl.Language, Subject: rev.Subject, Body: rev.Body,
 	}, nil
 }

@@ -215,3 +215,55 @@ func TestDrillsFollowThePlan(t *testing.T) {
 		})
 	}
 }
+
+const translated = `version: 1
+id: translated
+title: Translated reassurance
+stakeholders:
+  - {id: comms, name: Comms, roles: [approver], email: comms@northbridge.gov.uk}
+  - {id: head, name: Head of comms, roles: [approver], email: head@northbridge.gov.uk}
+channels:
+  - {id: public, type: slack, slack_channel: "#public"}
+  - {id: polish-groups, type: email, to: [grupy@example.org]}
+audiences:
+  - {id: polish-speakers, channels: [polish-groups], languages: [pl]}
+steps:
+  - id: reassure
+    title: Reassurance
+    at: 0s
+    notify:
+      to: [public, polish-speakers]
+      subject: We stand together
+      body: Report hate crime to the police.
+      translations:
+        pl: {subject: Stoimy razem, body: Zgłoś przestępstwo z nienawiści na policję.}
+      approval: {approvers: [role:approver]}
+`
+
+func TestTranslationsGoToTheirAudiences(t *testing.T) {
+	for _, edit := range []bool{false, true} {
+		e, _ := newEngine(t, nil)
+		id := ActivationID(apply(t, e, &Activate{Source: []byte(translated), SourceName: "t.yaml", Mode: "live"}))
+		msg := OccurrenceID(id, "reassure", 1)
+		apply(t, e, &Fire{Occurrence: msg})
+		if edit {
+			apply(t, e, &Edit{Message: msg, By: "comms", Subject: "We stand together", Body: "Report hate crime to the police on 101."})
+		}
+		apply(t, e, &Approve{Message: msg, By: "head"})
+		sent := &recorder{}
+		if err := (&Deliverer{Engine: e, Notifier: sent}).Deliver(context.Background(), start); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range sent.got {
+			got = append(got, m.Target+"/"+m.Language+": "+m.Subject)
+		}
+		want := "#public/: We stand together, grupy@example.org/: We stand together, grupy@example.org/pl: Stoimy razem"
+		if edit {
+			want = "#public/: We stand together, grupy@example.org/: We stand together"
+		}
+		if strings.Join(got, ", ") != want {
+			t.Errorf("edited=%v:\n got %s\nwant %s", edit, strings.Join(got, ", "), want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ type endpoint struct {
 	target      string // a Slack channel or user id, an address, a number, a URL (or its ${ENV} reference)
 	channel     string // the runbook channel, or "" for a stakeholder's own contact
 	stakeholder string
+	language    string // a translation's language, or "" for the message itself
 }
 
 // endpoints resolves targets to endpoints, each once: a channel is its
@@ -81,4 +82,33 @@ func contactsFor(t runbooks.ChannelType, s *runbooks.Stakeholder) []string {
 		return []string{s.Phone}
 	}
 	return runbooks.Names(s.Email)
+}
+
+// translatedEndpoints are where a message goes in other languages: the
+// endpoints of each audience it names, in each of the audience's languages
+// the message has a translation for.
+func translatedEndpoints(rb *runbooks.Runbook, targets []runbooks.Ref, translations map[string]bool, redirect []runbooks.Ref) []endpoint {
+	var out []endpoint
+	for _, t := range targets {
+		for i := range rb.Audiences {
+			a := &rb.Audiences[i]
+			if string(a.ID) != t.Name {
+				continue
+			}
+			for _, lang := range a.Languages {
+				if !translations[lang.Name] {
+					continue
+				}
+				to := []runbooks.Ref{t}
+				if len(redirect) > 0 {
+					to = redirect
+				}
+				for _, ep := range endpoints(rb, to) {
+					ep.language = lang.Name
+					out = append(out, ep)
+				}
+			}
+		}
+	}
+	return out
 }

@@ -91,11 +91,28 @@ func (f *fsm) draft(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 	if strings.TrimSpace(subject) == "" {
 		subject = s.Title // chat channels show it as the heading
 	}
+	translations := map[string]state.Translation{}
+	for lang, tr := range s.Notify.Translations {
+		tSubject, err := tr.Subject.Render(v)
+		if err != nil {
+			return f.renderFailed(w, a, o, err)
+		}
+		tBody, err := tr.Body.Render(v)
+		if err != nil {
+			return f.renderFailed(w, a, o, err)
+		}
+		if strings.TrimSpace(tSubject) == "" {
+			tSubject = subject // the format's rule: emails in that language use the main subject
+		}
+		tSubject, tBody = marked(a, rb, tSubject, tBody)
+		translations[lang] = state.Translation{Subject: tSubject, Body: tBody}
+	}
 	subject, body = marked(a, rb, subject, body)
 	m := &state.Message{
 		ID: o.ID, ActivationID: a.ID, OccurrenceID: o.ID, Step: o.Step, State: state.MessagePendingApproval,
-		Revisions: []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At}},
-		CreatedAt: w.meta.At, UpdatedAt: w.meta.At,
+		Revisions:    []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At}},
+		Translations: translations,
+		CreatedAt:    w.meta.At, UpdatedAt: w.meta.At,
 	}
 	if ap := s.Notify.Approval; ap != nil {
 		m.NeedsApproval, m.MinApprovals = true, max(ap.Min, 1)
@@ -158,7 +175,7 @@ func dispatch(w *writer, m *state.Message, eps []endpoint) error {
 	for i, ep := range eps {
 		d := &state.Delivery{ID: fmt.Sprintf("%s/r%d/%03d", m.ID, rev, i), ActivationID: m.ActivationID, MessageID: m.ID,
 			Revision: rev, Channel: ep.channel, Type: ep.kind, Target: ep.target, Stakeholder: ep.stakeholder,
-			State: state.DeliveryPending, UpdatedAt: w.meta.At}
+			Language: ep.language, State: state.DeliveryPending, UpdatedAt: w.meta.At}
 		if err := w.tx.UpsertDelivery(d); err != nil {
 			return err
 		}

@@ -69,14 +69,15 @@ type MessageReport struct {
 
 // DeliveryReport is one delivery and what became of it.
 type DeliveryReport struct {
-	Step    string `json:"step"`
-	Channel string `json:"channel"`
-	Type    string `json:"type"`
-	Target  string `json:"target"`
-	Status  string `json:"status"`
-	Error   string `json:"error,omitempty"`
-	Subject string `json:"subject"`
-	Body    string `json:"body"`
+	Step     string `json:"step"`
+	Language string `json:"language,omitempty"`
+	Channel  string `json:"channel"`
+	Type     string `json:"type"`
+	Target   string `json:"target"`
+	Status   string `json:"status"`
+	Error    string `json:"error,omitempty"`
+	Subject  string `json:"subject"`
+	Body     string `json:"body"`
 }
 
 // ChannelCount totals deliveries per channel.
@@ -215,7 +216,10 @@ func (r *Report) addMessages(tx *state.Txn, a *state.Activation) error {
 		}
 		for _, d := range deliveries {
 			rev := m.Revisions[d.Revision-1]
-			r.Deliveries = append(r.Deliveries, DeliveryReport{Step: m.Step, Channel: d.Channel, Type: d.Type,
+			if tr, ok := m.Translations[d.Language]; ok && d.Language != "" {
+				rev.Subject, rev.Body = tr.Subject, tr.Body
+			}
+			r.Deliveries = append(r.Deliveries, DeliveryReport{Step: m.Step, Language: d.Language, Channel: d.Channel, Type: d.Type,
 				Target: d.Target, Status: d.State, Error: d.Error, Subject: rev.Subject, Body: rev.Body})
 			key := [2]string{d.Channel, d.Type}
 			c, ok := counts[key]

@@ -19,6 +19,7 @@ type Message struct {
 	Channel     string `json:"channel,omitempty"` // the runbook channel, if any
 	Target      string `json:"target"`            // Slack channel or user, address, number, URL reference
 	Stakeholder string `json:"stakeholder,omitempty"`
+	Language    string `json:"language,omitempty"` // BCP 47, for a translation; empty for the message as written
 	Subject     string `json:"subject,omitempty"`
 	Body        string `json:"body"`
 }

@@ -27,6 +27,9 @@ type Message struct {
 	Step         string
 	State        string
 	Revisions    []Revision // the last is current
+	// Translations are the message in other languages, as rendered when
+	// the step fired, by BCP 47 tag.
+	Translations map[string]Translation
 	// NeedsApproval and MinApprovals come from the step's approval block.
 	NeedsApproval bool
 	MinApprovals  int
@@ -46,6 +49,12 @@ type Revision struct {
 	Body     string
 	EditedBy string // empty for the text the engine rendered
 	At       time.Time
+}
+
+// Translation is a message's text in another language.
+type Translation struct {
+	Subject string
+	Body    string
 }
 
 // Current is the revision in force.
