@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/runbooks"
@@ -83,12 +84,12 @@ func (e *Engine) commit(ctx context.Context, c Command) (uint64, Committed, []fu
 	defer e.mu.Unlock()
 	m := c.meta()
 	m.Index = e.last + 1
-	if m.At.IsZero() {
-		m.At = e.clock.Now()
-	}
-	m.At = m.At.UTC()
 	tx := e.store.Write()
 	defer tx.Abort()
+	if m.At.IsZero() {
+		m.At = e.scenarioNow(tx, c)
+	}
+	m.At = m.At.UTC()
 	done, err := e.fsm.apply(tx, c)
 	if err != nil {
 		return 0, done, nil, err
@@ -107,6 +108,18 @@ func (e *Engine) commit(ctx context.Context, c Command) (uint64, Committed, []fu
 	tx.Commit()
 	e.last = index
 	return index, done, e.onCommit, nil
+}
+
+// scenarioNow is the time in the activation a command is about: for an
+// exercise running faster than real time, its scenario time, so that what
+// people do in a paced drill lines up with the steps around it.
+func (e *Engine) scenarioNow(tx *state.Txn, c Command) time.Time {
+	now := e.clock.Now()
+	a, err := tx.Activation(nil, activationOf(tx, c))
+	if err != nil || a == nil || !a.Exercise() || a.Speed <= 0 {
+		return now
+	}
+	return pace{start: a.StartedAt, speed: a.Speed}.scenario(now)
 }
 
 // OnCommit registers fn to hear what each command did, after it is

@@ -78,6 +78,38 @@ func (f *fsm) applyCommand(w *writer, c Command) error {
 	return fmt.Errorf("no way to apply a %s command", c.Kind())
 }
 
+// activationOf is the activation a command is about, or "".
+func activationOf(tx *state.Txn, c Command) string {
+	var message, task string
+	switch c := c.(type) {
+	case *StandDown:
+		return c.Activation
+	case *Halt:
+		return c.Activation
+	case *RecordDecision:
+		return c.Activation
+	case *Approve:
+		message = c.Message
+	case *Reject:
+		message = c.Message
+	case *Edit:
+		message = c.Message
+	case *Acknowledge:
+		message, task = c.Subject, c.Subject
+	case *CompleteTask:
+		task = c.Task
+	case *ReassignTask:
+		task = c.Task
+	}
+	if m, _ := tx.Message(nil, message); m != nil {
+		return m.ActivationID
+	}
+	if t, _ := tx.Task(nil, task); t != nil {
+		return t.ActivationID
+	}
+	return ""
+}
+
 // writer writes one command's records and numbers its events.
 type writer struct {
 	tx   *state.Txn

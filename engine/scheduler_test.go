@@ -109,3 +109,23 @@ func TestNothingFiresAfterStandDown(t *testing.T) {
 		t.Errorf("fired after stand-down: %s", got)
 	}
 }
+
+// In a paced exercise, what people do is stamped in scenario time.
+func TestPacedExerciseStampsPeopleInScenarioTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		e, _ := Open(ctx, Options{})
+		s, _ := NewScheduler(e, RealClock{}, quiet())
+		go s.Run(ctx)
+		id := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "exercise", Speed: 60}))
+		time.Sleep(40 * time.Second) // 40 minutes of scenario: the statement is waiting
+		synctest.Wait()
+		apply(t, e, &Approve{Meta: Meta{Actor: "lead@northbridge"}, Message: OccurrenceID(id, "statement", 1), By: "lead"})
+		given, _ := e.Read().ApprovalsOf(nil, OccurrenceID(id, "statement", 1))
+		a, _ := e.Read().Activation(nil, id)
+		if len(given) != 1 || given[0].At.Sub(a.StartedAt) != 40*time.Minute {
+			t.Errorf("approval stamped %v after activation, want 40m of scenario time", given[0].At.Sub(a.StartedAt))
+		}
+	})
+}
