@@ -173,7 +173,7 @@ func dispatch(w *writer, m *state.Message, eps []endpoint) error {
 	}
 	rev := m.Current().N
 	for i, ep := range eps {
-		d := &state.Delivery{ID: fmt.Sprintf("%s/r%d/%03d", m.ID, rev, i), ActivationID: m.ActivationID, MessageID: m.ID,
+		d := &state.Delivery{ID: state.DeliveryID(m.ID, rev, i), ActivationID: m.ActivationID, MessageID: m.ID,
 			Revision: rev, Channel: ep.channel, Type: ep.kind, Target: ep.target, Stakeholder: ep.stakeholder,
 			Language: ep.language, State: state.DeliveryPending, UpdatedAt: w.meta.At}
 		if err := w.tx.UpsertDelivery(d); err != nil {

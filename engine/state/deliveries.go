@@ -1,6 +1,7 @@
 package state
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/go-memdb"
@@ -40,9 +41,15 @@ func (t *Txn) Delivery(ws memdb.WatchSet, id string) (*Delivery, error) {
 	return get[Delivery](t, ws, TableDeliveries, id)
 }
 
+// DeliveryID names a message revision's nth delivery. A message's
+// deliveries are found by this prefix, so they need no index of their own.
+func DeliveryID(messageID string, revision, n int) string {
+	return fmt.Sprintf("%s/r%d/%03d", messageID, revision, n)
+}
+
 // DeliveriesOf returns a message's deliveries.
 func (t *Txn) DeliveriesOf(ws memdb.WatchSet, messageID string) ([]*Delivery, error) {
-	return list[Delivery](t, ws, TableDeliveries, IndexMessage, messageID)
+	return list[Delivery](t, ws, TableDeliveries, IndexID+"_prefix", messageID+"/r")
 }
 
 // DeliveriesOfActivation returns all of an activation's deliveries, message

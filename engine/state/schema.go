@@ -88,9 +88,10 @@ func Schema() *memdb.DBSchema {
 		table(TableMessages, stringIndex(IndexActivation, "ActivationID"), stringIndex(IndexState, "State")),
 		table(TableApprovals, stringIndex(IndexMessage, "MessageID")),
 		// Deliveries are the most numerous records, so they carry few
-		// indexes: an activation's come through its messages, and only those
-		// still outstanding are indexed by state.
-		table(TableDeliveries, stringIndex(IndexMessage, "MessageID"), outstandingIndex()),
+		// indexes: a message's are found by the prefix of their ids, an
+		// activation's through its messages, and only those still
+		// outstanding are indexed by state.
+		table(TableDeliveries, outstandingIndex()),
 		table(TableAcknowledgements, stringIndex(IndexActivation, "ActivationID"), stringIndex(IndexSubject, "SubjectID")),
 		table(TableTasks, stringIndex(IndexActivation, "ActivationID"), stringIndex(IndexState, "State")),
 		table(TableEscalations, stringIndex(IndexActivation, "ActivationID"), stringIndex(IndexSubject, "SubjectID")),

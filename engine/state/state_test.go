@@ -37,8 +37,11 @@ func seed(t *testing.T) *Store {
 	must(tx.UpsertMessage(&Message{ID: "a1/m1", ActivationID: "a1", State: MessagePendingApproval, Revisions: []Revision{{N: 1}}}))
 	must(tx.UpsertMessage(&Message{ID: "a2/m1", ActivationID: "a2", State: MessageSent, Revisions: []Revision{{N: 1}}}))
 	must(tx.UpsertApproval(&Approval{ID: "a1/p1", MessageID: "a1/m1", Revision: 1, By: "duty-comms"}))
-	must(tx.UpsertDelivery(&Delivery{ID: "a1/d1", ActivationID: "a1", MessageID: "a1/m1", State: DeliveryPending}))
-	must(tx.UpsertDelivery(&Delivery{ID: "a2/d1", ActivationID: "a2", MessageID: "a2/m1", State: DeliverySent}))
+	must(tx.UpsertDelivery(&Delivery{ID: DeliveryID("a1/m1", 1, 0), ActivationID: "a1", MessageID: "a1/m1", State: DeliveryPending}))
+	must(tx.UpsertDelivery(&Delivery{ID: DeliveryID("a2/m1", 1, 0), ActivationID: "a2", MessageID: "a2/m1", State: DeliverySent}))
+	// An escalation notice about a1/m1 has an id that starts the same way.
+	must(tx.UpsertMessage(&Message{ID: "a1/m1/approval_check/1", ActivationID: "a1", State: MessageSent, Revisions: []Revision{{N: 1}}}))
+	must(tx.UpsertDelivery(&Delivery{ID: DeliveryID("a1/m1/approval_check/1", 1, 0), ActivationID: "a1", MessageID: "a1/m1/approval_check/1", State: DeliverySent}))
 	must(tx.UpsertAcknowledgement(&Acknowledgement{ID: "a1/k1", ActivationID: "a1", SubjectID: "a1/m1", Stakeholder: "police"}))
 	must(tx.UpsertTask(&Task{ID: "a1/t1", ActivationID: "a1", State: TaskOpen}))
 	must(tx.UpsertTask(&Task{ID: "a2/t1", ActivationID: "a2", State: TaskDone}))
@@ -85,9 +88,9 @@ func TestIndexes(t *testing.T) {
 			return ids(o, func(x *Occurrence) string { return x.ID }), err
 		}, []string{"a1/o2", "a2/o1"}},
 		{"messages by activation", func() ([]string, error) {
-			m, err := tx.MessagesOf(ws, "a2")
+			m, err := tx.MessagesOf(ws, "a1")
 			return ids(m, func(x *Message) string { return x.ID }), err
-		}, []string{"a2/m1"}},
+		}, []string{"a1/m1", "a1/m1/approval_check/1"}},
 		{"messages by state", func() ([]string, error) {
 			m, err := tx.MessagesInState(ws, MessagePendingApproval)
 			return ids(m, func(x *Message) string { return x.ID }), err
@@ -96,18 +99,18 @@ func TestIndexes(t *testing.T) {
 			a, err := tx.ApprovalsOf(ws, "a1/m1")
 			return ids(a, func(x *Approval) string { return x.ID }), err
 		}, []string{"a1/p1"}},
-		{"deliveries by message", func() ([]string, error) {
-			d, err := tx.DeliveriesOf(ws, "a2/m1")
+		{"deliveries by message, by id prefix", func() ([]string, error) {
+			d, err := tx.DeliveriesOf(ws, "a1/m1")
 			return ids(d, func(x *Delivery) string { return x.ID }), err
-		}, []string{"a2/d1"}},
+		}, []string{"a1/m1/r1/000"}},
 		{"deliveries of an activation, through its messages", func() ([]string, error) {
 			d, err := tx.DeliveriesOfActivation(ws, "a1")
 			return ids(d, func(x *Delivery) string { return x.ID }), err
-		}, []string{"a1/d1"}},
+		}, []string{"a1/m1/r1/000", "a1/m1/approval_check/1/r1/000"}},
 		{"deliveries by state", func() ([]string, error) {
 			d, err := tx.DeliveriesInState(ws, DeliveryPending)
 			return ids(d, func(x *Delivery) string { return x.ID }), err
-		}, []string{"a1/d1"}},
+		}, []string{"a1/m1/r1/000"}},
 		{"finished deliveries leave the state index", func() ([]string, error) {
 			d, err := tx.DeliveriesInState(ws, DeliverySent)
 			return ids(d, func(x *Delivery) string { return x.ID }), err
