@@ -313,6 +313,21 @@ func TestRejectNeedsAReason(t *testing.T) {
 	if _, err := e.Apply(context.Background(), &Approve{Message: statement, By: "deputy"}); err == nil {
 		t.Error("a rejected message was approved")
 	}
+	// The brief waits for the statement, so it is never reached; the
+	// report still accounts for it.
+	r, err := e.Report(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var brief *StepReport
+	for i := range r.Steps {
+		if r.Steps[i].Step == "brief" {
+			brief = &r.Steps[i]
+		}
+	}
+	if brief == nil || brief.State != "not_reached" || strings.Join(brief.WaitingFor, ",") != "declare,statement" {
+		t.Errorf("brief in the report: %+v", brief)
+	}
 }
 
 func TestTasksAcknowledgeCompleteReassign(t *testing.T) {

@@ -43,14 +43,17 @@ type TimelineEntry struct {
 }
 
 // StepReport sets a step occurrence's planned time beside what happened.
+// A step that never came due (it waits for a step that did not complete)
+// is listed with occurrence 0, state "not_reached" and what it waits for.
 type StepReport struct {
-	Step            string `json:"step"`
-	Occurrence      int    `json:"occurrence"`
-	Kind            string `json:"kind"`
-	State           string `json:"state"`
-	PlannedSeconds  int64  `json:"planned_offset_seconds"`
-	FiredSeconds    *int64 `json:"fired_offset_seconds,omitempty"`
-	CompleteSeconds *int64 `json:"completed_offset_seconds,omitempty"`
+	Step            string   `json:"step"`
+	Occurrence      int      `json:"occurrence"`
+	Kind            string   `json:"kind"`
+	State           string   `json:"state"`
+	WaitingFor      []string `json:"waiting_for,omitempty"`
+	PlannedSeconds  *int64   `json:"planned_offset_seconds"`
+	FiredSeconds    *int64   `json:"fired_offset_seconds,omitempty"`
+	CompleteSeconds *int64   `json:"completed_offset_seconds,omitempty"`
 }
 
 // MessageReport is a message's final text, its revisions and approvals.
@@ -65,6 +68,15 @@ type MessageReport struct {
 	ApprovalSeconds *int64            `json:"approval_seconds,omitempty"` // from draft to the approval that sent it
 	RejectedBy      string            `json:"rejected_by,omitempty"`
 	RejectReason    string            `json:"reject_reason,omitempty"`
+	Acknowledged    []AckReport       `json:"acknowledged,omitempty"`
+}
+
+// AckReport is one acknowledgement and how long after the message was
+// sent it came.
+type AckReport struct {
+	Stakeholder string `json:"stakeholder"`
+	Via         string `json:"via,omitempty"`
+	Seconds     int64  `json:"seconds"`
 }
 
 // DeliveryReport is one delivery and what became of it.
@@ -181,14 +193,21 @@ func (r *Report) addSteps(tx *state.Txn, a *state.Activation, rb *runbooks.Runbo
 			continue // reported as escalations
 		}
 		r.Steps = append(r.Steps, StepReport{Step: o.Step, Occurrence: o.N, Kind: o.Kind, State: o.State,
-			PlannedSeconds: *since(o.DueAt), FiredSeconds: since(o.FiredAt), CompleteSeconds: since(o.CompletedAt)})
+			PlannedSeconds: since(o.DueAt), FiredSeconds: since(o.FiredAt), CompleteSeconds: since(o.CompletedAt)})
 	}
 	slices.SortStableFunc(r.Steps, func(x, y StepReport) int {
-		if x.PlannedSeconds != y.PlannedSeconds {
-			return int(x.PlannedSeconds - y.PlannedSeconds)
+		if *x.PlannedSeconds != *y.PlannedSeconds {
+			return int(*x.PlannedSeconds - *y.PlannedSeconds)
 		}
 		return strings.Compare(x.Step, y.Step)
 	})
+	// Account for every step, including those that never came due.
+	for i := range rb.Steps {
+		s := &rb.Steps[i]
+		if !slices.ContainsFunc(r.Steps, func(x StepReport) bool { return x.Step == string(s.ID) }) {
+			r.Steps = append(r.Steps, StepReport{Step: string(s.ID), Kind: s.Kind(), State: "not_reached", WaitingFor: runbooks.Names(s.After)})
+		}
+	}
 	return nil
 }
 
@@ -208,6 +227,17 @@ func (r *Report) addMessages(tx *state.Txn, a *state.Activation) error {
 		if n := len(mr.Approvals); n > 0 && m.State != state.MessagePendingApproval {
 			s := int64(mr.Approvals[n-1].At.Sub(m.CreatedAt) / time.Second)
 			mr.ApprovalSeconds = &s
+		}
+		acks, err := tx.AcknowledgementsOf(nil, m.ID)
+		if err != nil {
+			return err
+		}
+		sentAt := m.CreatedAt
+		if mr.ApprovalSeconds != nil {
+			sentAt = mr.Approvals[len(mr.Approvals)-1].At
+		}
+		for _, k := range acks {
+			mr.Acknowledged = append(mr.Acknowledged, AckReport{Stakeholder: k.Stakeholder, Via: k.Via, Seconds: int64(k.At.Sub(sentAt) / time.Second)})
 		}
 		r.Messages = append(r.Messages, mr)
 		deliveries, err := tx.DeliveriesOf(nil, m.ID)
@@ -256,7 +286,11 @@ func (r *Report) Markdown(w io.Writer) error {
 	}
 	p("\n## Steps: planned and actual\n\n| step | # | kind | planned | fired | complete | state |\n|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Steps {
-		p("| %s | %d | %s | %s | %s | %s | %s |\n", s.Step, s.Occurrence, s.Kind, offset(&s.PlannedSeconds), offset(s.FiredSeconds), offset(s.CompleteSeconds), s.State)
+		state := strings.ReplaceAll(s.State, "_", " ")
+		if len(s.WaitingFor) > 0 {
+			state += " (waits for " + strings.Join(s.WaitingFor, ", ") + ")"
+		}
+		p("| %s | %d | %s | %s | %s | %s | %s |\n", s.Step, s.Occurrence, s.Kind, offset(s.PlannedSeconds), offset(s.FiredSeconds), offset(s.CompleteSeconds), state)
 	}
 	p("\n## Messages\n")
 	for _, m := range r.Messages {
@@ -276,6 +310,9 @@ func (r *Report) Markdown(w io.Writer) error {
 		}
 		if m.RejectedBy != "" {
 			p("- rejected by %s: %s\n", m.RejectedBy, m.RejectReason)
+		}
+		for _, k := range m.Acknowledged {
+			p("- acknowledged by %s after %s\n", k.Stakeholder, offset(&k.Seconds))
 		}
 	}
 	p("\n## Deliveries by channel\n\n| channel | type | sent | failed | other |\n|---|---|---|---|---|\n")
