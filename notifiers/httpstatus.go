@@ -1,0 +1,75 @@
+package notifiers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// RetryAfterError is a temporary failure that names when to try again, as
+// an HTTP 429 or 503 with Retry-After does. A dispatcher must not retry
+// sooner.
+type RetryAfterError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("%v (retry after %s)", e.Err, e.After)
+}
+
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// CheckResponse classifies an HTTP response from a service: nil for 2xx;
+// a temporary failure to retry for 429, 408 and 5xx (with the wait a
+// Retry-After header gives); a permanent one for any other status.
+func CheckResponse(resp *http.Response, now time.Time) (retry bool, err error) {
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return false, nil
+	}
+	err = fmt.Errorf("the service answered %s", resp.Status)
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusRequestTimeout, resp.StatusCode >= 500:
+		if after, ok := retryAfter(resp.Header.Get("Retry-After"), now); ok {
+			return true, &RetryAfterError{After: after, Err: err}
+		}
+		return true, err
+	}
+	return false, err
+}
+
+// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// RedactURL shows where a URL points without what may be its secret: the
+// scheme and host only. Webhook URLs often are the credential.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(a URL)"
+	}
+	return u.Scheme + "://" + u.Host + "/…"
+}
+
+// RedactError removes the URL that net/http puts in its errors.
+func RedactError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s %s: %w", ue.Op, RedactURL(ue.URL), ue.Err)
+	}
+	return err
+}

@@ -1,0 +1,136 @@
+// Package webhook posts crier messages as signed JSON to any HTTPS
+// endpoint: a partner's incident system, a rota tool, a council's own
+// integration. See docs/webhooks.md for how a receiver verifies a request.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/crierhq/crier/notifiers"
+)
+
+// Headers on every request.
+const (
+	HeaderTimestamp = "X-Crier-Timestamp" // Unix seconds when the request was signed
+	HeaderSignature = "X-Crier-Signature" // v1=hex(HMAC-SHA256(secret, timestamp + "." + body))
+	HeaderDelivery  = "X-Crier-Delivery"  // the delivery id: the same on a retry, for de-duplication
+)
+
+// Notifier posts messages to webhook URLs.
+type Notifier struct {
+	Client *http.Client
+	// Secret signs every request; receivers hold the same secret.
+	Secret []byte
+	// Lookup resolves the ${ENV_VAR} references that runbooks give for URLs.
+	Lookup func(name string) (string, bool)
+	Now    func() time.Time
+}
+
+var _ notifiers.Notifier = (*Notifier)(nil)
+
+// Payload is the JSON body of a webhook request.
+type Payload struct {
+	Delivery   string    `json:"delivery"`
+	Activation string    `json:"activation"`
+	Runbook    string    `json:"runbook"`
+	Step       string    `json:"step"`
+	Exercise   bool      `json:"exercise"`
+	Channel    string    `json:"channel,omitempty"`
+	Language   string    `json:"language,omitempty"`
+	Subject    string    `json:"subject,omitempty"`
+	Body       string    `json:"body"`
+	SentAt     time.Time `json:"sent_at"`
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// Notify implements notifiers.Notifier.
+func (n *Notifier) Notify(ctx context.Context, m notifiers.Message) (bool, error) {
+	target, err := n.resolve(m.Target)
+	if err != nil {
+		return false, err
+	}
+	now := n.Now()
+	body, err := json.Marshal(Payload{Delivery: m.Delivery, Activation: m.Activation, Runbook: m.Runbook, Step: m.Step,
+		Exercise: m.Exercise, Channel: m.Channel, Language: m.Language, Subject: m.Subject, Body: m.Body, SentAt: now.UTC()})
+	if err != nil {
+		return false, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return false, fmt.Errorf("webhook %s: %w", notifiers.RedactURL(target), notifiers.RedactError(err))
+	}
+	timestamp := strconv.FormatInt(now.Unix(), 10)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "crier")
+	req.Header.Set(HeaderTimestamp, timestamp)
+	req.Header.Set(HeaderSignature, "v1="+Sign(n.Secret, timestamp, body))
+	req.Header.Set(HeaderDelivery, m.Delivery)
+	resp, err := n.Client.Do(req)
+	if err != nil {
+		return true, fmt.Errorf("webhook %s: %w", notifiers.RedactURL(target), notifiers.RedactError(err))
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
+	retry, err := notifiers.CheckResponse(resp, now)
+	if err != nil {
+		return retry, fmt.Errorf("webhook %s: %w", notifiers.RedactURL(target), err)
+	}
+	return false, nil
+}
+
+// resolve turns a ${ENV_VAR} reference into the URL it names.
+func (n *Notifier) resolve(target string) (string, error) {
+	var missing string
+	url := envRef.ReplaceAllStringFunc(target, func(ref string) string {
+		name := envRef.FindStringSubmatch(ref)[1]
+		v, ok := n.Lookup(name)
+		if !ok || v == "" {
+			missing = name
+		}
+		return v
+	})
+	if missing != "" {
+		return "", fmt.Errorf("webhook: the environment variable %s that names the URL is not set", missing)
+	}
+	return url, nil
+}
+
+// Sign is the v1 signature: hex HMAC-SHA256 of the timestamp, a dot and
+// the body, with the shared secret.
+func Sign(secret []byte, timestamp string, body []byte) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(timestamp))
+	mac.Write([]byte("."))
+	mac.Write(body)
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// Verify checks a request as a receiver should: the signature in constant
+// time, and a timestamp within tolerance of now, so that a captured request
+// cannot be replayed later.
+func Verify(secret []byte, timestamp, signature string, body []byte, now time.Time, tolerance time.Duration) error {
+	sec, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return fmt.Errorf("the %s header is not a Unix time", HeaderTimestamp)
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
+		return fmt.Errorf("the request was signed %s from now, outside the %s allowed", d.Round(time.Second), tolerance)
+	}
+	want := "v1=" + Sign(secret, timestamp, body)
+	if !hmac.Equal([]byte(signature), []byte(want)) {
+		return fmt.Errorf("the signature does not match")
+	}
+	return nil
+}
