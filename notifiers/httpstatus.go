@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"time"
 )
@@ -72,4 +73,24 @@ func RedactError(err error) error {
 		return fmt.Errorf("%s %s: %w", ue.Op, RedactURL(ue.URL), ue.Err)
 	}
 	return err
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// ResolveURL turns the ${ENV_VAR} references a runbook gives for a URL into
+// the URL, with lookup (os.LookupEnv in the command) finding each value.
+func ResolveURL(target string, lookup func(string) (string, bool)) (string, error) {
+	var missing string
+	resolved := envRef.ReplaceAllStringFunc(target, func(ref string) string {
+		name := envRef.FindStringSubmatch(ref)[1]
+		v, ok := lookup(name)
+		if !ok || v == "" {
+			missing = name
+		}
+		return v
+	})
+	if missing != "" {
+		return "", fmt.Errorf("the environment variable %s that names the URL is not set", missing)
+	}
+	return resolved, nil
 }

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -53,13 +52,11 @@ type Payload struct {
 	SentAt     time.Time `json:"sent_at"`
 }
 
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-
 // Notify implements notifiers.Notifier.
 func (n *Notifier) Notify(ctx context.Context, m notifiers.Message) (bool, error) {
-	target, err := n.resolve(m.Target)
+	target, err := notifiers.ResolveURL(m.Target, n.Lookup)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("webhook: %w", err)
 	}
 	now := n.Now()
 	body, err := json.Marshal(Payload{Delivery: m.Delivery, Activation: m.Activation, Runbook: m.Runbook, Step: m.Step,
@@ -88,23 +85,6 @@ func (n *Notifier) Notify(ctx context.Context, m notifiers.Message) (bool, error
 		return retry, fmt.Errorf("webhook %s: %w", notifiers.RedactURL(target), err)
 	}
 	return false, nil
-}
-
-// resolve turns a ${ENV_VAR} reference into the URL it names.
-func (n *Notifier) resolve(target string) (string, error) {
-	var missing string
-	url := envRef.ReplaceAllStringFunc(target, func(ref string) string {
-		name := envRef.FindStringSubmatch(ref)[1]
-		v, ok := n.Lookup(name)
-		if !ok || v == "" {
-			missing = name
-		}
-		return v
-	})
-	if missing != "" {
-		return "", fmt.Errorf("webhook: the environment variable %s that names the URL is not set", missing)
-	}
-	return url, nil
 }
 
 // Sign is the v1 signature: hex HMAC-SHA256 of the timestamp, a dot and

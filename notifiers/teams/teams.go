@@ -1,0 +1,116 @@
+// Package teams posts crier messages to Microsoft Teams channels as
+// Adaptive Cards, through the channel's Workflows webhook ("When a Teams
+// webhook request is received"). Most UK councils run Microsoft 365, and
+// Teams is where many of their partners already are.
+package teams
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/crierhq/crier/notifiers"
+)
+
+// Notifier posts cards to Teams Workflows webhook URLs.
+type Notifier struct {
+	Client *http.Client
+	// Lookup resolves the ${ENV_VAR} references runbooks give for URLs.
+	Lookup func(name string) (string, bool)
+	Now    func() time.Time
+}
+
+var _ notifiers.Notifier = (*Notifier)(nil)
+
+// Notify implements notifiers.Notifier.
+func (n *Notifier) Notify(ctx context.Context, m notifiers.Message) (bool, error) {
+	target, err := notifiers.ResolveURL(m.Target, n.Lookup)
+	if err != nil {
+		return false, fmt.Errorf("teams: %w", err)
+	}
+	body, err := json.Marshal(Card(m))
+	if err != nil {
+		return false, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return false, fmt.Errorf("teams %s: %w", notifiers.RedactURL(target), notifiers.RedactError(err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := n.Client.Do(req)
+	if err != nil {
+		return true, fmt.Errorf("teams %s: %w", notifiers.RedactURL(target), notifiers.RedactError(err))
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	retry, err := notifiers.CheckResponse(resp, n.Now())
+	if err != nil {
+		return retry, fmt.Errorf("teams %s: %w", notifiers.RedactURL(target), err)
+	}
+	return false, nil
+}
+
+// message is what a Workflows webhook takes: a message with one Adaptive
+// Card attachment.
+type message struct {
+	Type        string       `json:"type"`
+	Attachments []attachment `json:"attachments"`
+}
+
+type attachment struct {
+	ContentType string `json:"contentType"`
+	Content     card   `json:"content"`
+}
+
+type card struct {
+	Schema  string `json:"$schema"`
+	Type    string `json:"type"`
+	Version string `json:"version"`
+	Body    []any  `json:"body"`
+}
+
+type textBlock struct {
+	Type     string `json:"type"`
+	Text     string `json:"text"`
+	Wrap     bool   `json:"wrap"`
+	Weight   string `json:"weight,omitempty"`
+	Size     string `json:"size,omitempty"`
+	Color    string `json:"color,omitempty"`
+	IsSubtle bool   `json:"isSubtle,omitempty"`
+}
+
+type container struct {
+	Type  string `json:"type"`
+	Style string `json:"style"`
+	Bleed bool   `json:"bleed"`
+	Items []any  `json:"items"`
+}
+
+// Card lays a message out as an Adaptive Card: for drills a red banner
+// first, then the subject as the heading, the body, and a line naming the
+// runbook, step and activation.
+func Card(m notifiers.Message) any {
+	var body []any
+	if m.Exercise {
+		body = append(body, container{Type: "Container", Style: "attention", Bleed: true, Items: []any{
+			textBlock{Type: "TextBlock", Text: "EXERCISE: this is a drill, not a real incident", Wrap: true, Weight: "Bolder", Color: "Attention"},
+		}})
+	}
+	if m.Subject != "" {
+		body = append(body, textBlock{Type: "TextBlock", Text: m.Subject, Wrap: true, Weight: "Bolder", Size: "Medium"})
+	}
+	for _, para := range strings.Split(strings.TrimSpace(m.Body), "\n\n") {
+		body = append(body, textBlock{Type: "TextBlock", Text: para, Wrap: true})
+	}
+	body = append(body, textBlock{Type: "TextBlock", Wrap: true, IsSubtle: true, Size: "Small",
+		Text: fmt.Sprintf("crier · runbook %s · step %s · activation %s", m.Runbook, m.Step, m.Activation)})
+	return message{Type: "message", Attachments: []attachment{{
+		ContentType: "application/vnd.microsoft.card.adaptive",
+		Content:     card{Schema: "http://adaptivecards.io/schemas/adaptive-card.json", Type: "AdaptiveCard", Version: "1.4", Body: body},
+	}}}
+}
