@@ -5,11 +5,9 @@
 package teams
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -37,22 +35,7 @@ func (n *Notifier) Notify(ctx context.Context, m notifiers.Message) (bool, error
 	if err != nil {
 		return false, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
-		return false, fmt.Errorf("teams %s: %w", notifiers.RedactURL(target), notifiers.RedactError(err))
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := n.Client.Do(req)
-	if err != nil {
-		return true, fmt.Errorf("teams %s: %w", notifiers.RedactURL(target), notifiers.RedactError(err))
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	retry, err := notifiers.CheckResponse(resp, n.Now())
-	if err != nil {
-		return retry, fmt.Errorf("teams %s: %w", notifiers.RedactURL(target), err)
-	}
-	return false, nil
+	return notifiers.PostJSON(ctx, n.Client, "teams", target, body, nil, n.Now())
 }
 
 // message is what a Workflows webhook takes: a message with one Adaptive

@@ -4,14 +4,12 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -64,27 +62,12 @@ func (n *Notifier) Notify(ctx context.Context, m notifiers.Message) (bool, error
 	if err != nil {
 		return false, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
-		return false, fmt.Errorf("webhook %s: %w", notifiers.RedactURL(target), notifiers.RedactError(err))
-	}
 	timestamp := strconv.FormatInt(now.Unix(), 10)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "crier")
-	req.Header.Set(HeaderTimestamp, timestamp)
-	req.Header.Set(HeaderSignature, "v1="+Sign(n.Secret, timestamp, body))
-	req.Header.Set(HeaderDelivery, m.Delivery)
-	resp, err := n.Client.Do(req)
-	if err != nil {
-		return true, fmt.Errorf("webhook %s: %w", notifiers.RedactURL(target), notifiers.RedactError(err))
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
-	retry, err := notifiers.CheckResponse(resp, now)
-	if err != nil {
-		return retry, fmt.Errorf("webhook %s: %w", notifiers.RedactURL(target), err)
-	}
-	return false, nil
+	header := http.Header{}
+	header.Set(HeaderTimestamp, timestamp)
+	header.Set(HeaderSignature, "v1="+Sign(n.Secret, timestamp, body))
+	header.Set(HeaderDelivery, m.Delivery)
+	return notifiers.PostJSON(ctx, n.Client, "webhook", target, body, header, now)
 }
 
 // Sign is the v1 signature: hex HMAC-SHA256 of the timestamp, a dot and

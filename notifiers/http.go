@@ -1,8 +1,11 @@
 package notifiers
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -93,4 +96,29 @@ func ResolveURL(target string, lookup func(string) (string, bool)) (string, erro
 		return "", fmt.Errorf("the environment variable %s that names the URL is not set", missing)
 	}
 	return resolved, nil
+}
+
+// PostJSON posts a JSON body with extra headers and classifies the answer
+// with CheckResponse. name prefixes errors, which show the URL's host only.
+func PostJSON(ctx context.Context, client *http.Client, name, target string, body []byte, header http.Header, now time.Time) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return false, fmt.Errorf("%s %s: %w", name, RedactURL(target), RedactError(err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "crier")
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return true, fmt.Errorf("%s %s: %w", name, RedactURL(target), RedactError(err))
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // so the connection can be reused
+	retry, err := CheckResponse(resp, now)
+	if err != nil {
+		return retry, fmt.Errorf("%s %s: %w", name, RedactURL(target), err)
+	}
+	return false, nil
 }
