@@ -48,12 +48,14 @@ type Reach struct {
 	Languages []string
 }
 
-// index finds a runbook's stakeholders, channels, audiences and roles by name.
+// index finds a runbook's stakeholders, channels, audiences, roles and steps
+// by name. Validation builds it once; the runbook keeps it.
 type index struct {
 	stakeholders map[string]*Stakeholder
 	channels     map[string]*Channel
 	audiences    map[string]*Audience
 	roles        map[string][]*Stakeholder
+	steps        map[string]*Step
 }
 
 func newIndex(rb *Runbook) *index {
@@ -62,6 +64,13 @@ func newIndex(rb *Runbook) *index {
 		channels:     map[string]*Channel{},
 		audiences:    map[string]*Audience{},
 		roles:        map[string][]*Stakeholder{},
+		steps:        map[string]*Step{},
+	}
+	for i := range rb.Steps {
+		s := &rb.Steps[i]
+		if _, dup := ix.steps[string(s.ID)]; !dup {
+			ix.steps[string(s.ID)] = s
+		}
 	}
 	for i := range rb.Stakeholders {
 		s := &rb.Stakeholders[i]
@@ -90,7 +99,7 @@ func newIndex(rb *Runbook) *index {
 // Reach resolves targets of a valid runbook (audience, channel and
 // stakeholder ids, role:X) to the channels and stakeholders they name.
 func (rb *Runbook) Reach(targets []Ref) Reach {
-	return newIndex(rb).reach(targets, anyTarget, nil)
+	return rb.index.reach(targets, anyTarget, nil)
 }
 
 // reach resolves refs, calling bad for each one that does not resolve to

@@ -33,6 +33,7 @@ type Runbook struct {
 	file     string
 	location *time.Location
 	warnings []Diagnostic
+	index    *index // built once by validation: the runbook never changes after
 }
 
 // Trigger is an event this runbook answers.
@@ -200,12 +201,8 @@ func (rb *Runbook) ExercisePrefix() string {
 
 // Step returns the step with the given id.
 func (rb *Runbook) Step(id string) (*Step, bool) {
-	for i := range rb.Steps {
-		if string(rb.Steps[i].ID) == id {
-			return &rb.Steps[i], true
-		}
-	}
-	return nil, false
+	s, ok := rb.index.steps[id]
+	return s, ok
 }
 
 // Warnings are problems that do not stop the runbook from loading, such as

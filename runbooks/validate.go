@@ -28,6 +28,7 @@ func validate(rb *Runbook, ds *diagnostics) {
 	v.checkTop()
 	v.checkNamespace()
 	v.ix = newIndex(rb)
+	rb.index = v.ix
 	v.tc = newTemplateCheck(rb, ds)
 	v.checkParams()
 	v.checkStakeholders()
