@@ -312,17 +312,17 @@ func cancelPending(tx *state.Txn, activation string, at time.Time) error {
 				return err
 			}
 		}
-	}
-	deliveries, err := tx.DeliveriesOfActivation(ws, activation)
-	if err != nil {
-		return err
-	}
-	for _, d := range deliveries {
-		if d.State == state.DeliveryPending {
-			c := *d
-			c.State, c.UpdatedAt = state.DeliveryCancelled, at
-			if err := tx.UpsertDelivery(&c); err != nil {
-				return err
+		deliveries, err := tx.DeliveriesOf(ws, m.ID)
+		if err != nil {
+			return err
+		}
+		for _, d := range deliveries {
+			if d.State == state.DeliveryPending {
+				c := *d
+				c.State, c.UpdatedAt = state.DeliveryCancelled, at
+				if err := tx.UpsertDelivery(&c); err != nil {
+					return err
+				}
 			}
 		}
 	}
