@@ -5,7 +5,6 @@ package notifiers
 
 import (
 	"context"
-	"errors"
 )
 
 // Message is one delivery: one revision of one message to one endpoint.
@@ -30,6 +29,3 @@ type Notifier interface {
 	// service; otherwise retry says whether trying again may succeed.
 	Notify(ctx context.Context, m Message) (retry bool, err error)
 }
-
-// ErrNoNotifier is returned for a channel type nothing is set up to send.
-var ErrNoNotifier = errors.New("no notifier is configured for this channel type")

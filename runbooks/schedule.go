@@ -93,9 +93,6 @@ func parseCron(spec string) (sched cron.Schedule, err error) {
 	return sched, nil
 }
 
-// Interval is the @every interval, or zero for a calendar spec.
-func (s *Schedule) Interval() time.Duration { return s.interval }
-
 // next returns the first occurrence strictly after t, anchor being the time
 // @every intervals count from. ok is false when there is none.
 func (s *Schedule) next(anchor, t time.Time, loc *time.Location) (time.Time, bool) {
