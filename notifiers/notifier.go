@@ -1,6 +1,7 @@
 // Package notifiers delivers messages: the Notifier interface, the message
-// model every channel type shares, and one notifier per channel type. It
-// knows nothing of runbooks or of how the engine decides what to send.
+// model every channel type shares, the dispatcher that paces and retries
+// sends, and one notifier per channel type in the packages below. It knows
+// nothing of runbooks or of how the engine decides what to send.
 package notifiers
 
 import (
@@ -21,6 +22,13 @@ type Message struct {
 	Language    string `json:"language,omitempty"` // BCP 47, for a translation; empty for the message as written
 	Subject     string `json:"subject,omitempty"`
 	Body        string `json:"body"`
+	// AckRequested is set when the step asks the people reached to
+	// acknowledge: chat notifiers add an Acknowledge button.
+	AckRequested bool `json:"ack_requested,omitempty"`
+	// AckURL, when set, is this recipient's own acknowledgement link
+	// (personalised content: an email carrying it goes to this recipient
+	// alone).
+	AckURL string `json:"ack_url,omitempty"`
 }
 
 // Notifier sends messages of one or more channel types.
@@ -28,4 +36,25 @@ type Notifier interface {
 	// Notify sends one message. A nil error means it was accepted by the
 	// service; otherwise retry says whether trying again may succeed.
 	Notify(ctx context.Context, m Message) (retry bool, err error)
+}
+
+// Result is what became of one message in a batch.
+type Result struct {
+	Retry bool  // the failure is temporary: trying again may succeed
+	Err   error // nil when the service accepted the message
+}
+
+// Batcher is a Notifier that can send one content to many endpoints at
+// once, as email does with one envelope for many recipients.
+type Batcher interface {
+	Notifier
+	// BatchKey says which messages may share one send: those with equal,
+	// non-empty keys. "" means the message goes alone.
+	BatchKey(m Message) string
+	// MaxBatch is the most messages one NotifyBatch takes.
+	MaxBatch() int
+	// NotifyBatch sends messages that share a BatchKey and returns one
+	// Result per message, in the same order: one bad endpoint fails only
+	// its own message.
+	NotifyBatch(ctx context.Context, ms []Message) []Result
 }
