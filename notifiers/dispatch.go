@@ -1,0 +1,470 @@
+package notifiers
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Limit is how fast a service may be called: a steady rate with a burst.
+// The zero Limit is no limit.
+type Limit struct {
+	Rate  rate.Limit // messages per second
+	Burst int
+}
+
+// PerMinute is a limit of n messages a minute, one at a time.
+func PerMinute(n float64) Limit { return Limit{Rate: rate.Limit(n / 60), Burst: 1} }
+
+func (l Limit) limiter() *rate.Limiter {
+	if l.Rate <= 0 {
+		return nil
+	}
+	return rate.NewLimiter(l.Rate, max(l.Burst, 1))
+}
+
+// Route is how one channel type is sent: its notifier and the pace its
+// service allows.
+type Route struct {
+	Notifier Notifier
+	// PerTarget paces each destination (a Slack channel, a Teams or webhook
+	// URL) on its own; messages to one destination also go in order, one at
+	// a time.
+	PerTarget Limit
+	// Overall paces the whole service (a Slack workspace, an SMTP relay,
+	// a GOV.UK Notify key). A batch is one message to the service.
+	Overall Limit
+}
+
+// Backoff spaces retries: Initial, doubling to at most Max, with jitter.
+type Backoff struct {
+	Initial time.Duration
+	Max     time.Duration
+}
+
+// DispatchOptions configure a Dispatcher.
+type DispatchOptions struct {
+	Routes map[string]Route // by channel type
+	// Default takes the types Routes does not name (the outbox, when it
+	// is the only notifier); nil fails them at once.
+	Default *Route
+	Workers int // sends at once; 16 when 0
+	// Deadline is how long a delivery may take, retries and waits
+	// included, before it is failed and reported: 30 minutes when 0.
+	Deadline time.Duration
+	// AttemptTimeout bounds one send: one minute when 0.
+	AttemptTimeout time.Duration
+	Backoff        Backoff // 1s doubling to 5m when zero
+	Log            *slog.Logger
+}
+
+// Outcome is the final word on one message: sent (Err nil) or failed.
+type Outcome struct {
+	Message  Message
+	Err      error
+	Attempts int
+}
+
+// Recorder keeps the record around each send: the attempt before it and
+// the outcome after.
+type Recorder interface {
+	// Attempting is called before each send with the messages about to
+	// go; it returns those that may still go (a stood-down activation's
+	// may not). An error sends none of them now; they are tried again.
+	Attempting(ctx context.Context, ms []Message) ([]Message, error)
+	// Finished hears the messages that were sent or have failed for good.
+	Finished(ctx context.Context, outcomes []Outcome)
+}
+
+// Dispatcher sends messages through their routes with a bounded pool of
+// workers: paced to each service's limits, retried with backoff when a
+// failure is temporary (never before a Retry-After), failed for good when
+// it is permanent or the delivery's deadline passes. One destination's
+// failures and waits never hold up another's.
+type Dispatcher struct {
+	opts     DispatchOptions
+	recorder Recorder
+	routes   map[string]*route
+	submit   chan []Message
+	flush    chan chan struct{}
+	stopped  chan struct{}
+	seq      uint64
+}
+
+type route struct {
+	Route
+	overall *rate.Limiter
+	targets map[string]*target
+	paused  time.Time // a Retry-After for the whole service
+}
+
+// target is one paced destination: its limiter, whether a job holds it,
+// and the jobs waiting their turn.
+type target struct {
+	limiter *rate.Limiter
+	busy    bool
+	parked  []*job
+}
+
+type item struct {
+	m        Message
+	deadline time.Time
+	attempts int
+	lastErr  error
+}
+
+// job is one send: one message, or a batch sharing a BatchKey.
+type job struct {
+	route *route
+	items []*item
+	key   string // the paced destination, or ""
+	due   time.Time
+	seq   uint64
+	holds bool  // it holds its destination (a retry keeps its place)
+	dead  error // set: fail every item with this, without sending
+	index int
+}
+
+// NewDispatcher makes a dispatcher; Run starts it.
+func NewDispatcher(opts DispatchOptions, rec Recorder) *Dispatcher {
+	if opts.Workers <= 0 {
+		opts.Workers = 16
+	}
+	if opts.Deadline <= 0 {
+		opts.Deadline = 30 * time.Minute
+	}
+	if opts.AttemptTimeout <= 0 {
+		opts.AttemptTimeout = time.Minute
+	}
+	if opts.Backoff.Initial <= 0 {
+		opts.Backoff.Initial = time.Second
+	}
+	if opts.Backoff.Max < opts.Backoff.Initial {
+		opts.Backoff.Max = max(5*time.Minute, opts.Backoff.Initial)
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	d := &Dispatcher{opts: opts, recorder: rec, routes: map[string]*route{},
+		submit: make(chan []Message), flush: make(chan chan struct{}), stopped: make(chan struct{})}
+	for typ, r := range opts.Routes {
+		d.routes[typ] = newRoute(r)
+	}
+	return d
+}
+
+func newRoute(r Route) *route {
+	return &route{Route: r, overall: r.Overall.limiter(), targets: map[string]*target{}}
+}
+
+// Submit queues messages to send. It does not wait for them; Flush does.
+// After Run has returned it drops them: they are still pending in the
+// record, for whoever runs next.
+func (d *Dispatcher) Submit(ms ...Message) {
+	if len(ms) == 0 {
+		return
+	}
+	select {
+	case d.submit <- ms:
+	case <-d.stopped:
+	}
+}
+
+// Flush waits until every message submitted so far has been sent or has
+// failed for good.
+func (d *Dispatcher) Flush(ctx context.Context) error {
+	done := make(chan struct{})
+	select {
+	case d.flush <- done:
+	case <-d.stopped:
+		return fmt.Errorf("the dispatcher has stopped")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-d.stopped:
+		return fmt.Errorf("the dispatcher has stopped")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// loop is the state only Run's goroutine touches.
+type loop struct {
+	queue    jobQueue
+	inflight int
+	pending  int // messages submitted and not yet finished
+	flushes  []chan struct{}
+	work     chan *job
+}
+
+// Run sends until ctx ends. Messages still queued then stay pending in
+// the record.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	defer close(d.stopped)
+	l := &loop{work: make(chan *job, d.opts.Workers)}
+	results := make(chan *jobResult, d.opts.Workers)
+	for range d.opts.Workers {
+		go d.worker(ctx, l.work, results)
+	}
+	defer close(l.work)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		now := time.Now()
+		d.release(l, now)
+		if l.pending == 0 {
+			for _, f := range l.flushes {
+				close(f)
+			}
+			l.flushes = nil
+		}
+		wait := time.Hour
+		if len(l.queue) > 0 && l.inflight < d.opts.Workers {
+			wait = max(l.queue[0].due.Sub(now), 0)
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ms := <-d.submit:
+			d.enqueue(l, ms, time.Now())
+		case r := <-results:
+			l.inflight--
+			d.settle(l, r, time.Now())
+		case f := <-d.flush:
+			l.flushes = append(l.flushes, f)
+		case <-timer.C:
+		}
+	}
+}
+
+// enqueue turns submitted messages into jobs: batches where the notifier
+// takes them, one job per message otherwise.
+func (d *Dispatcher) enqueue(l *loop, ms []Message, now time.Time) {
+	l.pending += len(ms)
+	batches := map[string]*job{}
+	for _, m := range ms {
+		it := &item{m: m, deadline: now.Add(d.opts.Deadline)}
+		r := d.routeFor(m.Type)
+		if r == nil {
+			d.push(l, &job{items: []*item{it}, due: now,
+				dead: fmt.Errorf("no notifier is configured for %s channels", m.Type)})
+			continue
+		}
+		if b, ok := r.Notifier.(Batcher); ok {
+			if key := b.BatchKey(m); key != "" {
+				j := batches[key]
+				if j == nil || len(j.items) >= max(b.MaxBatch(), 1) {
+					j = &job{route: r, due: now}
+					batches[key] = j
+					d.push(l, j)
+				}
+				j.items = append(j.items, it)
+				continue
+			}
+		}
+		j := &job{route: r, items: []*item{it}, due: now}
+		if r.PerTarget.Rate > 0 {
+			j.key = m.Target
+		}
+		d.push(l, j)
+	}
+}
+
+func (d *Dispatcher) routeFor(typ string) *route {
+	if r, ok := d.routes[typ]; ok {
+		return r
+	}
+	if d.opts.Default == nil {
+		return nil
+	}
+	r := newRoute(*d.opts.Default)
+	d.routes[typ] = r
+	return r
+}
+
+func (d *Dispatcher) push(l *loop, j *job) {
+	d.seq++
+	j.seq = d.seq
+	heap.Push(&l.queue, j)
+}
+
+// release hands due jobs to the workers while any is free: a job whose
+// destination is busy waits its turn; one its pace does not yet allow is
+// put back until it does.
+func (d *Dispatcher) release(l *loop, now time.Time) {
+	for len(l.queue) > 0 && !l.queue[0].due.After(now) && l.inflight < d.opts.Workers {
+		j := heap.Pop(&l.queue).(*job)
+		if j.dead == nil {
+			if d.expire(l, j, now) {
+				continue
+			}
+			if j.key != "" && !j.holds {
+				t := j.route.target(j.key)
+				if t.busy {
+					t.parked = append(t.parked, j)
+					continue
+				}
+				t.busy, j.holds = true, true
+			}
+			if j.route.paused.After(now) {
+				j.due = j.route.paused
+				d.push(l, j)
+				continue
+			}
+			if wait := j.route.reserve(j.key, now); wait > 0 {
+				j.due = now.Add(wait)
+				d.push(l, j)
+				continue
+			}
+		}
+		l.inflight++
+		l.work <- j
+	}
+}
+
+// expire moves a job's items whose deadline has passed into a job of
+// their own that fails them. It reports whether nothing is left to send.
+func (d *Dispatcher) expire(l *loop, j *job, now time.Time) bool {
+	var live, dead []*item
+	for _, it := range j.items {
+		if now.Before(it.deadline) {
+			live = append(live, it)
+		} else {
+			dead = append(dead, it)
+		}
+	}
+	if len(dead) == 0 {
+		return false
+	}
+	d.push(l, &job{items: dead, due: now, dead: fmt.Errorf("not delivered within %s", d.opts.Deadline)})
+	j.items = live
+	if len(live) > 0 {
+		return false
+	}
+	d.letGo(l, j, now)
+	return true
+}
+
+func (r *route) target(key string) *target {
+	t := r.targets[key]
+	if t == nil {
+		t = &target{limiter: r.PerTarget.limiter()}
+		r.targets[key] = t
+	}
+	return t
+}
+
+// reserve takes a turn now from the destination's and the service's
+// limiters, or, when either has none to give, takes nothing and says how
+// long until both may: a send goes when both allow it at once.
+func (r *route) reserve(key string, now time.Time) time.Duration {
+	limiters := []*rate.Limiter{r.overall}
+	if key != "" {
+		limiters = append(limiters, r.target(key).limiter)
+	}
+	var taken []*rate.Reservation
+	var wait time.Duration
+	for _, lim := range limiters {
+		if lim != nil {
+			res := lim.ReserveN(now, 1)
+			taken = append(taken, res)
+			wait = max(wait, res.DelayFrom(now))
+		}
+	}
+	if wait > 0 {
+		for _, res := range taken {
+			res.CancelAt(now)
+		}
+	}
+	return wait
+}
+
+// letGo frees a job's destination for the next job waiting for it.
+func (d *Dispatcher) letGo(l *loop, j *job, now time.Time) {
+	if j.key == "" || !j.holds {
+		return
+	}
+	t := j.route.target(j.key)
+	t.busy = false
+	if len(t.parked) > 0 {
+		next := t.parked[0]
+		t.parked = t.parked[1:]
+		next.due = now
+		d.push(l, next)
+	}
+	if !t.busy && len(t.parked) == 0 && t.limiter == nil {
+		delete(j.route.targets, j.key)
+	}
+}
+
+// settle takes a finished send back: temporary failures are queued again
+// after their backoff (or Retry-After), keeping their destination; the
+// rest are done.
+func (d *Dispatcher) settle(l *loop, r *jobResult, now time.Time) {
+	j := r.job
+	l.pending -= r.finished
+	if len(r.retry) == 0 {
+		d.letGo(l, j, now)
+		return
+	}
+	attempts := 0
+	for _, it := range r.retry {
+		attempts = max(attempts, it.attempts)
+	}
+	wait := max(d.backoff(attempts), r.retryAfter)
+	if r.retryAfter > 0 && j.key == "" && j.route != nil {
+		j.route.paused = now.Add(r.retryAfter) // the whole service asked for a pause
+	}
+	due := now.Add(wait)
+	var again, dead []*item
+	for _, it := range r.retry {
+		if due.Before(it.deadline) {
+			again = append(again, it)
+		} else {
+			dead = append(dead, it)
+		}
+	}
+	if len(dead) > 0 {
+		d.push(l, &job{items: dead, due: now, dead: fmt.Errorf("not delivered within %s", d.opts.Deadline)})
+	}
+	if len(again) == 0 {
+		d.letGo(l, j, now)
+		return
+	}
+	d.push(l, &job{route: j.route, items: again, key: j.key, due: due, holds: j.holds})
+}
+
+// jobQueue orders jobs by when they are due, then by arrival.
+type jobQueue []*job
+
+func (q jobQueue) Len() int { return len(q) }
+func (q jobQueue) Less(i, k int) bool {
+	if !q[i].due.Equal(q[k].due) {
+		return q[i].due.Before(q[k].due)
+	}
+	return q[i].seq < q[k].seq
+}
+func (q jobQueue) Swap(i, k int) {
+	q[i], q[k] = q[k], q[i]
+	q[i].index, q[k].index = i, k
+}
+func (q *jobQueue) Push(x any) {
+	j := x.(*job)
+	j.index = len(*q)
+	*q = append(*q, j)
+}
+func (q *jobQueue) Pop() any {
+	old := *q
+	j := old[len(old)-1]
+	old[len(old)-1] = nil
+	*q = old[:len(old)-1]
+	return j
+}

@@ -1,0 +1,329 @@
+package notifiers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// ledger is a Recorder that keeps what it hears.
+type ledger struct {
+	mu       sync.Mutex
+	attempts map[string]int
+	outcomes map[string]Outcome
+	refuse   map[string]bool // deliveries the record no longer lets go
+}
+
+func newLedger() *ledger {
+	return &ledger{attempts: map[string]int{}, outcomes: map[string]Outcome{}, refuse: map[string]bool{}}
+}
+
+func (l *ledger) Attempting(_ context.Context, ms []Message) ([]Message, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var ok []Message
+	for _, m := range ms {
+		if !l.refuse[m.Delivery] {
+			l.attempts[m.Delivery]++
+			ok = append(ok, m)
+		}
+	}
+	return ok, nil
+}
+
+func (l *ledger) Finished(_ context.Context, os []Outcome) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, o := range os {
+		if _, dup := l.outcomes[o.Message.Delivery]; dup {
+			panic("two outcomes for " + o.Message.Delivery)
+		}
+		l.outcomes[o.Message.Delivery] = o
+	}
+}
+
+// service is a fake notifier: it keeps when each message reached it and
+// answers with what answer says.
+type service struct {
+	mu       sync.Mutex
+	sent     []sent
+	calls    map[string]int
+	answer   func(m Message, call int) (bool, error)
+	busy     int // sends under way now
+	mostBusy int
+	hold     time.Duration // how long each send takes
+}
+
+type sent struct {
+	at time.Time
+	m  Message
+}
+
+func (s *service) Notify(ctx context.Context, m Message) (bool, error) {
+	s.mu.Lock()
+	if s.calls == nil {
+		s.calls = map[string]int{}
+	}
+	s.calls[m.Delivery]++
+	call := s.calls[m.Delivery]
+	s.busy++
+	s.mostBusy = max(s.mostBusy, s.busy)
+	s.mu.Unlock()
+	if s.hold > 0 {
+		time.Sleep(s.hold)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.busy--
+	if s.answer != nil {
+		if retry, err := s.answer(m, call); err != nil {
+			return retry, err
+		}
+	}
+	s.sent = append(s.sent, sent{at: time.Now(), m: m})
+	return false, nil
+}
+
+func (s *service) times(target string) []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []time.Time
+	for _, x := range s.sent {
+		if x.m.Target == target {
+			out = append(out, x.at)
+		}
+	}
+	return out
+}
+
+func messages(typ, target string, n int) []Message {
+	out := make([]Message, n)
+	for i := range out {
+		out[i] = Message{Delivery: fmt.Sprintf("%s/%s/%03d", typ, strings.TrimPrefix(target, "#"), i), Type: typ, Target: target, Body: "b"}
+	}
+	return out
+}
+
+// dispatch runs a dispatcher in a synctest bubble, submits ms, waits for
+// all of it to finish and returns when it did, in the bubble's time.
+func dispatch(t *testing.T, opts DispatchOptions, rec Recorder, ms ...Message) time.Duration {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	d := NewDispatcher(opts, rec)
+	go d.Run(ctx)
+	start := time.Now()
+	d.Submit(ms...)
+	if err := d.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+// Each Slack channel gets a message a second, in order, and channels do
+// not wait for each other; the workspace cap holds over all of them.
+func TestPacing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &service{}
+		rec := newLedger()
+		ms := append(messages("slack", "#a", 10), messages("slack", "#b", 10)...)
+		took := dispatch(t, DispatchOptions{Routes: map[string]Route{
+			"slack": {Notifier: s, PerTarget: Limit{Rate: 1, Burst: 1}, Overall: Limit{Rate: 4, Burst: 1}},
+		}}, rec, ms...)
+		for _, ch := range []string{"#a", "#b"} {
+			at := s.times(ch)
+			if len(at) != 10 {
+				t.Fatalf("%s: %d sent, want 10", ch, len(at))
+			}
+			for i := 1; i < len(at); i++ {
+				if gap := at[i].Sub(at[i-1]); gap < time.Second {
+					t.Errorf("%s: messages %d and %d %s apart, faster than 1/s", ch, i-1, i, gap)
+				}
+			}
+		}
+		// Both channels at once: about 9s, not the 19s of one after the other.
+		if took > 10*time.Second {
+			t.Errorf("20 messages to two channels took %s", took)
+		}
+		var order []string
+		for _, x := range s.sent {
+			if x.m.Target == "#a" {
+				order = append(order, x.m.Delivery)
+			}
+		}
+		if !slices.IsSorted(order) {
+			t.Errorf("#a out of order: %v", order)
+		}
+	})
+}
+
+// A relay allowing 30 messages a minute is never asked for more in any
+// minute, and is kept busy.
+func TestRelayLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &service{}
+		ms := messages("email", "x@example.org", 120)
+		for i := range ms {
+			ms[i].Target = fmt.Sprintf("p%03d@example.org", i)
+		}
+		took := dispatch(t, DispatchOptions{Routes: map[string]Route{"email": {Notifier: s, Overall: PerMinute(30)}}}, newLedger(), ms...)
+		var at []time.Time
+		for _, x := range s.sent {
+			at = append(at, x.at)
+		}
+		most := 0
+		for i := range at {
+			n := 0
+			for k := i; k < len(at) && at[k].Sub(at[i]) < time.Minute; k++ {
+				n++
+			}
+			most = max(most, n)
+		}
+		if most > 30 {
+			t.Errorf("%d messages in one minute, limit 30", most)
+		}
+		used := float64(len(at)-1) / took.Minutes() / 30
+		t.Logf("relay limit 30/min: busiest minute %d messages; %.1f%% of the limit used over %s", most, 100*used, took)
+		if used < 0.9 {
+			t.Errorf("used %.0f%% of the relay's limit", 100*used)
+		}
+	})
+}
+
+// A Retry-After is waited out on that channel only; a permanent failure
+// fails that message only; the others go at once.
+func TestRetryAfterAndPermanentFailuresStayPut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		s := &service{answer: func(m Message, call int) (bool, error) {
+			switch {
+			case m.Target == "#limited" && call == 1:
+				return true, &RetryAfterError{After: 30 * time.Second, Err: errors.New("slack: rate limited")}
+			case m.Target == "#archived":
+				return false, errors.New("slack: is_archived")
+			}
+			return false, nil
+		}}
+		rec := newLedger()
+		ms := slices.Concat(messages("slack", "#limited", 2), messages("slack", "#archived", 1), messages("slack", "#ok", 3))
+		dispatch(t, DispatchOptions{Routes: map[string]Route{"slack": {Notifier: s, PerTarget: Limit{Rate: 10, Burst: 1}}}}, rec, ms...)
+		limited := s.times("#limited")
+		if len(limited) != 2 || limited[0].Sub(start) < 30*time.Second {
+			t.Errorf("#limited sent at %v, want both, the first after 30s", limited)
+		}
+		if ok := s.times("#ok"); len(ok) != 3 || ok[2].Sub(start) > time.Second {
+			t.Errorf("#ok sent at %v, want all three within a second", ok)
+		}
+		o := rec.outcomes["slack/archived/000"]
+		if o.Err == nil || !strings.Contains(o.Err.Error(), "is_archived") || o.Attempts != 1 {
+			t.Errorf("archived outcome: %+v", o)
+		}
+		if len(rec.outcomes) != 6 || rec.attempts["slack/limited/000"] != 2 {
+			t.Errorf("outcomes %d, attempts %v", len(rec.outcomes), rec.attempts)
+		}
+	})
+}
+
+// A delivery that keeps failing is retried with growing waits until its
+// deadline, then failed and reported with its last error.
+func TestDeadLetter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &service{answer: func(m Message, _ int) (bool, error) {
+			if m.Target == "https://down.example" {
+				return true, errors.New("webhook: the service answered 503 Service Unavailable")
+			}
+			return false, nil
+		}}
+		rec := newLedger()
+		took := dispatch(t, DispatchOptions{Routes: map[string]Route{"webhook": {Notifier: s}}, Deadline: 10 * time.Minute},
+			rec, slices.Concat(messages("webhook", "https://down.example", 1), messages("webhook", "https://up.example", 1))...)
+		o := rec.outcomes["webhook/https://down.example/000"]
+		if o.Err == nil || !strings.Contains(o.Err.Error(), "not delivered within 10m0s: ") || !strings.Contains(o.Err.Error(), "503") {
+			t.Fatalf("outcome: %+v", o)
+		}
+		// 1s doubling, jittered: about 9 tries in 10 minutes.
+		if o.Attempts < 6 || o.Attempts > 12 || took > 11*time.Minute {
+			t.Errorf("%d attempts over %s", o.Attempts, took)
+		}
+		if up := rec.outcomes["webhook/https://up.example/000"]; up.Err != nil || up.Attempts != 1 {
+			t.Errorf("the other webhook: %+v", up)
+		}
+	})
+}
+
+// batcher is a fake Batcher: everything shares one key, three at a time;
+// it answers per message.
+type batcher struct {
+	service
+	batches [][]string
+}
+
+func (b *batcher) BatchKey(m Message) string { return m.Subject }
+func (b *batcher) MaxBatch() int             { return 3 }
+func (b *batcher) NotifyBatch(ctx context.Context, ms []Message) []Result {
+	var ids []string
+	out := make([]Result, len(ms))
+	for i, m := range ms {
+		ids = append(ids, m.Target)
+		out[i].Retry, out[i].Err = b.Notify(ctx, m)
+	}
+	b.mu.Lock()
+	b.batches = append(b.batches, ids)
+	b.mu.Unlock()
+	return out
+}
+
+// Identical content goes in batches; one recipient's temporary failure
+// is retried alone; a message the record stopped is not sent.
+func TestBatches(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := &batcher{}
+		b.answer = func(m Message, call int) (bool, error) {
+			if m.Target == "e" && call == 1 {
+				return true, errors.New("451 try later")
+			}
+			return false, nil
+		}
+		ms := make([]Message, 7)
+		for i := range ms {
+			ms[i] = Message{Delivery: fmt.Sprint(i), Type: "email", Target: string(rune('a' + i)), Subject: "same"}
+		}
+		rec := newLedger()
+		rec.refuse["6"] = true
+		dispatch(t, DispatchOptions{Routes: map[string]Route{"email": {Notifier: b}}, Workers: 1}, rec, ms...)
+		got := fmt.Sprint(b.batches)
+		if got != "[[a b c] [d e f]]" || b.calls["4"] != 2 {
+			t.Errorf("batches %s", got)
+		}
+		if len(rec.outcomes) != 6 || rec.outcomes["4"].Err != nil || rec.outcomes["4"].Attempts != 2 {
+			t.Errorf("outcomes: %v", rec.outcomes)
+		}
+	})
+}
+
+// No more sends are under way at once than there are workers; a type
+// with no notifier fails at once.
+func TestWorkersAndUnknownTypes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &service{hold: time.Second}
+		rec := newLedger()
+		var ms []Message
+		for i := range 40 {
+			ms = append(ms, messages("teams", fmt.Sprintf("https://t%d.example", i), 1)...)
+		}
+		ms = append(ms, Message{Delivery: "sms/1", Type: "sms", Target: "+447700900123"})
+		took := dispatch(t, DispatchOptions{Routes: map[string]Route{"teams": {Notifier: s}}, Workers: 4}, rec, ms...)
+		if s.mostBusy != 4 || took != 10*time.Second {
+			t.Errorf("%d sends at once at most, all done in %s; want 4 and 10s", s.mostBusy, took)
+		}
+		if o := rec.outcomes["sms/1"]; o.Err == nil || !strings.Contains(o.Err.Error(), "no notifier is configured for sms channels") {
+			t.Errorf("sms outcome: %+v", o)
+		}
+	})
+}
