@@ -28,10 +28,12 @@ func ActivationToDelivery(ctx context.Context, o Options) ([]Figure, error) {
 		return nil, err
 	}
 	watch := &stopwatch{at: make(chan time.Time, 1)}
-	(&engine.Deliverer{Engine: e, Notifier: watch}).Follow(s, o.Log)
+	d := engine.NewDeliverer(e, notifiers.DispatchOptions{Default: &notifiers.Route{Notifier: watch}, Log: o.Log})
+	d.Follow(s)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go s.Run(runCtx)
+	go d.Run(runCtx)
 	src := runbookSource(0, true, 0)
 	var ours []time.Duration
 	for range o.Samples {

@@ -3,96 +3,195 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/notifiers"
 )
 
-// Deliverer hands pending deliveries to a notifier. It records the attempt
-// before sending and the outcome after, each as one command for the whole
-// batch. (The paced, retrying dispatcher for real services is built on the
-// same hand-off.)
+// Deliverer hands deliveries to a dispatcher and keeps the record of each
+// send: the attempt before it and the outcome after, each as one command
+// for the messages sent together.
 type Deliverer struct {
-	Engine   *Engine
-	Notifier notifiers.Notifier
+	engine     *Engine
+	dispatcher *notifiers.Dispatcher
+	log        *slog.Logger
+	// Settle has each hand-off wait until its messages are sent or have
+	// failed before the scheduler goes on: in an instant drill, delivering
+	// takes no scenario time.
+	Settle bool
+
+	mu     sync.Mutex
+	queued map[string]bool // deliveries with the dispatcher now
 }
 
-// Follow has the scheduler run Deliver whenever a message is dispatched,
-// at that moment in the activation's own time.
-func (d *Deliverer) Follow(s *Scheduler, log *slog.Logger) {
-	d.Engine.OnCommit(func(c Committed) {
+// NewDeliverer makes a deliverer sending through a dispatcher with opts;
+// Run starts it.
+func NewDeliverer(e *Engine, opts notifiers.DispatchOptions) *Deliverer {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	d := &Deliverer{engine: e, log: opts.Log, queued: map[string]bool{}}
+	d.dispatcher = notifiers.NewDispatcher(opts, (*record)(d))
+	return d
+}
+
+// Run sends until ctx ends.
+func (d *Deliverer) Run(ctx context.Context) error { return d.dispatcher.Run(ctx) }
+
+// Follow has the scheduler hand a message's deliveries over as soon as it
+// is dispatched, at that moment in the activation's own time.
+func (d *Deliverer) Follow(s *Scheduler) {
+	d.engine.OnCommit(func(c Committed) {
 		for _, ev := range c.Events {
-			if ev.Kind == "message_dispatched" {
-				s.At(ev.At, ev.ActivationID, func(ctx context.Context, now time.Time) {
-					if err := d.Deliver(ctx, now); err != nil {
-						log.Error("delivering", "err", err)
-					}
-				})
+			if ev.Kind != "message_dispatched" {
+				continue
 			}
+			message := ev.Subject
+			s.At(ev.At, ev.ActivationID, func(ctx context.Context, _ time.Time) {
+				if err := d.handOff(ctx, message); err != nil {
+					d.log.Error("handing deliveries over", "message", message, "err", err)
+				}
+			})
 		}
 	})
 }
 
-// Deliver sends every pending delivery once, stamping its commands at now.
-func (d *Deliverer) Deliver(ctx context.Context, now time.Time) error {
-	pending, err := d.Engine.Read().DeliveriesInState(nil, state.DeliveryPending)
-	if err != nil || len(pending) == 0 {
+// Deliver hands over every pending delivery and waits until each has been
+// sent or has failed.
+func (d *Deliverer) Deliver(ctx context.Context) error {
+	pending, err := d.engine.Read().DeliveriesInState(nil, state.DeliveryPending)
+	if err != nil {
 		return err
 	}
-	attempts := make([]Outcome, len(pending))
-	for i, p := range pending {
-		attempts[i] = Outcome{Delivery: p.ID, State: state.DeliveryAttempted}
-	}
-	if _, err := d.Engine.Apply(ctx, &RecordOutcomes{Meta: Meta{Actor: "dispatcher", At: now}, Outcomes: attempts}); err != nil {
+	if err := d.submit(pending); err != nil {
 		return err
 	}
-	tx := d.Engine.Read()
-	var outcomes []Outcome
-	for _, p := range pending {
-		// Only what the attempt command moved on is sent: a stand-down
-		// between reading and recording cancels the rest.
-		m, err := d.message(tx, p.ID)
-		if err != nil {
-			return err
-		}
-		if m == nil {
-			continue
-		}
-		o := Outcome{Delivery: p.ID, State: state.DeliverySent}
-		if _, err := d.Notifier.Notify(ctx, *m); err != nil {
-			o.State, o.Error = state.DeliveryFailed, err.Error()
-		}
-		outcomes = append(outcomes, o)
-	}
-	if len(outcomes) == 0 {
-		return nil
-	}
-	_, err = d.Engine.Apply(ctx, &RecordOutcomes{Meta: Meta{Actor: "dispatcher", At: now}, Outcomes: outcomes})
-	return err
+	return d.dispatcher.Flush(ctx)
 }
 
-// message builds what a notifier sends for an attempted delivery, or nil.
-func (d *Deliverer) message(tx *state.Txn, id string) (*notifiers.Message, error) {
-	dl, err := tx.Delivery(nil, id)
-	if err != nil || dl == nil || dl.State != state.DeliveryAttempted {
-		return nil, err
+// handOff submits one message's pending deliveries.
+func (d *Deliverer) handOff(ctx context.Context, message string) error {
+	deliveries, err := d.engine.Read().DeliveriesOf(nil, message)
+	if err != nil {
+		return err
 	}
+	if err := d.submit(deliveries); err != nil {
+		return err
+	}
+	if d.Settle {
+		return d.dispatcher.Flush(ctx)
+	}
+	return nil
+}
+
+func (d *Deliverer) submit(deliveries []*state.Delivery) error {
+	tx := d.engine.Read()
+	var ms []notifiers.Message
+	d.mu.Lock()
+	for _, dl := range deliveries {
+		if dl.State != state.DeliveryPending || d.queued[dl.ID] {
+			continue
+		}
+		m, err := d.message(tx, dl)
+		if err != nil {
+			d.mu.Unlock()
+			return err
+		}
+		d.queued[dl.ID] = true
+		ms = append(ms, *m)
+	}
+	d.mu.Unlock()
+	d.dispatcher.Submit(ms...)
+	return nil
+}
+
+// message builds what a notifier sends for a delivery.
+func (d *Deliverer) message(tx *state.Txn, dl *state.Delivery) (*notifiers.Message, error) {
 	m, err := tx.Message(nil, dl.MessageID)
-	if err != nil || m == nil {
+	if err != nil {
 		return nil, err
 	}
 	a, err := tx.Activation(nil, dl.ActivationID)
-	if err != nil || a == nil {
+	if err != nil {
+		return nil, err
+	}
+	rb, err := d.engine.fsm.runbook(a)
+	if err != nil {
 		return nil, err
 	}
 	rev := m.Revisions[dl.Revision-1]
 	if tr, ok := m.Translations[dl.Language]; ok && dl.Language != "" {
 		rev.Subject, rev.Body = tr.Subject, tr.Body
 	}
-	return &notifiers.Message{
+	out := &notifiers.Message{
 		Delivery: dl.ID, Activation: a.ID, Runbook: a.Runbook, Step: m.Step, Exercise: a.Exercise(),
 		Type: dl.Type, Channel: dl.Channel, Target: dl.Target, Stakeholder: dl.Stakeholder,
 		Language: dl.Language, Subject: rev.Subject, Body: rev.Body,
-	}, nil
+	}
+	if s, ok := rb.Step(m.Step); ok && s.Notify != nil && s.Notify.AckWithin != nil && dl.Stakeholder != "" {
+		out.AckRequested = true
+	}
+	return out, nil
+}
+
+// record is the Deliverer's side of the dispatcher: the commands that keep
+// the record of each send.
+type record Deliverer
+
+// Attempting implements notifiers.Recorder: it records the attempt and
+// lets go only the deliveries the record moved on (a stand-down in
+// between cancels the rest).
+func (r *record) Attempting(ctx context.Context, ms []notifiers.Message) ([]notifiers.Message, error) {
+	attempts := make([]Outcome, len(ms))
+	for i, m := range ms {
+		attempts[i] = Outcome{Delivery: m.Delivery, State: state.DeliveryAttempted}
+	}
+	if _, err := r.engine.Apply(ctx, &RecordOutcomes{Meta: Meta{Actor: "dispatcher"}, Outcomes: attempts}); err != nil {
+		return nil, err
+	}
+	tx := r.engine.Read()
+	var allowed []notifiers.Message
+	var dropped []string
+	for _, m := range ms {
+		dl, err := tx.Delivery(nil, m.Delivery)
+		if err != nil {
+			return nil, err
+		}
+		if dl != nil && dl.State == state.DeliveryAttempted {
+			allowed = append(allowed, m)
+		} else {
+			dropped = append(dropped, m.Delivery)
+		}
+	}
+	r.forget(dropped...)
+	return allowed, nil
+}
+
+// Finished implements notifiers.Recorder.
+func (r *record) Finished(ctx context.Context, outcomes []notifiers.Outcome) {
+	done := make([]Outcome, len(outcomes))
+	ids := make([]string, len(outcomes))
+	for i, o := range outcomes {
+		done[i] = Outcome{Delivery: o.Message.Delivery, State: state.DeliverySent}
+		if o.Err != nil {
+			done[i].State, done[i].Error = state.DeliveryFailed, o.Err.Error()
+		}
+		ids[i] = o.Message.Delivery
+	}
+	// Recorded whatever ctx says: a send that happened must not go
+	// unrecorded because the service is stopping.
+	if _, err := r.engine.Apply(context.WithoutCancel(ctx), &RecordOutcomes{Meta: Meta{Actor: "dispatcher"}, Outcomes: done}); err != nil {
+		r.log.Error("recording delivery outcomes", "deliveries", len(done), "err", err)
+	}
+	r.forget(ids...)
+}
+
+func (r *record) forget(ids ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range ids {
+		delete(r.queued, id)
+	}
 }

@@ -25,8 +25,10 @@ type DrillOptions struct {
 	// ApproveAfter is how long the simulated controller takes to approve
 	// a message or finish a task, in scenario time.
 	ApproveAfter time.Duration
-	Notifier     notifiers.Notifier
-	Log          *slog.Logger
+	// Dispatch says how messages are sent: the routes to each channel
+	// type's notifier, their pacing, retries and deadlines.
+	Dispatch notifiers.DispatchOptions
+	Log      *slog.Logger
 	// OnCommit hears what each command did, as the drill runs.
 	OnCommit func(Committed)
 }
@@ -52,7 +54,15 @@ func Drill(ctx context.Context, opts DrillOptions) (*Engine, string, error) {
 		return nil, "", err
 	}
 	(&Controller{Engine: e, Scheduler: s, After: opts.ApproveAfter, Log: opts.Log}).Watch()
-	(&Deliverer{Engine: e, Notifier: opts.Notifier}).Follow(s, opts.Log)
+	if opts.Dispatch.Log == nil {
+		opts.Dispatch.Log = opts.Log
+	}
+	deliverer := NewDeliverer(e, opts.Dispatch)
+	deliverer.Settle = opts.Instant
+	deliverer.Follow(s)
+	sending, stop := context.WithCancel(ctx)
+	defer stop()
+	go deliverer.Run(sending)
 	if opts.OnCommit != nil {
 		e.OnCommit(opts.OnCommit)
 	}
@@ -69,7 +79,10 @@ func Drill(ctx context.Context, opts DrillOptions) (*Engine, string, error) {
 	// Let approvals and tasks that fall due at the very end finish too.
 	end := start.Add(opts.Horizon + opts.ApproveAfter)
 	if opts.Instant {
-		return e, id, s.RunInstant(ctx, virtual, end)
+		if err := s.RunInstant(ctx, virtual, end); err != nil {
+			return e, id, err
+		}
+		return e, id, deliverer.dispatcher.Flush(ctx)
 	}
 	wall := end
 	if speed > 0 {
@@ -81,7 +94,8 @@ func Drill(ctx context.Context, opts DrillOptions) (*Engine, string, error) {
 	if ctx.Err() != nil {
 		return e, id, ctx.Err()
 	}
-	return e, id, nil
+	// What was handed over near the end is still being sent.
+	return e, id, deliverer.dispatcher.Flush(ctx)
 }
 
 // DrillHorizon is how far a drill of rb runs by default: to its last

@@ -5,8 +5,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,11 +18,28 @@ import (
 )
 
 // recorder is a notifier that keeps what it is given.
-type recorder struct{ got []notifiers.Message }
+type recorder struct {
+	mu  sync.Mutex
+	got []notifiers.Message
+}
 
 func (r *recorder) Notify(_ context.Context, m notifiers.Message) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.got = append(r.got, m)
 	return false, nil
+}
+
+// to sends every channel type to n.
+func to(n notifiers.Notifier) notifiers.DispatchOptions {
+	return notifiers.DispatchOptions{Default: &notifiers.Route{Notifier: n}}
+}
+
+// deliverer runs a deliverer sending everything to n until the test ends.
+func deliverer(t *testing.T, e *Engine, n notifiers.Notifier) *Deliverer {
+	d := NewDeliverer(e, to(n))
+	go d.Run(t.Context())
+	return d
 }
 
 func TestInstantDrillEndToEnd(t *testing.T) {
@@ -28,7 +47,7 @@ func TestInstantDrillEndToEnd(t *testing.T) {
 	e, id, err := Drill(context.Background(), DrillOptions{
 		Source: readRunbook(t, "plan.good.yaml"), SourceName: "plan.good.yaml",
 		Start: start, Instant: true, Horizon: 14 * time.Hour, ApproveAfter: 5 * time.Minute,
-		Notifier: sent, Log: quiet(),
+		Dispatch: to(sent), Log: quiet(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +111,7 @@ func TestInstantDrillEndToEnd(t *testing.T) {
 func TestEscalation(t *testing.T) {
 	e, clock := newEngine(t, nil)
 	s, _ := NewScheduler(e, clock, quiet())
-	d := &Deliverer{Engine: e, Notifier: &recorder{}}
+	d := deliverer(t, e, &recorder{})
 	id := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "live"}))
 	statement := OccurrenceID(id, "statement", 1)
 
@@ -116,7 +135,7 @@ func TestEscalation(t *testing.T) {
 	// Approved: no more reminders.
 	apply(t, e, &Approve{Message: statement, By: "lead"})
 	apply(t, e, &Approve{Message: statement, By: "deputy"})
-	d.Deliver(context.Background(), clock.Now())
+	d.Deliver(context.Background())
 	s.RunInstant(context.Background(), clock, start.Add(3*time.Hour))
 	if xs, _ := e.Read().EscalationsAbout(nil, statement); len(xs) != 2 {
 		t.Errorf("%d escalations after approval, want still 2", len(xs))
@@ -132,11 +151,11 @@ func TestEscalation(t *testing.T) {
 func TestAcknowledgementEscalation(t *testing.T) {
 	e, clock := newEngine(t, nil)
 	s, _ := NewScheduler(e, clock, quiet())
-	d := &Deliverer{Engine: e, Notifier: &recorder{}}
+	d := deliverer(t, e, &recorder{})
 	id := activateMinimal(t, e, "live")
 	declare := OccurrenceID(id, "declare", 1)
 	s.RunInstant(context.Background(), clock, start)
-	d.Deliver(context.Background(), clock.Now())
+	d.Deliver(context.Background())
 
 	s.RunInstant(context.Background(), clock, start.Add(15*time.Minute))
 	apply(t, e, &Acknowledge{Subject: declare, By: "duty.comms@northbridge.gov.uk", Via: "email link"})
@@ -180,7 +199,7 @@ func TestDrillsFollowThePlan(t *testing.T) {
 				params[p.Name] = "test value"
 			}
 			e, id, err := Drill(context.Background(), DrillOptions{Source: src, SourceName: file, Params: params, Start: start,
-				Instant: true, Horizon: horizon, ApproveAfter: 5 * time.Minute, Notifier: &recorder{}, Log: quiet()})
+				Instant: true, Horizon: horizon, ApproveAfter: 5 * time.Minute, Dispatch: to(&recorder{}), Log: quiet()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -252,13 +271,14 @@ func TestTranslationsGoToTheirAudiences(t *testing.T) {
 		}
 		apply(t, e, &Approve{Message: msg, By: "head"})
 		sent := &recorder{}
-		if err := (&Deliverer{Engine: e, Notifier: sent}).Deliver(context.Background(), start); err != nil {
+		if err := deliverer(t, e, sent).Deliver(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		var got []string
 		for _, m := range sent.got {
 			got = append(got, m.Target+"/"+m.Language+": "+m.Subject)
 		}
+		slices.Sort(got)
 		want := "#public/: We stand together, grupy@example.org/: We stand together, grupy@example.org/pl: Stoimy razem"
 		if edit {
 			want = "#public/: We stand together, grupy@example.org/: We stand together"

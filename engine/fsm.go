@@ -317,7 +317,9 @@ func cancelPending(tx *state.Txn, activation string, at time.Time) error {
 			return err
 		}
 		for _, d := range deliveries {
-			if d.State == state.DeliveryPending {
+			// An attempted delivery is waiting to be tried again, or is
+			// being sent now (its outcome, when it comes, is recorded).
+			if d.State == state.DeliveryPending || d.State == state.DeliveryAttempted {
 				c := *d
 				c.State, c.UpdatedAt = state.DeliveryCancelled, at
 				if err := tx.UpsertDelivery(&c); err != nil {

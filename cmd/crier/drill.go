@@ -79,7 +79,7 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	eng, id, err := engine.Drill(ctx, engine.DrillOptions{
 		Source: source, SourceName: files[0], Params: given, Start: start,
 		Instant: *speed == 0, Speed: *speed, Horizon: horizon, ApproveAfter: after,
-		Notifier: &notifiers.Outbox{Dir: *outbox, Now: e.now},
+		Dispatch: notifiers.DispatchOptions{Default: &notifiers.Route{Notifier: &notifiers.Outbox{Dir: *outbox, Now: e.now}}},
 		Log:      slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		OnCommit: printer.print,
 	})

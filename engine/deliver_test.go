@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/notifiers"
+)
+
+// flaky fails every send to one address with a temporary error.
+type flaky struct {
+	mu    sync.Mutex
+	calls map[string]int
+	bad   string
+}
+
+func (f *flaky) Notify(_ context.Context, m notifiers.Message) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[m.Target]++
+	if m.Target == f.bad {
+		return true, errors.New("smtp: 451 4.3.0 mailbox busy")
+	}
+	return false, nil
+}
+
+func (f *flaky) called(target string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[target]
+}
+
+// A delivery that keeps failing is failed when its deadline passes and
+// the report says why; the other recipients are sent once, and each
+// attempt is in the record.
+func TestDeadLetterInTheReport(t *testing.T) {
+	e, _ := newEngine(t, nil)
+	id := activateMinimal(t, e, "live")
+	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "declare", 1)})
+	n := &flaky{calls: map[string]int{}, bad: "head.comms@northbridge.gov.uk"}
+	d := NewDeliverer(e, notifiers.DispatchOptions{Default: &notifiers.Route{Notifier: n},
+		Deadline: 200 * time.Millisecond, Backoff: notifiers.Backoff{Initial: 10 * time.Millisecond, Max: 20 * time.Millisecond}})
+	go d.Run(t.Context())
+	if err := d.Deliver(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Report(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed, sent int
+	for _, dl := range r.Deliveries {
+		switch dl.Status {
+		case state.DeliveryFailed:
+			failed++
+			if dl.Target != n.bad || !strings.Contains(dl.Error, "not delivered within 200ms") || !strings.Contains(dl.Error, "451 4.3.0 mailbox busy") {
+				t.Errorf("failed delivery: %+v", dl)
+			}
+		case state.DeliverySent:
+			sent++
+		}
+	}
+	if failed != 1 || sent != 1 || n.called("duty.comms@northbridge.gov.uk") != 1 {
+		t.Errorf("%d failed, %d sent, good recipient called %d times", failed, sent, n.called("duty.comms@northbridge.gov.uk"))
+	}
+	ds, _ := e.Read().DeliveriesOf(nil, OccurrenceID(id, "declare", 1))
+	for _, dl := range ds {
+		if dl.Target == n.bad && dl.Attempts != n.called(n.bad) {
+			t.Errorf("%d attempts recorded, %d made", dl.Attempts, n.called(n.bad))
+		}
+	}
+	m, _ := e.Read().Message(nil, OccurrenceID(id, "declare", 1))
+	if m.State != state.MessagePartiallyFailed {
+		t.Errorf("message %s, want partially_failed", m.State)
+	}
+}
+
+// A stand-down stops a delivery waiting to be tried again.
+func TestStandDownStopsRetries(t *testing.T) {
+	e, _ := newEngine(t, nil)
+	id := activateMinimal(t, e, "live")
+	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "declare", 1)})
+	n := &flaky{calls: map[string]int{}, bad: "head.comms@northbridge.gov.uk"}
+	d := NewDeliverer(e, notifiers.DispatchOptions{Default: &notifiers.Route{Notifier: n},
+		Backoff: notifiers.Backoff{Initial: 5 * time.Millisecond, Max: 5 * time.Millisecond}})
+	go d.Run(t.Context())
+	done := make(chan error)
+	go func() { done <- d.Deliver(t.Context()) }()
+	for n.called(n.bad) < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	apply(t, e, &StandDown{Activation: id, Reason: "all clear"})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	tries := n.called(n.bad)
+	ds, _ := e.Read().DeliveriesOf(nil, OccurrenceID(id, "declare", 1))
+	for _, dl := range ds {
+		if dl.Target == n.bad && dl.State != state.DeliveryCancelled {
+			t.Errorf("after the stand-down: %+v", dl)
+		}
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n.called(n.bad) != tries {
+		t.Errorf("still retried after the stand-down")
+	}
+}
