@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -21,6 +22,9 @@ type Deliverer struct {
 	// failed before the scheduler goes on: in an instant drill, delivering
 	// takes no scenario time.
 	Settle bool
+	// ApprovalsChannel, when set, is the Slack channel where each draft
+	// held for approval is posted with Approve and Reject buttons.
+	ApprovalsChannel string
 
 	mu     sync.Mutex
 	queued map[string]bool // deliveries with the dispatcher now
@@ -128,12 +132,37 @@ func (d *Deliverer) message(tx *state.Txn, dl *state.Delivery) (*notifiers.Messa
 	out := &notifiers.Message{
 		Delivery: dl.ID, Activation: a.ID, Runbook: a.Runbook, Step: m.Step, Exercise: a.Exercise(),
 		Type: dl.Type, Channel: dl.Channel, Target: dl.Target, Stakeholder: dl.Stakeholder,
-		Language: dl.Language, Subject: rev.Subject, Body: rev.Body,
+		Language: dl.Language, Revision: dl.Revision, Subject: rev.Subject, Body: rev.Body,
 	}
 	if s, ok := rb.Step(m.Step); ok && s.Notify != nil && s.Notify.AckWithin != nil && dl.Stakeholder != "" {
 		out.AckRequested = true
 	}
 	return out, nil
+}
+
+// requestApproval posts a draft's current revision to the approvals
+// channel. The request is not a delivery of the message: it is sent,
+// paced and retried like one, but only its failure is kept, in the log.
+func (d *Deliverer) requestApproval(ctx context.Context, message string) error {
+	tx := d.engine.Read()
+	m, err := tx.Message(nil, message)
+	if err != nil || m == nil || m.State != state.MessagePendingApproval {
+		return err
+	}
+	a, err := tx.Activation(nil, m.ActivationID)
+	if err != nil {
+		return err
+	}
+	rev := m.Current()
+	d.dispatcher.Submit(notifiers.Message{
+		Delivery: fmt.Sprintf("%s/r%d/approval-request", m.ID, rev.N), Kind: notifiers.KindApprovalRequest,
+		Activation: a.ID, Runbook: a.Runbook, Step: m.Step, Exercise: a.Exercise(), Type: "slack",
+		Target: d.ApprovalsChannel, Revision: rev.N, Subject: rev.Subject, Body: rev.Body,
+	})
+	if d.Settle {
+		return d.dispatcher.Flush(ctx)
+	}
+	return nil
 }
 
 // record is the Deliverer's side of the dispatcher: the commands that keep
@@ -144,9 +173,14 @@ type record Deliverer
 // lets go only the deliveries the record moved on (a stand-down in
 // between cancels the rest).
 func (r *record) Attempting(ctx context.Context, ms []notifiers.Message) ([]notifiers.Message, error) {
-	attempts := make([]Outcome, len(ms))
-	for i, m := range ms {
-		attempts[i] = Outcome{Delivery: m.Delivery, State: state.DeliveryAttempted}
+	var attempts []Outcome
+	for _, m := range ms {
+		if m.Kind == notifiers.KindMessage {
+			attempts = append(attempts, Outcome{Delivery: m.Delivery, State: state.DeliveryAttempted})
+		}
+	}
+	if len(attempts) == 0 {
+		return ms, nil // approval requests are not deliveries: nothing to record
 	}
 	if _, err := r.engine.Apply(ctx, &RecordOutcomes{Meta: Meta{Actor: "dispatcher"}, Outcomes: attempts}); err != nil {
 		return nil, err
@@ -155,6 +189,10 @@ func (r *record) Attempting(ctx context.Context, ms []notifiers.Message) ([]noti
 	var allowed []notifiers.Message
 	var dropped []string
 	for _, m := range ms {
+		if m.Kind != notifiers.KindMessage {
+			allowed = append(allowed, m)
+			continue
+		}
 		dl, err := tx.Delivery(nil, m.Delivery)
 		if err != nil {
 			return nil, err
@@ -171,14 +209,21 @@ func (r *record) Attempting(ctx context.Context, ms []notifiers.Message) ([]noti
 
 // Finished implements notifiers.Recorder.
 func (r *record) Finished(ctx context.Context, outcomes []notifiers.Outcome) {
-	done := make([]Outcome, len(outcomes))
-	ids := make([]string, len(outcomes))
-	for i, o := range outcomes {
-		done[i] = Outcome{Delivery: o.Message.Delivery, State: state.DeliverySent}
-		if o.Err != nil {
-			done[i].State, done[i].Error = state.DeliveryFailed, o.Err.Error()
+	var done []Outcome
+	var ids []string
+	for _, o := range outcomes {
+		if o.Message.Kind != notifiers.KindMessage {
+			continue // an approval request's failure is in the log already
 		}
-		ids[i] = o.Message.Delivery
+		out := Outcome{Delivery: o.Message.Delivery, State: state.DeliverySent}
+		if o.Err != nil {
+			out.State, out.Error = state.DeliveryFailed, o.Err.Error()
+		}
+		done = append(done, out)
+		ids = append(ids, o.Message.Delivery)
+	}
+	if len(done) == 0 {
+		return
 	}
 	// Recorded whatever ctx says: a send that happened must not go
 	// unrecorded because the service is stopping.

@@ -8,9 +8,16 @@ import (
 	"context"
 )
 
+// Message kinds: what a message asks of the people it reaches.
+const (
+	KindMessage         = ""                 // a runbook message: read it
+	KindApprovalRequest = "approval_request" // a draft for approvers: approve or reject it
+)
+
 // Message is one delivery: one revision of one message to one endpoint.
 type Message struct {
 	Delivery    string `json:"delivery"` // stable id: the key for de-duplicating a re-send
+	Kind        string `json:"kind,omitempty"`
 	Activation  string `json:"activation"`
 	Runbook     string `json:"runbook"`
 	Step        string `json:"step"`
@@ -20,6 +27,7 @@ type Message struct {
 	Target      string `json:"target"`            // Slack channel or user, address, number, URL reference
 	Stakeholder string `json:"stakeholder,omitempty"`
 	Language    string `json:"language,omitempty"` // BCP 47, for a translation; empty for the message as written
+	Revision    int    `json:"revision,omitempty"` // the message revision sent (an approval is for one revision)
 	Subject     string `json:"subject,omitempty"`
 	Body        string `json:"body"`
 	// AckRequested is set when the step asks the people reached to

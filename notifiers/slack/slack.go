@@ -13,6 +13,7 @@ import (
 
 	"github.com/crierhq/crier/notifiers"
 	"github.com/slack-go/slack"
+	"golang.org/x/time/rate"
 )
 
 // Notifier posts to Slack with a bot token.
@@ -21,6 +22,20 @@ type Notifier struct {
 }
 
 var _ notifiers.Notifier = (*Notifier)(nil)
+
+// New makes a notifier posting with a bot token to Slack's Web API at
+// apiURL (https://slack.com/api/ unless a test or proxy says otherwise).
+func New(token, apiURL string) *Notifier {
+	return &Notifier{Client: slack.New(token, slack.OptionAPIURL(apiURL))}
+}
+
+// Route paces the notifier as Slack asks: perChannel messages a second to
+// each channel, workspace a second across all of them.
+func (n *Notifier) Route(perChannel, workspace float64) notifiers.Route {
+	return notifiers.Route{Notifier: n,
+		PerTarget: notifiers.Limit{Rate: rate.Limit(perChannel), Burst: 1},
+		Overall:   notifiers.Limit{Rate: rate.Limit(workspace), Burst: max(1, int(workspace))}}
+}
 
 // Slack's own limits on Block Kit text.
 const (
@@ -64,6 +79,9 @@ func classify(err error) (bool, error) {
 
 // fallback is the text notifications and screen readers use.
 func fallback(m notifiers.Message) string {
+	if m.Kind == notifiers.KindApprovalRequest {
+		return "Approval needed: " + m.Subject
+	}
 	if m.Subject != "" {
 		return m.Subject
 	}
@@ -79,6 +97,10 @@ func Blocks(m notifiers.Message) []slack.Block {
 		blocks = append(blocks, slack.NewSectionBlock(
 			slack.NewTextBlockObject(slack.MarkdownType, ":rotating_light: *EXERCISE*: this is a drill, not a real incident", false, false), nil, nil))
 	}
+	if m.Kind == notifiers.KindApprovalRequest {
+		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType,
+			fmt.Sprintf(":memo: *Approval needed* for revision %d: nothing is sent until it is approved", m.Revision), false, false), nil, nil))
+	}
 	if m.Subject != "" {
 		blocks = append(blocks, slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, truncate(m.Subject, maxHeader), true, false)))
 	}
@@ -88,6 +110,9 @@ func Blocks(m notifiers.Message) []slack.Block {
 			blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.PlainTextType, chunk, true, false), nil, nil))
 			para = strings.TrimPrefix(para, chunk)
 		}
+	}
+	if b := buttons(m); b != nil {
+		blocks = append(blocks, b)
 	}
 	blocks = append(blocks, slack.NewContextBlock("",
 		slack.NewTextBlockObject(slack.PlainTextType, fmt.Sprintf("crier · runbook %s · step %s · activation %s", m.Runbook, m.Step, m.Activation), false, false)))
