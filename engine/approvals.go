@@ -68,6 +68,9 @@ func (f *fsm) approve(w *writer, c *Approve) error {
 		return err
 	}
 	rev := m.Current()
+	if c.Revision != 0 && c.Revision != rev.N {
+		return fmt.Errorf("message %s has been edited since revision %d, which %s saw: revision %d is waiting for approval", m.ID, c.Revision, sh.ID, rev.N)
+	}
 	if rev.EditedBy == string(sh.ID) {
 		return fmt.Errorf("four eyes: %s wrote revision %d of message %s, so another approver must approve it", sh.ID, rev.N, m.ID)
 	}

@@ -77,7 +77,10 @@ type RecordDecision struct {
 // address or Slack user id.
 type Approve struct {
 	Meta
-	Message   string `json:"message"`
+	Message string `json:"message"`
+	// Revision, when given, is the revision the approver saw: approving
+	// fails if the message has been edited since.
+	Revision  int    `json:"revision,omitempty"`
 	By        string `json:"by"`
 	Simulated bool   `json:"simulated,omitempty"`
 }

@@ -261,8 +261,13 @@ func TestApprovalsFourEyesAndAfterSteps(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "four eyes") {
 		t.Errorf("editor approving own revision: %v", err)
 	}
+	// An approval of the revision before the edit (a stale Slack button) is refused.
+	_, err = e.Apply(context.Background(), &Approve{Message: holding, Revision: 1, By: "head.comms@northbridge.gov.uk"})
+	if err == nil || !strings.Contains(err.Error(), "edited since revision 1") {
+		t.Errorf("approving a stale revision: %v", err)
+	}
 	// The head of communications approves by email address; it goes out.
-	apply(t, e, &Approve{Message: holding, By: "head.comms@northbridge.gov.uk"})
+	apply(t, e, &Approve{Message: holding, Revision: 2, By: "head.comms@northbridge.gov.uk"})
 	m, _ := e.Read().Message(nil, holding)
 	if m.State != state.MessageDispatching || m.Current().N != 2 {
 		t.Fatalf("after approval: %s, revision %d", m.State, m.Current().N)
