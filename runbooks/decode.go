@@ -3,6 +3,7 @@ package runbooks
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -25,6 +26,9 @@ type decoder struct {
 	key *yaml.Node
 	// shapes caches each runbook type's fields and the rules their tags give.
 	shapes map[reflect.Type]*shape
+	// positions, when not nil, collects where each value is written, by
+	// path, for DecodeFile.
+	positions Positions
 }
 
 // shape is a runbook type's YAML fields, read once from its struct tags.
@@ -157,6 +161,7 @@ var nodeDecoderType = reflect.TypeFor[nodeDecoder]()
 
 // decode fills v from n.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
+	d.record(n, path)
 	n = resolveAlias(n)
 	if n == nil {
 		return
@@ -210,6 +215,17 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		v.SetBool(strings.EqualFold(s, "true"))
+	case reflect.Float64:
+		s, ok := d.scalar(n, path, "a number")
+		if !ok {
+			return
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || n.Tag != "!!float" && n.Tag != "!!int" || math.IsInf(f, 0) || math.IsNaN(f) {
+			d.errorf(n, path, "expected a number, got %s", describe(n))
+			return
+		}
+		v.SetFloat(f)
 	default:
 		panic(fmt.Sprintf("runbooks: no decoder for %s", v.Type()))
 	}
@@ -357,6 +373,7 @@ func (d *decoder) emptyButNeeded(key, value *yaml.Node, v reflect.Value, f *fiel
 
 func (d *decoder) decodeField(n *yaml.Node, v reflect.Value, f *field, path string) {
 	if v.Kind() == reflect.Slice && !reflect.PointerTo(v.Type()).Implements(nodeDecoderType) {
+		d.record(n, path)
 		n = resolveAlias(n)
 		if n != nil {
 			d.decodeSlice(n, v, path, f.minItems, f.maxItems)
@@ -422,6 +439,14 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 		m.SetMapIndex(kv, ev)
 	}
 	v.Set(m)
+}
+
+// record notes where the value at path is written, an alias where the
+// alias is rather than its anchor.
+func (d *decoder) record(n *yaml.Node, path string) {
+	if d.positions != nil && n != nil {
+		d.positions[path] = posOf(n)
+	}
 }
 
 func joinPath(path, key string) string {

@@ -62,7 +62,7 @@ func parseRunbook(ds *diagnostics, data []byte) *Runbook {
 		ds.errorf(start, "", "file is empty; expected a runbook starting with version: 1")
 		return nil
 	}
-	root, ok := parseYAML(ds, data)
+	root, ok := parseYAML(ds, data, "runbook")
 	if !ok {
 		return nil
 	}
@@ -83,13 +83,14 @@ func parseRunbook(ds *diagnostics, data []byte) *Runbook {
 	return rb
 }
 
-// parseYAML reads exactly one YAML document.
-func parseYAML(ds *diagnostics, data []byte) (*yaml.Node, bool) {
+// parseYAML reads exactly one YAML document. what names the file's
+// contents in messages: a runbook, a configuration.
+func parseYAML(ds *diagnostics, data []byte, what string) (*yaml.Node, bool) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			ds.errorf(Pos{1, 1}, "", "file has no YAML content; expected a runbook starting with version: 1")
+			ds.errorf(Pos{1, 1}, "", "file has no YAML content; expected a %s starting with version: 1", what)
 		} else {
 			p, msg := yamlSyntaxError(err, data)
 			ds.errorf(p, "", "%s", msg)
@@ -98,7 +99,7 @@ func parseYAML(ds *diagnostics, data []byte) (*yaml.Node, bool) {
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); err == nil {
-		ds.errorf(posOf(&next), "", "file holds more than one YAML document; put each runbook in its own file")
+		ds.errorf(posOf(&next), "", "file holds more than one YAML document; put each %s in its own file", what)
 		return nil, false
 	} else if !errors.Is(err, io.EOF) {
 		p, msg := yamlSyntaxError(err, data)
@@ -106,7 +107,7 @@ func parseYAML(ds *diagnostics, data []byte) (*yaml.Node, bool) {
 		return nil, false
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		ds.errorf(Pos{1, 1}, "", "file has no YAML content; expected a runbook starting with version: 1")
+		ds.errorf(Pos{1, 1}, "", "file has no YAML content; expected a %s starting with version: 1", what)
 		return nil, false
 	}
 	return doc.Content[0], true
