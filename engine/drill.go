@@ -28,7 +28,10 @@ type DrillOptions struct {
 	// Dispatch says how messages are sent: the routes to each channel
 	// type's notifier, their pacing, retries and deadlines.
 	Dispatch notifiers.DispatchOptions
-	Log      *slog.Logger
+	// ApprovalsChannel, when set, is the Slack channel drafts held for
+	// approval are posted to.
+	ApprovalsChannel string
+	Log              *slog.Logger
 	// OnCommit hears what each command did, as the drill runs.
 	OnCommit func(Committed)
 }
@@ -59,6 +62,7 @@ func Drill(ctx context.Context, opts DrillOptions) (*Engine, string, error) {
 	}
 	deliverer := NewDeliverer(e, opts.Dispatch)
 	deliverer.Settle = opts.Instant
+	deliverer.ApprovalsChannel = opts.ApprovalsChannel
 	deliverer.Follow(s)
 	sending, stop := context.WithCancel(ctx)
 	defer stop()
