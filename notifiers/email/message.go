@@ -1,0 +1,188 @@
+package email
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"html"
+	"net/mail"
+	"strconv"
+	"strings"
+
+	"github.com/crierhq/crier/notifiers"
+	gomail "github.com/wneessen/go-mail"
+)
+
+// ExerciseBanner heads the HTML of every email sent in an exercise.
+const ExerciseBanner = "EXERCISE — this is a drill, not a real incident"
+
+// compose writes the email with m's content to the recipients to, as it
+// goes after DATA. Several recipients are not named in it: To is the
+// sender.
+func (n *Notifier) compose(m notifiers.Message, to []*mail.Address) ([]byte, error) {
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
+	msg.FromMailAddress(n.from)
+	if len(to) == 1 {
+		msg.ToMailAddress(to[0])
+		msg.SetGenHeader("X-Crier-Delivery", m.Delivery)
+	} else {
+		msg.ToMailAddress(n.from)
+		// Precedence: bulk asks old autoresponders, which do not know
+		// Auto-Submitted, not to answer: an email to many would otherwise
+		// bring a reply from each of them to the emergency mailbox. An
+		// email to one person goes without it, as some mail clients file
+		// bulk mail away from the inbox.
+		msg.SetGenHeader(gomail.HeaderPrecedence, "bulk")
+	}
+	msg.Subject(m.Subject)
+	msg.SetDate()
+	msg.SetMessageIDWithValue(n.messageID(m))
+	msg.SetGenHeader("Auto-Submitted", "auto-generated")
+	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
+	if m.Runbook != "" {
+		msg.SetGenHeader("List-Id", "<"+atom(m.Runbook)+".crier."+n.domain+">")
+	}
+	if m.Activation != "" {
+		msg.SetGenHeader("X-Crier-Activation", m.Activation)
+	}
+	if m.Language != "" {
+		msg.SetGenHeader(gomail.HeaderContentLang, m.Language)
+	}
+	msg.SetBodyString(gomail.TypeTextPlain, plainText(m))
+	msg.AddAlternativeString(gomail.TypeTextHTML, htmlText(m))
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// group is a delivery id without its recipient number: the same for
+// every recipient of one message. "a-000001/holding-statement/1/r2/007"
+// gives "a-000001/holding-statement/1/r2".
+func group(delivery string) string {
+	i := strings.LastIndexByte(delivery, '/')
+	if i < 0 || i == len(delivery)-1 {
+		return delivery
+	}
+	for _, r := range delivery[i+1:] {
+		if r < '0' || r > '9' {
+			return delivery
+		}
+	}
+	return delivery[:i]
+}
+
+// contentHash identifies what an email to m's delivery group says.
+func contentHash(m notifiers.Message) string {
+	fields := []string{m.Activation, m.Runbook, group(m.Delivery), m.Language, strconv.FormatBool(m.Exercise), m.Subject, m.Body}
+	size := 0
+	for _, f := range fields {
+		size += len(f) + 21
+	}
+	b := make([]byte, 0, size)
+	for _, f := range fields { // each with its length, so no two lists run together alike
+		b = strconv.AppendInt(b, int64(len(f)), 10)
+		b = append(b, ':')
+		b = append(b, f...)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// messageID is the same for the same content to the same delivery group
+// on every try, so a receiving system can drop a second copy. A
+// personalised message has its whole delivery id.
+func (n *Notifier) messageID(m notifiers.Message) string {
+	id := group(m.Delivery)
+	if m.AckURL != "" {
+		id = m.Delivery
+	}
+	if m.Language != "" {
+		id += "." + m.Language
+	}
+	return atom(id+"."+contentHash(m)[:12]) + "@" + n.domain
+}
+
+// atom makes s fit the left of an @ (an RFC 5322 dot-atom): each run of
+// characters other than letters, digits, - and _ becomes one dot.
+func atom(s string) string {
+	var b strings.Builder
+	dot := false
+	for _, r := range s {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			if dot && b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteRune(r)
+			dot = false
+		} else {
+			dot = true
+		}
+	}
+	if b.Len() == 0 {
+		return "crier"
+	}
+	return b.String()
+}
+
+// plainText is the text/plain part: the body, and the acknowledgement link.
+func plainText(m notifiers.Message) string {
+	text := strings.ReplaceAll(m.Body, "\r\n", "\n")
+	if m.AckURL != "" {
+		text = strings.TrimRight(text, "\n") + "\n\nAcknowledge: " + m.AckURL + "\n"
+	}
+	return text
+}
+
+// htmlText is the text/html part: the body with every character escaped,
+// a paragraph for each run of lines between blank ones, a <br> for each
+// line break, the exercise banner and the acknowledgement link.
+func htmlText(m notifiers.Message) string {
+	var b strings.Builder
+	b.WriteString("<!DOCTYPE html>\n<html")
+	if m.Language != "" {
+		b.WriteString(` lang="` + html.EscapeString(m.Language) + `"`)
+	}
+	b.WriteString(">\n<head><meta charset=\"utf-8\"><title>" + html.EscapeString(m.Subject) + "</title></head>\n<body>\n")
+	if m.Exercise {
+		b.WriteString(`<p style="border:3px solid #b00020;background:#fdecea;color:#b00020;padding:8px;font-weight:bold">` +
+			html.EscapeString(ExerciseBanner) + "</p>\n")
+	}
+	for _, p := range paragraphs(m.Body) {
+		for i, line := range p {
+			p[i] = html.EscapeString(line)
+		}
+		b.WriteString("<p>" + strings.Join(p, "<br>\n") + "</p>\n")
+	}
+	if m.AckURL != "" {
+		u := html.EscapeString(m.AckURL)
+		if strings.HasPrefix(m.AckURL, "https://") || strings.HasPrefix(m.AckURL, "http://") {
+			b.WriteString(`<p>Acknowledge: <a href="` + u + `">` + u + "</a></p>\n")
+		} else {
+			b.WriteString("<p>Acknowledge: " + u + "</p>\n")
+		}
+	}
+	b.WriteString("</body>\n</html>\n")
+	return b.String()
+}
+
+// paragraphs splits text at blank lines into the lines of each paragraph.
+func paragraphs(text string) [][]string {
+	var ps [][]string
+	var p []string
+	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		if strings.TrimSpace(line) == "" {
+			if p != nil {
+				ps = append(ps, p)
+				p = nil
+			}
+			continue
+		}
+		p = append(p, line)
+	}
+	if p != nil {
+		ps = append(ps, p)
+	}
+	return ps
+}
