@@ -93,43 +93,6 @@ func parse(t *testing.T, data string) (mail.Header, map[string]string) {
 	return msg.Header, parts
 }
 
-func TestNewRejectsBadConfig(t *testing.T) {
-	good := Config{Host: "smtp.northbridge.gov.uk", From: "Emergency Communications <emergency@northbridge.gov.uk>"}
-	for _, tc := range []struct {
-		name string
-		edit func(*Config)
-		want string
-	}{
-		{"no host", func(c *Config) { c.Host = "" }, "no SMTP host"},
-		{"unknown TLS mode", func(c *Config) { c.TLS = "ssl" }, `TLS "ssl" is not one of starttls, tls or none`},
-		{"port too high", func(c *Config) { c.Port = 70000 }, "port 70000 is not a TCP port"},
-		{"negative port", func(c *Config) { c.Port = -25 }, "port -25 is not a TCP port"},
-		{"From not an address", func(c *Config) { c.From = "Emergency Communications" }, `From "Emergency Communications" is not an email address`},
-		{"no From", func(c *Config) { c.From = "" }, `From "" is not an email address`},
-		{"password in clear", func(c *Config) { c.TLS, c.Username, c.Password = NoTLS, username, password }, "would send the password unencrypted"},
-		{"negative connections", func(c *Config) { c.Connections = -1 }, "Connections is -1"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg := good
-			tc.edit(&cfg)
-			_, err := New(cfg)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err %v, want one saying %q", err, tc.want)
-			}
-			if strings.Contains(err.Error(), password) {
-				t.Errorf("the error shows the password: %v", err)
-			}
-		})
-	}
-	n, err := New(good)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n.MaxBatch() != 50 || n.cfg.Connections != 4 || n.cfg.Port != 587 || n.cfg.TLS != StartTLS {
-		t.Errorf("defaults: max batch %d, connections %d, port %d, TLS %q", n.MaxBatch(), n.cfg.Connections, n.cfg.Port, n.cfg.TLS)
-	}
-}
-
 func TestBatchIsOneEmailWithHiddenRecipients(t *testing.T) {
 	r := startRelay(t, relayMode{tls: StartTLS, username: username, password: password})
 	cfg := r.config(StartTLS)
@@ -210,6 +173,30 @@ func badMailbox(t *testing.T, mode relayMode) {
 	envs := r.Envelopes()
 	if len(envs) != 1 || len(envs[0].To) != 19 {
 		t.Fatalf("emails %d, want one to the 19 good recipients", len(envs))
+	}
+}
+
+func TestWelsh(t *testing.T) {
+	r := startRelay(t, relayMode{tls: NoTLS})
+	n := newNotifier(t, r.config(NoTLS))
+	ms := staff(2)
+	for i := range ms {
+		ms[i].Language = "cy"
+		ms[i].Subject = "Rhybudd llifogydd: Afon Wysg"
+		ms[i].Body = "Disgwylir i afon Wysg orlifo heno. Mae bagiau tywod ar gael yn y depo — ŵ ŷ."
+	}
+	sent(t, n.NotifyBatch(context.Background(), ms))
+	head, parts := parse(t, r.Envelopes()[0].Data)
+	subject, err := new(mime.WordDecoder).DecodeHeader(head.Get("Subject"))
+	if err != nil || subject != ms[0].Subject {
+		t.Errorf("Subject %q (%v), want %q", subject, err, ms[0].Subject)
+	}
+	if head.Get("Content-Language") != "cy" || !strings.Contains(head.Get("Message-ID"), ".cy.") {
+		t.Errorf("Content-Language %q, Message-ID %q: want the language in both", head.Get("Content-Language"), head.Get("Message-ID"))
+	}
+	if !strings.Contains(parts["text/plain"], ms[0].Body) || !strings.Contains(parts["text/html"], `<html lang="cy">`) ||
+		!strings.Contains(parts["text/html"], "depo — ŵ ŷ.") {
+		t.Errorf("parts:\n%s\n%s", parts["text/plain"], parts["text/html"])
 	}
 }
 
@@ -345,30 +332,6 @@ func TestPersonalisedMessagesGoAlone(t *testing.T) {
 		head, parts := parse(t, e.Data)
 		if !strings.Contains(head.Get("To"), ms[i].Target) || !strings.Contains(parts["text/plain"], ms[i].AckURL) {
 			t.Errorf("email %d to %s: To %q\n%s", i, e.To, head.Get("To"), parts["text/plain"])
-		}
-	}
-}
-
-func TestBatchKey(t *testing.T) {
-	n, err := New(Config{Host: "smtp.northbridge.gov.uk", From: sender})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, b := message(1, "a@northbridge.gov.uk"), message(2, "b@northbridge.gov.uk")
-	if n.BatchKey(a) == "" || n.BatchKey(a) != n.BatchKey(b) {
-		t.Fatalf("the same content to two recipients: keys %q and %q", n.BatchKey(a), n.BatchKey(b))
-	}
-	for name, edit := range map[string]func(*notifiers.Message){
-		"body":     func(m *notifiers.Message) { m.Body += " Updated." },
-		"subject":  func(m *notifiers.Message) { m.Subject = "Flood update" },
-		"revision": func(m *notifiers.Message) { m.Delivery = "a-000001/holding-statement/1/r3/002" },
-		"language": func(m *notifiers.Message) { m.Language = "cy" },
-		"exercise": func(m *notifiers.Message) { m.Exercise = true },
-	} {
-		c := b
-		edit(&c)
-		if n.BatchKey(c) == n.BatchKey(a) {
-			t.Errorf("a different %s shares the batch key", name)
 		}
 	}
 }

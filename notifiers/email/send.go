@@ -13,7 +13,7 @@ import (
 	"github.com/crierhq/crier/notifiers"
 )
 
-// pipelineWindow is the most RCPT commands written before reading their
+// pipelineWindow is the most commands written before reading their
 // replies, when the server offers PIPELINING: enough to save the round
 // trips, few enough that neither side's socket buffer fills.
 const pipelineWindow = 100
