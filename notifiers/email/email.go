@@ -19,8 +19,16 @@
 // The same content to the same delivery group carries the same
 // Message-ID on every try, so a receiving system that sees a retry of an
 // email it already has can drop the copy. A message with its own
-// acknowledgement link is personalised: it goes alone, with a Message-ID
-// of its own delivery.
+// acknowledgement link is personalised: it is an email of its own, with a
+// Message-ID of its own delivery. The personalised messages of one batch
+// go as a series over one connection: where the relay offers PIPELINING,
+// each email's commands travel with the content of the one before, one
+// round trip per email.
+//
+// go-mail opens the connections (STARTTLS or implicit TLS, AUTH); the
+// email itself is written with the standard library's MIME packages:
+// multipart/alternative with quoted-printable text and HTML parts, the
+// HTML escaping every value (template values are not markup).
 //
 // Every email is marked as sent by a machine (Auto-Submitted:
 // auto-generated, and X-Auto-Response-Suppress: All for Exchange) so
@@ -93,6 +101,12 @@ type Config struct {
 	// Timeout bounds connecting and each exchange with the server
 	// (DefaultTimeout when 0).
 	Timeout time.Duration
+	// Now dates each email (time.Now when nil).
+	Now func() time.Time
+	// RelayLimited says the relay takes only so many emails a minute, so
+	// each must be paced on its own: personalised emails are then not
+	// sent together in a series.
+	RelayLimited bool
 }
 
 // Notifier sends email. It is safe for concurrent use; Close it when done
@@ -201,17 +215,30 @@ func loopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+func (n *Notifier) now() time.Time {
+	if n.cfg.Now != nil {
+		return n.cfg.Now()
+	}
+	return time.Now()
+}
+
 // MaxBatch implements notifiers.Batcher: the most recipients of one email.
 func (n *Notifier) MaxBatch() int { return n.cfg.MaxRecipientsPerMessage }
 
 // BatchKey implements notifiers.Batcher: messages with the same content
-// for the same delivery group share a key; a personalised message (one
-// with its own AckURL) gets "" and goes alone.
+// for the same delivery group share a key, and go as one email. Personalised
+// messages (each with its own AckURL) of one delivery group share a key
+// too: each is its own email, but they go in one series over one
+// connection, one round trip each — unless the relay is limited, when
+// each goes alone to be counted.
 func (n *Notifier) BatchKey(m notifiers.Message) string {
-	if m.AckURL != "" {
+	switch {
+	case m.AckURL == "":
+		return contentHash(m)
+	case n.cfg.RelayLimited:
 		return ""
 	}
-	return contentHash(m)
+	return "personal " + group(m.Delivery)
 }
 
 // Notify implements notifiers.Notifier: a batch of one.
@@ -235,12 +262,21 @@ func (n *Notifier) NotifyBatch(ctx context.Context, ms []notifiers.Message) []no
 			groups[g] = append(groups[g], i)
 		}
 	}
+	var emails []*email
 	for _, idx := range groups {
 		for len(idx) > 0 {
 			k := min(len(idx), n.cfg.MaxRecipientsPerMessage)
-			n.sendOne(ctx, ms, idx[:k], results)
+			if e := n.newEmail(ms, idx[:k], results); e != nil {
+				emails = append(emails, e)
+			}
 			idx = idx[k:]
 		}
+	}
+	if len(emails) > 0 {
+		n.deliver(ctx, emails)
+	}
+	for _, e := range emails {
+		n.results(e, results)
 	}
 	return results
 }

@@ -5,12 +5,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"html"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
 	"net/mail"
+	"net/textproto"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/crierhq/crier/notifiers"
-	gomail "github.com/wneessen/go-mail"
+	"golang.org/x/text/language"
 )
 
 // ExerciseBanner heads the HTML of every email sent in an exercise.
@@ -18,44 +23,96 @@ const ExerciseBanner = "EXERCISE — this is a drill, not a real incident"
 
 // compose writes the email with m's content to the recipients to, as it
 // goes after DATA. Several recipients are not named in it: To is the
-// sender.
+// sender. It is built with the standard library's MIME packages:
+// addresses by net/mail, the subject as RFC 2047 encoded words, and a
+// multipart/alternative body of quoted-printable text and HTML parts (so
+// no line is too long for SMTP, however long a paragraph is).
 func (n *Notifier) compose(m notifiers.Message, to []*mail.Address) ([]byte, error) {
-	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	msg.FromMailAddress(n.from)
+	text, markup := plainText(m), htmlText(m)
+	var buf bytes.Buffer
+	buf.Grow(len(text) + len(markup) + 2048)
+	header := func(name, value string) {
+		buf.WriteString(name)
+		buf.WriteString(": ")
+		buf.WriteString(value)
+		buf.WriteString("\r\n")
+	}
+	header("From", n.from.String())
 	if len(to) == 1 {
-		msg.ToMailAddress(to[0])
-		msg.SetGenHeader("X-Crier-Delivery", m.Delivery)
+		header("To", to[0].String())
+		header("X-Crier-Delivery", printable(m.Delivery))
 	} else {
-		msg.ToMailAddress(n.from)
+		header("To", n.from.String())
 		// Precedence: bulk asks old autoresponders, which do not know
 		// Auto-Submitted, not to answer: an email to many would otherwise
 		// bring a reply from each of them to the emergency mailbox. An
 		// email to one person goes without it, as some mail clients file
 		// bulk mail away from the inbox.
-		msg.SetGenHeader(gomail.HeaderPrecedence, "bulk")
+		header("Precedence", "bulk")
 	}
-	msg.Subject(m.Subject)
-	msg.SetDate()
-	msg.SetMessageIDWithValue(n.messageID(m))
-	msg.SetGenHeader("Auto-Submitted", "auto-generated")
-	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
+	header("Subject", mime.QEncoding.Encode("utf-8", subjectLine(m.Subject)))
+	header("Date", n.now().Format(time.RFC1123Z))
+	header("Message-ID", "<"+n.messageID(m)+">")
+	header("Auto-Submitted", "auto-generated")
+	header("X-Auto-Response-Suppress", "All")
 	if m.Runbook != "" {
-		msg.SetGenHeader("List-Id", "<"+atom(m.Runbook)+".crier."+n.domain+">")
+		header("List-Id", "<"+atom(m.Runbook)+".crier."+n.domain+">")
 	}
 	if m.Activation != "" {
-		msg.SetGenHeader("X-Crier-Activation", m.Activation)
+		header("X-Crier-Activation", printable(m.Activation))
 	}
-	if m.Language != "" {
-		msg.SetGenHeader(gomail.HeaderContentLang, m.Language)
+	if tag, err := language.Parse(m.Language); m.Language != "" && err == nil {
+		header("Content-Language", tag.String())
 	}
-	msg.SetBodyString(gomail.TypeTextPlain, plainText(m))
-	msg.AddAlternativeString(gomail.TypeTextHTML, htmlText(m))
-	var buf bytes.Buffer
-	if _, err := msg.WriteTo(&buf); err != nil {
+	header("MIME-Version", "1.0")
+	parts := multipart.NewWriter(&buf)
+	header("Content-Type", mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": parts.Boundary()}))
+	buf.WriteString("\r\n")
+	for _, p := range []struct{ contentType, content string }{
+		{"text/plain; charset=utf-8", text},
+		{"text/html; charset=utf-8", markup},
+	} {
+		w, err := parts.CreatePart(textproto.MIMEHeader{"Content-Type": {p.contentType}, "Content-Transfer-Encoding": {"quoted-printable"}})
+		if err != nil {
+			return nil, err
+		}
+		qp := quotedprintable.NewWriter(w)
+		if _, err := qp.Write([]byte(p.content)); err != nil {
+			return nil, err
+		}
+		if err := qp.Close(); err != nil {
+			return nil, err
+		}
+	}
+	if err := parts.Close(); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
+
+// printable keeps the printable ASCII of an id: nothing in it can end
+// the header line.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r > '~' {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// subjectLine is a subject fit for the header: one line, and no longer
+// than mail clients show (encoded, it stays well inside SMTP's 998).
+func subjectLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > maxSubject {
+		s = string(r[:maxSubject-1]) + "…"
+	}
+	return s
+}
+
+// maxSubject is the longest subject sent, in characters.
+const maxSubject = 200
 
 // group is a delivery id without its recipient number: the same for
 // every recipient of one message. "a-000001/holding-statement/1/r2/007"

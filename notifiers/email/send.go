@@ -18,12 +18,24 @@ import (
 // trips, few enough that neither side's socket buffer fills.
 const pipelineWindow = 100
 
-// sendOne sends one email, the content of the messages ms[idx] share, to
-// each of their recipients, and records each message's outcome.
-func (n *Notifier) sendOne(ctx context.Context, ms []notifiers.Message, idx []int, results []notifiers.Result) {
-	var rcpts []string // envelope addresses, each once
-	var to []*mail.Address
-	who := map[string][]int{} // envelope address: the messages to it
+// email is one email of a batch: one content to its recipients.
+type email struct {
+	rcpts []string        // envelope addresses, each once
+	to    []*mail.Address // as parsed, in the same order
+	who   [][]int         // for each recipient, the messages to it
+	data  []byte
+	// What sending found: each recipient's failure (nil: accepted), the
+	// server's refusal of the sender, and whether the email is finished.
+	fails         []*failure
+	senderRefused *textproto.Error
+	done          bool
+}
+
+// newEmail parses the recipients of the messages ms[idx] share and writes
+// the email; a recipient that does not parse fails at once, in results.
+func (n *Notifier) newEmail(ms []notifiers.Message, idx []int, results []notifiers.Result) *email {
+	e := &email{}
+	seen := map[string]int{}
 	for _, i := range idx {
 		a, err := mail.ParseAddress(ms[i].Target)
 		if err == nil && strings.ContainsAny(a.Address, "\r\n") {
@@ -34,43 +46,78 @@ func (n *Notifier) sendOne(ctx context.Context, ms []notifiers.Message, idx []in
 			continue
 		}
 		env := (&mail.Address{Address: a.Address}).String()
-		if _, ok := who[env]; !ok {
-			rcpts = append(rcpts, env)
-			to = append(to, a)
+		j, ok := seen[env]
+		if !ok {
+			j = len(e.rcpts)
+			seen[env] = j
+			e.rcpts = append(e.rcpts, env)
+			e.to = append(e.to, a)
+			e.who = append(e.who, nil)
 		}
-		who[env] = append(who[env], i)
+		e.who[j] = append(e.who[j], i)
 	}
-	if len(rcpts) == 0 {
-		return
+	if len(e.rcpts) == 0 {
+		return nil
 	}
-	data, err := n.compose(ms[who[rcpts[0]][0]], to)
-	fails := make([]*failure, len(rcpts))
+	e.fails = make([]*failure, len(e.rcpts))
+	data, err := n.compose(ms[e.who[0][0]], e.to)
 	if err != nil {
-		for j := range fails {
-			fails[j] = &failure{what: "writing the email", err: err}
-		}
-	} else {
-		fails = n.deliver(ctx, rcpts, data)
+		e.failAll(&failure{what: "writing the email", err: err})
+		e.done = true
 	}
-	for j, env := range rcpts {
-		if fails[j] == nil {
+	e.data = data
+	return e
+}
+
+// results records each recipient's outcome against its messages.
+func (n *Notifier) results(e *email, results []notifiers.Result) {
+	for j, f := range e.fails {
+		if f == nil {
 			continue
 		}
-		for _, i := range who[env] {
-			results[i] = notifiers.Result{Retry: fails[j].retry, Err: n.report(to[j].Address, fails[j])}
+		for _, i := range e.who[j] {
+			results[i] = notifiers.Result{Retry: f.retry, Err: n.report(e.to[j].Address, f)}
 		}
 	}
 }
 
-// deliver sends data to rcpts on a pooled connection and returns each
+func (e *email) failAll(f *failure) {
+	for i := range e.fails {
+		e.fails[i] = f
+	}
+}
+
+// failAccepted gives f to each recipient that has no failure yet.
+func (e *email) failAccepted(f *failure) {
+	for i := range e.fails {
+		if e.fails[i] == nil {
+			e.fails[i] = f
+		}
+	}
+}
+
+func (e *email) accepted() int {
+	n := 0
+	for _, f := range e.fails {
+		if f == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// deliver sends emails over one pooled connection and fills in each
 // recipient's failure, nil for those the server took.
-func (n *Notifier) deliver(ctx context.Context, rcpts []string, data []byte) []*failure {
+func (n *Notifier) deliver(ctx context.Context, emails []*email) {
 	for {
 		c, f := n.acquire(ctx)
 		if f != nil {
-			return all(f, len(rcpts))
+			for _, e := range emails {
+				e.failAll(f)
+			}
+			return
 		}
-		fails, keep, stale := n.transact(ctx, c, rcpts, data)
+		keep, stale := n.transact(ctx, c, emails)
 		reused := c.used
 		n.release(c, keep)
 		// A connection that was idle may have been closed by the server
@@ -78,17 +125,20 @@ func (n *Notifier) deliver(ctx context.Context, rcpts []string, data []byte) []*
 		// This ends: each connection is tried once, and a new one is not
 		// reused.
 		if stale && reused {
+			for _, e := range emails {
+				e.fails, e.senderRefused, e.done = make([]*failure, len(e.rcpts)), nil, false
+			}
 			continue
 		}
-		return fails
+		return
 	}
 }
 
-// transact runs one SMTP transaction on c: MAIL, a RCPT for each
-// recipient, and DATA if the server took any. keep says whether c can be
-// used again; stale, that it failed before the server answered anything.
-func (n *Notifier) transact(ctx context.Context, c *conn, rcpts []string, data []byte) (fails []*failure, keep, stale bool) {
-	deadline := time.Now().Add(n.cfg.Timeout)
+// transact sends emails on c: pipelined when the server offers it, else
+// one command and reply at a time. keep says whether c can be used again;
+// stale, that it failed before the server answered anything.
+func (n *Notifier) transact(ctx context.Context, c *conn, emails []*email) (keep, stale bool) {
+	deadline := time.Now().Add(n.cfg.Timeout * time.Duration(len(emails)))
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
@@ -99,108 +149,98 @@ func (n *Notifier) transact(ctx context.Context, c *conn, rcpts []string, data [
 			keep = false // a reply may be left unread: the session is out of step
 		}
 	}()
-	t := &transaction{n: n, ctx: ctx, c: c, rcpts: rcpts}
+	t := &transaction{n: n, ctx: ctx, c: c}
 	if c.pipelining {
-		return t.pipelined(data)
+		return t.series(emails)
 	}
-	return t.stepwise(data)
+	for k, e := range emails {
+		keep, stale = t.stepwise(e)
+		if !keep {
+			t.fail(emails[k+1:], errors.New("the connection was given up"), false)
+			return false, stale && k == 0
+		}
+	}
+	return true, false
 }
 
-// transaction is one email on its way over one connection.
+// transaction is emails on their way over one connection.
 type transaction struct {
-	n     *Notifier
-	ctx   context.Context
-	c     *conn
-	rcpts []string
+	n   *Notifier
+	ctx context.Context
+	c   *conn
 }
 
-// stepwise runs the transaction one command and reply at a time, through
-// go-mail's SMTP client.
-func (t *transaction) stepwise(data []byte) (fails []*failure, keep, stale bool) {
+// stepwise sends one email one command and reply at a time, through
+// go-mail's SMTP client. keep and stale are as transact's.
+func (t *transaction) stepwise(e *email) (keep, stale bool) {
+	defer func() { e.done = true }()
+	if e.done {
+		return true, false
+	}
 	client := t.c.client
 	if err := client.Mail(t.n.envelopeFrom()); err != nil {
 		if r := reply(err); r != nil {
-			return t.senderRefused(r, true)
+			e.failAll(t.senderFailure(r))
+			return r.Code != 421 && t.reset(), r.Code == 421
 		}
-		return all(t.broken(err), len(t.rcpts)), false, true
+		e.failAll(t.broken(err))
+		return false, true
 	}
-	refused := make([]*textproto.Error, len(t.rcpts))
-	var err error
-	for i, r := range t.rcpts {
-		if err = client.Rcpt(r); err != nil {
-			if refused[i] = reply(err); refused[i] == nil {
-				break
+	for i, r := range e.rcpts {
+		if err := client.Rcpt(r); err != nil {
+			rr := reply(err)
+			if rr == nil {
+				e.failAccepted(t.broken(err))
+				return false, false
 			}
-			err = nil
+			e.fails[i] = &failure{what: t.n.server + " refused the recipient", retry: rr.Code < 500, err: rr}
 		}
 	}
-	fails, accepted := t.recipients(refused)
-	if err != nil { // those refused before the break keep their own answer
-		return failAccepted(fails, t.broken(err)), false, false
-	}
-	if accepted == 0 {
-		return fails, t.reset(), false
+	if e.accepted() == 0 {
+		return t.reset(), false
 	}
 	w, err := client.Data()
 	if err != nil {
 		if r := reply(err); r != nil {
-			return failAccepted(fails, t.emailRefused(r)), r.Code != 421 && t.reset(), false
+			e.failAccepted(t.emailRefused(r))
+			return r.Code != 421 && t.reset(), false
 		}
-		return failAccepted(fails, t.broken(err)), false, false
+		e.failAccepted(t.broken(err))
+		return false, false
 	}
-	if _, err := w.Write(data); err != nil {
-		return failAccepted(fails, t.broken(err)), false, false
+	if _, err := w.Write(e.data); err != nil {
+		e.failAccepted(t.broken(err))
+		return false, false
 	}
-	return t.ended(w.Close(), fails)
+	if err := w.Close(); err != nil {
+		if r := reply(err); r != nil {
+			e.failAccepted(t.emailRefused(r))
+			return r.Code != 421, false
+		}
+		e.failAccepted(t.broken(err))
+		return false, false
+	}
+	return true, false
 }
 
-// pipelined runs the transaction as RFC 2920 allows when the server offers
-// PIPELINING: MAIL, every RCPT and DATA go without waiting for each
-// reply, then the email; two round trips instead of one per command.
-func (t *transaction) pipelined(data []byte) (fails []*failure, keep, stale bool) {
-	cmds := make([]command, 0, len(t.rcpts)+2)
-	cmds = append(cmds, command{"MAIL FROM:" + t.n.envelopeFrom() + t.mailParams(), 25})
-	for _, r := range t.rcpts {
-		cmds = append(cmds, command{"RCPT TO:" + r, 25})
-	}
-	cmds = append(cmds, command{"DATA", 354})
-	refused, replied, err := t.c.pipeline(cmds)
-	if replied == 0 {
-		return all(t.broken(err), len(t.rcpts)), false, true
-	}
-	dataRefused := refused[len(cmds)-1]
-	if r := refused[0]; r != nil {
-		return t.senderRefused(r, err == nil && dataRefused != nil)
-	}
-	fails, accepted := t.recipients(refused[1 : 1+len(t.rcpts)])
-	if err != nil {
-		return failAccepted(fails, t.broken(err)), false, false
-	}
-	if dataRefused != nil {
-		if accepted == 0 {
-			return fails, t.reset(), false
-		}
-		return failAccepted(fails, t.emailRefused(dataRefused)), dataRefused.Code != 421 && t.reset(), false
-	}
-	if accepted == 0 { // it asks for an email no one is to get: out of step
-		return fails, false, false
-	}
-	text := t.c.client.Text
-	if _, err := text.W.Write(dotted(data)); err != nil {
-		return failAccepted(fails, t.broken(err)), false, false
-	}
-	if err := text.W.Flush(); err != nil {
-		return failAccepted(fails, t.broken(err)), false, false
-	}
-	_, _, err = text.ReadResponse(250)
-	return t.ended(err, fails)
-}
-
-// command is one SMTP command and the reply code it hopes for.
+// command is one SMTP command, or an email's content, and the reply code
+// it hopes for; email, part and rcpt say what its reply is about.
 type command struct {
-	line   string
-	expect int
+	line    string // a command, without its CRLF
+	content []byte // or an email's content, dotted
+	expect  int
+	email   int // the email in the series, or -1 (RSET)
+	part    int
+	rcpt    int
 }
+
+// What a command in a series is for.
+const (
+	partMail = iota
+	partRcpt
+	partData
+	partContent
+)
 
 // pipeline sends cmds in groups of pipelineWindow, each group without
 // waiting for replies, and returns each command's refusal (nil when it
@@ -211,6 +251,10 @@ func (c *conn) pipeline(cmds []command) (refused []*textproto.Error, replied int
 	for start := 0; start < len(cmds); start += pipelineWindow {
 		group := cmds[start:min(start+pipelineWindow, len(cmds))]
 		for _, cmd := range group {
+			if cmd.content != nil {
+				_, _ = text.W.Write(cmd.content)
+				continue
+			}
 			_, _ = text.W.WriteString(cmd.line)
 			_, _ = text.W.WriteString("\r\n")
 		}
@@ -247,11 +291,11 @@ func dotted(data []byte) []byte {
 
 // mailParams are MAIL FROM's parameters: SMTPUTF8 when an address needs it
 // and the server offers it (go-mail's Mail does the same for stepwise).
-func (t *transaction) mailParams() string {
+func (t *transaction) mailParams(rcpts []string) string {
 	if !t.c.smtputf8 {
 		return ""
 	}
-	for _, s := range append([]string{t.n.from.Address}, t.rcpts...) {
+	for _, s := range append([]string{t.n.from.Address}, rcpts...) {
 		for i := 0; i < len(s); i++ {
 			if s[i] >= 0x80 {
 				return " SMTPUTF8"
@@ -261,45 +305,18 @@ func (t *transaction) mailParams() string {
 	return ""
 }
 
-// recipients are the failures of the recipients the server refused, and
-// how many it did not.
-func (t *transaction) recipients(refused []*textproto.Error) (fails []*failure, accepted int) {
-	fails = make([]*failure, len(refused))
-	for i, r := range refused {
-		if r == nil {
-			accepted++
-			continue
-		}
-		fails[i] = &failure{what: t.n.server + " refused the recipient", retry: r.Code < 500, err: r}
-	}
-	return fails, accepted
-}
-
-// senderRefused fails every recipient with the server's answer to MAIL.
-// inStep says the session can go on after RSET.
-func (t *transaction) senderRefused(r *textproto.Error, inStep bool) (fails []*failure, keep, stale bool) {
+// senderFailure is every recipient's failure when the server refuses the
+// sender.
+func (t *transaction) senderFailure(r *textproto.Error) *failure {
 	if r.Code == 421 { // closing: maybe an idle connection it has timed out
-		return all(&failure{what: t.n.server + " is closing the connection", retry: true, err: r}, len(t.rcpts)), false, true
+		return &failure{what: t.n.server + " is closing the connection", retry: true, err: r}
 	}
-	f := &failure{what: t.n.server + " refused the sender " + t.n.from.Address, retry: r.Code < 500, err: r}
-	return all(f, len(t.rcpts)), inStep && t.reset(), false
+	return &failure{what: t.n.server + " refused the sender " + t.n.from.Address, retry: r.Code < 500, err: r}
 }
 
 // emailRefused is the failure of an email the server would not take.
 func (t *transaction) emailRefused(r *textproto.Error) *failure {
 	return &failure{what: t.n.server + " refused the email", retry: r.Code < 500, err: r}
-}
-
-// ended takes the server's reply to the end of the email, which applies
-// to every recipient it accepted, and ends the transaction: no RSET.
-func (t *transaction) ended(err error, fails []*failure) ([]*failure, bool, bool) {
-	if err == nil {
-		return fails, true, false
-	}
-	if r := reply(err); r != nil {
-		return failAccepted(fails, t.emailRefused(r)), r.Code != 421, false
-	}
-	return failAccepted(fails, t.broken(err)), false, false
 }
 
 // broken is the failure of a connection that broke, or of a send stopped
@@ -324,25 +341,6 @@ func reply(err error) *textproto.Error {
 		return r
 	}
 	return nil
-}
-
-// all is f for each of n recipients.
-func all(f *failure, n int) []*failure {
-	fails := make([]*failure, n)
-	for i := range fails {
-		fails[i] = f
-	}
-	return fails
-}
-
-// failAccepted gives f to each recipient that has no failure yet.
-func failAccepted(fails []*failure, f *failure) []*failure {
-	for i := range fails {
-		if fails[i] == nil {
-			fails[i] = f
-		}
-	}
-	return fails
 }
 
 // envelopeFrom is the sender for MAIL FROM.
