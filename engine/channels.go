@@ -28,7 +28,7 @@ func CheckChannels(rb *runbooks.Runbook, exercise bool, handles func(channelType
 	var errs []error
 	for _, c := range rb.Reach(refs).Channels {
 		if !handles(string(c.Type)) {
-			errs = append(errs, fmt.Errorf("channel %q is a %s channel, and no %s notifier is configured (notifiers.%s in the configuration)",
+			errs = append(errs, fmt.Errorf("channel %q sends by %s, and no %s notifier is configured (notifiers.%s in the configuration)",
 				c.ID, c.Type, c.Type, c.Type))
 		}
 	}

@@ -5,22 +5,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"maps"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/crierhq/crier/engine"
-	"github.com/crierhq/crier/notifiers"
 	"github.com/crierhq/crier/runbooks"
 )
 
 func runDrill(ctx context.Context, args []string, e env) int {
-	flags := newFlags("drill", "[--instant | --speed N] [--param name=value]... [--approve-after DURATION] [--horizon DURATION] [--outbox DIR] [--json] FILE",
+	flags := newFlags("drill", "[--instant | --speed N] [--param name=value]... [--approve-after DURATION] [--horizon DURATION] [--outbox DIR | --config FILE] [--json] FILE",
 		"Run a runbook as an exercise, in-process and end to end: every step fires on its schedule,\n"+
 			"every message is marked as an exercise, a simulated controller approves messages and\n"+
-			"completes tasks, and deliveries are written to an outbox instead of being sent.\n"+
+			"completes tasks, and deliveries are written to an outbox instead of being sent — or, with\n"+
+			"--config, sent through the notifiers crier.yaml configures.\n"+
 			"Prints the timeline as it happens, then the report. Without --speed the drill is instant:\n"+
 			"a virtual clock jumps from one due item to the next.")
 	instant := flags.Bool("instant", false, "jump from one due item to the next (the default)")
@@ -28,6 +27,7 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	approveAfter := flags.String("approve-after", "5m", "how long the simulated controller takes to approve a message or finish a task")
 	horizonText := flags.String("horizon", "", "how long the drill runs (default: to the last one-off step; recurring steps to their until, or 7d)")
 	outbox := flags.String("outbox", "crier-data/outbox", "the directory deliveries are written to")
+	configFile := flags.String("config", "", "send through the notifiers this crier.yaml configures instead of writing to an outbox")
 	jsonOut := flags.Bool("json", false, "print one JSON object: activation, mode, timeline, deliveries and report")
 	params := paramFlag{}
 	flags.Var(params, "param", "a param value, name=value (repeatable)")
@@ -44,6 +44,9 @@ func runDrill(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	case *speed < 0:
 		fmt.Fprintln(e.stderr, "crier drill: --speed must be positive")
+		return exitUsage
+	case *configFile != "" && flagGiven(flags, "outbox"):
+		fmt.Fprintln(e.stderr, "crier drill: choose --outbox or --config, not both (the configuration names its outbox)")
 		return exitUsage
 	}
 	after, err := runbooks.ParseDuration(*approveAfter)
@@ -66,6 +69,11 @@ func runDrill(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "crier drill: %v\n", err)
 		return exitUsage
 	}
+	sending, err := drillRoutes(e, *configFile, *outbox, rb)
+	if err != nil {
+		return exitError
+	}
+	defer sending.Close()
 	given, placeholders := drillParams(rb, params)
 	if len(placeholders) > 0 && !*jsonOut {
 		fmt.Fprintf(e.stdout, "Params not given, drilled as placeholders: %s\n", strings.Join(placeholders, ", "))
@@ -79,8 +87,8 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	eng, id, err := engine.Drill(ctx, engine.DrillOptions{
 		Source: source, SourceName: files[0], Params: given, Start: start,
 		Instant: *speed == 0, Speed: *speed, Horizon: horizon, ApproveAfter: after,
-		Dispatch: notifiers.DispatchOptions{Default: &notifiers.Route{Notifier: &notifiers.Outbox{Dir: *outbox, Now: e.now}}},
-		Log:      slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Dispatch: sending.Options, ApprovalsChannel: sending.ApprovalsChannel,
+		Log:      sending.Options.Log,
 		OnCommit: printer.print,
 	})
 	if err != nil {
@@ -95,7 +103,11 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	if *jsonOut {
 		return printDrillJSON(e, report)
 	}
-	fmt.Fprintf(e.stdout, "\nDeliveries are in %s.\n\n", *outbox)
+	if sending.Options.Default != nil {
+		fmt.Fprintf(e.stdout, "\nDeliveries are in %s.\n\n", sending.outbox)
+	} else {
+		fmt.Fprintf(e.stdout, "\nDeliveries were sent through the notifiers %s configures.\n\n", *configFile)
+	}
 	report.Markdown(e.stdout)
 	return exitOK
 }

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/crierhq/crier/config"
+	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/notifiers"
+	"github.com/crierhq/crier/notifiers/routes"
+	"github.com/crierhq/crier/runbooks"
+)
+
+// sending is how a drill's messages go: routes built from a configuration,
+// or an outbox directory.
+type sending struct {
+	*routes.Built
+	outbox string
+}
+
+// drillRoutes builds the routes for a drill of rb: with a configuration,
+// its notifiers (refusing a runbook with a channel no notifier takes);
+// without, the outbox. Problems are printed; the error only says so.
+func drillRoutes(e env, file, outbox string, rb *runbooks.Runbook) (*sending, error) {
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if file == "" {
+		return &sending{Built: &routes.Built{Options: notifiers.DispatchOptions{
+			Default: &notifiers.Route{Notifier: &notifiers.Outbox{Dir: outbox, Now: e.now}}, Log: log}}, outbox: outbox}, nil
+	}
+	cfg, warnings, err := config.Load(file, os.LookupEnv)
+	for _, w := range warnings {
+		fmt.Fprintln(e.stderr, humanDiagnostic(w))
+	}
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(e.stderr, "crier drill: %s: no such file\n", file)
+		} else {
+			printLoadError(e, file, err)
+		}
+		return nil, err
+	}
+	if err := engine.CheckChannels(rb, true, cfg.Handles); err != nil {
+		fmt.Fprintf(e.stderr, "crier drill: %s cannot be drilled with %s:\n%v\n", rb.ID, file, err)
+		return nil, err
+	}
+	built, err := routes.FromConfig(cfg, routes.Env{Lookup: os.LookupEnv, Now: e.now, Log: log})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier drill: %s: %v\n", file, err)
+		return nil, err
+	}
+	s := &sending{Built: built}
+	if cfg.OutboxOnly() {
+		s.outbox = cfg.Notifiers.Outbox.Dir
+	}
+	return s, nil
+}
+
+// flagGiven reports whether a flag was set on the command line.
+func flagGiven(flags *flag.FlagSet, name string) bool {
+	given := false
+	flags.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
