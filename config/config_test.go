@@ -134,7 +134,7 @@ func envFor(data []byte) map[string]string {
 
 func TestGoodConfigs(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.good.yaml")
-	for _, file := range append(files, "../docs/crier.example.yaml") {
+	for _, file := range append(files, "../examples/crier.yaml") {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			data, err := os.ReadFile(file)
 			if err != nil {
@@ -155,7 +155,7 @@ func TestGoodConfigs(t *testing.T) {
 }
 
 func TestExample(t *testing.T) {
-	data, err := os.ReadFile("../docs/crier.example.yaml")
+	data, err := os.ReadFile("../examples/crier.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

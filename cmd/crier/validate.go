@@ -176,7 +176,11 @@ func runbookFiles(paths []string) ([]string, error) {
 	return files, nil
 }
 
+// isRunbookFile says whether a file in a runbook directory is a runbook:
+// a .yaml or .yml file, other than the configuration (crier.yaml) that
+// may sit beside them.
 func isRunbookFile(path string) bool {
-	ext := strings.ToLower(filepath.Ext(path))
-	return ext == ".yaml" || ext == ".yml"
+	name := strings.ToLower(filepath.Base(path))
+	ext := filepath.Ext(name)
+	return (ext == ".yaml" || ext == ".yml") && strings.TrimSuffix(name, ext) != "crier"
 }
