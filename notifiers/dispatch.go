@@ -126,7 +126,6 @@ type job struct {
 	seq   uint64
 	holds bool  // it holds its destination (a retry keeps its place)
 	dead  error // set: fail every item with this, without sending
-	index int
 }
 
 // NewDispatcher makes a dispatcher; Run starts it.
@@ -452,15 +451,8 @@ func (q jobQueue) Less(i, k int) bool {
 	}
 	return q[i].seq < q[k].seq
 }
-func (q jobQueue) Swap(i, k int) {
-	q[i], q[k] = q[k], q[i]
-	q[i].index, q[k].index = i, k
-}
-func (q *jobQueue) Push(x any) {
-	j := x.(*job)
-	j.index = len(*q)
-	*q = append(*q, j)
-}
+func (q jobQueue) Swap(i, k int) { q[i], q[k] = q[k], q[i] }
+func (q *jobQueue) Push(x any)   { *q = append(*q, x.(*job)) }
 func (q *jobQueue) Pop() any {
 	old := *q
 	j := old[len(old)-1]
