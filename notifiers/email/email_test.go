@@ -143,8 +143,9 @@ func TestMoreThanMaxRecipientsIsSeveralEmails(t *testing.T) {
 // bothWays runs a test against a relay that offers PIPELINING and one that
 // does not.
 func bothWays(t *testing.T, test func(t *testing.T, mode relayMode)) {
-	t.Run("pipelining", func(t *testing.T) { test(t, relayMode{tls: NoTLS}) })
-	t.Run("one command at a time", func(t *testing.T) { test(t, relayMode{tls: NoTLS, noPipelining: true}) })
+	t.Run("pipelining with chunking", func(t *testing.T) { test(t, relayMode{tls: NoTLS}) })
+	t.Run("pipelining with DATA", func(t *testing.T) { test(t, relayMode{tls: NoTLS, noChunking: true}) })
+	t.Run("one command at a time", func(t *testing.T) { test(t, relayMode{tls: NoTLS, noPipelining: true, noChunking: true}) })
 }
 
 func TestBadMailboxFailsOnlyItsOwnMessage(t *testing.T) { bothWays(t, badMailbox) }

@@ -22,6 +22,7 @@ type conn struct {
 	// ends.
 	raw        net.Conn
 	pipelining bool // the server takes several commands before replying
+	chunking   bool // the server takes content with BDAT (RFC 3030)
 	smtputf8   bool // the server takes addresses in UTF-8
 	used       bool // it has carried a send, so may have gone stale since
 }
@@ -105,7 +106,8 @@ func (n *Notifier) dial(ctx context.Context) (*conn, *failure) {
 	}
 	pipelining, _ := client.Extension("PIPELINING")
 	smtputf8, _ := client.Extension("SMTPUTF8")
-	return &conn{client: client, raw: raw, pipelining: pipelining, smtputf8: smtputf8}, nil
+	chunking, _ := client.Extension("CHUNKING")
+	return &conn{client: client, raw: raw, pipelining: pipelining, chunking: chunking, smtputf8: smtputf8}, nil
 }
 
 // acquire takes an idle connection, or dials one if fewer than

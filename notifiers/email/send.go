@@ -227,7 +227,7 @@ func (t *transaction) stepwise(e *email) (keep, stale bool) {
 // it hopes for; email, part and rcpt say what its reply is about.
 type command struct {
 	line    string // a command, without its CRLF
-	content []byte // or an email's content, dotted
+	content []byte // an email's content, after its BDAT or on its own (dotted, after DATA)
 	expect  int
 	email   int // the email in the series, or -1 (RSET)
 	part    int
@@ -251,12 +251,11 @@ func (c *conn) pipeline(cmds []command) (refused []*textproto.Error, replied int
 	for start := 0; start < len(cmds); start += pipelineWindow {
 		group := cmds[start:min(start+pipelineWindow, len(cmds))]
 		for _, cmd := range group {
-			if cmd.content != nil {
-				_, _ = text.W.Write(cmd.content)
-				continue
+			if cmd.line != "" {
+				_, _ = text.W.WriteString(cmd.line)
+				_, _ = text.W.WriteString("\r\n")
 			}
-			_, _ = text.W.WriteString(cmd.line)
-			_, _ = text.W.WriteString("\r\n")
+			_, _ = text.W.Write(cmd.content)
 		}
 		if err := text.W.Flush(); err != nil {
 			return refused, start, err
@@ -274,19 +273,23 @@ func (c *conn) pipeline(cmds []command) (refused []*textproto.Error, replied int
 
 // dotted is an email as it goes after DATA: CRLF line ends, a dot doubled
 // at the start of a line, and the dot that ends it.
-func dotted(data []byte) []byte {
+func dotted(data []byte) []byte { return append(crlf(data, true), ".\r\n"...) }
+
+// crlf gives an email CRLF line ends, as it goes after BDAT; stuff also
+// doubles a dot at the start of a line, as DATA needs.
+func crlf(data []byte, stuff bool) []byte {
 	out := make([]byte, 0, len(data)+len(data)/64+8)
 	for len(data) > 0 {
 		line, rest, _ := bytes.Cut(data, []byte("\n"))
 		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) > 0 && line[0] == '.' {
+		if stuff && len(line) > 0 && line[0] == '.' {
 			out = append(out, '.')
 		}
 		out = append(out, line...)
 		out = append(out, "\r\n"...)
 		data = rest
 	}
-	return append(out, ".\r\n"...)
+	return out
 }
 
 // mailParams are MAIL FROM's parameters: SMTPUTF8 when an address needs it

@@ -2,6 +2,7 @@ package email
 
 import (
 	"net/textproto"
+	"strconv"
 )
 
 // series sends emails one after another over one connection that offers
@@ -13,6 +14,9 @@ import (
 // used again, and whether it failed before the server answered anything
 // (an idle connection the server had closed: nothing was sent).
 func (t *transaction) series(emails []*email) (keep, stale bool) {
+	if t.c.chunking {
+		return t.chunked(emails)
+	}
 	var cmds []command
 	first := true
 	for k, e := range emails {
@@ -45,6 +49,36 @@ func (t *transaction) series(emails []*email) (keep, stale bool) {
 	refused, replied, err := t.c.pipeline(cmds)
 	_, closing := t.settle(emails, cmds, refused, replied)
 	if err != nil || closing {
+		t.fail(emails, err, closing)
+		return false, false
+	}
+	return true, false
+}
+
+// chunked sends a series where the server also offers CHUNKING (RFC
+// 3030): each email's content goes with BDAT, which needs no 354 first, so
+// the whole series is written without waiting, a window of commands at a
+// time. Each email starts with RSET, so that one whose recipients were all
+// refused (its BDAT refused, its transaction left open) cannot spoil the
+// next.
+func (t *transaction) chunked(emails []*email) (keep, stale bool) {
+	var cmds []command
+	for k, e := range emails {
+		if e.done {
+			continue
+		}
+		cmds = append(cmds, command{line: "RSET", expect: 250, email: -1})
+		env := t.envelope(k, e)
+		content := crlf(e.data, false)
+		cmds = append(cmds, env[:len(env)-1]...) // all but DATA
+		cmds = append(cmds, command{line: "BDAT " + strconv.Itoa(len(content)) + " LAST", content: content, expect: 250, email: k, part: partContent})
+	}
+	refused, replied, err := t.c.pipeline(cmds)
+	if replied == 0 {
+		t.fail(emails, err, false)
+		return false, true
+	}
+	if _, closing := t.settle(emails, cmds, refused, replied); err != nil || closing {
 		t.fail(emails, err, closing)
 		return false, false
 	}
@@ -96,8 +130,11 @@ func (t *transaction) settle(emails []*email, cmds []command, refused []*textpro
 				ready = true
 			}
 		case partContent:
-			if r != nil {
-				e.failAccepted(t.emailRefused(r))
+			switch {
+			case e.senderRefused != nil:
+				e.failAll(t.senderFailure(e.senderRefused))
+			case r != nil:
+				e.failAccepted(t.emailRefused(r)) // no one accepted: only the recipients' own refusals stand
 			}
 			e.done = true
 		}

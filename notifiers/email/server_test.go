@@ -42,6 +42,7 @@ type relay struct {
 	discard            bool // throw each email away unread, for benchmarks
 	stalled            chan struct{}
 	release            chan struct{}
+	sessions           sync.WaitGroup // live sessions, to end before the server closes
 
 	mu        sync.Mutex
 	envelopes []envelope
@@ -65,6 +66,8 @@ type relayMode struct {
 	discard  bool
 	// noPipelining hides PIPELINING, so the client waits for each reply.
 	noPipelining bool
+	// noChunking hides CHUNKING, so content goes after DATA.
+	noChunking bool
 }
 
 // startRelay starts a relay for the test and stops it when the test ends.
@@ -77,13 +80,14 @@ func startRelay(t testing.TB, mode relayMode) *relay {
 		t.Fatal(err)
 	}
 	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		r.sessions.Add(1)
 		return &session{relay: r, conn: c}, nil
 	}))
 	s.Domain = "relay.test"
 	s.ErrorLog = log.New(io.Discard, "", 0)
 	addr := ln.Addr().(*net.TCPAddr)
 	r.Host, r.Port = "127.0.0.1", addr.Port
-	ln = &relayListener{Listener: ln, relay: r, noPipelining: mode.noPipelining}
+	ln = &relayListener{Listener: ln, relay: r, noPipelining: mode.noPipelining, noChunking: mode.noChunking}
 	if mode.tls != NoTLS {
 		cert, roots := certificate(t)
 		r.Roots = roots
@@ -97,6 +101,18 @@ func startRelay(t testing.TB, mode relayMode) *relay {
 	go s.Serve(ln)
 	t.Cleanup(func() {
 		close(r.release)
+		// Hang up and let each session end in its own goroutine before
+		// the server closes: go-smtp's Close races with a session taking
+		// a BDAT chunk.
+		ln.Close()
+		r.HangUp()
+		ended := make(chan struct{})
+		go func() { r.sessions.Wait(); close(ended) }()
+		select {
+		case <-ended:
+		case <-time.After(5 * time.Second):
+			t.Error("the relay's sessions did not end")
+		}
 		s.Close()
 	})
 	return r
@@ -138,6 +154,7 @@ type relayListener struct {
 	net.Listener
 	relay        *relay
 	noPipelining bool
+	noChunking   bool
 }
 
 func (l *relayListener) Accept() (net.Conn, error) {
@@ -148,16 +165,18 @@ func (l *relayListener) Accept() (net.Conn, error) {
 	l.relay.mu.Lock()
 	l.relay.conns = append(l.relay.conns, c)
 	l.relay.mu.Unlock()
-	return &relayConn{Conn: c, noPipelining: l.noPipelining}, nil
+	return &relayConn{Conn: c, noPipelining: l.noPipelining, noChunking: l.noChunking}, nil
 }
 
 // relayConn holds the relay's replies until it next waits for input, as
 // Postfix and Exchange do (RFC 2920 section 3.2): the replies to
 // pipelined commands leave together, not one packet each. With
-// noPipelining it hides PIPELINING from EHLO (cleartext only).
+// noPipelining it hides PIPELINING from EHLO, with noChunking CHUNKING
+// (cleartext only).
 type relayConn struct {
 	net.Conn
 	noPipelining bool
+	noChunking   bool
 
 	mu  sync.Mutex
 	out []byte
@@ -169,6 +188,9 @@ func (c *relayConn) Write(p []byte) (int, error) {
 	n := len(p)
 	if c.noPipelining {
 		p = bytes.ReplaceAll(p, []byte("250-PIPELINING"), []byte("250-X-NO-PIPELINING"))
+	}
+	if c.noChunking {
+		p = bytes.ReplaceAll(p, []byte("CHUNKING\r\n"), []byte("X-NO-CHUNKING\r\n"))
 	}
 	c.out = append(c.out, p...)
 	return n, nil
@@ -204,6 +226,10 @@ type session struct {
 	authed bool
 	from   string
 	to     []string
+	// dropped: the connection was closed on the client. go-smtp may still
+	// read what the client had pipelined after it; a relay whose
+	// connection dropped takes none of it.
+	dropped bool
 }
 
 func (s *session) AuthMechanisms() []string {
@@ -251,6 +277,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try again later"}
 		}
 	case "drop":
+		s.dropped = true
 		s.conn.Conn().Close()
 		return errors.New("connection dropped")
 	case "slow":
@@ -262,6 +289,9 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (s *session) Data(rd io.Reader) error {
+	if s.dropped {
+		return errors.New("connection dropped")
+	}
 	if s.relay.discard {
 		_, err := io.Copy(io.Discard, rd)
 		return err
@@ -281,7 +311,10 @@ func (s *session) Reset() {
 	s.from, s.to = "", nil
 }
 
-func (s *session) Logout() error { return nil }
+func (s *session) Logout() error {
+	s.relay.sessions.Done()
+	return nil
+}
 
 // certificate makes a self-signed certificate for 127.0.0.1 and a pool
 // that trusts it.
