@@ -332,14 +332,7 @@ func (d *Dispatcher) release(l *loop, now time.Time) {
 // expire moves a job's items whose deadline has passed into a job of
 // their own that fails them. It reports whether nothing is left to send.
 func (d *Dispatcher) expire(l *loop, j *job, now time.Time) bool {
-	var live, dead []*item
-	for _, it := range j.items {
-		if now.Before(it.deadline) {
-			live = append(live, it)
-		} else {
-			dead = append(dead, it)
-		}
-	}
+	live, dead := beforeDeadline(j.items, now)
 	if len(dead) == 0 {
 		return false
 	}
@@ -423,14 +416,7 @@ func (d *Dispatcher) settle(l *loop, r *jobResult, now time.Time) {
 		j.route.paused = now.Add(r.retryAfter) // the whole service asked for a pause
 	}
 	due := now.Add(wait)
-	var again, dead []*item
-	for _, it := range r.retry {
-		if due.Before(it.deadline) {
-			again = append(again, it)
-		} else {
-			dead = append(dead, it)
-		}
-	}
+	again, dead := beforeDeadline(r.retry, due)
 	if len(dead) > 0 {
 		d.push(l, &job{items: dead, due: now, dead: fmt.Errorf("not delivered within %s", d.opts.Deadline)})
 	}
@@ -439,6 +425,19 @@ func (d *Dispatcher) settle(l *loop, r *jobResult, now time.Time) {
 		return
 	}
 	d.push(l, &job{route: j.route, items: again, key: j.key, due: due, holds: j.holds})
+}
+
+// beforeDeadline splits items into those whose deadline is after t and
+// the rest.
+func beforeDeadline(items []*item, t time.Time) (live, dead []*item) {
+	for _, it := range items {
+		if t.Before(it.deadline) {
+			live = append(live, it)
+		} else {
+			dead = append(dead, it)
+		}
+	}
+	return live, dead
 }
 
 // jobQueue orders jobs by when they are due, then by arrival.
