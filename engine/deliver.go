@@ -45,16 +45,23 @@ func NewDeliverer(e *Engine, opts notifiers.DispatchOptions) *Deliverer {
 func (d *Deliverer) Run(ctx context.Context) error { return d.dispatcher.Run(ctx) }
 
 // Follow has the scheduler hand a message's deliveries over as soon as it
-// is dispatched, at that moment in the activation's own time.
+// is dispatched, and each draft held for approval to the approvals
+// channel, at that moment in the activation's own time.
 func (d *Deliverer) Follow(s *Scheduler) {
 	d.engine.OnCommit(func(c Committed) {
 		for _, ev := range c.Events {
-			if ev.Kind != "message_dispatched" {
+			var handOff func(context.Context, string) error
+			switch {
+			case ev.Kind == "message_dispatched":
+				handOff = d.handOff
+			case (ev.Kind == "message_drafted" || ev.Kind == "message_edited") && d.ApprovalsChannel != "":
+				handOff = d.requestApproval
+			default:
 				continue
 			}
 			message := ev.Subject
 			s.At(ev.At, ev.ActivationID, func(ctx context.Context, _ time.Time) {
-				if err := d.handOff(ctx, message); err != nil {
+				if err := handOff(ctx, message); err != nil {
 					d.log.Error("handing deliveries over", "message", message, "err", err)
 				}
 			})

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -108,5 +109,42 @@ func TestStandDownStopsRetries(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	if n.called(n.bad) != tries {
 		t.Errorf("still retried after the stand-down")
+	}
+}
+
+// A draft held for approval is posted to the approvals channel, for the
+// revision waiting; an edit posts the new revision.
+func TestApprovalRequests(t *testing.T) {
+	e, clock := newEngine(t, nil)
+	s, _ := NewScheduler(e, clock, quiet())
+	sent := &recorder{}
+	d := NewDeliverer(e, to(sent))
+	d.ApprovalsChannel, d.Settle = "#comms-approvals", true
+	d.Follow(s)
+	go d.Run(t.Context())
+	id := activateMinimal(t, e, "live")
+	holding := OccurrenceID(id, "holding", 1)
+	s.RunInstant(context.Background(), clock, start)
+	sendAll(t, e, OccurrenceID(id, "declare", 1))
+	s.RunInstant(context.Background(), clock, start.Add(30*time.Minute))
+	apply(t, e, &Edit{Message: holding, By: "duty.comms@northbridge.gov.uk", Body: "We are aware of an incident at Victoria Hall. Please avoid the area."})
+	s.RunInstant(context.Background(), clock, start.Add(31*time.Minute))
+	var got []string
+	for _, m := range sent.got {
+		if m.Kind == notifiers.KindApprovalRequest {
+			got = append(got, fmt.Sprintf("%s %s r%d %s: %s", m.Type, m.Target, m.Revision, m.Delivery, m.Body))
+		}
+	}
+	want := []string{
+		"slack #comms-approvals r1 " + holding + "/r1/approval-request: We are aware of an incident at Victoria Hall.",
+		"slack #comms-approvals r2 " + holding + "/r2/approval-request: We are aware of an incident at Victoria Hall. Please avoid the area.",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("approval requests:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// They are not deliveries of the message: none was recorded.
+	ds, _ := e.Read().DeliveriesOf(nil, holding)
+	if len(ds) != 0 {
+		t.Errorf("deliveries of the held message: %+v", ds)
 	}
 }
