@@ -148,6 +148,7 @@ notifiers:
   slack:
     token: ${DRILL_SLACK_TOKEN}
     api_url: %s/
+    approvals_channel: "#comms-approvals"
   email:
     host: 127.0.0.1
     port: %d
@@ -186,6 +187,8 @@ delivery:
 	wantSlack := map[string][]string{
 		"comms-cell": {"EXERCISE EXERCISE EXERCISE Flood alert for the riverside", "EXERCISE EXERCISE EXERCISE Riverside update"},
 		"partners":   {"EXERCISE EXERCISE EXERCISE Flood alert for the riverside"},
+		// The update waited for approval: the request went to the approvals channel.
+		"comms-approvals": {"Approval needed: EXERCISE EXERCISE EXERCISE Riverside update"},
 	}
 	if fmt.Sprint(slackFake.got) != fmt.Sprint(wantSlack) {
 		t.Errorf("Slack got %v\nwant %v", slackFake.got, wantSlack)
