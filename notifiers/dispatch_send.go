@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 )
@@ -64,7 +65,13 @@ func (d *Dispatcher) send(ctx context.Context, j *job) *jobResult {
 			if errors.As(res.Err, &ra) {
 				r.retryAfter = max(r.retryAfter, ra.After)
 			}
-			d.opts.Log.Info("delivery will be retried", "delivery", it.m.Delivery, "type", it.m.Type,
+			// A first failure or two is routine (a 429, a busy mailbox); more
+			// is worth a warning: someone may be waiting on it.
+			level := slog.LevelInfo
+			if it.attempts >= 3 {
+				level = slog.LevelWarn
+			}
+			d.opts.Log.Log(ctx, level, "delivery will be retried", "delivery", it.m.Delivery, "type", it.m.Type,
 				"attempt", it.attempts, "err", res.Err)
 		case res.Retry:
 			r.retry = append(r.retry, it) // stopping: it stays attempted in the record
