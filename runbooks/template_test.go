@@ -67,3 +67,28 @@ func TestTemplateLimits(t *testing.T) {
 		}
 	}
 }
+
+// A translation's templates render its params like the message's own.
+func TestTranslationsRender(t *testing.T) {
+	src := strings.Replace(readFile(t, "testdata/minimal.good.yaml"), `      body: "We are aware of an incident at {{ .Params.venue }}."`,
+		`      body: "We are aware of an incident at {{ .Params.venue }}."
+      translations:
+        cy:
+          subject: "Digwyddiad yn {{ .Params.venue }}"
+          body: "Rydym yn ymwybodol o ddigwyddiad yn {{ .Params.venue }}."`, 1)
+	if !strings.Contains(src, "cy:") {
+		t.Fatal("the runbook was not changed")
+	}
+	rb, err := Parse("m.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, _ := rb.Step("holding")
+	tr := step.Notify.Translations["cy"]
+	data := TemplateValues{Params: map[string]string{"venue": "Neuadd Victoria"}}
+	subject, err1 := tr.Subject.Render(data)
+	body, err2 := tr.Body.Render(data)
+	if subject != "Digwyddiad yn Neuadd Victoria" || body != "Rydym yn ymwybodol o ddigwyddiad yn Neuadd Victoria." || err1 != nil || err2 != nil {
+		t.Errorf("got %q, %q (%v, %v)", subject, body, err1, err2)
+	}
+}

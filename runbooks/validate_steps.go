@@ -101,6 +101,7 @@ func (v *validator) checkNotify(s *Step, n *Notify, path string) {
 		}
 		v.tc.check(&t.Subject, tp+".subject")
 		v.tc.check(&t.Body, tp+".body")
+		n.Translations[lang] = t // t is a copy: keep its compiled templates
 	}
 	if a := n.Approval; a != nil {
 		ap := path + ".approval"
