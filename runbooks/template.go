@@ -61,6 +61,10 @@ var errTooLong = errors.New("the template makes more than 1 MiB of text")
 // "<no value>". It is safe to call from many goroutines.
 func (t *Template) Render(v TemplateValues) (string, error) {
 	if t.tmpl == nil {
+		if strings.Contains(t.Text, "{{") {
+			// Never send a template as it is written: it was not checked.
+			return "", fmt.Errorf("the template at line %d was never compiled", t.Pos.Line)
+		}
 		return t.Text, nil
 	}
 	out, err := t.execute(v)
