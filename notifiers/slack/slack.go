@@ -47,7 +47,7 @@ const (
 // id) or, for a direct message, a user id.
 func (n *Notifier) Notify(ctx context.Context, m notifiers.Message) (bool, error) {
 	_, _, err := n.Client.PostMessageContext(ctx, strings.TrimPrefix(m.Target, "#"),
-		slack.MsgOptionText(fallback(m), false),
+		slack.MsgOptionText(fallback(m), true), // escaped: & < > are Slack mark-up
 		slack.MsgOptionBlocks(Blocks(m)...),
 		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: "crier_delivery", EventPayload: map[string]any{"delivery": m.Delivery}}),
 	)

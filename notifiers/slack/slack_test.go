@@ -61,6 +61,15 @@ func TestPostsBlockKit(t *testing.T) {
 	if !strings.Contains(p.blocks, `{"type":"plain_text","text":"We are aware of an incident at Victoria Hall. \u003c!channel\u003e`) {
 		t.Errorf("body is not plain text: %s", p.blocks)
 	}
+	// The notification text is escaped too: Slack reads & < > as mark-up.
+	m := drill
+	m.Subject = "Road closed <!channel> & diverted"
+	if _, err := n.Notify(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if got[1].text != "Road closed &lt;!channel&gt; &amp; diverted" {
+		t.Errorf("text %q", got[1].text)
+	}
 }
 
 func TestRateLimitsAndErrors(t *testing.T) {
