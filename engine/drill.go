@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/notifiers"
 	"github.com/crierhq/crier/runbooks"
 )
@@ -80,26 +81,88 @@ func Drill(ctx context.Context, opts DrillOptions) (*Engine, string, error) {
 		return nil, "", err
 	}
 	id := ActivationID(index)
-	// Let approvals and tasks that fall due at the very end finish too.
+	// Let approvals and tasks that fall due at the very end finish too,
+	// and then run on while the drill waits on the simulated controller:
+	// a step after an approval or a task comes later than the plan, which
+	// counts them as instant, places it.
 	end := start.Add(opts.Horizon + opts.ApproveAfter)
-	if opts.Instant {
-		if err := s.RunInstant(ctx, virtual, end); err != nil {
+	step := max(opts.ApproveAfter, time.Minute)
+	limit := end.Add(max(opts.Horizon, 24*time.Hour)) // however long the chain, not for ever
+	for {
+		if err := runUntil(ctx, s, virtual, opts.Instant, pace{start: start, speed: speed}, end); err != nil {
 			return e, id, err
 		}
-		return e, id, deliverer.dispatcher.Flush(ctx)
+		if err := deliverer.dispatcher.Flush(ctx); err != nil {
+			return e, id, err
+		}
+		waiting, err := waitingOnController(e, id, start.Add(opts.Horizon))
+		if err != nil || !waiting || !end.Before(limit) {
+			return e, id, err
+		}
+		if end = end.Add(step); end.After(limit) {
+			end = limit
+		}
+	}
+}
+
+// runUntil runs the scheduler to scenario time end: on the virtual clock
+// in an instant drill, else in real time at the drill's pace.
+func runUntil(ctx context.Context, s *Scheduler, virtual *VirtualClock, instant bool, p pace, end time.Time) error {
+	if instant {
+		return s.RunInstant(ctx, virtual, end)
 	}
 	wall := end
-	if speed > 0 {
-		wall = pace{start: start, speed: speed}.wall(end)
+	if p.speed > 0 {
+		wall = p.wall(end)
 	}
 	runCtx, cancel := context.WithDeadline(ctx, wall.Add(time.Second))
 	defer cancel()
 	s.Run(runCtx)
-	if ctx.Err() != nil {
-		return e, id, ctx.Err()
+	return ctx.Err()
+}
+
+// waitingOnController reports whether the drill has work the simulated
+// controller has yet to finish — a message held for approval, an open
+// task — from before the horizon or from a step that waited on others, or
+// a step still waiting on others to complete.
+func waitingOnController(e *Engine, activation string, horizon time.Time) (bool, error) {
+	rb, err := e.Runbook(activation)
+	if err != nil {
+		return false, err
 	}
-	// What was handed over near the end is still being sent.
-	return e, id, deliverer.dispatcher.Flush(ctx)
+	chained := func(step string) bool {
+		s, ok := rb.Step(step)
+		return ok && len(s.After) > 0
+	}
+	tx := e.Read()
+	messages, err := tx.MessagesOf(nil, activation)
+	if err != nil {
+		return false, err
+	}
+	for _, m := range messages {
+		if m.State == state.MessagePendingApproval && (!m.CreatedAt.After(horizon) || chained(m.Step)) {
+			return true, nil
+		}
+	}
+	tasks, err := tx.TasksOf(nil, activation)
+	if err != nil {
+		return false, err
+	}
+	for _, t := range tasks {
+		if (t.State == state.TaskOpen || t.State == state.TaskAcknowledged) && (!t.OpenedAt.After(horizon) || chained(t.Step)) {
+			return true, nil
+		}
+	}
+	occurrences, err := tx.OccurrencesOf(nil, activation)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range occurrences {
+		if o.State == state.OccurrencePending && chained(o.Step) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // DrillHorizon is how far a drill of rb runs by default: to its last

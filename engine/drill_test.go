@@ -289,3 +289,55 @@ func TestTranslationsGoToTheirAudiences(t *testing.T) {
 		}
 	}
 }
+
+const chain = `version: 1
+id: chain
+title: Statements that wait on each other
+stakeholders:
+  - id: head
+    name: Head of communications
+    roles: [approver]
+    email: head@northbridge.gov.uk
+channels:
+  - id: public
+    type: slack
+    slack_channel: "#public"
+steps:
+  - id: first
+    title: First statement
+    at: 0s
+    notify: {to: [public], body: First., approval: {approvers: [head]}}
+  - id: second
+    title: Second statement
+    after: [first]
+    notify: {to: [public], body: Second., approval: {approvers: [head]}}
+  - id: third
+    title: Third statement
+    after: [second]
+    notify: {to: [public], body: Third., approval: {approvers: [head]}}
+`
+
+// Steps after approvals come later than the plan places them (it counts
+// approvals as instant); the drill runs on until they are done.
+func TestDrillWaitsForTheController(t *testing.T) {
+	rb, err := runbooks.Parse("chain.yaml", []byte(chain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	horizon, _ := DrillHorizon(rb)
+	sent := &recorder{}
+	e, id, err := Drill(context.Background(), DrillOptions{Source: []byte(chain), SourceName: "chain.yaml", Start: start,
+		Instant: true, Horizon: horizon, ApproveAfter: 5 * time.Minute, Dispatch: to(sent), Log: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []string{"first", "second", "third"} {
+		m, _ := e.Read().Message(nil, OccurrenceID(id, step, 1))
+		if m == nil || m.State != state.MessageSent {
+			t.Errorf("%s: %+v", step, m)
+		}
+	}
+	if len(sent.got) != 3 {
+		t.Errorf("%d messages sent, want 3", len(sent.got))
+	}
+}
