@@ -141,7 +141,9 @@ func (d *Deliverer) message(tx *state.Txn, dl *state.Delivery) (*notifiers.Messa
 		Type: dl.Type, Channel: dl.Channel, Target: dl.Target, Stakeholder: dl.Stakeholder,
 		Language: dl.Language, Revision: dl.Revision, Subject: rev.Subject, Body: rev.Body,
 	}
-	if s, ok := rb.Step(m.Step); ok && s.Notify != nil && s.Notify.AckWithin != nil && dl.Stakeholder != "" {
+	// Stakeholders reached are asked to acknowledge what a step says must
+	// be, and every task.
+	if s, ok := rb.Step(m.Step); ok && dl.Stakeholder != "" && (s.Task != nil || s.Notify != nil && s.Notify.AckWithin != nil) {
 		out.AckRequested = true
 	}
 	return out, nil

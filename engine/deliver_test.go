@@ -148,3 +148,34 @@ func TestApprovalRequests(t *testing.T) {
 		t.Errorf("deliveries of the held message: %+v", ds)
 	}
 }
+
+// A task is sent to its assignee; sending it does not complete the step,
+// the task being done does.
+func TestTasksReachTheirAssignee(t *testing.T) {
+	e, _ := newEngine(t, nil)
+	id := activateMinimal(t, e, "live")
+	weekly := OccurrenceID(id, "weekly", 1)
+	apply(t, e, &Fire{Occurrence: weekly})
+	sent := &recorder{}
+	if err := deliverer(t, e, sent).Deliver(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(sent.got) != 1 || sent.got[0].Target != "duty.comms@northbridge.gov.uk" || sent.got[0].Subject != "Task: Weekly recovery group" ||
+		sent.got[0].Body != "Convene the recovery group (week 1)." || !sent.got[0].AckRequested {
+		t.Fatalf("sent %+v", sent.got)
+	}
+	o, _ := e.Read().Occurrence(nil, weekly)
+	if o.State != state.OccurrenceFired {
+		t.Errorf("after the notice was sent the step is %s, want still fired", o.State)
+	}
+	// Acknowledging the notice acknowledges the task.
+	apply(t, e, &Acknowledge{Subject: sent.got[0].Delivery[:len(weekly)], By: "duty-comms"})
+	task, _ := e.Read().Task(nil, weekly)
+	if task.State != state.TaskAcknowledged {
+		t.Errorf("task %s", task.State)
+	}
+	apply(t, e, &CompleteTask{Task: weekly, By: "duty-comms"})
+	if o, _ := e.Read().Occurrence(nil, weekly); o.State != state.OccurrenceComplete {
+		t.Errorf("after the task was done the step is %s", o.State)
+	}
+}

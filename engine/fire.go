@@ -199,5 +199,20 @@ func (f *fsm) openTask(w *writer, a *state.Activation, rb *runbooks.Runbook, o *
 			return err
 		}
 	}
-	return w.event(a.ID, "task_opened", t.ID, s.Title+" (assigned to "+t.Assignee+")")
+	if err := w.event(a.ID, "task_opened", t.ID, s.Title+" (assigned to "+t.Assignee+")"); err != nil {
+		return err
+	}
+	return tellAssignee(w, a, rb, t, s.Title)
+}
+
+// tellAssignee sends a task to whoever it is assigned to, by each of their
+// contacts — in an exercise too, redirect or not: a drill rehearses the
+// people as well as the messages. The notice shares the task's id (an
+// acknowledgement of either is of the task); it is sent like any message,
+// but completing the task, not sending its notice, completes the step.
+func tellAssignee(w *writer, a *state.Activation, rb *runbooks.Runbook, t *state.Task, title string) error {
+	subject, body := marked(a, rb, "Task: "+title, t.Instructions)
+	notice := &state.Message{ID: t.ID, ActivationID: a.ID, Step: t.Step,
+		Revisions: []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At}}, CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
+	return dispatch(w, notice, endpoints(rb, []runbooks.Ref{{Name: t.Assignee}}))
 }

@@ -238,7 +238,8 @@ func TestDrillInstantJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if got.Mode != "exercise" || got.Activation == "" || len(got.Deliveries) != 3 {
+	// declare, statement, the rumour inject, and the brief and debrief tasks to their assignee.
+	if got.Mode != "exercise" || got.Activation == "" || len(got.Deliveries) != 5 {
 		t.Fatalf("got %+v", got)
 	}
 	seen := map[string]int64{}
