@@ -79,6 +79,13 @@ func TestDeadLetterInTheReport(t *testing.T) {
 	if m.State != state.MessagePartiallyFailed {
 		t.Errorf("message %s, want partially_failed", m.State)
 	}
+	// The Markdown report names it, and why.
+	var md strings.Builder
+	r.Markdown(&md)
+	if !strings.Contains(md.String(), "## Failed deliveries") || !strings.Contains(md.String(), "| declare | email | head.comms@northbridge.gov.uk |") ||
+		!strings.Contains(md.String(), "451 4.3.0 mailbox busy |") {
+		t.Errorf("markdown report:\n%s", md.String())
+	}
 }
 
 // A stand-down stops a delivery waiting to be tried again.

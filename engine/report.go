@@ -81,15 +81,18 @@ type AckReport struct {
 
 // DeliveryReport is one delivery and what became of it.
 type DeliveryReport struct {
-	Step     string `json:"step"`
-	Language string `json:"language,omitempty"`
-	Channel  string `json:"channel"`
-	Type     string `json:"type"`
-	Target   string `json:"target"`
-	Status   string `json:"status"`
-	Error    string `json:"error,omitempty"`
-	Subject  string `json:"subject"`
-	Body     string `json:"body"`
+	ID          string `json:"id"`
+	Step        string `json:"step"`
+	Language    string `json:"language,omitempty"`
+	Channel     string `json:"channel"`
+	Type        string `json:"type"`
+	Target      string `json:"target"`
+	Stakeholder string `json:"stakeholder,omitempty"`
+	Status      string `json:"status"`
+	Attempts    int    `json:"attempts"`
+	Error       string `json:"error,omitempty"`
+	Subject     string `json:"subject"`
+	Body        string `json:"body"`
 }
 
 // ChannelCount totals deliveries per channel.
@@ -170,7 +173,20 @@ func (e *Engine) Report(activation string) (*Report, error) {
 	if r.Decisions, err = tx.DecisionsOf(nil, a.ID); err != nil {
 		return nil, err
 	}
+	// Lists are lists in JSON, empty or not.
+	r.Escalations = nonNil(r.Escalations)
+	r.Decisions = nonNil(r.Decisions)
+	r.Tasks = nonNil(r.Tasks)
+	r.Deliveries = nonNil(r.Deliveries)
+	r.Messages = nonNil(r.Messages)
 	return r, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // StepOf reads the step out of an id built on an occurrence's: a/step/n/…
@@ -249,8 +265,8 @@ func (r *Report) addMessages(tx *state.Txn, a *state.Activation) error {
 			if tr, ok := m.Translations[d.Language]; ok && d.Language != "" {
 				rev.Subject, rev.Body = tr.Subject, tr.Body
 			}
-			r.Deliveries = append(r.Deliveries, DeliveryReport{Step: m.Step, Language: d.Language, Channel: d.Channel, Type: d.Type,
-				Target: d.Target, Status: d.State, Error: d.Error, Subject: rev.Subject, Body: rev.Body})
+			r.Deliveries = append(r.Deliveries, DeliveryReport{ID: d.ID, Step: m.Step, Language: d.Language, Channel: d.Channel, Type: d.Type,
+				Target: d.Target, Stakeholder: d.Stakeholder, Status: d.State, Attempts: d.Attempts, Error: d.Error, Subject: rev.Subject, Body: rev.Body})
 			key := [2]string{d.Channel, d.Type}
 			c, ok := counts[key]
 			if !ok {
@@ -318,6 +334,18 @@ func (r *Report) Markdown(w io.Writer) error {
 	p("\n## Deliveries by channel\n\n| channel | type | sent | failed | other |\n|---|---|---|---|---|\n")
 	for _, c := range r.ByChannel {
 		p("| %s | %s | %d | %d | %d |\n", dash(c.Channel), c.Type, c.Sent, c.Failed, c.Other)
+	}
+	var failed []DeliveryReport
+	for _, d := range r.Deliveries {
+		if d.Status == state.DeliveryFailed {
+			failed = append(failed, d)
+		}
+	}
+	if len(failed) > 0 {
+		p("\n## Failed deliveries\n\n| step | type | to | attempts | why |\n|---|---|---|---|---|\n")
+		for _, d := range failed {
+			p("| %s | %s | %s | %d | %s |\n", d.Step, d.Type, d.Target, d.Attempts, strings.ReplaceAll(d.Error, "|", "\\|"))
+		}
 	}
 	p("\n## Tasks\n\n| task | assignee | state | acknowledged after | done after |\n|---|---|---|---|---|\n")
 	for _, t := range r.Tasks {

@@ -8,12 +8,12 @@ import (
 
 // Approval is one approver's yes to one revision of a message.
 type Approval struct {
-	ID        string
-	MessageID string
-	Revision  int
-	By        string // the stakeholder id of the approver
-	At        time.Time
-	Simulated bool // given by a drill's simulated controller
+	ID        string    `json:"id"`
+	MessageID string    `json:"message_id"`
+	Revision  int       `json:"revision"`
+	By        string    `json:"by"` // the stakeholder id of the approver
+	At        time.Time `json:"at"`
+	Simulated bool      `json:"simulated,omitempty"` // given by a drill's simulated controller
 }
 
 // UpsertApproval writes an approval.

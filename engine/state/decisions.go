@@ -10,13 +10,13 @@ import (
 // why, on what information, by whom and when. A debrief or an inquiry
 // reads these.
 type Decision struct {
-	ID           string
-	ActivationID string
-	Decision     string
-	Rationale    string
-	Information  string
-	By           string
-	At           time.Time
+	ID           string    `json:"id"`
+	ActivationID string    `json:"activation_id"`
+	Decision     string    `json:"decision"`
+	Rationale    string    `json:"rationale"`
+	Information  string    `json:"information"`
+	By           string    `json:"by"`
+	At           time.Time `json:"at"`
 }
 
 // UpsertDecision writes a decision.

@@ -14,14 +14,14 @@ const (
 
 // Escalation is a notice that something was not done in time.
 type Escalation struct {
-	ID           string
-	ActivationID string
-	SubjectID    string // the message or task
-	Reason       string
-	To           []string // stakeholder ids told
-	Waiting      []string // who had not acted
-	Reminder     int      // 1 for the first notice, then counting reminders
-	At           time.Time
+	ID           string    `json:"id"`
+	ActivationID string    `json:"activation_id"`
+	SubjectID    string    `json:"subject_id"` // the message or task
+	Reason       string    `json:"reason"`
+	To           []string  `json:"to"`       // stakeholder ids told
+	Waiting      []string  `json:"waiting"`  // who had not acted
+	Reminder     int       `json:"reminder"` // 1 for the first notice, then counting reminders
+	At           time.Time `json:"at"`
 }
 
 // UpsertEscalation writes an escalation.

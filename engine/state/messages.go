@@ -44,17 +44,17 @@ type Message struct {
 
 // Revision is one version of a message's text.
 type Revision struct {
-	N        int
-	Subject  string
-	Body     string
-	EditedBy string // empty for the text the engine rendered
-	At       time.Time
+	N        int       `json:"revision"`
+	Subject  string    `json:"subject"`
+	Body     string    `json:"body"`
+	EditedBy string    `json:"edited_by,omitempty"` // empty for the text the engine rendered
+	At       time.Time `json:"at"`
 }
 
 // Translation is a message's text in another language.
 type Translation struct {
-	Subject string
-	Body    string
+	Subject string `json:"subject"`
+	Body    string `json:"body"`
 }
 
 // Current is the revision in force.

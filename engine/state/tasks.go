@@ -16,18 +16,18 @@ const (
 
 // Task is a human action someone must acknowledge and complete.
 type Task struct {
-	ID             string
-	ActivationID   string
-	OccurrenceID   string
-	Step           string
-	Assignee       string // stakeholder id, or role:X until someone takes it
-	Instructions   string
-	State          string
-	OpenedAt       time.Time
-	AcknowledgedAt time.Time
-	AcknowledgedBy string
-	DoneAt         time.Time
-	DoneBy         string
+	ID             string    `json:"id"`
+	ActivationID   string    `json:"activation_id"`
+	OccurrenceID   string    `json:"occurrence_id"`
+	Step           string    `json:"step"`
+	Assignee       string    `json:"assignee"` // stakeholder id, or role:X until someone takes it
+	Instructions   string    `json:"instructions"`
+	State          string    `json:"state"`
+	OpenedAt       time.Time `json:"opened_at"`
+	AcknowledgedAt time.Time `json:"acknowledged_at"`
+	AcknowledgedBy string    `json:"acknowledged_by,omitempty"`
+	DoneAt         time.Time `json:"done_at"`
+	DoneBy         string    `json:"done_by,omitempty"`
 }
 
 // UpsertTask writes a task.
