@@ -11,6 +11,7 @@ import (
 
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/notifiers"
+	"github.com/crierhq/crier/runbooks"
 )
 
 // flaky fails every send to one address with a temporary error.
@@ -184,5 +185,20 @@ func TestTasksReachTheirAssignee(t *testing.T) {
 	apply(t, e, &CompleteTask{Task: weekly, By: "duty-comms"})
 	if o, _ := e.Read().Occurrence(nil, weekly); o.State != state.OccurrenceComplete {
 		t.Errorf("after the task was done the step is %s", o.State)
+	}
+}
+
+// Contacts no notifier can use are named, with where they are written.
+func TestUnreachableContacts(t *testing.T) {
+	rb, err := runbooks.Parse("minimal.yaml", readRunbook(t, "minimal.good.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := UnreachableContacts(rb, func(typ string) bool { return typ == "slack" })
+	if len(got) != 2 || !strings.HasPrefix(got[0], "minimal.yaml:9:5: stakeholder \"duty-comms\" has an email address") {
+		t.Errorf("%q", got)
+	}
+	if got := UnreachableContacts(rb, func(string) bool { return true }); len(got) != 0 {
+		t.Errorf("with every notifier: %q", got)
 	}
 }

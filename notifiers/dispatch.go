@@ -254,7 +254,7 @@ func (d *Dispatcher) enqueue(l *loop, ms []Message, now time.Time) {
 		r := d.routeFor(m.Type)
 		if r == nil {
 			d.push(l, &job{items: []*item{it}, due: now,
-				dead: fmt.Errorf("no notifier is configured for %s channels", m.Type)})
+				dead: fmt.Errorf("no notifier is configured for %s", m.Type)})
 			continue
 		}
 		if b, ok := r.Notifier.(Batcher); ok {

@@ -322,7 +322,7 @@ func TestWorkersAndUnknownTypes(t *testing.T) {
 		if s.mostBusy != 4 || took != 10*time.Second {
 			t.Errorf("%d sends at once at most, all done in %s; want 4 and 10s", s.mostBusy, took)
 		}
-		if o := rec.outcomes["sms/1"]; o.Err == nil || !strings.Contains(o.Err.Error(), "no notifier is configured for sms channels") {
+		if o := rec.outcomes["sms/1"]; o.Err == nil || !strings.Contains(o.Err.Error(), "no notifier is configured for sms") {
 			t.Errorf("sms outcome: %+v", o)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -216,8 +217,8 @@ func TestDrillRefusesUnconfiguredChannels(t *testing.T) {
 	t.Setenv("NOT_NEEDED", "a-signing-secret-long-enough")
 	rb := writeFile(t, dir, "flood.yaml", configuredDrill)
 	_, errOut, code := crier(t, "drill", "--config", cfg, rb)
-	if code != exitError || !strings.Contains(errOut, `channel "cell" sends by slack, and no slack notifier is configured`) ||
-		!strings.Contains(errOut, `channel "wardens" sends by email`) {
+	located := regexp.MustCompile(`flood\.yaml:\d+:\d+: channel "cell" sends by slack, and no slack notifier is configured`)
+	if code != exitError || !located.MatchString(errOut) || !strings.Contains(errOut, `channel "wardens" sends by email`) {
 		t.Errorf("exit %d\n%s", code, errOut)
 	}
 }

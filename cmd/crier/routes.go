@@ -46,6 +46,9 @@ func drillRoutes(e env, file, outbox string, rb *runbooks.Runbook) (*sending, er
 		fmt.Fprintf(e.stderr, "crier drill: %s cannot be drilled with %s:\n%v\n", rb.ID, file, err)
 		return nil, err
 	}
+	for _, w := range engine.UnreachableContacts(rb, cfg.Handles) {
+		fmt.Fprintln(e.stderr, "warning: "+w)
+	}
 	built, err := routes.FromConfig(cfg, routes.Env{Lookup: os.LookupEnv, Now: e.now, Log: log})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier drill: %s: %v\n", file, err)
