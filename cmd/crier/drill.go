@@ -48,6 +48,13 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	case *configFile != "" && flagGiven(flags, "outbox"):
 		fmt.Fprintln(e.stderr, "crier drill: choose --outbox or --config, not both (the configuration names its outbox)")
 		return exitUsage
+	case flagGiven(flags, "config") && *configFile == "":
+		fmt.Fprintln(e.stderr, "crier drill: --config needs a file")
+		return exitUsage
+	}
+	if _, err := os.Stat(*configFile); *configFile != "" && err != nil {
+		fmt.Fprintf(e.stderr, "crier drill: %s: no such file\n", *configFile)
+		return exitUsage
 	}
 	after, err := runbooks.ParseDuration(*approveAfter)
 	if err != nil {

@@ -268,6 +268,9 @@ func TestDrillUsage(t *testing.T) {
 		{"drill", "--instant", "--speed", "60", "x.yaml"},
 		{"drill", "--approve-after", "soon", "../../runbooks/testdata/plan.good.yaml"},
 		{"drill", "nope.yaml"},
+		{"drill", "--config", "", "../../runbooks/testdata/plan.good.yaml"},
+		{"drill", "--config", "nope.yaml", "../../runbooks/testdata/plan.good.yaml"},
+		{"drill", "--config", "x.yaml", "--outbox", "o", "../../runbooks/testdata/plan.good.yaml"},
 	} {
 		if _, errOut, code := crier(t, args...); code != exitUsage || errOut == "" {
 			t.Errorf("crier %v: exit %d %q", args, code, errOut)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -35,11 +34,7 @@ func drillRoutes(e env, file, outbox string, rb *runbooks.Runbook) (*sending, er
 		fmt.Fprintln(e.stderr, humanDiagnostic(w))
 	}
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintf(e.stderr, "crier drill: %s: no such file\n", file)
-		} else {
-			printLoadError(e, file, err)
-		}
+		printLoadError(e, file, err)
 		return nil, err
 	}
 	if err := engine.CheckChannels(rb, true, cfg.Handles); err != nil {
