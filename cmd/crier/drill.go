@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/crierhq/crier/engine"
@@ -155,18 +156,21 @@ func drillParams(rb *runbooks.Runbook, given map[string]string) (map[string]stri
 type timelinePrinter struct {
 	w     io.Writer
 	start time.Time
+	mu    sync.Mutex // commits come from the scheduler and the dispatcher's workers
 }
 
 func (p *timelinePrinter) print(c engine.Committed) {
 	if p == nil {
 		return
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for _, ev := range c.Events {
 		offset := "T+0"
 		if d := ev.At.Sub(p.start); d > 0 {
 			offset = "T+" + runbooks.FormatDuration(d.Truncate(time.Second))
 		}
-		fmt.Fprintf(p.w, "%-10s %-28s %-20s %s\n", offset, engine.StepOf(ev.ActivationID, ev.Subject), strings.ReplaceAll(ev.Kind, "_", " "), ev.Detail)
+		fmt.Fprintf(p.w, "%-10s %-28s %-24s %s\n", offset, engine.StepOf(ev.ActivationID, ev.Subject), strings.ReplaceAll(ev.Kind, "_", " "), ev.Detail)
 	}
 }
 
