@@ -89,6 +89,7 @@ type Dispatcher struct {
 	opts     DispatchOptions
 	recorder Recorder
 	routes   map[string]*route
+	fallback *route // for the types routes does not name, or nil
 	submit   chan []Message
 	flush    chan chan struct{}
 	stopped  chan struct{}
@@ -152,6 +153,9 @@ func NewDispatcher(opts DispatchOptions, rec Recorder) *Dispatcher {
 		submit: make(chan []Message), flush: make(chan chan struct{}), stopped: make(chan struct{})}
 	for typ, r := range opts.Routes {
 		d.routes[typ] = newRoute(r)
+	}
+	if opts.Default != nil {
+		d.fallback = newRoute(*opts.Default) // one route, so one pace, for every type it takes
 	}
 	return d
 }
@@ -281,12 +285,7 @@ func (d *Dispatcher) routeFor(typ string) *route {
 	if r, ok := d.routes[typ]; ok {
 		return r
 	}
-	if d.opts.Default == nil {
-		return nil
-	}
-	r := newRoute(*d.opts.Default)
-	d.routes[typ] = r
-	return r
+	return d.fallback
 }
 
 func (d *Dispatcher) push(l *loop, j *job) {
@@ -379,20 +378,24 @@ func (r *route) reserve(key string, now time.Time) time.Duration {
 	return wait
 }
 
-// letGo frees a job's destination for the next job waiting for it.
+// letGo hands a job's destination to the next job waiting for it, which
+// holds it from now on (so a later job cannot slip in ahead); with none
+// waiting, the destination is free, and forgotten once its pace is back to
+// full, as a new one would start.
 func (d *Dispatcher) letGo(l *loop, j *job, now time.Time) {
 	if j.key == "" || !j.holds {
 		return
 	}
 	t := j.route.target(j.key)
-	t.busy = false
 	if len(t.parked) > 0 {
 		next := t.parked[0]
 		t.parked = t.parked[1:]
-		next.due = now
+		next.due, next.holds = now, true
 		d.push(l, next)
+		return
 	}
-	if !t.busy && len(t.parked) == 0 && t.limiter == nil {
+	t.busy = false
+	if t.limiter == nil || t.limiter.TokensAt(now) >= float64(t.limiter.Burst()) {
 		delete(j.route.targets, j.key)
 	}
 }

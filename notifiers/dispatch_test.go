@@ -327,3 +327,31 @@ func TestWorkersAndUnknownTypes(t *testing.T) {
 		}
 	})
 }
+
+// A destination's messages go in the order they came, even when one
+// arrives while every worker is busy and another is waiting its turn.
+func TestOrderPerDestinationWithWorkersBusy(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &service{hold: 2 * time.Second}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		d := NewDispatcher(DispatchOptions{Routes: map[string]Route{"slack": {Notifier: s, PerTarget: Limit{Rate: 100, Burst: 1}}}, Workers: 2}, newLedger())
+		go d.Run(ctx)
+		k := messages("slack", "#k", 3)
+		d.Submit(k[0], k[1], messages("slack", "#l", 1)[0])
+		time.Sleep(time.Second) // both workers busy, k[1] waiting its turn
+		d.Submit(k[2])
+		if err := d.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var order []string
+		for _, x := range s.sent {
+			if x.m.Target == "#k" {
+				order = append(order, x.m.Delivery)
+			}
+		}
+		if want := []string{k[0].Delivery, k[1].Delivery, k[2].Delivery}; !slices.Equal(order, want) {
+			t.Errorf("#k got %v, want %v", order, want)
+		}
+	})
+}
