@@ -57,7 +57,8 @@ type service struct {
 	answer   func(m Message, call int) (bool, error)
 	busy     int // sends under way now
 	mostBusy int
-	hold     time.Duration // how long each send takes
+	hold     time.Duration            // how long each send takes
+	holdTo   map[string]time.Duration // or to one target
 }
 
 type sent struct {
@@ -75,8 +76,8 @@ func (s *service) Notify(ctx context.Context, m Message) (bool, error) {
 	s.busy++
 	s.mostBusy = max(s.mostBusy, s.busy)
 	s.mu.Unlock()
-	if s.hold > 0 {
-		time.Sleep(s.hold)
+	if h := max(s.hold, s.holdTo[m.Target]); h > 0 {
+		time.Sleep(h)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -332,7 +333,7 @@ func TestWorkersAndUnknownTypes(t *testing.T) {
 // arrives while every worker is busy and another is waiting its turn.
 func TestOrderPerDestinationWithWorkersBusy(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := &service{hold: 2 * time.Second}
+		s := &service{holdTo: map[string]time.Duration{"#k": 2 * time.Second, "#l": 3 * time.Second}}
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		d := NewDispatcher(DispatchOptions{Routes: map[string]Route{"slack": {Notifier: s, PerTarget: Limit{Rate: 100, Burst: 1}}}, Workers: 2}, newLedger())
