@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"strings"
@@ -53,7 +55,7 @@ func runDrill(ctx context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stderr, "crier drill: --config needs a file")
 		return exitUsage
 	}
-	if _, err := os.Stat(*configFile); *configFile != "" && err != nil {
+	if _, err := os.Stat(*configFile); *configFile != "" && errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(e.stderr, "crier drill: %s: no such file\n", *configFile)
 		return exitUsage
 	}
@@ -111,7 +113,7 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	if *jsonOut {
 		return printDrillJSON(e, report)
 	}
-	if sending.Options.Default != nil {
+	if sending.outbox != "" {
 		fmt.Fprintf(e.stdout, "\nDeliveries are in %s.\n\n", sending.outbox)
 	} else {
 		fmt.Fprintf(e.stdout, "\nDeliveries were sent through the notifiers %s configures.\n\n", *configFile)

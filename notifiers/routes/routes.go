@@ -22,8 +22,11 @@ import (
 type Env struct {
 	Lookup func(string) (string, bool) // the environment, for URL references in runbooks
 	Now    func() time.Time
-	Log    *slog.Logger
-	HTTP   *http.Client // nil: a client with a 30s timeout
+	Log    *slog.Logger // the dispatcher's own log: retries, failures
+	// Messages is where log channels write each message, at Info level
+	// (Log when nil).
+	Messages *slog.Logger
+	HTTP     *http.Client // nil: a client with a 30s timeout
 }
 
 // Built is the dispatcher's options and what to close when done.
@@ -52,16 +55,20 @@ func FromConfig(c *config.Config, env Env) (*Built, error) {
 	if env.Log == nil {
 		env.Log = slog.New(slog.DiscardHandler)
 	}
+	if env.Messages == nil {
+		env.Messages = env.Log
+	}
 	b := &Built{Options: notifiers.DispatchOptions{
-		Routes:  map[string]notifiers.Route{"log": {Notifier: &notifiers.Log{Logger: env.Log}}},
+		Routes:  map[string]notifiers.Route{},
 		Workers: c.Delivery.Workers, Deadline: c.Delivery.Deadline.D, Log: env.Log,
 	}}
 	n := c.Notifiers
-	if c.OutboxOnly() {
+	if c.OutboxOnly() { // log channels too: the outbox is the whole record
 		b.Options.Default = &notifiers.Route{Notifier: &notifiers.Outbox{Dir: n.Outbox.Dir, Now: env.Now}}
 		return b, nil
 	}
 	routes := b.Options.Routes
+	routes["log"] = notifiers.Route{Notifier: &notifiers.Log{Logger: env.Messages}}
 	if s := n.Slack; s != nil {
 		routes["slack"] = slack.New(s.Token.Reveal(), s.APIURL).Route(s.PerChannelRate, s.WorkspaceRate)
 		b.ApprovalsChannel = s.ApprovalsChannel
