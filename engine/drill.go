@@ -66,8 +66,9 @@ func Drill(ctx context.Context, opts DrillOptions) (*Engine, string, error) {
 	deliverer.ApprovalsChannel = opts.ApprovalsChannel
 	deliverer.Follow(s)
 	sending, stop := context.WithCancel(ctx)
-	defer stop()
-	go deliverer.Run(sending)
+	stopped := make(chan struct{})
+	go func() { deliverer.Run(sending); close(stopped) }()
+	defer func() { stop(); <-stopped }() // no send outlives the drill
 	if opts.OnCommit != nil {
 		e.OnCommit(opts.OnCommit)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -207,15 +208,17 @@ type loop struct {
 	work     chan *job
 }
 
-// Run sends until ctx ends. Messages still queued then stay pending in
-// the record.
+// Run sends until ctx ends, and returns when the sends under way have
+// finished. Messages still queued then stay pending in the record.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	defer close(d.stopped)
 	l := &loop{work: make(chan *job, d.opts.Workers)}
 	results := make(chan *jobResult, d.opts.Workers)
+	var workers sync.WaitGroup
 	for range d.opts.Workers {
-		go d.worker(ctx, l.work, results)
+		workers.Go(func() { d.worker(ctx, l.work, results) })
 	}
+	defer workers.Wait() // a send under way is finished and recorded first
 	defer close(l.work)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()

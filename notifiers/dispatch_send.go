@@ -19,6 +19,10 @@ type jobResult struct {
 
 func (d *Dispatcher) worker(ctx context.Context, work <-chan *job, results chan<- *jobResult) {
 	for j := range work {
+		if ctx.Err() != nil && j.dead == nil {
+			results <- &jobResult{job: j, retry: j.items} // stopping: left for whoever runs next
+			continue
+		}
 		results <- d.send(ctx, j)
 	}
 }

@@ -126,7 +126,9 @@ func (n *Notifier) deliver(ctx context.Context, emails []*email) {
 		// reused.
 		if stale && reused {
 			for _, e := range emails {
-				e.fails, e.senderRefused, e.done = make([]*failure, len(e.rcpts)), nil, false
+				if e.data != nil { // one that could not be written stays failed
+					e.fails, e.senderRefused, e.done = make([]*failure, len(e.rcpts)), nil, false
+				}
 			}
 			continue
 		}
