@@ -99,7 +99,7 @@ func (l *loader) checkEmail(e *Email) {
 		l.errorf(at+"password", "a password needs a username; add username")
 	}
 	if e.TLS == "none" && l.written(at+"password") && !isLoopback(e.Host) {
-		l.warnf(at+"tls", "with tls: none the password crosses the network unencrypted; use starttls or tls")
+		l.errorf(at+"tls", "with tls: none the password would cross the network unencrypted, so crier will not send it; use starttls or tls")
 	}
 	if !l.failed(at+"tls") && !l.failed(at+"port") {
 		switch {
