@@ -137,7 +137,7 @@ func (d *Deliverer) message(tx *state.Txn, dl *state.Delivery) (*notifiers.Messa
 		rev.Subject, rev.Body = tr.Subject, tr.Body
 	}
 	out := &notifiers.Message{
-		Delivery: dl.ID, Activation: a.ID, Runbook: a.Runbook, Step: m.Step, Exercise: a.Exercise(),
+		Delivery: dl.ID, Message: m.ID, Activation: a.ID, Runbook: a.Runbook, Step: m.Step, Exercise: a.Exercise(),
 		Type: dl.Type, Channel: dl.Channel, Target: dl.Target, Stakeholder: dl.Stakeholder,
 		Language: dl.Language, Revision: dl.Revision, Subject: rev.Subject, Body: rev.Body,
 	}
@@ -164,7 +164,7 @@ func (d *Deliverer) requestApproval(ctx context.Context, message string) error {
 	}
 	rev := m.Current()
 	d.dispatcher.Submit(notifiers.Message{
-		Delivery: fmt.Sprintf("%s/r%d/approval-request", m.ID, rev.N), Kind: notifiers.KindApprovalRequest,
+		Delivery: fmt.Sprintf("%s/r%d/approval-request", m.ID, rev.N), Message: m.ID, Kind: notifiers.KindApprovalRequest,
 		Activation: a.ID, Runbook: a.Runbook, Step: m.Step, Exercise: a.Exercise(), Type: "slack",
 		Target: d.ApprovalsChannel, Revision: rev.N, Subject: rev.Subject, Body: rev.Body,
 	})

@@ -17,6 +17,7 @@ const (
 // Message is one delivery: one revision of one message to one endpoint.
 type Message struct {
 	Delivery    string `json:"delivery"` // stable id: the key for de-duplicating a re-send
+	Message     string `json:"message"`  // the message this delivers (with Revision, the same for all its recipients)
 	Kind        string `json:"kind,omitempty"`
 	Activation  string `json:"activation"`
 	Runbook     string `json:"runbook"`

@@ -53,12 +53,14 @@ func TestBatchKey(t *testing.T) {
 	if n.BatchKey(a) == "" || n.BatchKey(a) != n.BatchKey(b) {
 		t.Fatalf("the same content to two recipients: keys %q and %q", n.BatchKey(a), n.BatchKey(b))
 	}
+	// Content is the same for a message's revision in one language: what
+	// tells batches apart. (A batch of mixed content is still split by
+	// NotifyBatch: TestMixedContentIsSplit.)
 	for name, edit := range map[string]func(*notifiers.Message){
-		"body":     func(m *notifiers.Message) { m.Body += " Updated." },
-		"subject":  func(m *notifiers.Message) { m.Subject = "Flood update" },
-		"revision": func(m *notifiers.Message) { m.Delivery = "a-000001/holding-statement/1/r3/002" },
+		"message":  func(m *notifiers.Message) { m.Message = "a-000001/rumour-correction/1" },
+		"revision": func(m *notifiers.Message) { m.Revision = 3 },
 		"language": func(m *notifiers.Message) { m.Language = "cy" },
-		"exercise": func(m *notifiers.Message) { m.Exercise = true },
+		"link":     func(m *notifiers.Message) { m.AckURL = "https://crier.northbridge.gov.uk/ack/2" },
 	} {
 		c := b
 		edit(&c)

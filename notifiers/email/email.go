@@ -48,7 +48,6 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -225,20 +224,20 @@ func (n *Notifier) now() time.Time {
 // MaxBatch implements notifiers.Batcher: the most recipients of one email.
 func (n *Notifier) MaxBatch() int { return n.cfg.MaxRecipientsPerMessage }
 
-// BatchKey implements notifiers.Batcher: messages with the same content
-// for the same delivery group share a key, and go as one email. Personalised
-// messages (each with its own AckURL) of one delivery group share a key
-// too: each is its own email, but they go in one series over one
+// BatchKey implements notifiers.Batcher: the recipients of one revision of
+// one message, in one language, share a key and go as one email. The
+// personalised messages of a revision (each with its own AckURL) share a
+// key too: each is its own email, but they go in one series over one
 // connection, one round trip each — unless the relay is limited, when
 // each goes alone to be counted.
 func (n *Notifier) BatchKey(m notifiers.Message) string {
 	switch {
 	case m.AckURL == "":
-		return contentHash(m)
+		return "same " + group(m) + " " + m.Language
 	case n.cfg.RelayLimited:
 		return ""
 	}
-	return "personal " + group(m.Delivery)
+	return "personal " + group(m)
 }
 
 // Notify implements notifiers.Notifier: a batch of one.
@@ -254,13 +253,19 @@ func (n *Notifier) Notify(ctx context.Context, m notifiers.Message) (bool, error
 func (n *Notifier) NotifyBatch(ctx context.Context, ms []notifiers.Message) []notifiers.Result {
 	results := make([]notifiers.Result, len(ms))
 	var groups [][]int // messages by content, in order of first appearance
+	byContent := map[string]int{}
 	for i, m := range ms {
-		g := slices.IndexFunc(groups, func(g []int) bool { return sameEmail(ms[g[0]], m) })
-		if g < 0 {
-			groups = append(groups, []int{i})
-		} else {
-			groups[g] = append(groups[g], i)
+		key := contentHash(m) // the content itself: a batch of mixed content still goes right
+		if m.AckURL != "" {
+			key = m.Delivery
 		}
+		g, ok := byContent[key]
+		if !ok {
+			g = len(groups)
+			byContent[key] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
 	}
 	var emails []*email
 	for _, idx := range groups {
@@ -279,14 +284,6 @@ func (n *Notifier) NotifyBatch(ctx context.Context, ms []notifiers.Message) []no
 		n.results(e, results)
 	}
 	return results
-}
-
-// sameEmail reports whether a and b can go as one email: what BatchKey
-// says, without hashing.
-func sameEmail(a, b notifiers.Message) bool {
-	return a.AckURL == "" && b.AckURL == "" && a.Activation == b.Activation && a.Runbook == b.Runbook &&
-		group(a.Delivery) == group(b.Delivery) && a.Language == b.Language && a.Exercise == b.Exercise &&
-		a.Subject == b.Subject && a.Body == b.Body
 }
 
 // Close closes the connections no send is using, and makes those in use

@@ -25,7 +25,7 @@ const (
 // message is one recipient's delivery of the flood warning.
 func message(i int, target string) notifiers.Message {
 	return notifiers.Message{
-		Delivery: fmt.Sprintf("a-000001/holding-statement/1/r2/%03d", i), Activation: "a-000001",
+		Delivery: fmt.Sprintf("a-000001/holding-statement/1/r2/%03d", i), Message: "a-000001/holding-statement/1", Revision: 2, Activation: "a-000001",
 		Runbook: "flood-response", Step: "holding-statement", Type: "email", Target: target,
 		Subject: "Flood warning: River Wend",
 		Body:    "The River Wend is expected to flood tonight.\n\nSandbags are at the Mill Lane depot.",

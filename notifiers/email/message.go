@@ -114,25 +114,15 @@ func subjectLine(s string) string {
 // maxSubject is the longest subject sent, in characters.
 const maxSubject = 200
 
-// group is a delivery id without its recipient number: the same for
-// every recipient of one message. "a-000001/holding-statement/1/r2/007"
-// gives "a-000001/holding-statement/1/r2".
-func group(delivery string) string {
-	i := strings.LastIndexByte(delivery, '/')
-	if i < 0 || i == len(delivery)-1 {
-		return delivery
-	}
-	for _, r := range delivery[i+1:] {
-		if r < '0' || r > '9' {
-			return delivery
-		}
-	}
-	return delivery[:i]
+// group names what every recipient of one revision of one message gets:
+// "a-000001/holding-statement/1/r2".
+func group(m notifiers.Message) string {
+	return m.Message + "/r" + strconv.Itoa(m.Revision)
 }
 
 // contentHash identifies what an email to m's delivery group says.
 func contentHash(m notifiers.Message) string {
-	fields := []string{m.Activation, m.Runbook, group(m.Delivery), m.Language, strconv.FormatBool(m.Exercise), m.Subject, m.Body}
+	fields := []string{m.Activation, m.Runbook, group(m), m.Language, strconv.FormatBool(m.Exercise), m.Subject, m.Body}
 	size := 0
 	for _, f := range fields {
 		size += len(f) + 21
@@ -151,7 +141,7 @@ func contentHash(m notifiers.Message) string {
 // on every try, so a receiving system can drop a second copy. A
 // personalised message has its whole delivery id.
 func (n *Notifier) messageID(m notifiers.Message) string {
-	id := group(m.Delivery)
+	id := group(m)
 	if m.AckURL != "" {
 		id = m.Delivery
 	}

@@ -40,21 +40,6 @@ func ParseAction(a *slack.BlockAction) (string, ActionValue, error) {
 	return a.ActionID, v, nil
 }
 
-// messageOf is the message part of a delivery id: the id without its
-// revision and recipient (a-000001/statement/1/r2/007 → a-000001/statement/1).
-func messageOf(m notifiers.Message) string {
-	id := m.Delivery
-	for range 2 {
-		for i := len(id) - 1; i >= 0; i-- {
-			if id[i] == '/' {
-				id = id[:i]
-				break
-			}
-		}
-	}
-	return id
-}
-
 // buttons are the actions a message asks for: Approve and Reject on an
 // approval request, Acknowledge where the step wants acknowledgements.
 func buttons(m notifiers.Message) slack.Block {
@@ -65,14 +50,14 @@ func buttons(m notifiers.Message) slack.Block {
 	var els []slack.BlockElement
 	switch {
 	case m.Kind == notifiers.KindApprovalRequest:
-		v := value(ActionValue{Activation: m.Activation, Message: messageOf(m), Revision: m.Revision})
+		v := value(ActionValue{Activation: m.Activation, Message: m.Message, Revision: m.Revision})
 		approve := slack.NewButtonBlockElement(ActionApprove, v, slack.NewTextBlockObject(slack.PlainTextType, "Approve", false, false))
 		approve.Style = slack.StylePrimary
 		reject := slack.NewButtonBlockElement(ActionReject, v, slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false))
 		reject.Style = slack.StyleDanger
 		els = append(els, approve, reject)
 	case m.AckRequested:
-		v := value(ActionValue{Activation: m.Activation, Message: messageOf(m), Revision: m.Revision, Delivery: m.Delivery})
+		v := value(ActionValue{Activation: m.Activation, Message: m.Message, Revision: m.Revision, Delivery: m.Delivery})
 		ack := slack.NewButtonBlockElement(ActionAcknowledge, v, slack.NewTextBlockObject(slack.PlainTextType, "Acknowledge", false, false))
 		ack.Style = slack.StylePrimary
 		els = append(els, ack)

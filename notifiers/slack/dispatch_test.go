@@ -110,8 +110,10 @@ func TestFaultsOnTheWire(t *testing.T) {
 func TestButtons(t *testing.T) {
 	req := drill
 	req.Kind, req.Revision, req.Delivery = notifiers.KindApprovalRequest, 2, "a-000001/holding-statement/1/r2/approval-request"
+	req.Message = "a-000001/holding-statement/1"
 	ack := drill
 	ack.AckRequested, ack.Revision, ack.Delivery, ack.Target = true, 1, "a-000001/holding-statement/1/r1/004", "U012AB3CD"
+	ack.Message = "a-000001/holding-statement/1"
 	for _, tc := range []struct {
 		m       notifiers.Message
 		actions []string
