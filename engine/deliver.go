@@ -100,26 +100,35 @@ func (d *Deliverer) handOff(ctx context.Context, message string) error {
 func (d *Deliverer) submit(deliveries []*state.Delivery) error {
 	tx := d.engine.Read()
 	var ms []notifiers.Message
+	var from *messageContext // deliveries come message by message
 	d.mu.Lock()
 	for _, dl := range deliveries {
 		if dl.State != state.DeliveryPending || d.queued[dl.ID] {
 			continue
 		}
-		m, err := d.message(tx, dl)
-		if err != nil {
-			d.mu.Unlock()
-			return err
+		if from == nil || from.m.ID != dl.MessageID {
+			var err error
+			if from, err = d.contextOf(tx, dl); err != nil {
+				d.mu.Unlock()
+				return err
+			}
 		}
 		d.queued[dl.ID] = true
-		ms = append(ms, *m)
+		ms = append(ms, from.message(dl))
 	}
 	d.mu.Unlock()
 	d.dispatcher.Submit(ms...)
 	return nil
 }
 
-// message builds what a notifier sends for a delivery.
-func (d *Deliverer) message(tx *state.Txn, dl *state.Delivery) (*notifiers.Message, error) {
+// messageContext is what a message's deliveries share.
+type messageContext struct {
+	m   *state.Message
+	a   *state.Activation
+	ack bool // the stakeholders reached are asked to acknowledge
+}
+
+func (d *Deliverer) contextOf(tx *state.Txn, dl *state.Delivery) (*messageContext, error) {
 	m, err := tx.Message(nil, dl.MessageID)
 	if err != nil {
 		return nil, err
@@ -132,21 +141,23 @@ func (d *Deliverer) message(tx *state.Txn, dl *state.Delivery) (*notifiers.Messa
 	if err != nil {
 		return nil, err
 	}
-	rev := m.Revisions[dl.Revision-1]
-	if tr, ok := m.Translations[dl.Language]; ok && dl.Language != "" {
+	// What a step says must be acknowledged, and every task.
+	s, ok := rb.Step(m.Step)
+	return &messageContext{m: m, a: a, ack: ok && (s.Task != nil || s.Notify != nil && s.Notify.AckWithin != nil)}, nil
+}
+
+// message builds what a notifier sends for one delivery.
+func (c *messageContext) message(dl *state.Delivery) notifiers.Message {
+	rev := c.m.Revisions[dl.Revision-1]
+	if tr, ok := c.m.Translations[dl.Language]; ok && dl.Language != "" {
 		rev.Subject, rev.Body = tr.Subject, tr.Body
 	}
-	out := &notifiers.Message{
-		Delivery: dl.ID, Message: m.ID, Activation: a.ID, Runbook: a.Runbook, Step: m.Step, Exercise: a.Exercise(),
+	return notifiers.Message{
+		Delivery: dl.ID, Message: c.m.ID, Activation: c.a.ID, Runbook: c.a.Runbook, Step: c.m.Step, Exercise: c.a.Exercise(),
 		Type: dl.Type, Channel: dl.Channel, Target: dl.Target, Stakeholder: dl.Stakeholder,
 		Language: dl.Language, Revision: dl.Revision, Subject: rev.Subject, Body: rev.Body,
+		AckRequested: c.ack && dl.Stakeholder != "",
 	}
-	// Stakeholders reached are asked to acknowledge what a step says must
-	// be, and every task.
-	if s, ok := rb.Step(m.Step); ok && dl.Stakeholder != "" && (s.Task != nil || s.Notify != nil && s.Notify.AckWithin != nil) {
-		out.AckRequested = true
-	}
-	return out, nil
 }
 
 // requestApproval posts a draft's current revision to the approvals
