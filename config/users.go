@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/crierhq/crier/runbooks"
 )
 
 // User is someone who may use crier, and what they may do.
@@ -140,7 +142,7 @@ func (l *loader) checkRoles(u *User, path string) {
 		case !slices.Contains(roles, r):
 			hint := ""
 			if !l.c.fromEnv(p) {
-				hint = didYouMean(r, roles)
+				hint = runbooks.Suggest(r, roles)
 			}
 			l.errorf(p, "%s is not a role; expected one of %s%s", l.c.shown(p, r), strings.Join(roles, ", "), hint)
 		case seen[r]:
@@ -192,39 +194,4 @@ func (l *loader) hasFields(path string) bool {
 		}
 	}
 	return false
-}
-
-// didYouMean suggests the candidate a typing slip away from got.
-func didYouMean(got string, candidates []string) string {
-	best, bestDist := "", 3
-	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(got), c); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

@@ -107,6 +107,10 @@ func SortDiagnostics(ds []Diagnostic) {
 	})
 }
 
+// Suggest returns `; did you mean "x"?` when a candidate is a typing slip
+// away from got, and "" otherwise: for messages about any file crier reads.
+func Suggest(got string, candidates []string) string { return suggest(got, candidates) }
+
 // suggest returns `; did you mean "x"?` when a candidate is close to got.
 func suggest(got string, candidates []string) string {
 	if c, ok := closest(got, candidates); ok {
