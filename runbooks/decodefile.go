@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
-	"unicode/utf8"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // Positions says where each value DecodeFile decoded is written, by its
@@ -41,27 +38,8 @@ func DecodeFile(name string, data []byte, what string, v any) (Positions, error)
 }
 
 func decodeFile(ds *diagnostics, data []byte, what string, v reflect.Value) Positions {
-	start := Pos{Line: 1, Column: 1}
-	switch {
-	case len(data) > MaxFileSize:
-		ds.errorf(start, "", "file is larger than 1 MiB; a %s must be smaller", what)
-		return nil
-	case !utf8.Valid(data):
-		ds.errorf(start, "", "file is not UTF-8 text")
-		return nil
-	case len(bytes.TrimSpace(data)) == 0:
-		ds.errorf(start, "", "file is empty; expected a %s starting with version: 1", what)
-		return nil
-	}
-	root, ok := parseYAML(ds, data, what)
-	if !ok {
-		return nil
-	}
-	if root.Kind != yaml.MappingNode {
-		ds.errorf(posOf(root), "", "expected a %s (a mapping of field names to values), got %s", what, describe(root))
-		return nil
-	}
-	if !checkAliases(ds, root) {
+	root, ok := readMapping(ds, data, what, "a mapping of field names to values", "")
+	if !ok || !checkAliases(ds, root) {
 		return nil
 	}
 	d := &decoder{diags: ds, lines: bytes.Split(data, []byte("\n")), positions: Positions{"": posOf(root)}}

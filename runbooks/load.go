@@ -50,30 +50,9 @@ func Parse(name string, data []byte) (*Runbook, error) {
 }
 
 func parseRunbook(ds *diagnostics, data []byte) *Runbook {
-	start := Pos{Line: 1, Column: 1}
-	switch {
-	case len(data) > MaxFileSize:
-		ds.errorf(start, "", "file is larger than 1 MiB; a runbook must be smaller (split it into several runbooks)")
-		return nil
-	case !utf8.Valid(data):
-		ds.errorf(start, "", "file is not UTF-8 text")
-		return nil
-	case len(bytes.TrimSpace(data)) == 0:
-		ds.errorf(start, "", "file is empty; expected a runbook starting with version: 1")
-		return nil
-	}
-	root, ok := parseYAML(ds, data, "runbook")
-	if !ok {
-		return nil
-	}
-	if root.Kind != yaml.MappingNode {
-		ds.errorf(posOf(root), "", "expected a runbook (a mapping with version, id, title, stakeholders, channels and steps), got %s", describe(root))
-		return nil
-	}
-	if !checkVersion(ds, root) {
-		return nil
-	}
-	if !checkAliases(ds, root) {
+	root, ok := readMapping(ds, data, "runbook", "a mapping with version, id, title, stakeholders, channels and steps",
+		" (split it into several runbooks)")
+	if !ok || !checkVersion(ds, root) || !checkAliases(ds, root) {
 		return nil
 	}
 	d := &decoder{diags: ds, lines: bytes.Split(data, []byte("\n"))}
@@ -81,6 +60,34 @@ func parseRunbook(ds *diagnostics, data []byte) *Runbook {
 	d.decodeStruct(root, reflect.ValueOf(rb).Elem(), "")
 	validate(rb, ds)
 	return rb
+}
+
+// readMapping reads a file that must be one YAML mapping: a what (a
+// runbook, a configuration) whose shape the message names when it is
+// something else. Size, encoding, emptiness and syntax are checked first;
+// tooBig adds advice to the message for a file over MaxFileSize.
+func readMapping(ds *diagnostics, data []byte, what, shape, tooBig string) (*yaml.Node, bool) {
+	start := Pos{Line: 1, Column: 1}
+	switch {
+	case len(data) > MaxFileSize:
+		ds.errorf(start, "", "file is larger than 1 MiB; a %s must be smaller%s", what, tooBig)
+		return nil, false
+	case !utf8.Valid(data):
+		ds.errorf(start, "", "file is not UTF-8 text")
+		return nil, false
+	case len(bytes.TrimSpace(data)) == 0:
+		ds.errorf(start, "", "file is empty; expected a %s starting with version: 1", what)
+		return nil, false
+	}
+	root, ok := parseYAML(ds, data, what)
+	if !ok {
+		return nil, false
+	}
+	if root.Kind != yaml.MappingNode {
+		ds.errorf(posOf(root), "", "expected a %s (%s), got %s", what, shape, describe(root))
+		return nil, false
+	}
+	return root, true
 }
 
 // parseYAML reads exactly one YAML document. what names the file's
