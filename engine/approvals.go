@@ -30,7 +30,7 @@ func (f *fsm) awaiting(w *writer, id string) (*state.Message, *state.Activation,
 	case err != nil:
 		return nil, nil, nil, nil, err
 	case m == nil:
-		return nil, nil, nil, nil, fmt.Errorf("no message %q", id)
+		return nil, nil, nil, nil, notFound("no message %q", id)
 	case m.State != state.MessagePendingApproval:
 		return nil, nil, nil, nil, fmt.Errorf("message %s is %s, not waiting for approval", id, strings.ReplaceAll(m.State, "_", " "))
 	}
@@ -53,7 +53,7 @@ func (f *fsm) awaiting(w *writer, id string) (*state.Message, *state.Activation,
 func approver(rb *runbooks.Runbook, s *runbooks.Step, who string) (*runbooks.Stakeholder, error) {
 	sh, ok := stakeholderFor(rb, who)
 	if !ok || !slices.Contains(rb.Reach(s.Notify.Approval.Approvers).Stakeholders, sh) {
-		return nil, fmt.Errorf("%s is not an approver of step %q", who, s.ID)
+		return nil, notAllowed("%s is not an approver of step %q", who, s.ID)
 	}
 	return sh, nil
 }
@@ -72,7 +72,7 @@ func (f *fsm) approve(w *writer, c *Approve) error {
 		return fmt.Errorf("message %s has been edited since revision %d, which %s saw: revision %d is waiting for approval", m.ID, c.Revision, sh.ID, rev.N)
 	}
 	if rev.EditedBy == string(sh.ID) {
-		return fmt.Errorf("four eyes: %s wrote revision %d of message %s, so another approver must approve it", sh.ID, rev.N, m.ID)
+		return notAllowed("four eyes: %s wrote revision %d of message %s, so another approver must approve it", sh.ID, rev.N, m.ID)
 	}
 	given, err := w.tx.ApprovalsOf(nil, m.ID)
 	if err != nil {

@@ -140,7 +140,7 @@ func (e *Engine) Runbook(activation string) (*runbooks.Runbook, error) {
 		return nil, err
 	}
 	if a == nil {
-		return nil, fmt.Errorf("no activation %q", activation)
+		return nil, notFound("no activation %q", activation)
 	}
 	return e.fsm.runbook(a)
 }

@@ -18,7 +18,7 @@ func (f *fsm) fire(w *writer, c *Fire) error {
 	case err != nil:
 		return err
 	case o == nil:
-		return fmt.Errorf("no occurrence %q", c.Occurrence)
+		return notFound("no occurrence %q", c.Occurrence)
 	case o.State != state.OccurrencePending:
 		return ErrNotPending
 	}

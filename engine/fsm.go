@@ -13,6 +13,30 @@ import (
 	"github.com/hashicorp/go-memdb"
 )
 
+// Kinds of error a caller can tell apart with errors.Is, as the server does
+// to answer 404 or 403.
+var (
+	ErrNotFound   = errors.New("not found")
+	ErrNotAllowed = errors.New("not allowed")
+)
+
+// kindError is an error of a kind, its own text unchanged.
+type kindError struct {
+	error
+	kind error
+}
+
+func (e kindError) Is(target error) bool { return target == e.kind }
+func (e kindError) Unwrap() error        { return e.error }
+
+func notFound(format string, args ...any) error {
+	return kindError{fmt.Errorf(format, args...), ErrNotFound}
+}
+
+func notAllowed(format string, args ...any) error {
+	return kindError{fmt.Errorf(format, args...), ErrNotAllowed}
+}
+
 // ErrNotPending says a Fire came too late: the occurrence was already
 // fired or cancelled, as when a stand-down wins a race with the scheduler.
 var ErrNotPending = errors.New("the occurrence is no longer pending")
@@ -240,7 +264,7 @@ func (f *fsm) recordDecision(w *writer, c *RecordDecision) error {
 		return err
 	}
 	if a == nil {
-		return fmt.Errorf("no activation %q", c.Activation)
+		return notFound("no activation %q", c.Activation)
 	}
 	if c.Decision == "" {
 		return errors.New("a decision needs its text")
@@ -261,7 +285,7 @@ func (f *fsm) end(w *writer, id, to, reason string, exerciseOnly bool) error {
 	case err != nil:
 		return err
 	case a == nil:
-		return fmt.Errorf("no activation %q", id)
+		return notFound("no activation %q", id)
 	case a.State != state.ActivationActive:
 		return fmt.Errorf("activation %s has already ended (%s)", id, a.State)
 	case exerciseOnly && !a.Exercise():

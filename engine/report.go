@@ -119,7 +119,7 @@ func (e *Engine) Report(activation string) (*Report, error) {
 		return nil, err
 	}
 	if a == nil {
-		return nil, fmt.Errorf("no activation %q", activation)
+		return nil, notFound("no activation %q", activation)
 	}
 	rb, err := e.fsm.runbook(a)
 	if err != nil {

@@ -16,7 +16,7 @@ func (f *fsm) activationOf(w *writer, id string) (*state.Activation, *runbooks.R
 	case err != nil:
 		return nil, nil, err
 	case a == nil:
-		return nil, nil, fmt.Errorf("no activation %q", id)
+		return nil, nil, notFound("no activation %q", id)
 	case a.State != state.ActivationActive:
 		return nil, nil, fmt.Errorf("activation %s has ended (%s)", id, strings.ReplaceAll(a.State, "_", " "))
 	}
@@ -37,7 +37,7 @@ func (f *fsm) acknowledge(w *writer, c *Acknowledge) error {
 	} else if m != nil {
 		activation = m.ActivationID
 	} else {
-		return fmt.Errorf("no message or task %q", c.Subject)
+		return notFound("no message or task %q", c.Subject)
 	}
 	a, rb, err := f.activationOf(w, activation)
 	if err != nil {
@@ -45,7 +45,7 @@ func (f *fsm) acknowledge(w *writer, c *Acknowledge) error {
 	}
 	sh, ok := stakeholderFor(rb, c.By)
 	if !ok {
-		return fmt.Errorf("%s is not a stakeholder of runbook %q", c.By, rb.ID)
+		return notAllowed("%s is not a stakeholder of runbook %q", c.By, rb.ID)
 	}
 	acks, err := w.tx.AcknowledgementsOf(nil, c.Subject)
 	if err != nil {
@@ -78,7 +78,7 @@ func (f *fsm) openTaskNamed(w *writer, id string) (*state.Task, *state.Activatio
 	case err != nil:
 		return nil, nil, nil, err
 	case t == nil:
-		return nil, nil, nil, fmt.Errorf("no task %q", id)
+		return nil, nil, nil, notFound("no task %q", id)
 	case t.State != state.TaskOpen && t.State != state.TaskAcknowledged:
 		return nil, nil, nil, fmt.Errorf("task %s is %s", id, t.State)
 	}
