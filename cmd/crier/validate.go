@@ -6,10 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/crierhq/crier/runbooks"
 )
@@ -29,7 +25,7 @@ func runValidate(ctx context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stderr, "crier validate: name at least one runbook file or directory")
 		return exitUsage
 	}
-	files, err := runbookFiles(paths)
+	files, err := runbooks.Files(paths)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier validate: %v\n", err)
 		return exitUsage
@@ -134,53 +130,4 @@ func describeFileError(err error) string {
 		return fmt.Sprintf("cannot read the file: %v", pe.Err)
 	}
 	return err.Error()
-}
-
-// runbookFiles expands directories into the runbook files under them.
-func runbookFiles(paths []string) ([]string, error) {
-	var files []string
-	for _, p := range paths {
-		info, err := os.Stat(p)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("%s: no such file or directory", p)
-			}
-			return nil, err
-		}
-		if !info.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		var found []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			if !d.IsDir() && isRunbookFile(path) {
-				found = append(found, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if len(found) == 0 {
-			return nil, fmt.Errorf("%s: no *.yaml or *.yml files in this directory", p)
-		}
-		slices.Sort(found)
-		files = append(files, found...)
-	}
-	return files, nil
-}
-
-// isRunbookFile says whether a file in a runbook directory is a runbook:
-// a .yaml or .yml file, other than the configuration (crier.yaml) that
-// may sit beside them.
-func isRunbookFile(path string) bool {
-	name := strings.ToLower(filepath.Base(path))
-	ext := filepath.Ext(name)
-	return (ext == ".yaml" || ext == ".yml") && strings.TrimSuffix(name, ext) != "crier"
 }

@@ -1,0 +1,62 @@
+package runbooks
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Files expands paths into runbook files: a file is taken as it is, a
+// directory is searched (hidden ones aside) for .yaml and .yml files,
+// sorted.
+func Files(paths []string) ([]string, error) {
+	var files []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("%s: no such file or directory", p)
+			}
+			return nil, err
+		}
+		if !info.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() && IsRunbookFile(path) {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("%s: no *.yaml or *.yml files in this directory", p)
+		}
+		slices.Sort(found)
+		files = append(files, found...)
+	}
+	return files, nil
+}
+
+// IsRunbookFile says whether a file in a runbook directory is a runbook:
+// a .yaml or .yml file, other than the configuration (crier.yaml) that
+// may sit beside them.
+func IsRunbookFile(path string) bool {
+	name := strings.ToLower(filepath.Base(path))
+	ext := filepath.Ext(name)
+	return (ext == ".yaml" || ext == ".yml") && strings.TrimSuffix(name, ext) != "crier"
+}
