@@ -1,0 +1,199 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/engine/state"
+)
+
+// messageView is a message as the API shows it: its current text, every
+// revision, the approvals given and its deliveries so far.
+type messageView struct {
+	ID            string            `json:"id"`
+	Activation    string            `json:"activation"`
+	Step          string            `json:"step"`
+	State         string            `json:"state"`
+	Subject       string            `json:"subject"`
+	Body          string            `json:"body"`
+	Revision      int               `json:"revision"`
+	Revisions     []state.Revision  `json:"revisions"`
+	NeedsApproval bool              `json:"needs_approval"`
+	MinApprovals  int               `json:"min_approvals,omitempty"`
+	Approvals     []*state.Approval `json:"approvals"`
+	RejectedBy    string            `json:"rejected_by,omitempty"`
+	RejectReason  string            `json:"reject_reason,omitempty"`
+	Sent          int               `json:"sent"`
+	Failed        int               `json:"failed"`
+	Outstanding   int               `json:"outstanding"`
+	CreatedAt     time.Time         `json:"created_at"`
+	UpdatedAt     time.Time         `json:"updated_at"`
+	Deliveries    []deliveryView    `json:"deliveries,omitempty"`
+}
+
+type deliveryView struct {
+	ID          string    `json:"id"`
+	Revision    int       `json:"revision"`
+	Type        string    `json:"type"`
+	Channel     string    `json:"channel,omitempty"`
+	Target      string    `json:"target"`
+	Stakeholder string    `json:"stakeholder,omitempty"`
+	Language    string    `json:"language,omitempty"`
+	State       string    `json:"state"`
+	Attempts    int       `json:"attempts"`
+	Error       string    `json:"error,omitempty"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+func (s *Server) viewMessage(tx *state.Txn, m *state.Message, withDeliveries bool) (messageView, error) {
+	cur := m.Current()
+	v := messageView{ID: m.ID, Activation: m.ActivationID, Step: m.Step, State: m.State, Subject: cur.Subject, Body: cur.Body,
+		Revision: cur.N, Revisions: m.Revisions, NeedsApproval: m.NeedsApproval, MinApprovals: m.MinApprovals,
+		RejectedBy: m.RejectedBy, RejectReason: m.RejectReason, Sent: m.Sent, Failed: m.Failed, Outstanding: m.Outstanding,
+		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+	approvals, err := tx.ApprovalsOf(nil, m.ID)
+	if err != nil {
+		return v, err
+	}
+	v.Approvals = nonNil(approvals)
+	if withDeliveries {
+		ds, err := tx.DeliveriesOf(nil, m.ID)
+		if err != nil {
+			return v, err
+		}
+		v.Deliveries = []deliveryView{}
+		for _, d := range ds {
+			v.Deliveries = append(v.Deliveries, deliveryView{ID: d.ID, Revision: d.Revision, Type: d.Type, Channel: d.Channel,
+				Target: d.Target, Stakeholder: d.Stakeholder, Language: d.Language, State: d.State, Attempts: d.Attempts,
+				Error: d.Error, UpdatedAt: d.UpdatedAt})
+		}
+	}
+	return v, nil
+}
+
+// listMessages lists messages by ?activation= and/or ?state=
+// (pending_approval: what waits for the comms team).
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, _ *User) {
+	tx := s.engine.Read()
+	activation, st := r.URL.Query().Get("activation"), r.URL.Query().Get("state")
+	var all []*state.Message
+	var err error
+	switch {
+	case activation != "":
+		all, err = tx.MessagesOf(nil, activation)
+	case st != "":
+		all, err = tx.MessagesInState(nil, st)
+	default:
+		var as []*state.Activation
+		as, err = tx.Activations(nil)
+		for _, a := range as {
+			ms, e := tx.MessagesOf(nil, a.ID)
+			all, err = append(all, ms...), e
+		}
+	}
+	if err != nil {
+		refused(w, err)
+		return
+	}
+	out := []messageView{}
+	for _, m := range all {
+		if st != "" && m.State != st {
+			continue
+		}
+		v, err := s.viewMessage(tx, m, false)
+		if err != nil {
+			refused(w, err)
+			return
+		}
+		out = append(out, v)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// message answers with a message by id, or that there is none.
+func (s *Server) message(w http.ResponseWriter, tx *state.Txn, id string) *state.Message {
+	m, err := tx.Message(nil, id)
+	switch {
+	case err != nil:
+		refused(w, err)
+	case m == nil:
+		writeError(w, http.StatusNotFound, "not_found", "no message "+id)
+	}
+	return m
+}
+
+func (s *Server) getMessage(w http.ResponseWriter, r *http.Request, _ *User) {
+	s.showMessage(w, r.PathValue("id"), http.StatusOK)
+}
+
+func (s *Server) showMessage(w http.ResponseWriter, id string, status int) {
+	tx := s.engine.Read()
+	m := s.message(w, tx, id)
+	if m == nil {
+		return
+	}
+	v, err := s.viewMessage(tx, m, true)
+	if err != nil {
+		refused(w, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+// editMessage writes a new revision of a message waiting for approval.
+func (s *Server) editMessage(w http.ResponseWriter, r *http.Request, u *User) {
+	var req struct {
+		Subject string `json:"subject"`
+		Body    string `json:"body"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	id := r.PathValue("id")
+	if _, err := s.engine.Apply(r.Context(), &engine.Edit{Meta: engine.Meta{Actor: u.Identity()}, Message: id, By: u.Identity(),
+		Subject: req.Subject, Body: req.Body}); err != nil {
+		refused(w, err)
+		return
+	}
+	s.showMessage(w, id, http.StatusOK)
+}
+
+// decideMessage approves (…/approve, optionally {revision} as seen) or
+// rejects (…/reject {reason}) a message waiting for approval. The engine
+// checks the runbook names the user as an approver, and four eyes.
+func (s *Server) decideMessage(w http.ResponseWriter, r *http.Request, u *User) {
+	path := r.PathValue("id")
+	var id, action string
+	switch {
+	case strings.HasSuffix(path, "/approve"):
+		id, action = strings.TrimSuffix(path, "/approve"), "approve"
+	case strings.HasSuffix(path, "/reject"):
+		id, action = strings.TrimSuffix(path, "/reject"), "reject"
+	default:
+		writeError(w, http.StatusNotFound, "not_found", "POST a message's /approve or /reject")
+		return
+	}
+	var c engine.Command
+	if action == "approve" {
+		var req struct {
+			Revision int `json:"revision"`
+		}
+		if r.ContentLength != 0 && !decode(w, r, &req) {
+			return
+		}
+		c = &engine.Approve{Meta: engine.Meta{Actor: u.Identity()}, Message: id, Revision: req.Revision, By: u.Identity()}
+	} else {
+		why, ok := reason(w, r)
+		if !ok {
+			return
+		}
+		c = &engine.Reject{Meta: engine.Meta{Actor: u.Identity()}, Message: id, By: u.Identity(), Reason: why}
+	}
+	if _, err := s.engine.Apply(r.Context(), c); err != nil {
+		refused(w, err)
+		return
+	}
+	s.showMessage(w, id, http.StatusOK)
+}

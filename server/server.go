@@ -1,0 +1,110 @@
+// Package server is crier as a service: the HTTP API (v1, JSON), who may
+// do what, and later the web app, Slack's buttons and metrics. It holds
+// no state of its own: every read is of the engine's state, every change a
+// command through Engine.Apply, stamped with the user who asked.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/crierhq/crier/config"
+	"github.com/crierhq/crier/engine"
+)
+
+// MaxBody is the largest request body the API reads.
+const MaxBody = 1 << 20
+
+// Options are what a server serves.
+type Options struct {
+	Engine  *engine.Engine
+	Library *Library
+	Users   []config.User
+	Log     *slog.Logger
+	Now     func() time.Time // the real clock when nil
+}
+
+// Server answers the API.
+type Server struct {
+	engine  *engine.Engine
+	library *Library
+	users   *users
+	log     *slog.Logger
+	now     func() time.Time
+	mux     *http.ServeMux
+}
+
+// New makes a server.
+func New(opts Options) *Server {
+	s := &Server{engine: opts.Engine, library: opts.Library, users: newUsers(opts.Users), log: opts.Log, now: opts.Now, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	for _, r := range s.routes() {
+		s.mux.Handle(r.pattern, s.guard(r))
+	}
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
+	})
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// route is one API route and who may use it.
+type route struct {
+	pattern string // method and path, as http.ServeMux reads them
+	may     func(u *User, r *http.Request) bool
+	handle  func(w http.ResponseWriter, r *http.Request, u *User)
+}
+
+// routes is the API, route by route: the one place to read who may do what.
+func (s *Server) routes() []route {
+	anyone := func(*User, *http.Request) bool { return true }
+	role := func(roles ...string) func(*User, *http.Request) bool {
+		return func(u *User, _ *http.Request) bool { return u.Has(roles...) }
+	}
+	return []route{
+		{"GET /api/v1/runbooks", anyone, s.listRunbooks},
+		{"GET /api/v1/runbooks/{id}", anyone, s.getRunbook},
+		{"POST /api/v1/activations", anyone, s.activate}, // live or exercise: checked against the body
+		{"GET /api/v1/activations", anyone, s.listActivations},
+		{"GET /api/v1/activations/{id}", anyone, s.getActivation},
+		{"POST /api/v1/activations/{id}/standdown", role(RolePlanner), s.standDown},
+		{"POST /api/v1/activations/{id}/halt", role(RolePlanner, RoleExerciseLead), s.halt},
+		{"POST /api/v1/activations/{id}/decisions", role(RolePlanner), s.recordDecision},
+		{"GET /api/v1/activations/{id}/report", anyone, s.report},
+		// Message and task ids hold slashes (a-000001/holding-statement/1):
+		// written as they are or escaped (%2F), both work.
+		{"GET /api/v1/messages", anyone, s.listMessages},
+		{"GET /api/v1/messages/{id...}", anyone, s.getMessage},
+		{"PUT /api/v1/messages/{id...}", role(RoleComms), s.editMessage},
+		{"POST /api/v1/messages/{id...}", role(RoleComms), s.decideMessage}, // …/approve, …/reject
+		{"GET /api/v1/tasks", anyone, s.listTasks},
+		{"POST /api/v1/tasks/{id...}", role(RolePlanner), s.actOnTask}, // …/ack, …/done, …/reassign
+	}
+}
+
+// guard lets a request through to its route only from a known user with
+// a role that may use it.
+func (s *Server) guard(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u := s.users.fromRequest(r)
+		if u == nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="crier"`)
+			writeError(w, http.StatusUnauthorized, "unauthenticated", "give your API token as Authorization: Bearer TOKEN")
+			return
+		}
+		if !rt.may(u, r) {
+			writeError(w, http.StatusForbidden, "forbidden", u.Name+" may not "+r.Method+" "+r.URL.Path+" (roles: "+u.rolesText()+")")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		rt.handle(w, r, u)
+	})
+}

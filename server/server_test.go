@@ -1,0 +1,273 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crierhq/crier/config"
+	"github.com/crierhq/crier/engine"
+)
+
+// statement is a runbook whose public statement needs two approvers.
+const statement = `version: 1
+id: tension
+title: Community tension after a local incident
+params:
+  - name: area
+    required: true
+stakeholders:
+  - id: head-comms
+    name: Head of communications
+    roles: [approver]
+    email: head.comms@northbridge.gov.uk
+  - id: duty-comms
+    name: Duty communications officer
+    roles: [approver]
+    email: duty.comms@northbridge.gov.uk
+  - id: cohesion
+    name: Community cohesion officer
+    email: cohesion@northbridge.gov.uk
+channels:
+  - id: public
+    type: slack
+    slack_channel: "#public-updates"
+steps:
+  - id: statement
+    title: Statement on the incident in {{ .Params.area }}
+    at: 0s
+    notify:
+      to: [public]
+      body: We know there is concern in {{ .Params.area }}. Officers are on patrol.
+      approval: {approvers: [role:approver], min: 2}
+  - id: walkabout
+    title: Community walkabout
+    at: 0s
+    task:
+      assignee: cohesion
+      instructions: Walk the area with the ward councillors.
+`
+
+var start = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+// The users, one per role, and two comms officers the runbook does not name alike.
+var people = []config.User{
+	{Name: "Val Viewer", Email: "viewer@northbridge.gov.uk", Roles: []string{RoleViewer}, Token: "token-viewer-0000000000"},
+	{Name: "Priya Planner", Email: "planner@northbridge.gov.uk", Roles: []string{RolePlanner}, Token: "token-planner-000000000"},
+	{Name: "Hana Head", Email: "head.comms@northbridge.gov.uk", Roles: []string{RoleComms}, Token: "token-head-comms-000000"},
+	{Name: "Dev Duty", Email: "duty.comms@northbridge.gov.uk", Roles: []string{RoleComms}, Token: "token-duty-comms-000000"},
+	{Name: "Omar Other", Email: "press@northbridge.gov.uk", Roles: []string{RoleComms}, Token: "token-other-comms-00000"},
+	{Name: "Elle Lead", Email: "exercises@northbridge.gov.uk", Roles: []string{RoleExerciseLead}, Token: "token-exercise-lead-000"},
+	{Name: "Ada Admin", Email: "admin@northbridge.gov.uk", Roles: []string{RoleAdmin}, Token: "token-admin-00000000000"},
+}
+
+func token(name string) string {
+	for _, p := range people {
+		if strings.HasPrefix(p.Name, name) {
+			return string(p.Token)
+		}
+	}
+	panic(name)
+}
+
+// fixture is a server over an engine on a virtual clock, with the
+// statement runbook in its library.
+type fixture struct {
+	t      *testing.T
+	engine *engine.Engine
+	http   *httptest.Server
+}
+
+func newFixture(t *testing.T) *fixture {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "tension.yaml"), []byte(statement), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib, err := NewLibrary([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.Open(context.Background(), engine.Options{Clock: engine.NewVirtualClock(start)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(Options{Engine: e, Library: lib, Users: people, Now: func() time.Time { return start }}))
+	t.Cleanup(srv.Close)
+	return &fixture{t: t, engine: e, http: srv}
+}
+
+// call makes a request as the user holding tok and decodes the answer.
+func (f *fixture) call(tok, method, path string, body any) (int, map[string]any) {
+	f.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		data, _ := json.Marshal(b)
+		rd = bytes.NewReader(data)
+	}
+	req, _ := http.NewRequest(method, f.http.URL+path, rd)
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if json.Unmarshal(data, &out) != nil {
+		out = map[string]any{"raw": string(data)}
+	}
+	return resp.StatusCode, out
+}
+
+// activated is a live activation with its statement drafted and its task open.
+func (f *fixture) activated() string {
+	f.t.Helper()
+	code, a := f.call(token("Priya"), "POST", "/api/v1/activations", map[string]any{
+		"runbook": "tension", "mode": "live", "params": map[string]string{"area": "Eastfield"}, "event": "Disorder after a stabbing"})
+	if code != http.StatusCreated {
+		f.t.Fatalf("activate: %d %v", code, a)
+	}
+	id := a["id"].(string)
+	for _, step := range []string{"statement", "walkabout"} {
+		if _, err := f.engine.Apply(context.Background(), &engine.Fire{Occurrence: engine.OccurrenceID(id, step, 1)}); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	return id
+}
+
+// A two-approver statement: refused for a comms officer the runbook does
+// not name, for the officer who edited it (four eyes), and for a stale
+// revision; approved by two named officers, it goes out.
+func TestApprovalOverTheAPI(t *testing.T) {
+	f := newFixture(t)
+	id := f.activated()
+	msg := "/api/v1/messages/" + id + "/statement/1"
+
+	code, m := f.call(token("Val"), "GET", msg, nil)
+	if code != http.StatusOK || m["state"] != "pending_approval" || !strings.Contains(m["body"].(string), "concern in Eastfield") {
+		t.Fatalf("get: %d %v", code, m)
+	}
+	if code, m = f.call(token("Omar"), "POST", msg+"/approve", nil); code != http.StatusForbidden || !strings.Contains(m["error"].(string), "not an approver") {
+		t.Errorf("unnamed comms officer: %d %v", code, m)
+	}
+	if code, m = f.call(token("Dev"), "PUT", msg, map[string]string{"body": "We know there is concern in Eastfield. Officers are on patrol tonight."}); code != http.StatusOK || m["revision"] != 2.0 {
+		t.Fatalf("edit: %d %v", code, m)
+	}
+	if code, m = f.call(token("Dev"), "POST", msg+"/approve", nil); code != http.StatusForbidden || !strings.Contains(m["error"].(string), "four eyes") {
+		t.Errorf("editor approving: %d %v", code, m)
+	}
+	if code, m = f.call(token("Hana"), "POST", msg+"/approve", map[string]int{"revision": 1}); code != http.StatusConflict {
+		t.Errorf("stale revision: %d %v", code, m)
+	}
+	if code, m = f.call(token("Hana"), "POST", msg+"/approve", map[string]int{"revision": 2}); code != http.StatusOK || m["state"] != "pending_approval" {
+		t.Errorf("first approval: %d %v", code, m)
+	}
+	// A second approver is needed: the admin is not named by the runbook either.
+	if code, _ = f.call(token("Ada"), "POST", msg+"/approve", nil); code != http.StatusForbidden {
+		t.Errorf("admin not named as approver: %d", code)
+	}
+	code, m = f.call(token("Priya"), "GET", "/api/v1/messages?state=pending_approval", nil)
+	if code != http.StatusOK {
+		t.Errorf("list: %d", code)
+	}
+	// Escaped ids work as well as plain ones.
+	escaped := "/api/v1/messages/" + strings.ReplaceAll(id+"/statement/1", "/", "%2F")
+	if code, m = f.call(token("Val"), "GET", escaped, nil); code != http.StatusOK || m["id"] != id+"/statement/1" {
+		t.Errorf("escaped id: %d %v", code, m)
+	}
+}
+
+// Every route refuses a request without a known token, and refuses the
+// roles that may not use it; it lets the others through (whatever the
+// engine then says).
+func TestWhoMayDoWhat(t *testing.T) {
+	f := newFixture(t)
+	id := f.activated()
+	msg := id + "/statement/1"
+	task := id + "/walkabout/1"
+	everyone := []string{RoleViewer, RolePlanner, RoleComms, RoleExerciseLead}
+	routes := []struct {
+		method, path string
+		body         any
+		may          []string // the roles, besides admin
+	}{
+		{"GET", "/api/v1/runbooks", nil, everyone},
+		{"GET", "/api/v1/runbooks/tension", nil, everyone},
+		{"POST", "/api/v1/activations", map[string]any{"runbook": "tension", "mode": "live", "params": map[string]string{"area": "X"}}, []string{RolePlanner}},
+		{"POST", "/api/v1/activations", map[string]any{"runbook": "tension", "mode": "exercise", "params": map[string]string{"area": "X"}}, []string{RolePlanner, RoleExerciseLead}},
+		{"GET", "/api/v1/activations", nil, everyone},
+		{"GET", "/api/v1/activations/" + id, nil, everyone},
+		{"GET", "/api/v1/activations/" + id + "/report?format=md", nil, everyone},
+		{"POST", "/api/v1/activations/" + id + "/decisions", map[string]string{"decision": "Open a rest centre"}, []string{RolePlanner}},
+		{"GET", "/api/v1/messages?activation=" + id, nil, everyone},
+		{"GET", "/api/v1/messages/" + msg, nil, everyone},
+		{"PUT", "/api/v1/messages/" + msg, map[string]string{"body": "Edited."}, []string{RoleComms}},
+		{"POST", "/api/v1/messages/" + msg + "/reject", map[string]string{"reason": "wrong area"}, []string{RoleComms}},
+		{"GET", "/api/v1/tasks?activation=" + id, nil, everyone},
+		{"POST", "/api/v1/tasks/" + task + "/ack", nil, []string{RolePlanner}},
+		{"POST", "/api/v1/activations/" + id + "/halt", map[string]string{"reason": "real incident"}, []string{RolePlanner, RoleExerciseLead}},
+		{"POST", "/api/v1/activations/" + id + "/standdown", map[string]string{"reason": "all clear"}, []string{RolePlanner}},
+	}
+	for _, rt := range routes {
+		for _, tok := range []string{"", "not-a-token"} {
+			if code, _ := f.call(tok, rt.method, rt.path, rt.body); code != http.StatusUnauthorized {
+				t.Errorf("%s %s with token %q: %d, want 401", rt.method, rt.path, tok, code)
+			}
+		}
+		for _, p := range people {
+			allowed := p.Roles[0] == RoleAdmin || slices.Contains(rt.may, p.Roles[0])
+			code, body := f.call(string(p.Token), rt.method, rt.path, rt.body)
+			// The role check says "may not"; past it, the engine may still
+			// refuse (not an approver of this runbook, not a stakeholder).
+			refusedByRole := code == http.StatusForbidden && strings.Contains(fmt.Sprint(body["error"]), " may not ")
+			if refusedByRole == allowed {
+				t.Errorf("%s %s as %s: %d %v (allowed: %v)", rt.method, rt.path, p.Name, code, body, allowed)
+			}
+		}
+	}
+}
+
+// Bodies that are too big, not JSON, or carry unknown fields are refused
+// with a JSON error saying so.
+func TestBadBodies(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		body string
+		code int
+		want string
+	}{
+		{"", http.StatusBadRequest, "empty"},
+		{"{", http.StatusBadRequest, "not the JSON expected"},
+		{`{"runbook":"tension","mode":"live","colour":"red"}`, http.StatusBadRequest, `unknown field "colour"`},
+		{`{"runbook":"tension","mode":"live"} {}`, http.StatusBadRequest, "more than one JSON value"},
+		{`{"runbook":"tension","mode":"live","event":"` + strings.Repeat("x", MaxBody) + `"}`, http.StatusRequestEntityTooLarge, "larger than"},
+		{`{"runbook":"tension","mode":"sometimes"}`, http.StatusUnprocessableEntity, "live"},
+		{`{"runbook":"nope","mode":"live"}`, http.StatusUnprocessableEntity, "no runbook nope"},
+		{`{"runbook":"tension","mode":"live"}`, http.StatusUnprocessableEntity, "area"},
+	} {
+		code, out := f.call(token("Priya"), "POST", "/api/v1/activations", tc.body)
+		if code != tc.code || !strings.Contains(fmt.Sprint(out["error"]), tc.want) || out["code"] == nil {
+			t.Errorf("body %.40q: %d %v; want %d with %q", tc.body, code, out, tc.code, tc.want)
+		}
+	}
+	if code, out := f.call(token("Val"), "GET", "/api/v1/nothing", nil); code != http.StatusNotFound || out["code"] != "not_found" {
+		t.Errorf("unknown route: %d %v", code, out)
+	}
+}
