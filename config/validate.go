@@ -32,7 +32,7 @@ func (l *loader) validate() {
 	for i, r := range c.Runbooks {
 		l.notEmpty(fmt.Sprintf("runbooks[%d]", i), r, "a runbook file or directory")
 	}
-	l.hostPort("server.listen", c.Server.Listen, false)
+	l.hostPort("server.listen", c.Server.Listen, false, 0) // 0: any free port, printed at start
 	l.httpURL("server.public_url", c.Server.PublicURL, "https://crier.northbridge.gov.uk", true)
 	l.checkSlack(c.Notifiers.Slack)
 	l.checkEmail(c.Notifiers.Email)
@@ -164,7 +164,7 @@ func (l *loader) checkCluster(cl *Cluster) {
 	if l.ok("cluster.node_id") && strings.ContainsAny(cl.NodeID, "@ \t") {
 		l.errorf("cluster.node_id", "%s is not a node id; use letters, digits and hyphens, such as node-1", c.shown("cluster.node_id", cl.NodeID))
 	}
-	l.hostPort("cluster.raft_addr", cl.RaftAddr, true)
+	l.hostPort("cluster.raft_addr", cl.RaftAddr, true, 1)
 	seen := map[string]string{}
 	if l.ok("cluster.node_id") {
 		seen[cl.NodeID] = "this node's node_id"
@@ -183,7 +183,7 @@ func (l *loader) checkCluster(cl *Cluster) {
 			l.errorf(path, "%s is not a peer; expected id@host:port, such as node-2@10.0.0.12:8300", c.shown(path, p))
 			continue
 		}
-		if !l.hostPort(path, addr, true) {
+		if !l.hostPort(path, addr, true, 1) {
 			continue
 		}
 		if first, dup := seen[id]; dup {
@@ -207,8 +207,9 @@ func (l *loader) notEmpty(path, v, what string) {
 	}
 }
 
-// hostPort checks a host:port address; needHost refuses ":8080".
-func (l *loader) hostPort(path, v string, needHost bool) bool {
+// hostPort checks a host:port address; needHost refuses ":8080", and
+// the port must be from minPort to 65535.
+func (l *loader) hostPort(path, v string, needHost bool, minPort int) bool {
 	if !l.ok(path) {
 		return false
 	}
@@ -218,8 +219,8 @@ func (l *loader) hostPort(path, v string, needHost bool) bool {
 		l.errorf(path, "%s is not an address; expected host:port, such as 127.0.0.1:8080", shown)
 		return false
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		l.errorf(path, "%s has no valid port; expected host:port with a port from 1 to 65535, such as 127.0.0.1:8080", shown)
+	if n, err := strconv.Atoi(port); err != nil || n < minPort || n > 65535 {
+		l.errorf(path, "%s has no valid port; expected host:port with a port from %d to 65535, such as 127.0.0.1:8080", shown, minPort)
 		return false
 	}
 	if needHost && host == "" {

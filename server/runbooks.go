@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/crierhq/crier/engine"
@@ -77,4 +78,19 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// reloadRunbooks reads the library's files again. A file that no longer
+// loads is reported, and the copy that did stays offered.
+func (s *Server) reloadRunbooks(w http.ResponseWriter, _ *http.Request, _ *User) {
+	problems := []string{}
+	if err := s.library.Reload(); err != nil {
+		problems = strings.Split(err.Error(), "\n")
+	}
+	list := []runbookView{}
+	for _, rb := range s.library.List() {
+		_, _, file, _ := s.library.Get(string(rb.ID))
+		list = append(list, viewRunbook(rb, file))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"runbooks": list, "problems": problems})
 }

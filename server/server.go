@@ -47,10 +47,19 @@ func New(opts Options) *Server {
 	for _, r := range s.routes() {
 		s.mux.Handle(r.pattern, s.guard(r))
 	}
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
 	})
 	return s
+}
+
+// AddAdmin lets the holder of token in as an administrator: the one-time
+// token crier serve prints. Only its SHA-256 is kept.
+func (s *Server) AddAdmin(token string) {
+	s.users.add(&User{Name: "admin (one-time token)", Roles: []string{RoleAdmin}}, token)
 }
 
 // ServeHTTP implements http.Handler.
@@ -72,6 +81,7 @@ func (s *Server) routes() []route {
 	return []route{
 		{"GET /api/v1/runbooks", anyone, s.listRunbooks},
 		{"GET /api/v1/runbooks/{id}", anyone, s.getRunbook},
+		{"POST /api/v1/runbooks/reload", role(RolePlanner), s.reloadRunbooks},
 		{"POST /api/v1/activations", anyone, s.activate}, // live or exercise: checked against the body
 		{"GET /api/v1/activations", anyone, s.listActivations},
 		{"GET /api/v1/activations/{id}", anyone, s.getActivation},

@@ -48,6 +48,7 @@ func commands() []command {
 		{"validate", "check runbook files and report every problem with its line", runValidate},
 		{"plan", "show when each step of a runbook would happen", runPlan},
 		{"drill", "run a runbook as an exercise, end to end, and report on it", runDrill},
+		{"serve", "run crier as a service: the HTTP API", runServe},
 		{"schema", "print the JSON Schema of the runbook format", runSchema},
 		{"bench", "measure the engine against baselines taken in the same run", runBench},
 		{"version", "print the crier version", runVersion},

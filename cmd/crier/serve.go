@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/crierhq/crier/config"
+	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/notifiers/routes"
+	"github.com/crierhq/crier/runbooks"
+	"github.com/crierhq/crier/server"
+)
+
+func runServe(ctx context.Context, args []string, e env) int {
+	flags := newFlags("serve", "[--config FILE]",
+		"Run crier as a service: the HTTP API for planners, comms officers and exercise leads.\n"+
+			"With no configuration it runs on the embedded default: it listens on 127.0.0.1:8080,\n"+
+			"offers the runbooks in ./examples, writes deliveries to ./crier-data/outbox, and prints\n"+
+			"a one-time admin token (kept only as its SHA-256). SIGHUP reloads the runbooks.")
+	configFile := flags.String("config", "", "the crier.yaml to run on")
+	if _, code, ok := parseFlags(flags, args, e); !ok {
+		return code
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	cfg := config.Default()
+	if *configFile != "" {
+		var warnings []runbooks.Diagnostic
+		var err error
+		cfg, warnings, err = config.Load(*configFile, os.LookupEnv)
+		for _, w := range warnings {
+			fmt.Fprintln(e.stderr, humanDiagnostic(w))
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(e.stderr, "crier serve: %s: no such file\n", *configFile)
+			return exitUsage
+		}
+		if err != nil {
+			printLoadError(e, *configFile, err)
+			return exitError
+		}
+	}
+	library, err := server.NewLibrary(cfg.Runbooks)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier serve: some runbooks did not load; the others are offered:\n%v\n", err)
+	}
+	eng, err := engine.Open(ctx, engine.Options{})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
+		return exitError
+	}
+	sched, err := engine.NewScheduler(eng, engine.RealClock{}, log)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
+		return exitError
+	}
+	built, err := routes.FromConfig(cfg, routes.Env{Lookup: os.LookupEnv, Now: e.now, Log: log})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
+		return exitError
+	}
+	defer built.Close()
+	deliverer := engine.NewDeliverer(eng, built.Options)
+	deliverer.ApprovalsChannel = built.ApprovalsChannel
+	deliverer.Follow(sched)
+
+	srv := server.New(server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now})
+	token, err := oneTimeToken()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
+		return exitError
+	}
+	srv.AddAdmin(token)
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier serve: listening on %s: %v\n", cfg.Server.Listen, err)
+		return exitError
+	}
+	fmt.Fprintf(e.stdout, "crier is serving http://%s\n", ln.Addr())
+	fmt.Fprintf(e.stdout, "admin token for this run (shown once, kept only as its SHA-256): %s\n", token)
+	fmt.Fprintf(e.stdout, "try: curl -H 'Authorization: Bearer %s' http://%s/api/v1/runbooks\n", token, ln.Addr())
+
+	running, stop := context.WithCancel(ctx)
+	defer stop()
+	go sched.Run(running)
+	sent := make(chan struct{})
+	go func() { deliverer.Run(running); close(sent) }()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			if err := library.Reload(); err != nil {
+				log.Error("reloading runbooks: the copies that loaded before stay in use", "err", err)
+			} else {
+				log.Info("runbooks reloaded")
+			}
+		}
+	}()
+
+	httpServer := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- httpServer.Serve(ln) }()
+	select {
+	case err := <-served:
+		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
+		return exitError
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests and sends under way")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = httpServer.Shutdown(shutdown)
+	stop()
+	<-sent
+	return exitOK
+}
+
+// oneTimeToken is a fresh admin token: 32 random bytes.
+func oneTimeToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return "crier_" + base64.RawURLEncoding.EncodeToString(b), nil
+}

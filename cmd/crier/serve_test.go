@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// crier serve starts on a configuration, prints where it listens and a
+// one-time admin token, answers the API with that token only, and stops
+// cleanly when told.
+func TestServe(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "crier.yaml", "version: 1\nserver:\n  listen: 127.0.0.1:0\nrunbooks: [../../examples]\nnotifiers:\n  outbox:\n    dir: "+dir+"/outbox\n")
+	out, w := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var errOut strings.Builder
+	go func() {
+		done <- run(ctx, []string{"serve", "--config", cfg}, env{stdout: w, stderr: &errOut, now: time.Now})
+		w.Close()
+	}()
+	lines := bufio.NewScanner(out)
+	var url, token string
+	for lines.Scan() && (url == "" || token == "") {
+		if m := regexp.MustCompile(`serving (http://\S+)`).FindStringSubmatch(lines.Text()); m != nil {
+			url = m[1]
+		}
+		if m := regexp.MustCompile(`admin token .*: (crier_\S+)`).FindStringSubmatch(lines.Text()); m != nil {
+			token = m[1]
+		}
+	}
+	if url == "" || token == "" {
+		t.Fatalf("crier serve printed no URL and token; exit %d\n%s", <-done, errOut.String())
+	}
+	go io.Copy(io.Discard, out)
+	get := func(tok string) (int, []map[string]any) {
+		req, _ := http.NewRequest("GET", url+"/api/v1/runbooks", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var list []map[string]any
+		json.NewDecoder(resp.Body).Decode(&list)
+		return resp.StatusCode, list
+	}
+	if code, list := get(token); code != http.StatusOK || len(list) != 6 {
+		t.Errorf("with the admin token: %d, %d runbooks", code, len(list))
+	}
+	if code, _ := get(strings.Replace(token, "crier_", "crier_x", 1)); code != http.StatusUnauthorized {
+		t.Errorf("with another token: %d", code)
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("exit %d", code)
+	}
+}
