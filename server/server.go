@@ -23,6 +23,10 @@ type Options struct {
 	Users   []config.User
 	Log     *slog.Logger
 	Now     func() time.Time // the real clock when nil
+	// SlackSigningSecret checks the clicks on Slack buttons; without it
+	// /slack/interactions is not served.
+	SlackSigningSecret string
+	HTTP               *http.Client // for answering Slack; a 10s client when nil
 }
 
 // Server answers the API.
@@ -33,11 +37,19 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	mux     *http.ServeMux
+
+	slackSecret string
+	http        *http.Client
+	replays     replays
 }
 
 // New makes a server.
 func New(opts Options) *Server {
-	s := &Server{engine: opts.Engine, library: opts.Library, users: newUsers(opts.Users), log: opts.Log, now: opts.Now, mux: http.NewServeMux()}
+	s := &Server{engine: opts.Engine, library: opts.Library, users: newUsers(opts.Users), log: opts.Log, now: opts.Now,
+		mux: http.NewServeMux(), slackSecret: opts.SlackSigningSecret, http: opts.HTTP}
+	if s.http == nil {
+		s.http = &http.Client{Timeout: 10 * time.Second}
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -47,6 +59,7 @@ func New(opts Options) *Server {
 	for _, r := range s.routes() {
 		s.mux.Handle(r.pattern, s.guard(r))
 	}
+	s.mux.HandleFunc("POST /slack/interactions", s.slackInteraction) // Slack's signature, not a token
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -38,6 +38,7 @@ stakeholders:
   - id: cohesion
     name: Community cohesion officer
     email: cohesion@northbridge.gov.uk
+    slack: U0COHESION
 channels:
   - id: public
     type: slack
@@ -64,8 +65,8 @@ var start = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 var people = []config.User{
 	{Name: "Val Viewer", Email: "viewer@northbridge.gov.uk", Roles: []string{RoleViewer}, Token: "token-viewer-0000000000"},
 	{Name: "Priya Planner", Email: "planner@northbridge.gov.uk", Roles: []string{RolePlanner}, Token: "token-planner-000000000"},
-	{Name: "Hana Head", Email: "head.comms@northbridge.gov.uk", Roles: []string{RoleComms}, Token: "token-head-comms-000000"},
-	{Name: "Dev Duty", Email: "duty.comms@northbridge.gov.uk", Roles: []string{RoleComms}, Token: "token-duty-comms-000000"},
+	{Name: "Hana Head", Email: "head.comms@northbridge.gov.uk", Slack: "U0HEADCOMMS", Roles: []string{RoleComms}, Token: "token-head-comms-000000"},
+	{Name: "Dev Duty", Email: "duty.comms@northbridge.gov.uk", Slack: "U0DUTYCOMMS", Roles: []string{RoleComms}, Token: "token-duty-comms-000000"},
 	{Name: "Omar Other", Email: "press@northbridge.gov.uk", Roles: []string{RoleComms}, Token: "token-other-comms-00000"},
 	{Name: "Elle Lead", Email: "exercises@northbridge.gov.uk", Roles: []string{RoleExerciseLead}, Token: "token-exercise-lead-000"},
 	{Name: "Ada Admin", Email: "admin@northbridge.gov.uk", Roles: []string{RoleAdmin}, Token: "token-admin-00000000000"},
@@ -101,7 +102,8 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(New(Options{Engine: e, Library: lib, Users: people, Now: func() time.Time { return start }}))
+	srv := httptest.NewServer(New(Options{Engine: e, Library: lib, Users: people, Now: func() time.Time { return start },
+		SlackSigningSecret: slackSecret}))
 	t.Cleanup(srv.Close)
 	return &fixture{t: t, engine: e, http: srv}
 }

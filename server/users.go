@@ -86,3 +86,13 @@ func (us *users) fromRequest(r *http.Request) *User {
 	}
 	return found
 }
+
+// bySlack is the user with a Slack user id, or nil.
+func (us *users) bySlack(id string) *User {
+	for _, u := range us.all {
+		if u.Slack != "" && u.Slack == id {
+			return u
+		}
+	}
+	return nil
+}

@@ -74,7 +74,11 @@ func runServe(ctx context.Context, args []string, e env) int {
 	deliverer.ApprovalsChannel = built.ApprovalsChannel
 	deliverer.Follow(sched)
 
-	srv := server.New(server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now})
+	opts := server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now}
+	if sl := cfg.Notifiers.Slack; sl != nil {
+		opts.SlackSigningSecret = sl.SigningSecret.Reveal()
+	}
+	srv := server.New(opts)
 	token, err := oneTimeToken()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
