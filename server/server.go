@@ -41,6 +41,7 @@ type Server struct {
 	slackSecret string
 	http        *http.Client
 	replays     replays
+	hub         hub
 }
 
 // New makes a server.
@@ -55,6 +56,9 @@ func New(opts Options) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.engine != nil {
+		s.engine.OnCommit(s.hub.publish)
 	}
 	for _, r := range s.routes() {
 		s.mux.Handle(r.pattern, s.guard(r))
@@ -109,6 +113,7 @@ func (s *Server) routes() []route {
 		{"PUT /api/v1/messages/{id...}", role(RoleComms), s.editMessage},
 		{"POST /api/v1/messages/{id...}", role(RoleComms), s.decideMessage}, // …/approve, …/reject
 		{"GET /api/v1/tasks", anyone, s.listTasks},
+		{"GET /api/v1/events", anyone, s.events},
 		{"POST /api/v1/tasks/{id...}", role(RolePlanner), s.actOnTask}, // …/ack, …/done, …/reassign
 	}
 }
