@@ -19,6 +19,8 @@ type Scheduler struct {
 	engine *Engine
 	clock  Clock
 	log    *slog.Logger
+	// Late, when set, hears how late each occurrence fired (for metrics).
+	Late func(time.Duration)
 
 	mu    sync.Mutex
 	queue dueQueue
@@ -201,6 +203,9 @@ func (s *Scheduler) RunInstant(ctx context.Context, clock *VirtualClock, until t
 // fire applies a Fire stamped with the activation's own time.
 func (s *Scheduler) fire(ctx context.Context, it dueItem) {
 	now := s.clock.Now()
+	if s.Late != nil && it.run == nil {
+		s.Late(now.Sub(it.at))
+	}
 	s.mu.Lock()
 	if p, ok := s.pace[it.activation]; ok {
 		now = p.scenario(now)

@@ -61,6 +61,8 @@ type DispatchOptions struct {
 	AttemptTimeout time.Duration
 	Backoff        Backoff // 1s doubling to 5m when zero
 	Log            *slog.Logger
+	// Observe, when set, hears each final outcome too (for metrics).
+	Observe func(Outcome)
 }
 
 // Outcome is the final word on one message: sent (Err nil) or failed.

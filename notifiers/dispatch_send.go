@@ -87,9 +87,19 @@ func (d *Dispatcher) send(ctx context.Context, j *job) *jobResult {
 	}
 	r.finished += len(outcomes)
 	if len(outcomes) > 0 {
-		d.recorder.Finished(ctx, outcomes)
+		d.finished(ctx, outcomes)
 	}
 	return r
+}
+
+// finished records outcomes, and lets Observe hear them.
+func (d *Dispatcher) finished(ctx context.Context, outcomes []Outcome) {
+	d.recorder.Finished(ctx, outcomes)
+	if d.opts.Observe != nil {
+		for _, o := range outcomes {
+			d.opts.Observe(o)
+		}
+	}
 }
 
 // stillToGo keeps the items the recorder allowed; the others are done.
@@ -142,7 +152,7 @@ func (d *Dispatcher) finish(ctx context.Context, r *jobResult, items []*item, wh
 		d.opts.Log.Warn("delivery failed", "delivery", it.m.Delivery, "type", it.m.Type, "channel", it.m.Channel, "err", err)
 	}
 	r.finished += len(items)
-	d.recorder.Finished(ctx, outcomes)
+	d.finished(ctx, outcomes)
 }
 
 // backoff is the wait before the nth retry: Initial doubling to Max, then

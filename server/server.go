@@ -27,6 +27,7 @@ type Options struct {
 	// /slack/interactions is not served.
 	SlackSigningSecret string
 	HTTP               *http.Client // for answering Slack; a 10s client when nil
+	Metrics            *Metrics     // served at /metrics when set
 }
 
 // Server answers the API.
@@ -64,6 +65,11 @@ func New(opts Options) *Server {
 		s.mux.Handle(r.pattern, s.guard(r))
 	}
 	s.mux.HandleFunc("POST /slack/interactions", s.slackInteraction) // Slack's signature, not a token
+	if opts.Metrics != nil {
+		h := opts.Metrics.Handler()
+		s.mux.Handle("GET /metrics", s.guard(route{may: func(*User, *http.Request) bool { return true },
+			handle: func(w http.ResponseWriter, r *http.Request, _ *User) { h.ServeHTTP(w, r) }}))
+	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

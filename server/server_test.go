@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/crierhq/crier/config"
 	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/notifiers"
 )
 
 // statement is a runbook whose public statement needs two approvers.
@@ -271,5 +273,32 @@ func TestBadBodies(t *testing.T) {
 	}
 	if code, out := f.call(token("Val"), "GET", "/api/v1/nothing", nil); code != http.StatusNotFound || out["code"] != "not_found" {
 		t.Errorf("unknown route: %d %v", code, out)
+	}
+}
+
+// /metrics shows the record's counts, and the deliveries counted as they
+// finished, to a user with a token.
+func TestMetrics(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "tension.yaml"), []byte(statement), 0o644)
+	lib, _ := NewLibrary([]string{dir})
+	e, _ := engine.Open(context.Background(), engine.Options{Clock: engine.NewVirtualClock(start)})
+	m := NewMetrics(e)
+	srv := httptest.NewServer(New(Options{Engine: e, Library: lib, Users: people, Metrics: m}))
+	defer srv.Close()
+	f := &fixture{t: t, engine: e, http: srv}
+	f.activated()
+	m.Observe(notifiers.Outcome{Message: notifiers.Message{Type: "email"}})
+	m.Observe(notifiers.Outcome{Message: notifiers.Message{Type: "email"}, Err: errors.New("550")})
+	if code, _ := f.call("", "GET", "/metrics", nil); code != http.StatusUnauthorized {
+		t.Errorf("without a token: %d", code)
+	}
+	_, out := f.call(token("Val"), "GET", "/metrics", nil)
+	text := fmt.Sprint(out["raw"])
+	for _, want := range []string{`crier_activations{mode="live",state="active"} 1`, `crier_messages{state="pending_approval"} 1`,
+		`crier_tasks{state="open"} 1`, `crier_deliveries_total{outcome="failed",type="email"} 1`, `crier_deliveries_total{outcome="sent",type="email"} 1`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }

@@ -70,11 +70,14 @@ func runServe(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	defer built.Close()
+	metrics := server.NewMetrics(eng)
+	sched.Late = func(d time.Duration) { metrics.Lateness.Observe(d.Seconds()) }
+	built.Options.Observe = metrics.Observe
 	deliverer := engine.NewDeliverer(eng, built.Options)
 	deliverer.ApprovalsChannel = built.ApprovalsChannel
 	deliverer.Follow(sched)
 
-	opts := server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now}
+	opts := server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now, Metrics: metrics}
 	if sl := cfg.Notifiers.Slack; sl != nil {
 		opts.SlackSigningSecret = sl.SigningSecret.Reveal()
 	}
