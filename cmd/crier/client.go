@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// client talks to a running crier serve for the commands that act on it,
+// with the token in CRIER_TOKEN.
+type client struct {
+	server, token string
+	http          *http.Client
+}
+
+// clientFlags adds --server to a command's flags.
+func clientFlags(flags *flag.FlagSet) *string {
+	def := os.Getenv("CRIER_SERVER")
+	if def == "" {
+		def = "http://127.0.0.1:8080"
+	}
+	return flags.String("server", def, "the crier server (or CRIER_SERVER)")
+}
+
+func newClient(name, server string, e env) (*client, bool) {
+	token := os.Getenv("CRIER_TOKEN")
+	if token == "" {
+		fmt.Fprintf(e.stderr, "crier %s: set CRIER_TOKEN to your API token\n", name)
+		return nil, false
+	}
+	return &client{server: strings.TrimSuffix(server, "/"), token: token, http: &http.Client{Timeout: 30 * time.Second}}, true
+}
+
+// call sends a request and decodes a JSON answer into out; an error
+// answer becomes an error saying what the server said.
+func (c *client) call(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.server+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach %s: %w", c.server, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		var e struct{ Error string }
+		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+			return fmt.Errorf("%s", e.Error)
+		}
+		return fmt.Errorf("the server answered %s", resp.Status)
+	}
+	if w, ok := out.(io.Writer); ok {
+		_, err = w.Write(data)
+		return err
+	}
+	if out != nil {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+// idPath puts an id with slashes in a path.
+func idPath(id string) string { return url.PathEscape(id) }
+
+// clientCommand runs one client command: flags, exactly one argument, the
+// call. do returns what to print.
+func clientCommand(ctx context.Context, e env, name, synopsis, about string, args []string,
+	setup func(*flag.FlagSet), do func(context.Context, *client, string) (string, error)) int {
+	flags := newFlags(name, "[--server URL] "+synopsis, about+"\nThe token is read from CRIER_TOKEN.")
+	server := clientFlags(flags)
+	if setup != nil {
+		setup(flags)
+	}
+	rest, code, ok := parseFlags(flags, args, e)
+	if !ok {
+		return code
+	}
+	if len(rest) != 1 {
+		fmt.Fprintf(e.stderr, "crier %s: give one %s\n", name, strings.Fields(synopsis)[len(strings.Fields(synopsis))-1])
+		return exitUsage
+	}
+	c, ok := newClient(name, *server, e)
+	if !ok {
+		return exitUsage
+	}
+	out, err := do(ctx, c, rest[0])
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier %s: %v\n", name, err)
+		return exitError
+	}
+	fmt.Fprint(e.stdout, out)
+	return exitOK
+}
