@@ -56,6 +56,9 @@ type Server struct {
 	// PublicURL is where people reach the server: the base of the links
 	// sent out, such as acknowledgement links.
 	PublicURL string `yaml:"public_url"`
+	// LinkSecret signs acknowledgement links. Without it a new secret is
+	// made at each start, and links sent before a restart stop working.
+	LinkSecret Secret `yaml:"link_secret"`
 }
 
 // Defaults of the server section.

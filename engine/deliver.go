@@ -25,6 +25,9 @@ type Deliverer struct {
 	// ApprovalsChannel, when set, is the Slack channel where each draft
 	// held for approval is posted with Approve and Reject buttons.
 	ApprovalsChannel string
+	// AckLink, when set, gives a delivery its own acknowledgement link
+	// (or ""): the server's signed links for emails.
+	AckLink func(notifiers.Message) string
 
 	mu     sync.Mutex
 	queued map[string]bool // deliveries with the dispatcher now
@@ -114,7 +117,11 @@ func (d *Deliverer) submit(deliveries []*state.Delivery) error {
 			}
 		}
 		d.queued[dl.ID] = true
-		ms = append(ms, from.message(dl))
+		m := from.message(dl)
+		if d.AckLink != nil {
+			m.AckURL = d.AckLink(m)
+		}
+		ms = append(ms, m)
 	}
 	d.mu.Unlock()
 	d.dispatcher.Submit(ms...)

@@ -202,3 +202,20 @@ func TestUnreachableContacts(t *testing.T) {
 		t.Errorf("with every notifier: %q", got)
 	}
 }
+
+// A deliverer with an AckLink hook gives each delivery its own link.
+func TestAckLinksAreAdded(t *testing.T) {
+	e, _ := newEngine(t, nil)
+	id := activateMinimal(t, e, "live")
+	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "weekly", 1)})
+	sent := &recorder{}
+	d := NewDeliverer(e, to(sent))
+	d.AckLink = func(m notifiers.Message) string { return "https://crier.example/ack/" + m.Delivery }
+	go d.Run(t.Context())
+	if err := d.Deliver(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(sent.got) != 1 || sent.got[0].AckURL != "https://crier.example/ack/"+sent.got[0].Delivery {
+		t.Errorf("sent %+v", sent.got)
+	}
+}

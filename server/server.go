@@ -28,6 +28,7 @@ type Options struct {
 	SlackSigningSecret string
 	HTTP               *http.Client // for answering Slack; a 10s client when nil
 	Metrics            *Metrics     // served at /metrics when set
+	AckLinks           *AckLinks    // checks acknowledgement links; without it /ack/ is not served
 }
 
 // Server answers the API.
@@ -43,12 +44,13 @@ type Server struct {
 	http        *http.Client
 	replays     replays
 	hub         hub
+	links       *AckLinks
 }
 
 // New makes a server.
 func New(opts Options) *Server {
 	s := &Server{engine: opts.Engine, library: opts.Library, users: newUsers(opts.Users), log: opts.Log, now: opts.Now,
-		mux: http.NewServeMux(), slackSecret: opts.SlackSigningSecret, http: opts.HTTP}
+		mux: http.NewServeMux(), slackSecret: opts.SlackSigningSecret, http: opts.HTTP, links: opts.AckLinks}
 	if s.http == nil {
 		s.http = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -65,6 +67,8 @@ func New(opts Options) *Server {
 		s.mux.Handle(r.pattern, s.guard(r))
 	}
 	s.mux.HandleFunc("POST /slack/interactions", s.slackInteraction) // Slack's signature, not a token
+	s.mux.HandleFunc("GET /ack/{token}", s.ackLink)                  // the signed link is the credential
+	s.mux.HandleFunc("POST /ack/{token}", s.ackLink)
 	if opts.Metrics != nil {
 		h := opts.Metrics.Handler()
 		s.mux.Handle("GET /metrics", s.guard(route{may: func(*User, *http.Request) bool { return true },

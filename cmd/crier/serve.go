@@ -73,11 +73,17 @@ func runServe(ctx context.Context, args []string, e env) int {
 	metrics := server.NewMetrics(eng)
 	sched.Late = func(d time.Duration) { metrics.Lateness.Observe(d.Seconds()) }
 	built.Options.Observe = metrics.Observe
+	links, err := ackLinks(cfg, e)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
+		return exitError
+	}
 	deliverer := engine.NewDeliverer(eng, built.Options)
 	deliverer.ApprovalsChannel = built.ApprovalsChannel
+	deliverer.AckLink = links.Link
 	deliverer.Follow(sched)
 
-	opts := server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now, Metrics: metrics}
+	opts := server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now, Metrics: metrics, AckLinks: links}
 	if sl := cfg.Notifiers.Slack; sl != nil {
 		opts.SlackSigningSecret = sl.SigningSecret.Reveal()
 	}
@@ -131,6 +137,19 @@ func runServe(ctx context.Context, args []string, e env) int {
 	stop()
 	<-sent
 	return exitOK
+}
+
+// ackLinks signs acknowledgement links with the configured secret, or a
+// fresh one for this run; they are good for two weeks.
+func ackLinks(cfg *config.Config, e env) (*server.AckLinks, error) {
+	secret := []byte(cfg.Server.LinkSecret.Reveal())
+	if len(secret) == 0 {
+		secret = make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return nil, err
+		}
+	}
+	return &server.AckLinks{Base: cfg.Server.PublicURL, Secret: secret, TTL: 14 * 24 * time.Hour, Now: e.now}, nil
 }
 
 // oneTimeToken is a fresh admin token: 32 random bytes.
