@@ -5,6 +5,8 @@
 package server
 
 import (
+	"crypto/rand"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
@@ -45,6 +47,8 @@ type Server struct {
 	replays     replays
 	hub         hub
 	links       *AckLinks
+	sessionKey  []byte // signs the web app's session cookies; new at each start
+	pages       *template.Template
 }
 
 // New makes a server.
@@ -54,6 +58,8 @@ func New(opts Options) *Server {
 	if s.http == nil {
 		s.http = &http.Client{Timeout: 10 * time.Second}
 	}
+	s.sessionKey = make([]byte, 32)
+	_, _ = rand.Read(s.sessionKey) // crypto/rand does not fail on the platforms Go supports
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -63,6 +69,7 @@ func New(opts Options) *Server {
 	if s.engine != nil {
 		s.engine.OnCommit(s.hub.publish)
 	}
+	s.webRoutes()
 	for _, r := range s.routes() {
 		s.mux.Handle(r.pattern, s.guard(r))
 	}
@@ -101,7 +108,6 @@ type route struct {
 
 // routes is the API, route by route: the one place to read who may do what.
 func (s *Server) routes() []route {
-	anyone := func(*User, *http.Request) bool { return true }
 	role := func(roles ...string) func(*User, *http.Request) bool {
 		return func(u *User, _ *http.Request) bool { return u.Has(roles...) }
 	}
@@ -120,13 +126,20 @@ func (s *Server) routes() []route {
 		// written as they are or escaped (%2F), both work.
 		{"GET /api/v1/messages", anyone, s.listMessages},
 		{"GET /api/v1/messages/{id...}", anyone, s.getMessage},
-		{"PUT /api/v1/messages/{id...}", role(RoleComms), s.editMessage},
-		{"POST /api/v1/messages/{id...}", role(RoleComms), s.decideMessage}, // …/approve, …/reject
+		{"PUT /api/v1/messages/{id...}", commsOfficer, s.editMessage},
+		{"POST /api/v1/messages/{id...}", commsOfficer, s.decideMessage}, // …/approve, …/reject
 		{"GET /api/v1/tasks", anyone, s.listTasks},
 		{"GET /api/v1/events", anyone, s.events},
 		{"POST /api/v1/tasks/{id...}", role(RolePlanner), s.actOnTask}, // …/ack, …/done, …/reassign
 	}
 }
+
+// Rules shared by the API and the web app.
+func anyone(*User, *http.Request) bool { return true }
+
+// commsOfficer may edit, approve and reject; the engine then checks the
+// runbook names them as an approver.
+func commsOfficer(u *User, _ *http.Request) bool { return u.Has(RoleComms) }
 
 // guard lets a request through to its route only from a known user with
 // a role that may use it.

@@ -1,0 +1,209 @@
+package server
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/runbooks"
+)
+
+// The web app: pages rendered on the server from templates and assets
+// embedded in the binary (no CDN), working with forms alone. It acts by the
+// same rules as the API: the same role checks (the may functions), then the
+// same engine commands.
+
+//go:embed web
+var webFiles embed.FS
+
+// page is what every template gets.
+type page struct {
+	Title    string
+	User     *User
+	CSRF     string
+	Exercise bool
+	Error    string
+	Done     string
+	Next     string
+	// One page's own content.
+	Approvals   []messageView
+	Tasks       []taskView
+	Activations []activationView
+	Message     messageView
+	CanDecide   bool
+}
+
+func (s *Server) webRoutes() {
+	s.pages = template.Must(template.ParseFS(webFiles, "web/*.html"))
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(mustSub(webFiles, "web"))))
+	s.mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, "login.html", &page{Title: "Sign in", Next: r.URL.Query().Get("next")})
+	})
+	s.mux.HandleFunc("POST /login", s.login)
+	s.mux.Handle("POST /logout", s.web(anyone, func(w http.ResponseWriter, r *http.Request, _ *User) {
+		endSession(w, r)
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+	}))
+	s.mux.Handle("GET /{$}", s.web(anyone, s.dashboard))
+	s.mux.Handle("GET /ui/messages/{id...}", s.web(anyone, s.messagePage))
+	s.mux.Handle("POST /ui/messages/{id...}", s.web(commsOfficer, s.messageDecision))
+}
+
+// web lets a request through to a page only with a signed-in session, a
+// valid CSRF token on every form, and a role that may use it.
+func (s *Server) web(may func(*User, *http.Request) bool, handle func(http.ResponseWriter, *http.Request, *User)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u := s.fromSession(r)
+		if u == nil {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if r.Method != http.MethodGet {
+			r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+			if !s.csrfValid(r) {
+				s.render(w, r, http.StatusForbidden, "error.html", &page{Title: "Not done", User: u,
+					Error: "This form has expired or did not come from crier. Go back, reload the page and try again."})
+				return
+			}
+		}
+		if !may(u, r) {
+			s.render(w, r, http.StatusForbidden, "error.html", &page{Title: "Not allowed", User: u,
+				Error: u.Name + " may not do this (roles: " + u.rolesText() + ")."})
+			return
+		}
+		handle(w, r, u)
+	})
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	if p.User != nil {
+		p.CSRF = s.csrfToken(r)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'")
+	w.WriteHeader(status)
+	if err := s.pages.ExecuteTemplate(w, name, p); err != nil {
+		s.log.Error("rendering a page", "page", name, "err", err)
+	}
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	next := r.PostFormValue("next")
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		next = "/" // only back into crier
+	}
+	r.Header.Set("Authorization", "Bearer "+r.PostFormValue("token"))
+	u := s.users.fromRequest(r)
+	if u == nil {
+		s.render(w, r, http.StatusUnauthorized, "login.html", &page{Title: "Sign in", Next: next, Error: "That token is not one crier knows."})
+		return
+	}
+	s.startSession(w, r, u)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// dashboard is what needs the user now: messages waiting for their
+// approval (where the runbook names them), open tasks, and activations.
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *User) {
+	tx := s.engine.Read()
+	p := &page{Title: "Dashboard", User: u, Approvals: []messageView{}}
+	waiting, _ := tx.MessagesInState(nil, state.MessagePendingApproval)
+	for _, m := range waiting {
+		if u.Has(RoleComms) && s.approverOf(m, u) {
+			if v, err := s.viewMessage(tx, m, false); err == nil {
+				p.Approvals = append(p.Approvals, v)
+			}
+		}
+	}
+	for _, st := range []string{state.TaskOpen, state.TaskAcknowledged} {
+		ts, _ := tx.TasksInState(nil, st)
+		for _, t := range ts {
+			p.Tasks = append(p.Tasks, viewTask(t))
+		}
+	}
+	as, _ := tx.Activations(nil)
+	for _, a := range slices.Backward(as) {
+		p.Activations = append(p.Activations, viewActivation(a))
+	}
+	s.render(w, r, http.StatusOK, "dashboard.html", p)
+}
+
+// approverOf reports whether the runbook names u as an approver of m.
+func (s *Server) approverOf(m *state.Message, u *User) bool {
+	rb, err := s.engine.Runbook(m.ActivationID)
+	if err != nil {
+		return false
+	}
+	st, ok := rb.Step(m.Step)
+	if !ok || st.Notify == nil || st.Notify.Approval == nil {
+		return false
+	}
+	for _, sh := range rb.Reach(st.Notify.Approval.Approvers).Stakeholders {
+		if slices.ContainsFunc(sh.Email, func(a runbooks.Ref) bool { return strings.EqualFold(a.Name, u.Email) }) || (u.Slack != "" && sh.Slack == u.Slack) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) messagePage(w http.ResponseWriter, r *http.Request, u *User) {
+	s.showMessagePage(w, r, u, http.StatusOK, "", "")
+}
+
+func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User, status int, done, problem string) {
+	tx := s.engine.Read()
+	m, err := tx.Message(nil, r.PathValue("id"))
+	if err != nil || m == nil {
+		s.render(w, r, http.StatusNotFound, "error.html", &page{Title: "Not found", User: u, Error: "There is no message " + r.PathValue("id") + "."})
+		return
+	}
+	v, err := s.viewMessage(tx, m, true)
+	if err != nil {
+		s.render(w, r, http.StatusInternalServerError, "error.html", &page{Title: "Not shown", User: u, Error: err.Error()})
+		return
+	}
+	a, _ := tx.Activation(nil, m.ActivationID)
+	s.render(w, r, status, "message.html", &page{Title: v.Subject, User: u, Message: v, CanDecide: commsOfficer(u, r),
+		Exercise: a != nil && a.Exercise(), Done: done, Error: problem})
+}
+
+// messageDecision approves or rejects from the message page.
+func (s *Server) messageDecision(w http.ResponseWriter, r *http.Request, u *User) {
+	id := r.PathValue("id")
+	meta := engine.Meta{Actor: u.Identity()}
+	var c engine.Command
+	var done string
+	switch r.PostFormValue("action") {
+	case "approve":
+		rev, _ := strconv.Atoi(r.PostFormValue("revision"))
+		c, done = &engine.Approve{Meta: meta, Message: id, Revision: rev, By: u.Identity()}, "Your approval is recorded."
+	case "reject":
+		c, done = &engine.Reject{Meta: meta, Message: id, By: u.Identity(), Reason: r.PostFormValue("reason")}, "The message is rejected; it will not be sent."
+	default:
+		s.showMessagePage(w, r, u, http.StatusBadRequest, "", "Choose approve or reject.")
+		return
+	}
+	if _, err := s.engine.Apply(r.Context(), c); err != nil {
+		s.showMessagePage(w, r, u, http.StatusConflict, "", "Not done: "+err.Error())
+		return
+	}
+	s.showMessagePage(w, r, u, http.StatusOK, done, "")
+}
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err) // the directory is embedded: it is there
+	}
+	return sub
+}

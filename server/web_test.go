@@ -1,0 +1,101 @@
+package server
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// browser is a client with cookies that does not follow redirects.
+type browser struct {
+	t      *testing.T
+	base   string
+	client *http.Client
+}
+
+func (f *fixture) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: f.t, base: f.http.URL, client: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (b *browser) do(method, path string, form url.Values) (int, string, http.Header) {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, b.base+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data), resp.Header
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// Signing in with a token gives a session; a comms officer the runbook
+// names sees the statement waiting and approves it from its page; a form
+// without the session's CSRF token, or from a viewer, does nothing.
+func TestWebApproval(t *testing.T) {
+	f := newFixture(t)
+	id := f.activated()
+	b := f.browser()
+	if code, _, h := b.do("GET", "/", nil); code != http.StatusSeeOther || h.Get("Location") != "/login?next=%2F" {
+		t.Fatalf("signed out: %d %s", code, h.Get("Location"))
+	}
+	if code, body, _ := b.do("POST", "/login", url.Values{"token": {"nope"}}); code != http.StatusUnauthorized || !strings.Contains(body, "not one crier knows") {
+		t.Errorf("wrong token: %d", code)
+	}
+	code, _, h := b.do("POST", "/login", url.Values{"token": {token("Hana")}, "next": {"//evil.example/"}})
+	cookie := h.Get("Set-Cookie")
+	if code != http.StatusSeeOther || h.Get("Location") != "/" || !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Strict") {
+		t.Fatalf("sign in: %d %s %s", code, h.Get("Location"), cookie)
+	}
+	msg := id + "/statement/1"
+	if code, body, _ := b.do("GET", "/", nil); code != http.StatusOK || !strings.Contains(body, `href="/ui/messages/`+msg+`"`) {
+		t.Errorf("dashboard: %d\n%s", code, body)
+	}
+	_, body, _ := b.do("GET", "/ui/messages/"+msg, nil)
+	csrf := csrfField.FindStringSubmatch(body)
+	if csrf == nil || !strings.Contains(body, "Approve revision 1") {
+		t.Fatalf("message page:\n%s", body)
+	}
+	if code, body, _ := b.do("POST", "/ui/messages/"+msg, url.Values{"action": {"approve"}, "revision": {"1"}}); code != http.StatusForbidden ||
+		!strings.Contains(body, "did not come from crier") {
+		t.Errorf("without CSRF: %d", code)
+	}
+	if code, body, _ := b.do("POST", "/ui/messages/"+msg, url.Values{"action": {"approve"}, "revision": {"1"}, "csrf": {csrf[1]}}); code != http.StatusOK ||
+		!strings.Contains(body, "Your approval is recorded") {
+		t.Errorf("approve: %d\n%s", code, body)
+	}
+	if approvals, _ := f.engine.Read().ApprovalsOf(nil, msg); len(approvals) != 1 || approvals[0].By != "head-comms" {
+		t.Errorf("approvals: %+v", approvals)
+	}
+	// A viewer's form is refused by role, whatever its token.
+	v := f.browser()
+	v.do("POST", "/login", url.Values{"token": {token("Val")}})
+	_, page, _ := v.do("GET", "/ui/messages/"+msg, nil)
+	vcsrf := csrfField.FindStringSubmatch(page)
+	if strings.Contains(page, "Approve revision") || vcsrf == nil {
+		t.Errorf("a viewer is offered the decision:\n%s", page)
+	}
+	if code, body, _ := v.do("POST", "/ui/messages/"+msg, url.Values{"action": {"approve"}, "revision": {"1"}, "csrf": {vcsrf[1]}}); code != http.StatusForbidden ||
+		!strings.Contains(body, "may not") {
+		t.Errorf("viewer approving: %d", code)
+	}
+	// Assets are embedded and served.
+	if code, css, _ := b.do("GET", "/static/style.css", nil); code != http.StatusOK || !strings.Contains(css, ".exercise") {
+		t.Errorf("style: %d", code)
+	}
+}
