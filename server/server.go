@@ -146,6 +146,9 @@ func commsOfficer(u *User, _ *http.Request) bool { return u.Has(RoleComms) }
 func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u := s.users.fromRequest(r)
+		if u == nil && r.Method == http.MethodGet {
+			u = s.fromSession(r) // the web app reads the API too (its live timeline); it changes nothing there
+		}
 		if u == nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="crier"`)
 			writeError(w, http.StatusUnauthorized, "unauthenticated", "give your API token as Authorization: Bearer TOKEN")

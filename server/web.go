@@ -36,6 +36,7 @@ type page struct {
 	Approvals   []messageView
 	Tasks       []taskView
 	Activations []activationView
+	Runbooks    []runbookView
 	Message     messageView
 	CanDecide   bool
 }
@@ -54,6 +55,7 @@ func (s *Server) webRoutes() {
 	s.mux.Handle("GET /{$}", s.web(anyone, s.dashboard))
 	s.mux.Handle("GET /ui/messages/{id...}", s.web(anyone, s.messagePage))
 	s.mux.Handle("POST /ui/messages/{id...}", s.web(commsOfficer, s.messageDecision))
+	s.activationRoutes()
 }
 
 // web lets a request through to a page only with a signed-in session, a
@@ -134,6 +136,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *User) {
 	as, _ := tx.Activations(nil)
 	for _, a := range slices.Backward(as) {
 		p.Activations = append(p.Activations, viewActivation(a))
+	}
+	for _, rb := range s.library.List() {
+		p.Runbooks = append(p.Runbooks, viewRunbook(rb, ""))
 	}
 	s.render(w, r, http.StatusOK, "dashboard.html", p)
 }

@@ -1,0 +1,146 @@
+package server
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/notifiers"
+)
+
+// oneApprover is a runbook whose statement one comms officer approves.
+const oneApprover = `version: 1
+id: reassurance
+title: Reassurance after a local incident
+params:
+  - name: area
+    required: true
+stakeholders:
+  - id: head-comms
+    name: Head of communications
+    roles: [approver]
+    email: head.comms@northbridge.gov.uk
+channels:
+  - id: public
+    type: slack
+    slack_channel: "#public-updates"
+steps:
+  - id: statement
+    title: Statement for {{ .Params.area }}
+    at: 0s
+    notify:
+      to: [public]
+      body: Officers are in {{ .Params.area }} to reassure residents.
+      approval: {approvers: [head-comms]}
+`
+
+// chromium finds Debian's Chromium. .ci/run installs it and sets
+// CRIER_BROWSER_TESTS=required, so there the test cannot be skipped.
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CRIER_BROWSER_TESTS") == "required" {
+		t.Fatal("no Chromium on this machine, and browser tests are required here (apt-get install -y chromium)")
+	}
+	t.Skip("no Chromium on this machine (apt-get install -y chromium); .ci/run installs it and requires this test")
+	return ""
+}
+
+// In a real browser: a planner signs in and starts an exercise from its
+// runbook; a comms officer approves the statement on its page; the
+// activation page, open meanwhile, shows it sent without a reload; the
+// report is shown and downloads.
+func TestInTheBrowser(t *testing.T) {
+	exe := chromium(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "reassurance.yaml"), []byte(oneApprover), 0o644)
+	lib, err := NewLibrary([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	e, _ := engine.Open(ctx, engine.Options{})
+	sched, _ := engine.NewScheduler(e, engine.RealClock{}, nil)
+	d := engine.NewDeliverer(e, notifiers.DispatchOptions{Default: &notifiers.Route{Notifier: &notifiers.Outbox{Dir: t.TempDir(), Now: time.Now}}})
+	d.Follow(sched)
+	go sched.Run(ctx)
+	go d.Run(ctx)
+	srv := httptest.NewServer(New(Options{Engine: e, Library: lib, Users: people}))
+	defer srv.Close()
+
+	alloc, stop := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(390, 844))...) // a phone
+	defer stop()
+	browser, closeBrowser := chromedp.NewContext(alloc)
+	defer closeBrowser()
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	signIn := func(tab context.Context, who string) error {
+		return chromedp.Do(tab,
+			chromedp.Navigate(srv.URL+"/login"),
+			chromedp.SendKeys(css("#token"), token(who)),
+			chromedp.Submit(css("#token")),
+			chromedp.WaitVisible(css("#runbooks")))
+	}
+	// The planner starts the exercise.
+	if err := signIn(browser, "Priya"); err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(browser,
+		chromedp.Click(css(`a[href="/ui/runbooks/reassurance/activate"]`)),
+		chromedp.WaitVisible(css("#param-area")),
+		chromedp.SendKeys(css("#param-area"), "Eastfield"),
+		chromedp.Submit(css("#param-area")),
+		chromedp.WaitVisible(css("#timeline")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	heading, _ := chromedp.Run(browser, chromedp.Text(css("h1")))
+	location, _ := chromedp.Run(browser, chromedp.Location())
+	if heading != "Reassurance after a local incident" || !strings.HasSuffix(location, "/ui/activations/a-000001") {
+		t.Fatalf("after activating: %q at %s", heading, location)
+	}
+	if banner, err := chromedp.Run(browser, chromedp.Text(css(".exercise"))); err != nil || !strings.Contains(banner, "EXERCISE") {
+		t.Errorf("exercise banner: %q %v", banner, err)
+	}
+	// The comms officer, in the same browser: the activation page in one
+	// tab, the statement in another.
+	if err := signIn(browser, "Hana"); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(browser, chromedp.Navigate(srv.URL+"/ui/activations/a-000001"),
+		chromedp.WaitVisible(css(`li[data-kind="message_drafted"]`))); err != nil {
+		t.Fatal(err)
+	}
+	tab, closeTab := chromedp.NewContext(browser)
+	defer closeTab()
+	err = chromedp.Do(tab,
+		chromedp.Navigate(srv.URL+"/ui/messages/a-000001/statement/1"),
+		chromedp.Click(css(`button[value="approve"]`)),
+		chromedp.WaitVisible(css(".done")))
+	if done, _ := chromedp.Run(tab, chromedp.Text(css(".done"))); err != nil || !strings.Contains(done, "approval is recorded") {
+		t.Fatalf("approving: %q %v", done, err)
+	}
+	// The first tab hears it sent, live.
+	if err := chromedp.Do(browser, chromedp.WaitVisible(css(`li[data-kind="message_sent"]`))); err != nil {
+		t.Fatalf("the live timeline never showed the message sent: %v", err)
+	}
+	if err := chromedp.Do(browser, chromedp.Navigate(srv.URL+"/ui/activations/a-000001/report")); err != nil {
+		t.Fatal(err)
+	}
+	report, err1 := chromedp.Run(browser, chromedp.Text(css(".report")))
+	download, err2 := chromedp.Run(browser, chromedp.Evaluate[string](`fetch(document.querySelector('a[download]').href).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if err1 != nil || err2 != nil || !strings.Contains(report, "## Steps: planned and actual") || !strings.HasPrefix(download, "# Reassurance after a local incident") {
+		t.Errorf("report: %v %v\n%.200s\ndownload: %.100s", err1, err2, report, download)
+	}
+}

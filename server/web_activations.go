@@ -1,0 +1,173 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/runbooks"
+)
+
+// activationPage is what an activation page shows.
+type activationPage struct {
+	page
+	Activation activationView
+	Messages   []messageView
+	Events     []eventView
+	LastEvent  string
+	CanHalt    bool
+	Runbook    runbookView
+	Plan       []runbooks.Occurrence
+}
+
+func (s *Server) activationRoutes() {
+	s.mux.Handle("GET /ui/activations/{id}", s.web(anyone, s.activationPage))
+	s.mux.Handle("POST /ui/activations/{id}", s.web(mayEnd, s.endActivation))
+	s.mux.Handle("GET /ui/activations/{id}/report", s.web(anyone, s.reportPage))
+	s.mux.Handle("GET /ui/runbooks/{id}/activate", s.web(anyone, s.activateForm))
+	s.mux.Handle("POST /ui/runbooks/{id}/activate", s.web(anyone, s.activateFromForm)) // the mode decides: mayActivate
+}
+
+// mayActivate: live needs a planner; an exercise a planner or an exercise lead.
+func mayActivate(u *User, mode string) bool {
+	if mode == "live" {
+		return u.Has(RolePlanner)
+	}
+	return u.Has(RolePlanner, RoleExerciseLead)
+}
+
+// mayEnd: standing down needs a planner; halting an exercise, a planner or an exercise lead.
+func mayEnd(u *User, r *http.Request) bool {
+	if r.Method == http.MethodPost && r.PostFormValue("action") == "standdown" {
+		return u.Has(RolePlanner)
+	}
+	return u.Has(RolePlanner, RoleExerciseLead)
+}
+
+func (s *Server) activationPage(w http.ResponseWriter, r *http.Request, u *User) {
+	s.showActivation(w, r, u, http.StatusOK, "", "")
+}
+
+func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User, status int, done, problem string) {
+	tx := s.engine.Read()
+	a, err := tx.Activation(nil, r.PathValue("id"))
+	if err != nil || a == nil {
+		s.render(w, r, http.StatusNotFound, "error.html", &page{Title: "Not found", User: u, Error: "There is no activation " + r.PathValue("id") + "."})
+		return
+	}
+	p := &activationPage{page: page{Title: a.Title, User: u, Exercise: a.Exercise(), Done: done, Error: problem},
+		Activation: viewActivation(a), CanHalt: a.Exercise() && u.Has(RolePlanner, RoleExerciseLead) || u.Has(RolePlanner)}
+	ms, _ := tx.MessagesOf(nil, a.ID)
+	for _, m := range ms {
+		if v, err := s.viewMessage(tx, m, false); err == nil {
+			p.Messages = append(p.Messages, v)
+		}
+	}
+	ts, _ := tx.TasksOf(nil, a.ID)
+	for _, t := range ts {
+		p.Tasks = append(p.Tasks, viewTask(t))
+	}
+	evs, _ := tx.EventsOf(nil, a.ID)
+	for _, e := range evs {
+		p.Events = append(p.Events, viewEvent(e))
+		p.LastEvent = e.ID
+	}
+	p.CSRF = s.csrfToken(r)
+	s.renderPage(w, status, "activation.html", p)
+}
+
+// renderPage renders a page with content of its own.
+func (s *Server) renderPage(w http.ResponseWriter, status int, name string, p any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'")
+	w.WriteHeader(status)
+	if err := s.pages.ExecuteTemplate(w, name, p); err != nil {
+		s.log.Error("rendering a page", "page", name, "err", err)
+	}
+}
+
+func (s *Server) endActivation(w http.ResponseWriter, r *http.Request, u *User) {
+	id, why := r.PathValue("id"), r.PostFormValue("reason")
+	meta := engine.Meta{Actor: u.Identity()}
+	var c engine.Command = &engine.Halt{Meta: meta, Activation: id, Reason: why}
+	done := "The exercise is halted: nothing more fires or is sent."
+	if r.PostFormValue("action") == "standdown" {
+		c, done = &engine.StandDown{Meta: meta, Activation: id, Reason: why}, "Stood down: nothing more fires or is sent."
+	}
+	if strings.TrimSpace(why) == "" {
+		s.showActivation(w, r, u, http.StatusUnprocessableEntity, "", "Give a reason: it goes in the record.")
+		return
+	}
+	if _, err := s.engine.Apply(r.Context(), c); err != nil {
+		s.showActivation(w, r, u, http.StatusConflict, "", "Not done: "+err.Error())
+		return
+	}
+	s.showActivation(w, r, u, http.StatusOK, done, "")
+}
+
+func (s *Server) activateForm(w http.ResponseWriter, r *http.Request, u *User) {
+	s.showActivateForm(w, r, u, http.StatusOK, "")
+}
+
+func (s *Server) showActivateForm(w http.ResponseWriter, r *http.Request, u *User, status int, problem string) {
+	rb, _, file, ok := s.library.Get(r.PathValue("id"))
+	if !ok {
+		s.render(w, r, http.StatusNotFound, "error.html", &page{Title: "Not found", User: u, Error: "There is no runbook " + r.PathValue("id") + "."})
+		return
+	}
+	horizon, err := engine.DrillHorizon(rb)
+	if err != nil {
+		horizon = 24 * time.Hour
+	}
+	plan, _ := runbooks.Plan(rb, s.now(), horizon, runbooks.PlanOptions{Exercise: true})
+	p := &activationPage{page: page{Title: "Activate " + rb.Title, User: u, Error: problem, CSRF: s.csrfToken(r)},
+		Runbook: viewRunbook(rb, file), Plan: plan}
+	s.renderPage(w, status, "activate.html", p)
+}
+
+func (s *Server) activateFromForm(w http.ResponseWriter, r *http.Request, u *User) {
+	mode := r.PostFormValue("mode")
+	if !mayActivate(u, mode) {
+		s.render(w, r, http.StatusForbidden, "error.html", &page{Title: "Not allowed", User: u,
+			Error: u.Name + " may not start a " + mode + " activation (roles: " + u.rolesText() + ")."})
+		return
+	}
+	_, source, file, ok := s.library.Get(r.PathValue("id"))
+	if !ok {
+		s.showActivateForm(w, r, u, http.StatusNotFound, "There is no such runbook.")
+		return
+	}
+	params := map[string]string{}
+	for k, v := range r.PostForm {
+		if name, ok := strings.CutPrefix(k, "param."); ok && len(v) > 0 && v[0] != "" {
+			params[name] = v[0]
+		}
+	}
+	speed, _ := strconv.ParseFloat(r.PostFormValue("speed"), 64)
+	index, err := s.engine.Apply(r.Context(), &engine.Activate{Meta: engine.Meta{Actor: u.Identity()}, Source: source, SourceName: file,
+		Mode: mode, Event: r.PostFormValue("event"), Params: params, Speed: speed})
+	if err != nil {
+		s.showActivateForm(w, r, u, http.StatusUnprocessableEntity, "Not activated: "+err.Error())
+		return
+	}
+	http.Redirect(w, r, "/ui/activations/"+engine.ActivationID(index), http.StatusSeeOther)
+}
+
+// reportPage shows the report, printable, with its downloads.
+func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, u *User) {
+	rep, err := s.engine.Report(r.PathValue("id"))
+	if err != nil {
+		s.render(w, r, http.StatusNotFound, "error.html", &page{Title: "Not found", User: u, Error: err.Error()})
+		return
+	}
+	var md strings.Builder
+	_ = rep.Markdown(&md)
+	s.renderPage(w, http.StatusOK, "report.html", struct {
+		page
+		ID, Markdown string
+	}{page{Title: "Report: " + rep.Title, User: u, Exercise: rep.Mode == "exercise", CSRF: s.csrfToken(r)}, rep.Activation, md.String()})
+}
