@@ -2,6 +2,7 @@ package server
 
 import (
 	"embed"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -39,6 +40,13 @@ type page struct {
 	Runbooks    []runbookView
 	Message     messageView
 	CanDecide   bool
+	Diff        []diffLine // the current revision against the draft
+	Previews    []preview  // the message as each channel shows it
+}
+
+// preview is a message as one kind of channel shows it.
+type preview struct {
+	Channel, Subject, Body, Note string
 }
 
 func (s *Server) webRoutes() {
@@ -178,8 +186,56 @@ func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User
 		return
 	}
 	a, _ := tx.Activation(nil, m.ActivationID)
-	s.render(w, r, status, "message.html", &page{Title: v.Subject, User: u, Message: v, CanDecide: commsOfficer(u, r),
-		Exercise: a != nil && a.Exercise(), Done: done, Error: problem})
+	p := &page{Title: v.Subject, User: u, Message: v, CanDecide: commsOfficer(u, r),
+		Exercise: a != nil && a.Exercise(), Done: done, Error: problem, Previews: s.previews(m.ActivationID, m.Step, v)}
+	if len(m.Revisions) > 1 {
+		draft := m.Revisions[0]
+		p.Diff = lineDiff(draft.Subject+"\n\n"+draft.Body, v.Subject+"\n\n"+v.Body)
+	}
+	s.render(w, r, status, "message.html", p)
+}
+
+// previews shows a message as each kind of channel its step reaches will:
+// Slack and Teams a heading and the text, email a subject line, SMS one
+// text with its length.
+func (s *Server) previews(activation, step string, v messageView) []preview {
+	rb, err := s.engine.Runbook(activation)
+	if err != nil {
+		return nil
+	}
+	st, ok := rb.Step(step)
+	if !ok || st.Notify == nil {
+		return nil
+	}
+	reach := rb.Reach(st.Notify.To)
+	kinds := map[string]bool{}
+	for _, c := range reach.Channels {
+		kinds[string(c.Type)] = true
+	}
+	for _, sh := range reach.Stakeholders {
+		kinds["email"] = kinds["email"] || len(sh.Email) > 0
+		kinds["slack"] = kinds["slack"] || sh.Slack != ""
+		kinds["sms"] = kinds["sms"] || sh.Phone != ""
+	}
+	var out []preview
+	for _, k := range []string{"slack", "teams", "email", "sms", "webhook", "log"} {
+		if !kinds[k] {
+			continue
+		}
+		p := preview{Channel: k, Subject: v.Subject, Body: v.Body}
+		switch k {
+		case "email":
+			p.Note = "Subject line, then the text (and an HTML copy with every character escaped)."
+		case "sms":
+			text := v.Subject + "\n\n" + v.Body
+			p.Subject, p.Body = "", text
+			p.Note = fmt.Sprintf("%d characters: about %d text messages.", len([]rune(text)), (len([]rune(text))+152)/153)
+		case "slack", "teams":
+			p.Note = "A heading, the text as plain text (no mentions or formatting from the text), and the runbook, step and activation."
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // messageDecision approves or rejects from the message page.
@@ -194,6 +250,9 @@ func (s *Server) messageDecision(w http.ResponseWriter, r *http.Request, u *User
 		c, done = &engine.Approve{Meta: meta, Message: id, Revision: rev, By: u.Identity()}, "Your approval is recorded."
 	case "reject":
 		c, done = &engine.Reject{Meta: meta, Message: id, By: u.Identity(), Reason: r.PostFormValue("reason")}, "The message is rejected; it will not be sent."
+	case "edit":
+		c, done = &engine.Edit{Meta: meta, Message: id, By: u.Identity(), Subject: r.PostFormValue("subject"),
+			Body: strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n")}, "Your revision is saved; earlier approvals no longer count."
 	default:
 		s.showMessagePage(w, r, u, http.StatusBadRequest, "", "Choose approve or reject.")
 		return

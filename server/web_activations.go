@@ -148,6 +148,9 @@ func (s *Server) activateFromForm(w http.ResponseWriter, r *http.Request, u *Use
 		}
 	}
 	speed, _ := strconv.ParseFloat(r.PostFormValue("speed"), 64)
+	if mode != "exercise" || speed <= 1 {
+		speed = 0 // real time
+	}
 	index, err := s.engine.Apply(r.Context(), &engine.Activate{Meta: engine.Meta{Actor: u.Identity()}, Source: source, SourceName: file,
 		Mode: mode, Event: r.PostFormValue("event"), Params: params, Speed: speed})
 	if err != nil {

@@ -99,3 +99,26 @@ func TestWebApproval(t *testing.T) {
 		t.Errorf("style: %d", code)
 	}
 }
+
+// A comms officer edits a draft from its page; the page then shows the
+// change against the draft and the message as its channels will show it.
+func TestWebEditShowsTheDiff(t *testing.T) {
+	f := newFixture(t)
+	id := f.activated()
+	b := f.browser()
+	b.do("POST", "/login", url.Values{"token": {token("Dev")}})
+	msg := "/ui/messages/" + id + "/statement/1"
+	_, page, _ := b.do("GET", msg, nil)
+	csrf := csrfField.FindStringSubmatch(page)
+	code, page, _ := b.do("POST", msg, url.Values{"csrf": {csrf[1]}, "action": {"edit"}, "subject": {"Statement for Eastfield"},
+		"body": {"We know there is concern in Eastfield.\r\nOfficers are on patrol tonight."}})
+	if code != http.StatusOK || !strings.Contains(page, "Your revision is saved") {
+		t.Fatalf("edit: %d\n%s", code, page)
+	}
+	for _, want := range []string{"Changes from the draft", `<span class="added">+ Officers are on patrol tonight.</span>`,
+		`<span class="removed">- We know there is concern in Eastfield. Officers are on patrol.</span>`, "<h3>slack</h3>", "revision 2"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s\n%s", want, page)
+		}
+	}
+}
