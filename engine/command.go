@@ -132,6 +132,16 @@ type Outcome struct {
 	Error    string `json:"error,omitempty"`
 }
 
+// SendInject sends an exercise lead's inject to targets of the runbook
+// (channels, audiences, stakeholders, roles) during an exercise: a
+// development the scenario did not schedule.
+type SendInject struct {
+	Meta
+	Activation string   `json:"activation"`
+	To         []string `json:"to"`
+	Body       string   `json:"body"`
+}
+
 // RecordOutcomes reports many deliveries' outcomes in one command.
 type RecordOutcomes struct {
 	Meta
@@ -150,6 +160,7 @@ func (*Fire) Kind() string           { return "fire" }
 func (*StandDown) Kind() string      { return "stand_down" }
 func (*Halt) Kind() string           { return "halt" }
 func (*RecordDecision) Kind() string { return "record_decision" }
+func (*SendInject) Kind() string     { return "send_inject" }
 
 // newCommand makes an empty command of a kind, for decoding the log.
 func newCommand(kind string) (Command, error) {
@@ -178,6 +189,8 @@ func newCommand(kind string) (Command, error) {
 		return &ReassignTask{}, nil
 	case "record_outcomes":
 		return &RecordOutcomes{}, nil
+	case "send_inject":
+		return &SendInject{}, nil
 	}
 	return nil, fmt.Errorf("unknown command %q", kind)
 }

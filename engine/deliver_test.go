@@ -219,3 +219,32 @@ func TestAckLinksAreAdded(t *testing.T) {
 		t.Errorf("sent %+v", sent.got)
 	}
 }
+
+// An exercise lead's inject goes to the targets named, marked as the
+// exercise; it is refused in a live activation or to someone unknown.
+func TestSendInject(t *testing.T) {
+	e, _ := newEngine(t, nil)
+	id := activateMinimal(t, e, "exercise")
+	apply(t, e, &SendInject{Meta: Meta{Actor: "exercises@northbridge.gov.uk"}, Activation: id, To: []string{"partners"},
+		Body: "Social media reports a second incident at the station."})
+	ms, _ := e.Read().MessagesOf(nil, id)
+	var inject *state.Message
+	for _, m := range ms {
+		if m.Step == "inject" {
+			inject = m
+		}
+	}
+	if inject == nil || !strings.HasPrefix(inject.Current().Subject, "EXERCISE") || !strings.Contains(inject.Current().Body, "second incident") {
+		t.Fatalf("inject: %+v", inject)
+	}
+	if ds, _ := e.Read().DeliveriesOf(nil, inject.ID); len(ds) != 2 {
+		t.Errorf("%d deliveries, want the two approvers the partners channel reaches", len(ds))
+	}
+	if _, err := e.Apply(context.Background(), &SendInject{Activation: id, To: []string{"nobody"}, Body: "x"}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("to someone unknown: %v", err)
+	}
+	live := activateMinimal(t, e, "live")
+	if _, err := e.Apply(context.Background(), &SendInject{Activation: live, To: []string{"partners"}, Body: "x"}); err == nil {
+		t.Error("an inject into a live activation")
+	}
+}

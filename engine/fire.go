@@ -129,6 +129,36 @@ func (f *fsm) draft(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 	return send(w, a, rb, s, m)
 }
 
+// sendInject sends an inject the exercise lead writes during an exercise.
+func (f *fsm) sendInject(w *writer, c *SendInject) error {
+	a, rb, err := f.activationOf(w, c.Activation)
+	if err != nil {
+		return err
+	}
+	if !a.Exercise() {
+		return fmt.Errorf("activation %s is live: injects are for exercises", a.ID)
+	}
+	if strings.TrimSpace(c.Body) == "" || len(c.To) == 0 {
+		return fmt.Errorf("an inject needs a body and someone to send it to")
+	}
+	refs := make([]runbooks.Ref, len(c.To))
+	for i, to := range c.To {
+		refs[i] = runbooks.Ref{Name: to}
+		if r := rb.Reach(refs[i : i+1]); len(r.Channels) == 0 && len(r.Stakeholders) == 0 {
+			return notFound("%q is not a channel, audience, stakeholder or role of runbook %q", to, rb.ID)
+		}
+	}
+	subject, body := marked(a, rb, "Scenario inject", c.Body)
+	id := fmt.Sprintf("%s/inject/%d", a.ID, w.meta.Index)
+	m := &state.Message{ID: id, ActivationID: a.ID, Step: "inject",
+		Revisions: []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At, EditedBy: w.meta.Actor}},
+		CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
+	if err := w.event(a.ID, "inject_sent", id, w.meta.Actor+": "+strings.Join(c.To, ", ")); err != nil {
+		return err
+	}
+	return dispatch(w, m, endpoints(rb, refs))
+}
+
 // fireInject sends a drill's scenario inject to its targets.
 func (f *fsm) fireInject(w *writer, a *state.Activation, rb *runbooks.Runbook, o *state.Occurrence) error {
 	for _, in := range rb.Exercise.Injects {

@@ -98,6 +98,8 @@ func (f *fsm) applyCommand(w *writer, c Command) error {
 		return f.reassignTask(w, c)
 	case *RecordOutcomes:
 		return f.recordOutcomes(w, c)
+	case *SendInject:
+		return f.sendInject(w, c)
 	}
 	return fmt.Errorf("no way to apply a %s command", c.Kind())
 }
@@ -111,6 +113,8 @@ func activationOf(tx *state.Txn, c Command) string {
 	case *Halt:
 		return c.Activation
 	case *RecordDecision:
+		return c.Activation
+	case *SendInject:
 		return c.Activation
 	case *Approve:
 		message = c.Message

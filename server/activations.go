@@ -205,3 +205,15 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, _ *User) {
 		writeError(w, http.StatusBadRequest, "bad_request", "format must be json or md")
 	}
 }
+
+// sendInject sends an exercise lead's inject {to, body} during an exercise.
+func (s *Server) sendInject(w http.ResponseWriter, r *http.Request, u *User) {
+	var req struct {
+		To   []string `json:"to"`
+		Body string   `json:"body"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	s.apply(w, r, &engine.SendInject{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"), To: req.To, Body: req.Body}, r.PathValue("id"))
+}

@@ -96,6 +96,20 @@ func (s *Server) AddAdmin(token string) {
 	s.users.add(&User{Name: "admin (one-time token)", Roles: []string{RoleAdmin}}, token)
 }
 
+// ready says whether crier can take work: its record can be read and it
+// has runbooks to offer.
+func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
+	if _, err := s.engine.Read().Activations(nil); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "not_ready", "the record cannot be read: "+err.Error())
+		return
+	}
+	if s.library == nil || len(s.library.List()) == 0 {
+		writeError(w, http.StatusServiceUnavailable, "not_ready", "no runbooks are loaded")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
@@ -121,6 +135,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/activations/{id}/standdown", role(RolePlanner), s.standDown},
 		{"POST /api/v1/activations/{id}/halt", role(RolePlanner, RoleExerciseLead), s.halt},
 		{"POST /api/v1/activations/{id}/decisions", role(RolePlanner), s.recordDecision},
+		{"POST /api/v1/activations/{id}/injects", exerciseLead, s.sendInject},
 		{"GET /api/v1/activations/{id}/report", anyone, s.report},
 		// Message and task ids hold slashes (a-000001/holding-statement/1):
 		// written as they are or escaped (%2F), both work.
@@ -136,6 +151,9 @@ func (s *Server) routes() []route {
 
 // Rules shared by the API and the web app.
 func anyone(*User, *http.Request) bool { return true }
+
+// exerciseLead steers exercises: injects.
+func exerciseLead(u *User, _ *http.Request) bool { return u.Has(RoleExerciseLead) }
 
 // commsOfficer may edit, approve and reject; the engine then checks the
 // runbook names them as an approver.

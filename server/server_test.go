@@ -226,6 +226,7 @@ func TestWhoMayDoWhat(t *testing.T) {
 		{"POST", "/api/v1/messages/" + msg + "/reject", map[string]string{"reason": "wrong area"}, []string{RoleComms}},
 		{"GET", "/api/v1/tasks?activation=" + id, nil, everyone},
 		{"POST", "/api/v1/tasks/" + task + "/ack", nil, []string{RolePlanner}},
+		{"POST", "/api/v1/activations/" + id + "/injects", map[string]any{"to": []string{"public"}, "body": "A second incident"}, []string{RoleExerciseLead}},
 		{"POST", "/api/v1/activations/" + id + "/halt", map[string]string{"reason": "real incident"}, []string{RolePlanner, RoleExerciseLead}},
 		{"POST", "/api/v1/activations/" + id + "/standdown", map[string]string{"reason": "all clear"}, []string{RolePlanner}},
 	}
@@ -270,6 +271,9 @@ func TestBadBodies(t *testing.T) {
 		if code != tc.code || !strings.Contains(fmt.Sprint(out["error"]), tc.want) || out["code"] == nil {
 			t.Errorf("body %.40q: %d %v; want %d with %q", tc.body, code, out, tc.code, tc.want)
 		}
+	}
+	if code, out := f.call("", "GET", "/readyz", nil); code != http.StatusOK || out["status"] != "ready" {
+		t.Errorf("readyz: %d %v", code, out)
 	}
 	if code, out := f.call(token("Val"), "GET", "/api/v1/nothing", nil); code != http.StatusNotFound || out["code"] != "not_found" {
 		t.Errorf("unknown route: %d %v", code, out)

@@ -18,6 +18,7 @@ type activationPage struct {
 	Events     []eventView
 	LastEvent  string
 	CanHalt    bool
+	CanInject  bool
 	Runbook    runbookView
 	Plan       []runbooks.Occurrence
 }
@@ -25,6 +26,7 @@ type activationPage struct {
 func (s *Server) activationRoutes() {
 	s.mux.Handle("GET /ui/activations/{id}", s.web(anyone, s.activationPage))
 	s.mux.Handle("POST /ui/activations/{id}", s.web(mayEnd, s.endActivation))
+	s.mux.Handle("POST /ui/activations/{id}/injects", s.web(exerciseLead, s.injectFromForm))
 	s.mux.Handle("GET /ui/activations/{id}/report", s.web(anyone, s.reportPage))
 	s.mux.Handle("GET /ui/runbooks/{id}/activate", s.web(anyone, s.activateForm))
 	s.mux.Handle("POST /ui/runbooks/{id}/activate", s.web(anyone, s.activateFromForm)) // the mode decides: mayActivate
@@ -58,7 +60,8 @@ func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User,
 		return
 	}
 	p := &activationPage{page: page{Title: a.Title, User: u, Exercise: a.Exercise(), Done: done, Error: problem},
-		Activation: viewActivation(a), CanHalt: a.Exercise() && u.Has(RolePlanner, RoleExerciseLead) || u.Has(RolePlanner)}
+		Activation: viewActivation(a), CanHalt: a.Exercise() && u.Has(RolePlanner, RoleExerciseLead) || u.Has(RolePlanner),
+		CanInject: a.Exercise() && u.Has(RoleExerciseLead)}
 	ms, _ := tx.MessagesOf(nil, a.ID)
 	for _, m := range ms {
 		if v, err := s.viewMessage(tx, m, false); err == nil {
@@ -173,4 +176,20 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, u *User) {
 		page
 		ID, Markdown string
 	}{page{Title: "Report: " + rep.Title, User: u, Exercise: rep.Mode == "exercise", CSRF: s.csrfToken(r)}, rep.Activation, md.String()})
+}
+
+// injectFromForm sends an inject from the exercise controls.
+func (s *Server) injectFromForm(w http.ResponseWriter, r *http.Request, u *User) {
+	var to []string
+	for _, t := range strings.Split(r.PostFormValue("to"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			to = append(to, t)
+		}
+	}
+	if _, err := s.engine.Apply(r.Context(), &engine.SendInject{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"),
+		To: to, Body: r.PostFormValue("body")}); err != nil {
+		s.showActivation(w, r, u, http.StatusConflict, "", "Not sent: "+err.Error())
+		return
+	}
+	s.showActivation(w, r, u, http.StatusOK, "The inject is on its way.", "")
 }
