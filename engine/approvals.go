@@ -22,6 +22,18 @@ func stakeholderFor(rb *runbooks.Runbook, who string) (*runbooks.Stakeholder, bo
 	return nil, false
 }
 
+// MayApprove reports whether the runbook names who (a stakeholder id, an
+// email address or a Slack user id) as an approver of a step's messages:
+// the rule the engine applies, for those who want to know before asking.
+func MayApprove(rb *runbooks.Runbook, step, who string) bool {
+	s, ok := rb.Step(step)
+	if !ok || s.Notify == nil || s.Notify.Approval == nil {
+		return false
+	}
+	_, err := approver(rb, s, who)
+	return err == nil
+}
+
 // awaiting loads a message that is waiting for approval, with its
 // activation, runbook and step.
 func (f *fsm) awaiting(w *writer, id string) (*state.Message, *state.Activation, *runbooks.Runbook, *runbooks.Step, error) {

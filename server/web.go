@@ -13,7 +13,6 @@ import (
 
 	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/engine/state"
-	"github.com/crierhq/crier/runbooks"
 )
 
 // The web app: pages rendered on the server from templates and assets
@@ -154,19 +153,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *User) {
 // approverOf reports whether the runbook names u as an approver of m.
 func (s *Server) approverOf(m *state.Message, u *User) bool {
 	rb, err := s.engine.Runbook(m.ActivationID)
-	if err != nil {
-		return false
-	}
-	st, ok := rb.Step(m.Step)
-	if !ok || st.Notify == nil || st.Notify.Approval == nil {
-		return false
-	}
-	for _, sh := range rb.Reach(st.Notify.Approval.Approvers).Stakeholders {
-		if slices.ContainsFunc(sh.Email, func(a runbooks.Ref) bool { return strings.EqualFold(a.Name, u.Email) }) || (u.Slack != "" && sh.Slack == u.Slack) {
-			return true
-		}
-	}
-	return false
+	return err == nil && (engine.MayApprove(rb, m.Step, u.Identity()) || u.Slack != "" && engine.MayApprove(rb, m.Step, u.Slack))
 }
 
 func (s *Server) messagePage(w http.ResponseWriter, r *http.Request, u *User) {
