@@ -153,6 +153,9 @@ func (s *Server) routes() []route {
 // Rules shared by the API and the web app.
 func anyone(*User, *http.Request) bool { return true }
 
+// planner runs activations: decisions, tasks, reloading runbooks.
+func planner(u *User, _ *http.Request) bool { return u.Has(RolePlanner) }
+
 // exerciseLead steers exercises: injects.
 func exerciseLead(u *User, _ *http.Request) bool { return u.Has(RoleExerciseLead) }
 

@@ -37,6 +37,7 @@ type page struct {
 	Tasks       []taskView
 	Activations []activationView
 	Runbooks    []runbookView
+	CanReload   bool
 	Message     messageView
 	CanDecide   bool
 	Diff        []diffLine // the current revision against the draft
@@ -125,7 +126,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // approval (where the runbook names them), open tasks, and activations.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *User) {
 	tx := s.engine.Read()
-	p := &page{Title: "Dashboard", User: u, Approvals: []messageView{}}
+	p := &page{Title: "Dashboard", User: u, Approvals: []messageView{}, CanReload: u.Has(RolePlanner)}
 	waiting, _ := tx.MessagesInState(nil, state.MessagePendingApproval)
 	for _, m := range waiting {
 		if u.Has(RoleComms) && s.approverOf(m, u) {

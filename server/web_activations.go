@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/runbooks"
 )
 
@@ -19,6 +20,8 @@ type activationPage struct {
 	LastEvent  string
 	CanHalt    bool
 	CanInject  bool
+	CanDecide  bool
+	Decisions  []*state.Decision
 	Runbook    runbookView
 	Plan       []runbooks.Occurrence
 }
@@ -27,6 +30,8 @@ func (s *Server) activationRoutes() {
 	s.mux.Handle("GET /ui/activations/{id}", s.web(anyone, s.activationPage))
 	s.mux.Handle("POST /ui/activations/{id}", s.web(mayEnd, s.endActivation))
 	s.mux.Handle("POST /ui/activations/{id}/injects", s.web(exerciseLead, s.injectFromForm))
+	s.mux.Handle("POST /ui/activations/{id}/decisions", s.web(planner, s.decisionFromForm))
+	s.mux.Handle("POST /ui/runbooks/reload", s.web(planner, s.reloadFromForm))
 	s.mux.Handle("GET /ui/activations/{id}/report", s.web(anyone, s.reportPage))
 	s.mux.Handle("GET /ui/runbooks/{id}/activate", s.web(anyone, s.activateForm))
 	s.mux.Handle("POST /ui/runbooks/{id}/activate", s.web(anyone, s.activateFromForm)) // the mode decides: mayActivate
@@ -61,7 +66,8 @@ func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User,
 	}
 	p := &activationPage{page: page{Title: a.Title, User: u, Exercise: a.Exercise(), Done: done, Error: problem},
 		Activation: viewActivation(a), CanHalt: a.Exercise() && u.Has(RolePlanner, RoleExerciseLead) || u.Has(RolePlanner),
-		CanInject: a.Exercise() && u.Has(RoleExerciseLead)}
+		CanInject: a.Exercise() && u.Has(RoleExerciseLead), CanDecide: u.Has(RolePlanner)}
+	p.Decisions, _ = tx.DecisionsOf(nil, a.ID)
 	ms, _ := tx.MessagesOf(nil, a.ID)
 	for _, m := range ms {
 		if v, err := s.viewMessage(tx, m, false); err == nil {
@@ -192,4 +198,28 @@ func (s *Server) injectFromForm(w http.ResponseWriter, r *http.Request, u *User)
 		return
 	}
 	s.showActivation(w, r, u, http.StatusOK, "The inject is on its way.", "")
+}
+
+// decisionFromForm adds to the decision log from the activation page.
+func (s *Server) decisionFromForm(w http.ResponseWriter, r *http.Request, u *User) {
+	if strings.TrimSpace(r.PostFormValue("decision")) == "" {
+		s.showActivation(w, r, u, http.StatusUnprocessableEntity, "", "Write the decision.")
+		return
+	}
+	if _, err := s.engine.Apply(r.Context(), &engine.RecordDecision{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"),
+		Decision: r.PostFormValue("decision"), Rationale: r.PostFormValue("rationale"), Information: r.PostFormValue("information")}); err != nil {
+		s.showActivation(w, r, u, http.StatusConflict, "", "Not recorded: "+err.Error())
+		return
+	}
+	s.showActivation(w, r, u, http.StatusOK, "The decision is in the log.", "")
+}
+
+// reloadFromForm reads the runbooks again, from the dashboard.
+func (s *Server) reloadFromForm(w http.ResponseWriter, r *http.Request, u *User) {
+	if err := s.library.Reload(); err != nil {
+		s.render(w, r, http.StatusOK, "error.html", &page{Title: "Some runbooks did not load", User: u,
+			Error: err.Error() + " — the copies that loaded before are still offered."})
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -119,6 +120,41 @@ func TestWebEditShowsTheDiff(t *testing.T) {
 		`<span class="removed">- We know there is concern in Eastfield. Officers are on patrol.</span>`, "<h3>slack</h3>", "revision 2"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %s\n%s", want, page)
+		}
+	}
+}
+
+// The web app's forms follow the same role rules as the API: each form
+// posted by each role, on a fresh activation, is refused by role exactly
+// when the rules say.
+func TestWebWhoMayDoWhat(t *testing.T) {
+	forms := []struct {
+		path string
+		form url.Values
+		may  []string // besides admin
+	}{
+		{"/ui/messages/a-000001/statement/1", url.Values{"action": {"reject"}, "reason": {"wrong area"}}, []string{RoleComms}},
+		{"/ui/activations/a-000001", url.Values{"action": {"standdown"}, "reason": {"all clear"}}, []string{RolePlanner}},
+		{"/ui/activations/a-000001", url.Values{"action": {"halt"}, "reason": {"real incident"}}, []string{RolePlanner, RoleExerciseLead}},
+		{"/ui/activations/a-000001/injects", url.Values{"to": {"public"}, "body": {"A second incident"}}, []string{RoleExerciseLead}},
+		{"/ui/activations/a-000001/decisions", url.Values{"decision": {"Open a rest centre"}}, []string{RolePlanner}},
+		{"/ui/runbooks/reload", url.Values{}, []string{RolePlanner}},
+		{"/ui/runbooks/tension/activate", url.Values{"mode": {"live"}, "param.area": {"X"}}, []string{RolePlanner}},
+		{"/ui/runbooks/tension/activate", url.Values{"mode": {"exercise"}, "param.area": {"X"}}, []string{RolePlanner, RoleExerciseLead}},
+	}
+	for _, fm := range forms {
+		for _, p := range people {
+			f := newFixture(t)
+			f.activated()
+			b := f.browser()
+			b.do("POST", "/login", url.Values{"token": {string(p.Token)}})
+			_, dash, _ := b.do("GET", "/", nil)
+			fm.form.Set("csrf", csrfField.FindStringSubmatch(dash)[1])
+			code, body, _ := b.do("POST", fm.path, fm.form)
+			allowed := p.Roles[0] == RoleAdmin || slices.Contains(fm.may, p.Roles[0])
+			if refused := code == http.StatusForbidden && strings.Contains(body, " may not "); refused == allowed {
+				t.Errorf("%s %v as %s: %d (allowed: %v)", fm.path, fm.form.Get("action")+fm.form.Get("mode"), p.Name, code, allowed)
+			}
 		}
 	}
 }
