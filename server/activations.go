@@ -187,7 +187,8 @@ func (s *Server) recordDecision(w http.ResponseWriter, r *http.Request, u *User)
 		Decision: req.Decision, Rationale: req.Rationale, Information: req.Information}, r.PathValue("id"))
 }
 
-// report is an activation's report: ?format=json (the default) or md.
+// report is an activation's report: ?format=json (the default), md, or
+// html (the printable page).
 func (s *Server) report(w http.ResponseWriter, r *http.Request, _ *User) {
 	rep, err := s.engine.Report(r.PathValue("id"))
 	if err != nil {
@@ -201,8 +202,15 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, _ *User) {
 		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+url.PathEscape(rep.Activation)+`-report.md"`)
 		_ = rep.Markdown(w)
+	case "html":
+		var md strings.Builder
+		_ = rep.Markdown(&md)
+		s.renderPage(w, http.StatusOK, "report.html", struct {
+			page
+			ID, Markdown string
+		}{page{Title: "Report: " + rep.Title, Exercise: rep.Mode == "exercise"}, rep.Activation, md.String()})
 	default:
-		writeError(w, http.StatusBadRequest, "bad_request", "format must be json or md")
+		writeError(w, http.StatusBadRequest, "bad_request", "format must be json, md or html")
 	}
 }
 

@@ -219,6 +219,7 @@ func TestWhoMayDoWhat(t *testing.T) {
 		{"GET", "/api/v1/activations", nil, everyone},
 		{"GET", "/api/v1/activations/" + id, nil, everyone},
 		{"GET", "/api/v1/activations/" + id + "/report?format=md", nil, everyone},
+		{"GET", "/api/v1/activations/" + id + "/report?format=html", nil, everyone},
 		{"POST", "/api/v1/activations/" + id + "/decisions", map[string]string{"decision": "Open a rest centre"}, []string{RolePlanner}},
 		{"GET", "/api/v1/messages?activation=" + id, nil, everyone},
 		{"GET", "/api/v1/messages/" + msg, nil, everyone},
