@@ -59,6 +59,7 @@ steps:
     task:
       assignee: cohesion
       instructions: Walk the area with the ward councillors.
+      ack_within: 30m
 `
 
 var start = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
@@ -88,6 +89,7 @@ func token(name string) string {
 type fixture struct {
 	t      *testing.T
 	engine *engine.Engine
+	lib    *Library
 	http   *httptest.Server
 }
 
@@ -107,7 +109,7 @@ func newFixture(t *testing.T) *fixture {
 	srv := httptest.NewServer(New(Options{Engine: e, Library: lib, Users: people, Now: func() time.Time { return start },
 		SlackSigningSecret: slackSecret}))
 	t.Cleanup(srv.Close)
-	return &fixture{t: t, engine: e, http: srv}
+	return &fixture{t: t, engine: e, lib: lib, http: srv}
 }
 
 // call makes a request as the user holding tok and decodes the answer.

@@ -22,6 +22,7 @@ type taskView struct {
 	AcknowledgedBy string     `json:"acknowledged_by,omitempty"`
 	DoneAt         *time.Time `json:"done_at,omitempty"`
 	DoneBy         string     `json:"done_by,omitempty"`
+	Overdue        bool       `json:"overdue,omitempty"` // not acknowledged within the step's ack_within
 }
 
 func viewTask(t *state.Task) taskView {

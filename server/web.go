@@ -138,9 +138,20 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *User) {
 	for _, st := range []string{state.TaskOpen, state.TaskAcknowledged} {
 		ts, _ := tx.TasksInState(nil, st)
 		for _, t := range ts {
-			p.Tasks = append(p.Tasks, viewTask(t))
+			v := viewTask(t)
+			v.Overdue = s.overdue(t)
+			p.Tasks = append(p.Tasks, v)
 		}
 	}
+	slices.SortStableFunc(p.Tasks, func(a, b taskView) int { // overdue first
+		switch {
+		case a.Overdue == b.Overdue:
+			return 0
+		case a.Overdue:
+			return -1
+		}
+		return 1
+	})
 	as, _ := tx.Activations(nil)
 	for _, a := range slices.Backward(as) {
 		p.Activations = append(p.Activations, viewActivation(a))
@@ -149,6 +160,17 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *User) {
 		p.Runbooks = append(p.Runbooks, viewRunbook(rb, ""))
 	}
 	s.render(w, r, http.StatusOK, "dashboard.html", p)
+}
+
+// overdue reports whether a task is still not acknowledged after its
+// step's ack_within.
+func (s *Server) overdue(t *state.Task) bool {
+	rb, err := s.engine.Runbook(t.ActivationID)
+	if err != nil || t.State != state.TaskOpen {
+		return false
+	}
+	st, ok := rb.Step(t.Step)
+	return ok && st.Task != nil && st.Task.AckWithin != nil && s.now().After(t.OpenedAt.Add(st.Task.AckWithin.D))
 }
 
 // approverOf reports whether the runbook names u as an approver of m.

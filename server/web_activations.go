@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,9 @@ type activationPage struct {
 	CanInject  bool
 	CanDecide  bool
 	Decisions  []*state.Decision
+	ByChannel  []engine.ChannelCount
+	Failed     []engine.DeliveryReport
+	Waiting    []ackWaiting
 	Runbook    runbookView
 	Plan       []runbooks.Occurrence
 }
@@ -68,6 +72,15 @@ func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User,
 		Activation: viewActivation(a), CanHalt: a.Exercise() && u.Has(RolePlanner, RoleExerciseLead) || u.Has(RolePlanner),
 		CanInject: a.Exercise() && u.Has(RoleExerciseLead), CanDecide: u.Has(RolePlanner)}
 	p.Decisions, _ = tx.DecisionsOf(nil, a.ID)
+	if rep, err := s.engine.Report(a.ID); err == nil {
+		p.ByChannel = rep.ByChannel
+		for _, d := range rep.Deliveries {
+			if d.Status == state.DeliveryFailed {
+				p.Failed = append(p.Failed, d)
+			}
+		}
+	}
+	p.Waiting = s.ackWaiting(tx, a.ID)
 	ms, _ := tx.MessagesOf(nil, a.ID)
 	for _, m := range ms {
 		if v, err := s.viewMessage(tx, m, false); err == nil {
@@ -222,4 +235,43 @@ func (s *Server) reloadFromForm(w http.ResponseWriter, r *http.Request, u *User)
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// ackWaiting is who has yet to acknowledge what asks them to.
+type ackWaiting struct {
+	Subject, Message string
+	Who              []string
+}
+
+// ackWaiting lists, for each message that asks for acknowledgement, the
+// stakeholders it reached who have not acknowledged it.
+func (s *Server) ackWaiting(tx *state.Txn, activation string) []ackWaiting {
+	rb, err := s.engine.Runbook(activation)
+	if err != nil {
+		return nil
+	}
+	ms, _ := tx.MessagesOf(nil, activation)
+	var out []ackWaiting
+	for _, m := range ms {
+		st, ok := rb.Step(m.Step)
+		if !ok || (st.Task == nil && (st.Notify == nil || st.Notify.AckWithin == nil)) {
+			continue
+		}
+		acked := map[string]bool{}
+		acks, _ := tx.AcknowledgementsOf(nil, m.ID)
+		for _, k := range acks {
+			acked[k.Stakeholder] = true
+		}
+		ds, _ := tx.DeliveriesOf(nil, m.ID)
+		var who []string
+		for _, d := range ds {
+			if d.Stakeholder != "" && !acked[d.Stakeholder] && !slices.Contains(who, d.Stakeholder) {
+				who = append(who, d.Stakeholder)
+			}
+		}
+		if len(who) > 0 {
+			out = append(out, ackWaiting{Subject: m.Current().Subject, Message: m.ID, Who: who})
+		}
+	}
+	return out
 }

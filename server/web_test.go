@@ -4,11 +4,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // browser is a client with cookies that does not follow redirects.
@@ -156,5 +158,28 @@ func TestWebWhoMayDoWhat(t *testing.T) {
 				t.Errorf("%s %v as %s: %d (allowed: %v)", fm.path, fm.form.Get("action")+fm.form.Get("mode"), p.Name, code, allowed)
 			}
 		}
+	}
+}
+
+// The activation page shows who has yet to acknowledge; the dashboard puts
+// a task not acknowledged in time first, marked overdue.
+func TestWebOutstandingAndOverdue(t *testing.T) {
+	f := newFixture(t)
+	id := f.activated()
+	b := f.browser()
+	b.do("POST", "/login", url.Values{"token": {token("Priya")}})
+	if _, page, _ := b.do("GET", "/ui/activations/"+id, nil); !strings.Contains(page, "waiting for cohesion") {
+		t.Errorf("activation page:\n%s", page)
+	}
+	if _, dash, _ := b.do("GET", "/", nil); strings.Contains(dash, "Overdue:") {
+		t.Error("overdue at once")
+	}
+	later := httptest.NewServer(New(Options{Engine: f.engine, Library: f.lib, Users: people, Now: func() time.Time { return start.Add(time.Hour) }}))
+	defer later.Close()
+	lb := &browser{t: t, base: later.URL, client: b.client}
+	lb.client.Jar, _ = cookiejar.New(nil)
+	lb.do("POST", "/login", url.Values{"token": {token("Priya")}})
+	if _, dash, _ := lb.do("GET", "/", nil); !strings.Contains(dash, "Overdue:</strong> Walk the area") {
+		t.Errorf("an hour later:\n%s", dash)
 	}
 }
