@@ -55,6 +55,9 @@ func (s *Server) slackInteraction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK) // Slack wants an answer within 3 seconds; the update follows
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
 	for _, a := range cb.ActionCallback.BlockActions {
 		action, v, err := crierslack.ParseAction(a)
 		if err != nil {

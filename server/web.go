@@ -112,8 +112,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		next = "/" // only back into crier
 	}
-	r.Header.Set("Authorization", "Bearer "+r.PostFormValue("token"))
-	u := s.users.fromRequest(r)
+	u := s.users.byToken(r.PostFormValue("token"))
 	if u == nil {
 		s.render(w, r, http.StatusUnauthorized, "login.html", &page{Title: "Sign in", Next: next, Error: "That token is not one crier knows."})
 		return
