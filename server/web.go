@@ -96,14 +96,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if p.User != nil {
 		p.CSRF = s.csrfToken(r)
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Frame-Options", "DENY")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'")
-	w.WriteHeader(status)
-	if err := s.pages.ExecuteTemplate(w, name, p); err != nil {
-		s.log.Error("rendering a page", "page", name, "err", err)
-	}
+	s.renderPage(w, status, name, p)
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
