@@ -142,6 +142,15 @@ type SendInject struct {
 	Body       string   `json:"body"`
 }
 
+// SetSpeed changes how fast an exercise runs, from now. Wall is the real
+// time of the change, given by whoever asks (the engine reads no clock).
+type SetSpeed struct {
+	Meta
+	Activation string    `json:"activation"`
+	Speed      float64   `json:"speed"` // scenario seconds per real second; 1 is real time
+	Wall       time.Time `json:"wall"`
+}
+
 // RecordOutcomes reports many deliveries' outcomes in one command.
 type RecordOutcomes struct {
 	Meta
@@ -161,6 +170,7 @@ func (*StandDown) Kind() string      { return "stand_down" }
 func (*Halt) Kind() string           { return "halt" }
 func (*RecordDecision) Kind() string { return "record_decision" }
 func (*SendInject) Kind() string     { return "send_inject" }
+func (*SetSpeed) Kind() string       { return "set_speed" }
 
 // newCommand makes an empty command of a kind, for decoding the log.
 func newCommand(kind string) (Command, error) {
@@ -191,6 +201,8 @@ func newCommand(kind string) (Command, error) {
 		return &RecordOutcomes{}, nil
 	case "send_inject":
 		return &SendInject{}, nil
+	case "set_speed":
+		return &SetSpeed{}, nil
 	}
 	return nil, fmt.Errorf("unknown command %q", kind)
 }

@@ -90,7 +90,7 @@ func Drill(ctx context.Context, opts DrillOptions) (*Engine, string, error) {
 	step := max(opts.ApproveAfter, time.Minute)
 	limit := end.Add(max(opts.Horizon, 24*time.Hour)) // however long the chain, not for ever
 	for {
-		if err := runUntil(ctx, s, virtual, opts.Instant, pace{start: start, speed: speed}, end); err != nil {
+		if err := runUntil(ctx, s, virtual, opts.Instant, pace{scenario0: start, wall0: start, speed: speed}, end); err != nil {
 			return e, id, err
 		}
 		if err := deliverer.dispatcher.Flush(ctx); err != nil {

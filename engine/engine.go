@@ -119,7 +119,7 @@ func (e *Engine) scenarioNow(tx *state.Txn, c Command) time.Time {
 	if err != nil || a == nil || !a.Exercise() || a.Speed <= 0 {
 		return now
 	}
-	return pace{start: a.StartedAt, speed: a.Speed}.scenario(now)
+	return paceOf(a).scenario(now)
 }
 
 // OnCommit registers fn to hear what each command did, after it is

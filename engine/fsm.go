@@ -100,6 +100,8 @@ func (f *fsm) applyCommand(w *writer, c Command) error {
 		return f.recordOutcomes(w, c)
 	case *SendInject:
 		return f.sendInject(w, c)
+	case *SetSpeed:
+		return f.setSpeed(w, c)
 	}
 	return fmt.Errorf("no way to apply a %s command", c.Kind())
 }
@@ -115,6 +117,8 @@ func activationOf(tx *state.Txn, c Command) string {
 	case *RecordDecision:
 		return c.Activation
 	case *SendInject:
+		return c.Activation
+	case *SetSpeed:
 		return c.Activation
 	case *Approve:
 		message = c.Message
@@ -279,6 +283,26 @@ func (f *fsm) recordDecision(w *writer, c *RecordDecision) error {
 		return err
 	}
 	return w.event(a.ID, "decision_recorded", d.ID, c.Decision)
+}
+
+// setSpeed changes an exercise's pace from now: its scenario time so far
+// stands, and runs on at the new speed.
+func (f *fsm) setSpeed(w *writer, c *SetSpeed) error {
+	a, _, err := f.activationOf(w, c.Activation)
+	switch {
+	case err != nil:
+		return err
+	case !a.Exercise():
+		return fmt.Errorf("activation %s is live: only an exercise runs at another speed", a.ID)
+	case c.Speed < 1 || c.Wall.IsZero():
+		return fmt.Errorf("a speed is at least 1 (real time), from a given moment")
+	}
+	next := *a
+	next.Speed, next.PaceScenario, next.PaceWall = c.Speed, w.meta.At, c.Wall.UTC()
+	if err := w.tx.UpsertActivation(&next); err != nil {
+		return err
+	}
+	return w.event(a.ID, "speed_changed", a.ID, fmt.Sprintf("%gx from now", c.Speed))
 }
 
 // end stands an activation down or halts an exercise: everything pending

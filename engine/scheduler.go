@@ -28,23 +28,34 @@ type Scheduler struct {
 	wake  chan struct{}
 }
 
-// pace maps an exercise's scenario time to the wall clock.
+// pace maps an exercise's scenario time to the wall clock: from a moment
+// both clocks agree on (the start, or the last change of speed), scenario
+// time runs speed times as fast.
 type pace struct {
-	start time.Time
-	speed float64 // scenario seconds per real second
+	scenario0, wall0 time.Time
+	speed            float64 // scenario seconds per real second
+}
+
+// paceOf is how an exercise's time runs now.
+func paceOf(a *state.Activation) pace {
+	if a.PaceWall.IsZero() {
+		return pace{scenario0: a.StartedAt, wall0: a.StartedAt, speed: a.Speed}
+	}
+	return pace{scenario0: a.PaceScenario, wall0: a.PaceWall, speed: a.Speed}
 }
 
 func (p pace) wall(scenario time.Time) time.Time {
-	return p.start.Add(time.Duration(float64(scenario.Sub(p.start)) / p.speed))
+	return p.wall0.Add(time.Duration(float64(scenario.Sub(p.scenario0)) / p.speed))
 }
 
 func (p pace) scenario(wall time.Time) time.Time {
-	return p.start.Add(time.Duration(float64(wall.Sub(p.start)) * p.speed))
+	return p.scenario0.Add(time.Duration(float64(wall.Sub(p.wall0)) * p.speed))
 }
 
 // dueItem is one occurrence, or one other piece of work, waiting for its time.
 type dueItem struct {
 	at         time.Time // on the wall clock
+	due        time.Time // in the activation's own time
 	activation string
 	occurrence string
 	run        func(ctx context.Context, now time.Time) // work other than firing an occurrence
@@ -89,7 +100,14 @@ func NewScheduler(e *Engine, clock Clock, log *slog.Logger) (*Scheduler, error) 
 	}
 	heap.Init(&s.queue)
 	s.mu.Unlock()
-	e.OnCommit(func(c Committed) { s.add(c.Scheduled) })
+	e.OnCommit(func(c Committed) {
+		s.add(c.Scheduled)
+		for _, ev := range c.Events {
+			if ev.Kind == "speed_changed" {
+				s.retime(ev.ActivationID)
+			}
+		}
+	})
 	return s, nil
 }
 
@@ -97,8 +115,32 @@ func NewScheduler(e *Engine, clock Clock, log *slog.Logger) (*Scheduler, error) 
 func (s *Scheduler) track(a *state.Activation) {
 	if a.Exercise() && a.Speed > 0 {
 		s.mu.Lock()
-		s.pace[a.ID] = pace{start: a.StartedAt, speed: a.Speed}
+		s.pace[a.ID] = paceOf(a)
 		s.mu.Unlock()
+	}
+}
+
+// retime places an exercise's waiting work on the wall clock again, at
+// its new speed.
+func (s *Scheduler) retime(activation string) {
+	a, _ := s.engine.Read().Activation(nil, activation)
+	if a == nil {
+		return
+	}
+	s.track(a)
+	s.mu.Lock()
+	if p, ok := s.pace[activation]; ok {
+		for i := range s.queue {
+			if s.queue[i].activation == activation {
+				s.queue[i].at = p.wall(s.queue[i].due)
+			}
+		}
+		heap.Init(&s.queue)
+	}
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -108,7 +150,7 @@ func (s *Scheduler) item(o *state.Occurrence) dueItem {
 	if p, ok := s.pace[o.ActivationID]; ok {
 		at = p.wall(o.DueAt)
 	}
-	return dueItem{at: at, activation: o.ActivationID, occurrence: o.ID}
+	return dueItem{at: at, due: o.DueAt, activation: o.ActivationID, occurrence: o.ID}
 }
 
 func (s *Scheduler) add(scheduled []*state.Occurrence) {
@@ -138,7 +180,7 @@ func (s *Scheduler) At(at time.Time, activation string, fn func(ctx context.Cont
 	if p, ok := s.pace[activation]; ok {
 		wall = p.wall(at)
 	}
-	heap.Push(&s.queue, dueItem{at: wall, activation: activation, run: fn})
+	heap.Push(&s.queue, dueItem{at: wall, due: at, activation: activation, run: fn})
 	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:

@@ -129,3 +129,30 @@ func TestPacedExerciseStampsPeopleInScenarioTime(t *testing.T) {
 		}
 	})
 }
+
+// An exercise's speed can change as it runs: scenario time so far stands,
+// and what is still to come is placed again at the new speed.
+func TestChangingSpeed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		e, _ := Open(ctx, Options{})
+		s, _ := NewScheduler(e, RealClock{}, quiet())
+		go s.Run(ctx)
+		drill := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "exercise", Speed: 60}))
+
+		time.Sleep(40 * time.Second) // 40 minutes of scenario: declare and statement have fired
+		synctest.Wait()
+		apply(t, e, &SetSpeed{Activation: drill, Speed: 600, Wall: time.Now()})
+		// The rumour, due at 45m, is 5 scenario minutes away: half a real
+		// second at 600x, where at 60x it would have been five seconds.
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if got, want := fired(t, e, drill), "declare#1@0s rumour#1@45m0s statement#1@30m0s"; got != want {
+			t.Errorf("after the change: %s, want %s", got, want)
+		}
+		if _, err := e.Apply(ctx, &SetSpeed{Activation: drill, Speed: 0.5, Wall: time.Now()}); err == nil {
+			t.Error("a speed below real time")
+		}
+	})
+}

@@ -225,3 +225,15 @@ func (s *Server) sendInject(w http.ResponseWriter, r *http.Request, u *User) {
 	}
 	s.apply(w, r, &engine.SendInject{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"), To: req.To, Body: req.Body}, r.PathValue("id"))
 }
+
+// setSpeed changes how fast an exercise runs, from now: {speed}, scenario
+// seconds per real second (1 is real time).
+func (s *Server) setSpeed(w http.ResponseWriter, r *http.Request, u *User) {
+	var req struct {
+		Speed float64 `json:"speed"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	s.apply(w, r, &engine.SetSpeed{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"), Speed: req.Speed, Wall: s.now()}, r.PathValue("id"))
+}

@@ -137,6 +137,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/activations/{id}/halt", role(RolePlanner, RoleExerciseLead), s.halt},
 		{"POST /api/v1/activations/{id}/decisions", role(RolePlanner), s.recordDecision},
 		{"POST /api/v1/activations/{id}/injects", exerciseLead, s.sendInject},
+		{"POST /api/v1/activations/{id}/speed", role(RolePlanner, RoleExerciseLead), s.setSpeed},
 		{"GET /api/v1/activations/{id}/report", anyone, s.report},
 		// Message and task ids hold slashes (a-000001/holding-statement/1):
 		// written as they are or escaped (%2F), both work.

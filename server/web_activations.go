@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -35,6 +36,7 @@ func (s *Server) activationRoutes() {
 	s.mux.Handle("POST /ui/activations/{id}", s.web(mayEnd, s.endActivation))
 	s.mux.Handle("POST /ui/activations/{id}/injects", s.web(exerciseLead, s.injectFromForm))
 	s.mux.Handle("POST /ui/activations/{id}/decisions", s.web(planner, s.decisionFromForm))
+	s.mux.Handle("POST /ui/activations/{id}/speed", s.web(func(u *User, _ *http.Request) bool { return u.Has(RolePlanner, RoleExerciseLead) }, s.speedFromForm))
 	s.mux.Handle("POST /ui/runbooks/reload", s.web(planner, s.reloadFromForm))
 	s.mux.Handle("GET /ui/activations/{id}/report", s.web(anyone, s.reportPage))
 	s.mux.Handle("GET /ui/runbooks/{id}/activate", s.web(anyone, s.activateForm))
@@ -274,4 +276,15 @@ func (s *Server) ackWaiting(tx *state.Txn, activation string) []ackWaiting {
 		}
 	}
 	return out
+}
+
+// speedFromForm changes an exercise's speed from the exercise controls.
+func (s *Server) speedFromForm(w http.ResponseWriter, r *http.Request, u *User) {
+	speed, _ := strconv.ParseFloat(r.PostFormValue("speed"), 64)
+	if _, err := s.engine.Apply(r.Context(), &engine.SetSpeed{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"),
+		Speed: speed, Wall: s.now()}); err != nil {
+		s.showActivation(w, r, u, http.StatusConflict, "", "Not changed: "+err.Error())
+		return
+	}
+	s.showActivation(w, r, u, http.StatusOK, fmt.Sprintf("The exercise now runs at %gx.", speed), "")
 }

@@ -139,6 +139,7 @@ func TestWebWhoMayDoWhat(t *testing.T) {
 		{"/ui/activations/a-000001", url.Values{"action": {"standdown"}, "reason": {"all clear"}}, []string{RolePlanner}},
 		{"/ui/activations/a-000001", url.Values{"action": {"halt"}, "reason": {"real incident"}}, []string{RolePlanner, RoleExerciseLead}},
 		{"/ui/activations/a-000001/injects", url.Values{"to": {"public"}, "body": {"A second incident"}}, []string{RoleExerciseLead}},
+		{"/ui/activations/a-000001/speed", url.Values{"speed": {"60"}}, []string{RolePlanner, RoleExerciseLead}},
 		{"/ui/activations/a-000001/decisions", url.Values{"decision": {"Open a rest centre"}}, []string{RolePlanner}},
 		{"/ui/runbooks/reload", url.Values{}, []string{RolePlanner}},
 		{"/ui/runbooks/tension/activate", url.Values{"mode": {"live"}, "param.area": {"X"}}, []string{RolePlanner}},

@@ -28,13 +28,17 @@ type Activation struct {
 	Params     map[string]string
 	// Speed is scenario seconds per real second for exercises; 0 means
 	// real time, and instant drills jump from one due item to the next.
-	Speed     float64
-	State     string
-	StartedAt time.Time
-	StartedBy string
-	EndedAt   time.Time
-	EndedBy   string
-	EndReason string
+	Speed float64
+	// PaceScenario and PaceWall are the moment, in scenario and wall
+	// time, from which Speed holds: zero until the speed is changed, when
+	// it holds from the start.
+	PaceScenario, PaceWall time.Time
+	State                  string
+	StartedAt              time.Time
+	StartedBy              string
+	EndedAt                time.Time
+	EndedBy                string
+	EndReason              string
 }
 
 // Exercise reports whether the activation is a drill.

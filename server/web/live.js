@@ -20,5 +20,5 @@
   }
   ["activated", "step_fired", "message_drafted", "message_edited", "message_approved", "message_rejected", "message_dispatched",
    "message_sent", "message_partially_failed", "message_failed", "task_opened", "acknowledged", "task_done", "task_reassigned",
-   "escalated", "decision_recorded", "stood_down", "halted", "inject_sent"].forEach(function (k) { source.addEventListener(k, add); });
+   "escalated", "decision_recorded", "stood_down", "halted", "inject_sent", "speed_changed"].forEach(function (k) { source.addEventListener(k, add); });
 })();
