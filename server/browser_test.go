@@ -85,6 +85,28 @@ func TestInTheBrowser(t *testing.T) {
 	browser, closeBrowser := chromedp.NewContext(alloc)
 	defer closeBrowser()
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	// audit checks what a screen reader and a keyboard need on the page
+	// shown: a language, one h1, a label for every field, a name for every
+	// button and link.
+	audit := func(tab context.Context, page string) {
+		t.Helper()
+		problems, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`(() => {
+			const p = [];
+			if (!document.documentElement.lang) p.push("no lang on <html>");
+			if (document.querySelectorAll("h1").length !== 1) p.push("not exactly one h1");
+			for (const el of document.querySelectorAll("input:not([type=hidden]), textarea, select")) {
+				const labelled = (el.id && document.querySelector('label[for="' + el.id + '"]')) || el.closest("label") || el.getAttribute("aria-label");
+				if (!labelled) p.push("a field without a label: " + (el.name || el.id));
+			}
+			for (const el of document.querySelectorAll("button, a")) {
+				if (!el.textContent.trim() && !el.getAttribute("aria-label")) p.push("a " + el.tagName.toLowerCase() + " without a name");
+			}
+			return p;
+		})()`))
+		if err != nil || len(problems) > 0 {
+			t.Errorf("%s: %v %v", page, problems, err)
+		}
+	}
 	signIn := func(tab context.Context, who string) error {
 		return chromedp.Do(tab,
 			chromedp.Navigate(srv.URL+"/login"),
@@ -93,12 +115,22 @@ func TestInTheBrowser(t *testing.T) {
 			chromedp.WaitVisible(css("#runbooks")))
 	}
 	// The planner starts the exercise.
+	if err := chromedp.Do(browser, chromedp.Navigate(srv.URL+"/login")); err != nil {
+		t.Fatal(err)
+	}
+	audit(browser, "sign in")
 	if err := signIn(browser, "Priya"); err != nil {
 		t.Fatal(err)
 	}
+	audit(browser, "dashboard")
 	err = chromedp.Do(browser,
 		chromedp.Click(css(`a[href="/ui/runbooks/reassurance/activate"]`)),
-		chromedp.WaitVisible(css("#param-area")),
+		chromedp.WaitVisible(css("#param-area")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit(browser, "activate")
+	err = chromedp.Do(browser,
 		chromedp.SendKeys(css("#param-area"), "Eastfield"),
 		chromedp.Submit(css("#param-area")),
 		chromedp.WaitVisible(css("#timeline")))
@@ -113,6 +145,7 @@ func TestInTheBrowser(t *testing.T) {
 	if banner, err := chromedp.Run(browser, chromedp.Text(css(".exercise"))); err != nil || !strings.Contains(banner, "EXERCISE") {
 		t.Errorf("exercise banner: %q %v", banner, err)
 	}
+	audit(browser, "activation")
 	// The comms officer, in the same browser: the activation page in one
 	// tab, the statement in another.
 	if err := signIn(browser, "Hana"); err != nil {
@@ -131,6 +164,7 @@ func TestInTheBrowser(t *testing.T) {
 	if done, _ := chromedp.Run(tab, chromedp.Text(css(".done"))); err != nil || !strings.Contains(done, "approval is recorded") {
 		t.Fatalf("approving: %q %v", done, err)
 	}
+	audit(tab, "message")
 	// The first tab hears it sent, live.
 	if err := chromedp.Do(browser, chromedp.WaitVisible(css(`li[data-kind="message_sent"]`))); err != nil {
 		t.Fatalf("the live timeline never showed the message sent: %v", err)
@@ -138,6 +172,7 @@ func TestInTheBrowser(t *testing.T) {
 	if err := chromedp.Do(browser, chromedp.Navigate(srv.URL+"/ui/activations/a-000001/report")); err != nil {
 		t.Fatal(err)
 	}
+	audit(browser, "report")
 	report, err1 := chromedp.Run(browser, chromedp.Text(css(".report")))
 	download, err2 := chromedp.Run(browser, chromedp.Evaluate[string](`fetch(document.querySelector('a[download]').href).then(r => r.text())`, chromedp.EvalAwaitPromise))
 	if err1 != nil || err2 != nil || !strings.Contains(report, "## Steps: planned and actual") || !strings.HasPrefix(download, "# Reassurance after a local incident") {
