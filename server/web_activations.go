@@ -38,6 +38,7 @@ func (s *Server) activationRoutes() {
 	s.mux.Handle("POST /ui/activations/{id}/decisions", s.web(planner, s.decisionFromForm))
 	s.mux.Handle("POST /ui/activations/{id}/speed", s.web(func(u *User, _ *http.Request) bool { return u.Has(RolePlanner, RoleExerciseLead) }, s.speedFromForm))
 	s.mux.Handle("POST /ui/runbooks/reload", s.web(planner, s.reloadFromForm))
+	s.mux.Handle("POST /ui/tasks/{id...}", s.web(planner, s.taskFromForm))
 	s.mux.Handle("GET /ui/activations/{id}/report", s.web(anyone, s.reportPage))
 	s.mux.Handle("GET /ui/runbooks/{id}/activate", s.web(anyone, s.activateForm))
 	s.mux.Handle("POST /ui/runbooks/{id}/activate", s.web(anyone, s.activateFromForm)) // the mode decides: mayActivate
@@ -287,4 +288,26 @@ func (s *Server) speedFromForm(w http.ResponseWriter, r *http.Request, u *User) 
 		return
 	}
 	s.showActivation(w, r, u, http.StatusOK, fmt.Sprintf("The exercise now runs at %gx.", speed), "")
+}
+
+// taskFromForm marks a task done or reassigns it from the activation page.
+func (s *Server) taskFromForm(w http.ResponseWriter, r *http.Request, u *User) {
+	id := r.PathValue("id")
+	meta := engine.Meta{Actor: u.Identity()}
+	var c engine.Command = &engine.CompleteTask{Meta: meta, Task: id, By: u.Identity()}
+	done := "The task is done."
+	if to := strings.TrimSpace(r.PostFormValue("to")); r.PostFormValue("action") == "reassign" {
+		c, done = &engine.ReassignTask{Meta: meta, Task: id, To: to}, "The task is now for "+to+"."
+	}
+	t, _ := s.engine.Read().Task(nil, id)
+	if t == nil {
+		s.render(w, r, http.StatusNotFound, "error.html", &page{Title: "Not found", User: u, Error: "There is no task " + id + "."})
+		return
+	}
+	r.SetPathValue("id", t.ActivationID) // the page to show again
+	if _, err := s.engine.Apply(r.Context(), c); err != nil {
+		s.showActivation(w, r, u, http.StatusConflict, "", "Not done: "+err.Error())
+		return
+	}
+	s.showActivation(w, r, u, http.StatusOK, done, "")
 }

@@ -142,6 +142,7 @@ func TestWebWhoMayDoWhat(t *testing.T) {
 		{"/ui/activations/a-000001/speed", url.Values{"speed": {"60"}}, []string{RolePlanner, RoleExerciseLead}},
 		{"/ui/activations/a-000001/decisions", url.Values{"decision": {"Open a rest centre"}}, []string{RolePlanner}},
 		{"/ui/runbooks/reload", url.Values{}, []string{RolePlanner}},
+		{"/ui/tasks/a-000001/walkabout/1", url.Values{"action": {"done"}}, []string{RolePlanner}},
 		{"/ui/runbooks/tension/activate", url.Values{"mode": {"live"}, "param.area": {"X"}}, []string{RolePlanner}},
 		{"/ui/runbooks/tension/activate", url.Values{"mode": {"exercise"}, "param.area": {"X"}}, []string{RolePlanner, RoleExerciseLead}},
 	}
@@ -169,8 +170,15 @@ func TestWebOutstandingAndOverdue(t *testing.T) {
 	id := f.activated()
 	b := f.browser()
 	b.do("POST", "/login", url.Values{"token": {token("Priya")}})
-	if _, page, _ := b.do("GET", "/ui/activations/"+id, nil); !strings.Contains(page, "waiting for cohesion") {
+	_, page, _ := b.do("GET", "/ui/activations/"+id, nil)
+	if !strings.Contains(page, "waiting for cohesion") {
 		t.Errorf("activation page:\n%s", page)
+	}
+	// A planner reassigns the task from the page.
+	form := url.Values{"csrf": {csrfField.FindStringSubmatch(page)[1]}, "action": {"reassign"}, "to": {"head-comms"}}
+	if code, page, _ := b.do("POST", "/ui/tasks/"+id+"/walkabout/1", form); code != http.StatusOK || !strings.Contains(page, "The task is now for head-comms") ||
+		!strings.Contains(page, "for head-comms · open") {
+		t.Errorf("reassigning: %d\n%s", code, page)
 	}
 	if _, dash, _ := b.do("GET", "/", nil); strings.Contains(dash, "Overdue:") {
 		t.Error("overdue at once")
