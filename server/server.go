@@ -6,6 +6,7 @@ package server
 
 import (
 	"crypto/rand"
+	"github.com/slack-go/slack"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -28,9 +29,11 @@ type Options struct {
 	// SlackSigningSecret checks the clicks on Slack buttons; without it
 	// /slack/interactions is not served.
 	SlackSigningSecret string
-	HTTP               *http.Client // for answering Slack; a 10s client when nil
-	Metrics            *Metrics     // served at /metrics when set
-	AckLinks           *AckLinks    // checks acknowledgement links; without it /ack/ is not served
+	// SlackAPI, when set, opens Slack dialogues: the reason for a rejection.
+	SlackAPI *slack.Client
+	HTTP     *http.Client // for answering Slack; a 10s client when nil
+	Metrics  *Metrics     // served at /metrics when set
+	AckLinks *AckLinks    // checks acknowledgement links; without it /ack/ is not served
 }
 
 // Server answers the API.
@@ -43,6 +46,7 @@ type Server struct {
 	mux     *http.ServeMux
 
 	slackSecret string
+	slackAPI    *slack.Client
 	http        *http.Client
 	replays     replays
 	hub         hub
@@ -54,7 +58,7 @@ type Server struct {
 // New makes a server.
 func New(opts Options) *Server {
 	s := &Server{engine: opts.Engine, library: opts.Library, users: newUsers(opts.Users), log: opts.Log, now: opts.Now,
-		mux: http.NewServeMux(), slackSecret: opts.SlackSigningSecret, http: opts.HTTP, links: opts.AckLinks}
+		mux: http.NewServeMux(), slackSecret: opts.SlackSigningSecret, slackAPI: opts.SlackAPI, http: opts.HTTP, links: opts.AckLinks}
 	if s.http == nil {
 		s.http = &http.Client{Timeout: 10 * time.Second}
 	}

@@ -8,10 +8,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/notifiers"
 	crierslack "github.com/crierhq/crier/notifiers/slack"
 	"github.com/slack-go/slack"
 )
@@ -54,6 +56,10 @@ func (s *Server) slackInteraction(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_request", "the Slack payload is not JSON")
 		return
 	}
+	if cb.Type == slack.InteractionTypeViewSubmission {
+		s.rejectionSubmitted(w, r, cb)
+		return
+	}
 	w.WriteHeader(http.StatusOK) // Slack wants an answer within 3 seconds; the update follows
 	if f, ok := w.(http.Flusher); ok {
 		f.Flush()
@@ -63,13 +69,57 @@ func (s *Server) slackInteraction(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			continue // another app's button
 		}
-		done, err := s.click(r.Context(), cb.User, action, v)
+		if action == crierslack.ActionReject && s.slackAPI != nil && cb.TriggerID != "" {
+			s.askWhy(r.Context(), cb, v) // the reason goes in the record
+			continue
+		}
+		done, err := s.click(r.Context(), cb.User, action, v, "rejected in Slack")
 		s.answerInSlack(r.Context(), cb, done, err)
 	}
 }
 
+// rejection is what the Reject modal carries to its submission.
+type rejection struct {
+	Action      crierslack.ActionValue `json:"action"`
+	ResponseURL string                 `json:"response_url"`
+}
+
+// askWhy opens a modal asking the rejecter for their reason.
+func (s *Server) askWhy(ctx context.Context, cb slack.InteractionCallback, v crierslack.ActionValue) {
+	meta, _ := json.Marshal(rejection{Action: v, ResponseURL: cb.ResponseURL})
+	input := slack.NewPlainTextInputBlockElement(slack.NewTextBlockObject(slack.PlainTextType, "Why it must not go out", false, false), "reason")
+	input.Multiline = true
+	view := slack.ModalViewRequest{Type: slack.VTModal, CallbackID: "crier_reject", PrivateMetadata: string(meta),
+		Title:  slack.NewTextBlockObject(slack.PlainTextType, "Reject the message", false, false),
+		Submit: slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false),
+		Close:  slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false),
+		Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewInputBlock("reason", slack.NewTextBlockObject(slack.PlainTextType, "Reason", false, false), nil, input)}}}
+	if _, err := s.slackAPI.OpenViewContext(ctx, cb.TriggerID, view); err != nil {
+		s.log.Warn("opening the reject dialogue in Slack", "err", notifiers.RedactError(err))
+		s.answerInSlack(ctx, cb, "", fmt.Errorf("Slack would not open the dialogue for a reason; reject in crier's web app instead"))
+	}
+}
+
+// rejectionSubmitted records a rejection with the reason given in the
+// modal, or shows the modal why not.
+func (s *Server) rejectionSubmitted(w http.ResponseWriter, r *http.Request, cb slack.InteractionCallback) {
+	var meta rejection
+	if cb.View.CallbackID != "crier_reject" || json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta) != nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	reason := strings.TrimSpace(cb.View.State.Values["reason"]["reason"].Value)
+	done, err := s.click(r.Context(), cb.User, crierslack.ActionReject, meta.Action, reason)
+	if err != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"response_action": "errors", "errors": map[string]string{"reason": "Not done: " + err.Error()}})
+		return
+	}
+	w.WriteHeader(http.StatusOK) // closes the modal
+	s.answerInSlack(r.Context(), slack.InteractionCallback{ResponseURL: meta.ResponseURL}, done+": "+reason, nil)
+}
+
 // click does what a button asks, as the Slack user who clicked it.
-func (s *Server) click(ctx context.Context, who slack.User, action string, v crierslack.ActionValue) (string, error) {
+func (s *Server) click(ctx context.Context, who slack.User, action string, v crierslack.ActionValue, reason string) (string, error) {
 	u := s.users.bySlack(who.ID)
 	var c engine.Command
 	var done string
@@ -85,7 +135,7 @@ func (s *Server) click(ctx context.Context, who slack.User, action string, v cri
 		if action == crierslack.ActionApprove {
 			c, done = &engine.Approve{Meta: meta, Message: v.Message, Revision: v.Revision, By: u.Identity()}, fmt.Sprintf("Approved revision %d", v.Revision)
 		} else {
-			c, done = &engine.Reject{Meta: meta, Message: v.Message, By: u.Identity(), Reason: "rejected in Slack"}, "Rejected"
+			c, done = &engine.Reject{Meta: meta, Message: v.Message, By: u.Identity(), Reason: reason}, "Rejected"
 		}
 	}
 	if _, err := s.engine.Apply(ctx, c); err != nil {

@@ -151,3 +151,83 @@ func TestSlackButtons(t *testing.T) {
 		t.Errorf("tasks after the Slack acknowledgement: %v", tasks)
 	}
 }
+
+// With the Slack API at hand, Reject opens a dialogue asking why; the
+// reason submitted goes in the record, and the message in Slack says so.
+// A submission by someone who may not reject is answered in the dialogue.
+func TestSlackRejectAsksWhy(t *testing.T) {
+	f := newFixture(t)
+	id := f.activated()
+	var opened map[string]any
+	slackAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			TriggerID string         `json:"trigger_id"`
+			View      map[string]any `json:"view"`
+		}
+		json.NewDecoder(r.Body).Decode(&req) // views.open takes JSON
+		opened = req.View
+		if r.URL.Path != "/views.open" || req.TriggerID != "trigger-1" {
+			w.Write([]byte(`{"ok":false,"error":"invalid_trigger"}`))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"ok":true,"view":{"id":"V1"}}`))
+	}))
+	defer slackAPI.Close()
+	answers := &slackAnswers{}
+	responses := httptest.NewServer(answers)
+	defer responses.Close()
+	srv := httptest.NewServer(New(Options{Engine: f.engine, Library: f.lib, Users: people, SlackSigningSecret: slackSecret,
+		SlackAPI: slack.New("xoxb-test", slack.OptionAPIURL(slackAPI.URL+"/"))}))
+	defer srv.Close()
+	g := &fixture{t: t, engine: f.engine, lib: f.lib, http: srv}
+	req := notifiers.Message{Delivery: id + "/statement/1/r1/approval-request", Message: id + "/statement/1", Kind: notifiers.KindApprovalRequest,
+		Activation: id, Runbook: "tension", Step: "statement", Type: "slack", Target: "#comms-approvals", Revision: 1, Body: "We know."}
+
+	click, _ := g.click("U0HEADCOMMS", req, crierslack.ActionReject, responses.URL, time.Now(), slackSecret)
+	body, _ := io.ReadAll(click.Body)
+	click.Body = io.NopCloser(strings.NewReader(strings.Replace(string(body), "payload=%7B", "payload=%7B%22trigger_id%22%3A%22trigger-1%22%2C", 1)))
+	click.ContentLength = -1
+	resign(click, slackSecret)
+	send(t, click)
+	if opened["callback_id"] != "crier_reject" {
+		t.Fatalf("no dialogue opened: %v; answers %v", opened, answers.got)
+	}
+	submit := func(user, reason string) (int, string) {
+		payload, _ := json.Marshal(map[string]any{"type": "view_submission", "user": map[string]string{"id": user},
+			"view": map[string]any{"callback_id": "crier_reject", "private_metadata": opened["private_metadata"],
+				"state": map[string]any{"values": map[string]any{"reason": map[string]any{"reason": map[string]string{"type": "plain_text_input", "value": reason}}}}}})
+		r, _ := http.NewRequest("POST", srv.URL+"/slack/interactions", strings.NewReader("payload="+url.QueryEscape(string(payload))))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resign(r, slackSecret)
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(out)
+	}
+	if code, out := submit("U0STRANGER", "no"); code != http.StatusOK || !strings.Contains(out, `"response_action": "errors"`) {
+		t.Errorf("a stranger's submission: %d %s", code, out)
+	}
+	submit("U0HEADCOMMS", "Names the wrong street")
+	m, _ := f.engine.Read().Message(nil, id+"/statement/1")
+	if m.State != "rejected" || m.RejectReason != "Names the wrong street" {
+		t.Errorf("after the dialogue: %s %q", m.State, m.RejectReason)
+	}
+	if a := answers.last(); !strings.Contains(fmt.Sprint(a["text"]), "Rejected by Hana Head") || !strings.Contains(fmt.Sprint(a["text"]), "Names the wrong street") {
+		t.Errorf("Slack answer: %v", a)
+	}
+}
+
+// resign signs a request's body afresh, as Slack would.
+func resign(r *http.Request, secret string) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(strings.NewReader(string(body)))
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
+	r.Header.Set("X-Slack-Request-Timestamp", ts)
+	r.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+}

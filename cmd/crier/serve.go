@@ -20,6 +20,7 @@ import (
 	"github.com/crierhq/crier/notifiers/routes"
 	"github.com/crierhq/crier/runbooks"
 	"github.com/crierhq/crier/server"
+	"github.com/slack-go/slack"
 )
 
 func runServe(ctx context.Context, args []string, e env) int {
@@ -86,6 +87,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	opts := server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now, Metrics: metrics, AckLinks: links}
 	if sl := cfg.Notifiers.Slack; sl != nil {
 		opts.SlackSigningSecret = sl.SigningSecret.Reveal()
+		opts.SlackAPI = slack.New(sl.Token.Reveal(), slack.OptionAPIURL(sl.APIURL))
 	}
 	srv := server.New(opts)
 	token, err := oneTimeToken()
