@@ -220,3 +220,16 @@ func exampleRunbooks(t *testing.T) []string {
 	}
 	return files
 }
+
+// A template in a step title is sent as written, so it is warned about.
+func TestTemplateInATitleIsWarnedAbout(t *testing.T) {
+	src := strings.Replace(readFile(t, "testdata/minimal.good.yaml"), "title: Holding statement", "title: Holding statement for {{ .Params.venue }}", 1)
+	rb, err := Parse("m.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := rb.Warnings(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
+	if len(ws) != 1 || !strings.Contains(ws[0].Message, "a title is not a template") || ws[0].Path != "steps[1].title" {
+		t.Errorf("warnings: %v", ws)
+	}
+}

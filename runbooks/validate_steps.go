@@ -22,6 +22,9 @@ func (v *validator) checkSteps() {
 				ids[string(s.ID)] = s.at("id").Line
 			}
 		}
+		if strings.Contains(s.Title, "{{") {
+			v.ds.warnf(s.at("title"), path+".title", "step %q: a title is not a template, so its {{ … }} would be sent as written (it is the heading of a message without a subject); put the template in subject", s.ID)
+		}
 		v.checkTiming(s, path)
 		v.checkAction(s, path)
 	}

@@ -33,10 +33,11 @@ channels:
     slack_channel: "#public-updates"
 steps:
   - id: statement
-    title: Statement for {{ .Params.area }}
+    title: Statement
     at: 0s
     notify:
       to: [public]
+      subject: Statement for {{ .Params.area }}
       body: Officers are in {{ .Params.area }} to reassure residents.
       approval: {approvers: [head-comms]}
 `

@@ -47,10 +47,11 @@ channels:
     slack_channel: "#public-updates"
 steps:
   - id: statement
-    title: Statement on the incident in {{ .Params.area }}
+    title: Statement on the incident
     at: 0s
     notify:
       to: [public]
+      subject: Statement on the incident in {{ .Params.area }}
       body: We know there is concern in {{ .Params.area }}. Officers are on patrol.
       approval: {approvers: [role:approver], min: 2}
   - id: walkabout

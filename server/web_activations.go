@@ -24,6 +24,7 @@ type activationPage struct {
 	CanInject  bool
 	CanDecide  bool
 	Decisions  []*state.Decision
+	Steps      []stepRow
 	ByChannel  []engine.ChannelCount
 	Failed     []engine.DeliveryReport
 	Waiting    []ackWaiting
@@ -76,6 +77,10 @@ func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User,
 		CanInject: a.Exercise() && u.Has(RoleExerciseLead), CanDecide: u.Has(RolePlanner)}
 	p.Decisions, _ = tx.DecisionsOf(nil, a.ID)
 	if rep, err := s.engine.Report(a.ID); err == nil {
+		for _, st := range rep.Steps {
+			p.Steps = append(p.Steps, stepRow{Step: st.Step, N: st.Occurrence, Kind: st.Kind, State: st.State,
+				Planned: offsetText(st.PlannedSeconds), Fired: offsetText(st.FiredSeconds), Complete: offsetText(st.CompleteSeconds)})
+		}
 		p.ByChannel = rep.ByChannel
 		for _, d := range rep.Deliveries {
 			if d.Status == state.DeliveryFailed {
@@ -310,4 +315,18 @@ func (s *Server) taskFromForm(w http.ResponseWriter, r *http.Request, u *User) {
 		return
 	}
 	s.showActivation(w, r, u, http.StatusOK, done, "")
+}
+
+// stepRow is one line of planned against actual.
+type stepRow struct {
+	Step, Kind, State, Planned, Fired, Complete string
+	N                                           int
+}
+
+// offsetText shows an offset from activation, or a dash for none.
+func offsetText(seconds *int64) string {
+	if seconds == nil {
+		return "–"
+	}
+	return "+" + runbooks.FormatDuration(time.Duration(*seconds)*time.Second)
 }

@@ -48,7 +48,7 @@ channels:
     slack_channel: "#public-updates"
 steps:
   - id: statement
-    title: Statement for {{ .Params.area }}
+    title: Community statement
     at: 0s
     notify:
       to: [public, police]
