@@ -86,9 +86,9 @@ func TestInTheBrowser(t *testing.T) {
 	browser, closeBrowser := chromedp.NewContext(alloc)
 	defer closeBrowser()
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	// audit checks what a screen reader and a keyboard need on the page
-	// shown: a language, one h1, a label for every field, a name for every
-	// button and link.
+	// audit checks what a screen reader, a keyboard and weak eyes need on
+	// the page shown: a language, one h1, a label for every field, a name
+	// for every button and link, and text with a contrast of 4.5:1.
 	audit := func(tab context.Context, page string) {
 		t.Helper()
 		problems, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`(() => {
@@ -101,6 +101,17 @@ func TestInTheBrowser(t *testing.T) {
 			}
 			for (const el of document.querySelectorAll("button, a")) {
 				if (!el.textContent.trim() && !el.getAttribute("aria-label")) p.push("a " + el.tagName.toLowerCase() + " without a name");
+			}
+			// WCAG contrast: at least 4.5:1 for the text of every element
+			// that has text of its own, against the background behind it.
+			const rgb = c => (c.match(/[\d.]+/g) || []).map(Number);
+			const lum = c => { const [r, g, b] = rgb(c).slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+			const behind = el => { for (; el; el = el.parentElement) { const c = getComputedStyle(el).backgroundColor; const v = rgb(c); if (v.length === 3 || v[3] > 0) return c; } return "rgb(255, 255, 255)"; };
+			for (const el of document.querySelectorAll("body *")) {
+				if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+				const a = lum(getComputedStyle(el).color), b = lum(behind(el));
+				const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+				if (ratio < 4.5) p.push("contrast " + ratio.toFixed(2) + ":1 for " + el.tagName.toLowerCase() + " '" + el.textContent.trim().slice(0, 30) + "'");
 			}
 			return p;
 		})()`))
