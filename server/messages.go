@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/crierhq/crier/engine"
@@ -164,14 +163,8 @@ func (s *Server) editMessage(w http.ResponseWriter, r *http.Request, u *User) {
 // rejects (…/reject {reason}) a message waiting for approval. The engine
 // checks the runbook names the user as an approver, and four eyes.
 func (s *Server) decideMessage(w http.ResponseWriter, r *http.Request, u *User) {
-	path := r.PathValue("id")
-	var id, action string
-	switch {
-	case strings.HasSuffix(path, "/approve"):
-		id, action = strings.TrimSuffix(path, "/approve"), "approve"
-	case strings.HasSuffix(path, "/reject"):
-		id, action = strings.TrimSuffix(path, "/reject"), "reject"
-	default:
+	id, action := idAndAction(r)
+	if action != "approve" && action != "reject" {
 		writeError(w, http.StatusNotFound, "not_found", "POST a message's /approve or /reject")
 		return
 	}

@@ -73,13 +73,7 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, _ *User) {
 // actOnTask acknowledges (…/ack), completes (…/done) or reassigns
 // (…/reassign {to}) a task, for the user as they are known to the runbook.
 func (s *Server) actOnTask(w http.ResponseWriter, r *http.Request, u *User) {
-	path := r.PathValue("id")
-	i := strings.LastIndexByte(path, '/')
-	if i < 0 {
-		writeError(w, http.StatusNotFound, "not_found", "POST a task's /ack, /done or /reassign")
-		return
-	}
-	id, action := path[:i], path[i+1:]
+	id, action := idAndAction(r)
 	meta := engine.Meta{Actor: u.Identity()}
 	var c engine.Command
 	switch action {
@@ -109,4 +103,15 @@ func (s *Server) actOnTask(w http.ResponseWriter, r *http.Request, u *User) {
 		return
 	}
 	writeJSON(w, http.StatusOK, viewTask(t))
+}
+
+// idAndAction splits a path like a-000001/walkabout/1/ack into the id, which
+// holds slashes, and the action after the last one.
+func idAndAction(r *http.Request) (id, action string) {
+	path := r.PathValue("id")
+	i := strings.LastIndexByte(path, '/')
+	if i < 0 {
+		return path, ""
+	}
+	return path[:i], path[i+1:]
 }
