@@ -132,11 +132,7 @@ func (s *Server) endActivation(w http.ResponseWriter, r *http.Request, u *User) 
 		s.showActivation(w, r, u, http.StatusUnprocessableEntity, "", "Give a reason: it goes in the record.")
 		return
 	}
-	if _, err := s.engine.Apply(r.Context(), c); err != nil {
-		s.showActivation(w, r, u, http.StatusConflict, "", "Not done: "+err.Error())
-		return
-	}
-	s.showActivation(w, r, u, http.StatusOK, done, "")
+	s.applyAndShow(w, r, u, c, done, "Not done")
 }
 
 func (s *Server) activateForm(w http.ResponseWriter, r *http.Request, u *User) {
@@ -213,12 +209,8 @@ func (s *Server) injectFromForm(w http.ResponseWriter, r *http.Request, u *User)
 			to = append(to, t)
 		}
 	}
-	if _, err := s.engine.Apply(r.Context(), &engine.SendInject{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"),
-		To: to, Body: r.PostFormValue("body")}); err != nil {
-		s.showActivation(w, r, u, http.StatusConflict, "", "Not sent: "+err.Error())
-		return
-	}
-	s.showActivation(w, r, u, http.StatusOK, "The inject is on its way.", "")
+	s.applyAndShow(w, r, u, &engine.SendInject{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"),
+		To: to, Body: r.PostFormValue("body")}, "The inject is on its way.", "Not sent")
 }
 
 // decisionFromForm adds to the decision log from the activation page.
@@ -227,12 +219,8 @@ func (s *Server) decisionFromForm(w http.ResponseWriter, r *http.Request, u *Use
 		s.showActivation(w, r, u, http.StatusUnprocessableEntity, "", "Write the decision.")
 		return
 	}
-	if _, err := s.engine.Apply(r.Context(), &engine.RecordDecision{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"),
-		Decision: r.PostFormValue("decision"), Rationale: r.PostFormValue("rationale"), Information: r.PostFormValue("information")}); err != nil {
-		s.showActivation(w, r, u, http.StatusConflict, "", "Not recorded: "+err.Error())
-		return
-	}
-	s.showActivation(w, r, u, http.StatusOK, "The decision is in the log.", "")
+	s.applyAndShow(w, r, u, &engine.RecordDecision{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"),
+		Decision: r.PostFormValue("decision"), Rationale: r.PostFormValue("rationale"), Information: r.PostFormValue("information")}, "The decision is in the log.", "Not recorded")
 }
 
 // reloadFromForm reads the runbooks again, from the dashboard.
@@ -287,12 +275,8 @@ func (s *Server) ackWaiting(tx *state.Txn, activation string) []ackWaiting {
 // speedFromForm changes an exercise's speed from the exercise controls.
 func (s *Server) speedFromForm(w http.ResponseWriter, r *http.Request, u *User) {
 	speed, _ := strconv.ParseFloat(r.PostFormValue("speed"), 64)
-	if _, err := s.engine.Apply(r.Context(), &engine.SetSpeed{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"),
-		Speed: speed, Wall: s.now()}); err != nil {
-		s.showActivation(w, r, u, http.StatusConflict, "", "Not changed: "+err.Error())
-		return
-	}
-	s.showActivation(w, r, u, http.StatusOK, fmt.Sprintf("The exercise now runs at %gx.", speed), "")
+	s.applyAndShow(w, r, u, &engine.SetSpeed{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"),
+		Speed: speed, Wall: s.now()}, fmt.Sprintf("The exercise now runs at %gx.", speed), "Not changed")
 }
 
 // taskFromForm marks a task done or reassigns it from the activation page.
@@ -310,11 +294,7 @@ func (s *Server) taskFromForm(w http.ResponseWriter, r *http.Request, u *User) {
 		return
 	}
 	r.SetPathValue("id", t.ActivationID) // the page to show again
-	if _, err := s.engine.Apply(r.Context(), c); err != nil {
-		s.showActivation(w, r, u, http.StatusConflict, "", "Not done: "+err.Error())
-		return
-	}
-	s.showActivation(w, r, u, http.StatusOK, done, "")
+	s.applyAndShow(w, r, u, c, done, "Not done")
 }
 
 // stepRow is one line of planned against actual.
@@ -329,4 +309,14 @@ func offsetText(seconds *int64) string {
 		return "–"
 	}
 	return "+" + runbooks.FormatDuration(time.Duration(*seconds)*time.Second)
+}
+
+// applyAndShow runs a command from the activation page and shows the page
+// again, saying it was done, or why not (notDone: "Not sent", say).
+func (s *Server) applyAndShow(w http.ResponseWriter, r *http.Request, u *User, c engine.Command, done, notDone string) {
+	if _, err := s.engine.Apply(r.Context(), c); err != nil {
+		s.showActivation(w, r, u, http.StatusConflict, "", notDone+": "+err.Error())
+		return
+	}
+	s.showActivation(w, r, u, http.StatusOK, done, "")
 }
