@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -105,18 +103,8 @@ users:
   - {name: Omar Press, email: press@northbridge.gov.uk, roles: [comms], token: "${E2E_PRESS_TOKEN}"}
 `, dir, addr, addr, api.URL, sl.Addr().(*net.TCPAddr).Port))
 
-	out, w := io.Pipe()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var errOut strings.Builder
-	go func() {
-		done <- run(ctx, []string{"serve", "--config", cfg}, env{stdout: w, stderr: &errOut, now: time.Now})
-		w.Close()
-	}()
-	lines := bufio.NewScanner(out)
-	for lines.Scan() && !strings.Contains(lines.Text(), "serving") {
-	}
-	go io.Copy(io.Discard, out)
+	srv := startServe(t, cfg)
+	errOut := srv.errOut
 	base := "http://" + addr
 	call := func(who, method, path, body string) (int, map[string]any) {
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
@@ -184,8 +172,7 @@ users:
 			t.Errorf("the report lacks %q:\n%s", want, report)
 		}
 	}
-	cancel()
-	if code := <-done; code != exitOK {
+	if code := srv.stop(); code != exitOK {
 		t.Errorf("exit %d", code)
 	}
 }

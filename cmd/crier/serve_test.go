@@ -18,28 +18,8 @@ import (
 func TestServe(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeFile(t, dir, "crier.yaml", "version: 1\nserver:\n  listen: 127.0.0.1:0\nrunbooks: [../../examples]\nnotifiers:\n  outbox:\n    dir: "+dir+"/outbox\n")
-	out, w := io.Pipe()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var errOut strings.Builder
-	go func() {
-		done <- run(ctx, []string{"serve", "--config", cfg}, env{stdout: w, stderr: &errOut, now: time.Now})
-		w.Close()
-	}()
-	lines := bufio.NewScanner(out)
-	var url, token string
-	for lines.Scan() && (url == "" || token == "") {
-		if m := regexp.MustCompile(`serving (http://\S+)`).FindStringSubmatch(lines.Text()); m != nil {
-			url = m[1]
-		}
-		if m := regexp.MustCompile(`admin token .*: (crier_\S+)`).FindStringSubmatch(lines.Text()); m != nil {
-			token = m[1]
-		}
-	}
-	if url == "" || token == "" {
-		t.Fatalf("crier serve printed no URL and token; exit %d\n%s", <-done, errOut.String())
-	}
-	go io.Copy(io.Discard, out)
+	srv := startServe(t, cfg)
+	url, token := srv.url, srv.token
 	get := func(tok string) (int, []map[string]any) {
 		req, _ := http.NewRequest("GET", url+"/api/v1/runbooks", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -58,8 +38,44 @@ func TestServe(t *testing.T) {
 	if code, _ := get(strings.Replace(token, "crier_", "crier_x", 1)); code != http.StatusUnauthorized {
 		t.Errorf("with another token: %d", code)
 	}
-	cancel()
-	if code := <-done; code != exitOK {
+	if code := srv.stop(); code != exitOK {
 		t.Errorf("exit %d", code)
 	}
+}
+
+// served is a crier serve running for a test.
+type served struct {
+	url, token string
+	errOut     *strings.Builder
+	stop       func() int // stops it and returns its exit code
+}
+
+// startServe runs crier serve on a configuration and waits until it says
+// where it listens and what its admin token is.
+func startServe(t *testing.T, cfg string) *served {
+	t.Helper()
+	out, w := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	s := &served{errOut: &strings.Builder{}}
+	go func() {
+		done <- run(ctx, []string{"serve", "--config", cfg}, env{stdout: w, stderr: s.errOut, now: time.Now})
+		w.Close()
+	}()
+	lines := bufio.NewScanner(out)
+	for lines.Scan() && (s.url == "" || s.token == "") {
+		if m := regexp.MustCompile(`serving (http://\S+)`).FindStringSubmatch(lines.Text()); m != nil {
+			s.url = m[1]
+		}
+		if m := regexp.MustCompile(`admin token .*: (crier_\S+)`).FindStringSubmatch(lines.Text()); m != nil {
+			s.token = m[1]
+		}
+	}
+	if s.url == "" || s.token == "" {
+		cancel()
+		t.Fatalf("crier serve printed no URL and token; exit %d\n%s", <-done, s.errOut.String())
+	}
+	go io.Copy(io.Discard, out)
+	s.stop = func() int { cancel(); return <-done }
+	return s
 }
