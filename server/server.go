@@ -34,6 +34,9 @@ type Options struct {
 	HTTP     *http.Client // for answering Slack; a 10s client when nil
 	Metrics  *Metrics     // served at /metrics when set
 	AckLinks *AckLinks    // checks acknowledgement links; without it /ack/ is not served
+	// Location is the time zone times are shown in (the configuration's
+	// timezone); UTC when nil.
+	Location *time.Location
 }
 
 // Server answers the API.
@@ -51,6 +54,7 @@ type Server struct {
 	replays     replays
 	hub         hub
 	links       *AckLinks
+	loc         *time.Location
 	sessionKey  []byte // signs the web app's session cookies; new at each start
 	pages       *template.Template
 }
@@ -58,7 +62,7 @@ type Server struct {
 // New makes a server.
 func New(opts Options) *Server {
 	s := &Server{engine: opts.Engine, library: opts.Library, users: newUsers(opts.Users), log: opts.Log, now: opts.Now,
-		mux: http.NewServeMux(), slackSecret: opts.SlackSigningSecret, slackAPI: opts.SlackAPI, http: opts.HTTP, links: opts.AckLinks}
+		mux: http.NewServeMux(), slackSecret: opts.SlackSigningSecret, slackAPI: opts.SlackAPI, http: opts.HTTP, links: opts.AckLinks, loc: opts.Location}
 	if s.http == nil {
 		s.http = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -69,6 +73,9 @@ func New(opts Options) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.loc == nil {
+		s.loc = time.UTC
 	}
 	if s.engine != nil {
 		s.engine.OnCommit(s.hub.publish)

@@ -84,7 +84,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	deliverer.AckLink = links.Link
 	deliverer.Follow(sched)
 
-	opts := server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now, Metrics: metrics, AckLinks: links}
+	opts := server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now, Metrics: metrics, AckLinks: links, Location: cfg.Location()}
 	if sl := cfg.Notifiers.Slack; sl != nil {
 		opts.SlackSigningSecret = sl.SigningSecret.Reveal()
 		opts.SlackAPI = slack.New(sl.Token.Reveal(), slack.OptionAPIURL(sl.APIURL))
