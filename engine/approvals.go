@@ -170,7 +170,7 @@ func (f *fsm) reject(w *writer, c *Reject) error {
 		return err
 	}
 	if strings.TrimSpace(c.Reason) == "" {
-		return fmt.Errorf("a rejection needs a reason")
+		return invalid("a rejection needs a reason")
 	}
 	rejected := *m
 	rejected.State, rejected.RejectedBy, rejected.RejectReason, rejected.UpdatedAt = state.MessageRejected, string(sh.ID), c.Reason, w.meta.At
@@ -180,21 +180,31 @@ func (f *fsm) reject(w *writer, c *Reject) error {
 	return w.event(a.ID, "message_rejected", m.ID, string(sh.ID)+": "+c.Reason)
 }
 
+// edit writes a new revision of a message waiting for approval. Only its
+// approvers may: those the runbook trusts with its words. In an exercise
+// the new text is marked as the draft was, whether or not the editor kept
+// the marking.
 func (f *fsm) edit(w *writer, c *Edit) error {
-	m, a, rb, _, err := f.awaiting(w, c.Message)
+	m, a, rb, s, err := f.awaiting(w, c.Message)
 	if err != nil {
 		return err
 	}
+	sh, err := approver(rb, s, c.By)
+	if err != nil {
+		return notAllowed("%s is not an approver of step %q; only its approvers edit its messages", c.By, s.ID)
+	}
 	if strings.TrimSpace(c.Body) == "" {
-		return fmt.Errorf("a message needs a body")
+		return invalid("a message needs a body")
 	}
-	editor := c.By
-	if sh, ok := stakeholderFor(rb, c.By); ok {
-		editor = string(sh.ID)
+	subject := c.Subject
+	if strings.TrimSpace(subject) == "" {
+		subject = m.Current().Subject
 	}
+	subject, body := marked(a, rb, subject, c.Body)
+	editor := string(sh.ID)
 	edited := *m
 	edited.Revisions = append(slices.Clone(m.Revisions), state.Revision{
-		N: m.Current().N + 1, Subject: c.Subject, Body: c.Body, EditedBy: editor, At: w.meta.At})
+		N: m.Current().N + 1, Subject: subject, Body: body, EditedBy: editor, At: w.meta.At})
 	edited.UpdatedAt = w.meta.At
 	if err := w.tx.UpsertMessage(&edited); err != nil {
 		return err

@@ -240,7 +240,7 @@ func TestSendInject(t *testing.T) {
 	if ds, _ := e.Read().DeliveriesOf(nil, inject.ID); len(ds) != 2 {
 		t.Errorf("%d deliveries, want the two approvers the partners channel reaches", len(ds))
 	}
-	if _, err := e.Apply(context.Background(), &SendInject{Activation: id, To: []string{"nobody"}, Body: "x"}); !errors.Is(err, ErrNotFound) {
+	if _, err := e.Apply(context.Background(), &SendInject{Activation: id, To: []string{"nobody"}, Body: "x"}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("to someone unknown: %v", err)
 	}
 	live := activateMinimal(t, e, "live")

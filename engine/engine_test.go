@@ -280,7 +280,10 @@ func TestApprovalsFourEyesAndAfterSteps(t *testing.T) {
 
 func TestMinApprovalsAndEditsVoidApprovals(t *testing.T) {
 	e, _ := newEngine(t, nil)
-	id := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "live"}))
+	// A third approver, so that two remain besides whoever edits.
+	source := strings.Replace(string(readRunbook(t, "plan.good.yaml")), "  - {id: deputy,",
+		"  - {id: chair, name: Chair, roles: [approver], email: chair@northbridge.gov.uk}\n  - {id: deputy,", 1)
+	id := ActivationID(apply(t, e, &Activate{Source: []byte(source), SourceName: "p.yaml", Mode: "live"}))
 	statement := OccurrenceID(id, "statement", 1)
 	apply(t, e, &Fire{Occurrence: statement})
 	apply(t, e, &Approve{Message: statement, By: "lead"})
@@ -290,8 +293,15 @@ func TestMinApprovalsAndEditsVoidApprovals(t *testing.T) {
 	if _, err := e.Apply(context.Background(), &Approve{Message: statement, By: "U04ABCD1234"}); err == nil {
 		t.Error("the same approver (by Slack id) counted twice")
 	}
-	// An edit voids the first approval: two fresh approvals are needed.
-	apply(t, e, &Edit{Message: statement, By: "controller", Body: "Revised statement"})
+	// Only an approver may edit; an edit voids the first approval, so two
+	// fresh approvals, neither the editor's, are needed.
+	if _, err := e.Apply(context.Background(), &Edit{Message: statement, By: "controller", Body: "x"}); !errors.Is(err, ErrNotAllowed) {
+		t.Errorf("someone the runbook does not name edited: %v", err)
+	}
+	apply(t, e, &Edit{Message: statement, By: "chair", Body: "Revised statement"})
+	if _, err := e.Apply(context.Background(), &Approve{Message: statement, By: "chair"}); !errors.Is(err, ErrNotAllowed) {
+		t.Errorf("the editor approved their own revision: %v", err)
+	}
 	apply(t, e, &Approve{Message: statement, By: "deputy"})
 	if m, _ := e.Read().Message(nil, statement); m.State != state.MessagePendingApproval {
 		t.Fatalf("an approval of an earlier revision still counted: %s", m.State)

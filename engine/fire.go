@@ -139,13 +139,13 @@ func (f *fsm) sendInject(w *writer, c *SendInject) error {
 		return fmt.Errorf("activation %s is live: injects are for exercises", a.ID)
 	}
 	if strings.TrimSpace(c.Body) == "" || len(c.To) == 0 {
-		return fmt.Errorf("an inject needs a body and someone to send it to")
+		return invalid("an inject needs a body and someone to send it to")
 	}
 	refs := make([]runbooks.Ref, len(c.To))
 	for i, to := range c.To {
 		refs[i] = runbooks.Ref{Name: to}
 		if r := rb.Reach(refs[i : i+1]); len(r.Channels) == 0 && len(r.Stakeholders) == 0 {
-			return notFound("%q is not a channel, audience, stakeholder or role of runbook %q", to, rb.ID)
+			return invalid("%q is not a channel, audience, stakeholder or role of runbook %q", to, rb.ID)
 		}
 	}
 	subject, body := marked(a, rb, "Scenario inject", c.Body)
@@ -185,7 +185,17 @@ func marked(a *state.Activation, rb *runbooks.Runbook, subject, body string) (st
 		return subject, body
 	}
 	p := rb.ExercisePrefix()
+	subject, body = unmarked(p, subject, body)
 	return p + " " + subject, p + "\n\n" + body + "\n\n" + p
+}
+
+// unmarked takes the exercise prefix off a text that has it, as an edit
+// written over a marked draft does, so that marking it again marks it once.
+func unmarked(p, subject, body string) (string, string) {
+	subject = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(subject), p))
+	body = strings.TrimSpace(body)
+	body = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(body, p), p))
+	return subject, body
 }
 
 // renderFailed records a message that could not be rendered; the step
@@ -241,8 +251,8 @@ func (f *fsm) openTask(w *writer, a *state.Activation, rb *runbooks.Runbook, o *
 // acknowledgement of either is of the task); it is sent like any message,
 // but completing the task, not sending its notice, completes the step.
 func tellAssignee(w *writer, a *state.Activation, rb *runbooks.Runbook, t *state.Task, title string) error {
-	subject, body := marked(a, rb, "Task: "+title, t.Instructions)
+	subject, _ := marked(a, rb, "Task: "+title, "") // the instructions are marked already
 	notice := &state.Message{ID: t.ID, ActivationID: a.ID, Step: t.Step,
-		Revisions: []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At}}, CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
+		Revisions: []state.Revision{{N: 1, Subject: subject, Body: t.Instructions, At: w.meta.At}}, CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
 	return dispatch(w, notice, endpoints(rb, []runbooks.Ref{{Name: t.Assignee}}))
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 var (
 	ErrNotFound   = errors.New("not found")
 	ErrNotAllowed = errors.New("not allowed")
+	ErrInvalid    = errors.New("invalid") // the command itself says something crier cannot do
 )
 
 // kindError is an error of a kind, its own text unchanged.
@@ -35,6 +37,10 @@ func notFound(format string, args ...any) error {
 
 func notAllowed(format string, args ...any) error {
 	return kindError{fmt.Errorf(format, args...), ErrNotAllowed}
+}
+
+func invalid(format string, args ...any) error {
+	return kindError{fmt.Errorf(format, args...), ErrInvalid}
 }
 
 // ErrNotPending says a Fire came too late: the occurrence was already
@@ -182,11 +188,13 @@ func (f *fsm) activate(w *writer, c *Activate) error {
 	}
 	switch {
 	case c.Mode != "live" && c.Mode != "exercise":
-		return fmt.Errorf("mode %q is neither live nor exercise", c.Mode)
+		return invalid("mode %q is neither live nor exercise", c.Mode)
 	case c.Speed < 0:
-		return fmt.Errorf("speed %v is negative", c.Speed)
+		return invalid("speed %v is negative", c.Speed)
 	case c.Speed != 0 && c.Mode == "live":
-		return errors.New("only an exercise can run faster than real time")
+		return invalid("only an exercise can run faster than real time")
+	case c.Severity != "" && !slices.Contains(runbooks.Severities(), c.Severity):
+		return invalid("severity %q is not one of %s", c.Severity, strings.Join(runbooks.Severities(), ", "))
 	}
 	a := &state.Activation{
 		ID: ActivationID(w.meta.Index), Runbook: string(rb.ID), Title: rb.Title,
@@ -243,13 +251,18 @@ func checkParams(rb *runbooks.Runbook, given map[string]string) (map[string]stri
 	}
 	for _, name := range slices.Sorted(maps.Keys(given)) {
 		if !declared[name] {
-			return nil, fmt.Errorf("runbook %q declares no param %q", rb.ID, name)
+			return nil, invalid("runbook %q declares no param %q", rb.ID, name)
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("runbook %q needs params it was not given: %v", rb.ID, missing)
+		return nil, invalid("runbook %q needs params it was not given: %v", rb.ID, missing)
 	}
 	return out, nil
+}
+
+// DecisionID names the decision recorded by the command at a log index.
+func DecisionID(activation string, index uint64) string {
+	return fmt.Sprintf("%s/decision/%d", activation, index)
 }
 
 // OccurrenceID names a step's nth firing in an activation.
@@ -267,17 +280,14 @@ func (w *writer) schedule(a *state.Activation, step, kind string, n int, due tim
 }
 
 func (f *fsm) recordDecision(w *writer, c *RecordDecision) error {
-	a, err := w.tx.Activation(nil, c.Activation)
+	a, _, err := f.activationOf(w, c.Activation)
 	if err != nil {
 		return err
 	}
-	if a == nil {
-		return notFound("no activation %q", c.Activation)
+	if strings.TrimSpace(c.Decision) == "" {
+		return invalid("a decision needs its text")
 	}
-	if c.Decision == "" {
-		return errors.New("a decision needs its text")
-	}
-	d := &state.Decision{ID: fmt.Sprintf("%s/decision/%d", a.ID, w.meta.Index), ActivationID: a.ID,
+	d := &state.Decision{ID: DecisionID(a.ID, w.meta.Index), ActivationID: a.ID,
 		Decision: c.Decision, Rationale: c.Rationale, Information: c.Information, By: w.meta.Actor, At: w.meta.At}
 	if err := w.tx.UpsertDecision(d); err != nil {
 		return err
@@ -295,7 +305,7 @@ func (f *fsm) setSpeed(w *writer, c *SetSpeed) error {
 	case !a.Exercise():
 		return fmt.Errorf("activation %s is live: only an exercise runs at another speed", a.ID)
 	case c.Speed < 1 || c.Wall.IsZero():
-		return fmt.Errorf("a speed is at least 1 (real time), from a given moment")
+		return invalid("a speed is at least 1 (real time), from a given moment")
 	}
 	next := *a
 	next.Speed, next.PaceScenario, next.PaceWall = c.Speed, w.meta.At, c.Wall.UTC()

@@ -363,7 +363,14 @@ func (r *Report) Markdown(w io.Writer) error {
 		p("None recorded.\n")
 	}
 	for _, d := range r.Decisions {
-		p("- %s, %s: **%s**. Rationale: %s. Information: %s.\n", d.At.Format(time.RFC3339), d.By, d.Decision, d.Rationale, d.Information)
+		line := fmt.Sprintf("- %s, %s: **%s**.", d.At.Format(time.RFC3339), d.By, d.Decision)
+		if d.Rationale != "" {
+			line += " Rationale: " + d.Rationale + "."
+		}
+		if d.Information != "" {
+			line += " Information: " + d.Information + "."
+		}
+		p("%s\n", line)
 	}
 	p("\n## Timeline\n\n| T+ | event | step | by | detail |\n|---|---|---|---|---|\n")
 	for _, t := range r.Timeline {

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/runbooks"
@@ -46,6 +48,15 @@ func (f *fsm) acknowledge(w *writer, c *Acknowledge) error {
 	sh, ok := stakeholderFor(rb, c.By)
 	if !ok {
 		return notAllowed("%s is not a stakeholder of runbook %q", c.By, rb.ID)
+	}
+	if task == nil {
+		reached, err := wasReached(w.tx, c.Subject, string(sh.ID))
+		if err != nil {
+			return err
+		}
+		if !reached {
+			return notAllowed("%s was not sent %s, so has nothing to acknowledge", sh.ID, c.Subject)
+		}
 	}
 	acks, err := w.tx.AcknowledgementsOf(nil, c.Subject)
 	if err != nil {
@@ -108,12 +119,68 @@ func (f *fsm) reassignTask(w *writer, c *ReassignTask) error {
 		return err
 	}
 	if rb.Reach([]runbooks.Ref{{Name: c.To}}).Stakeholders == nil {
-		return fmt.Errorf("%q is not a stakeholder or role of runbook %q", c.To, rb.ID)
+		return invalid("%q is not a stakeholder or role of runbook %q", c.To, rb.ID)
 	}
 	moved := *t
-	moved.Assignee = c.To
+	moved.Assignee, moved.State, moved.AcknowledgedAt, moved.AcknowledgedBy = c.To, state.TaskOpen, time.Time{}, ""
 	if err := w.tx.UpsertTask(&moved); err != nil {
 		return err
 	}
-	return w.event(a.ID, "task_reassigned", t.ID, t.Assignee+" -> "+c.To)
+	if err := w.event(a.ID, "task_reassigned", t.ID, t.Assignee+" -> "+c.To); err != nil {
+		return err
+	}
+	return f.tellNewAssignee(w, a, rb, &moved)
+}
+
+// tellNewAssignee sends a reassigned task to its new assignee, as the next
+// revision of its notice, and watches again for their acknowledgement
+// when the step sets a deadline for it.
+func (f *fsm) tellNewAssignee(w *writer, a *state.Activation, rb *runbooks.Runbook, t *state.Task) error {
+	s, ok := rb.Step(t.Step)
+	if !ok || s.Task == nil {
+		return fmt.Errorf("activation %s: its runbook has no task step %q", a.ID, t.Step)
+	}
+	notice, err := w.tx.Message(nil, t.ID)
+	if err != nil {
+		return err
+	}
+	subject, _ := marked(a, rb, "Task (reassigned to you): "+s.Title, "")
+	next := state.Revision{N: 1, Subject: subject, Body: t.Instructions, At: w.meta.At}
+	if notice == nil {
+		notice = &state.Message{ID: t.ID, ActivationID: a.ID, Step: t.Step, CreatedAt: w.meta.At}
+	} else {
+		cp := *notice
+		notice, next.N = &cp, notice.Current().N+1
+	}
+	notice.Revisions = append(slices.Clone(notice.Revisions), next)
+	if err := dispatch(w, notice, endpoints(rb, []runbooks.Ref{{Name: t.Assignee}})); err != nil {
+		return err
+	}
+	if s.Task.AckWithin == nil {
+		return nil
+	}
+	checks, err := w.tx.OccurrencesOf(nil, a.ID)
+	if err != nil {
+		return err
+	}
+	n := 1
+	for _, o := range checks {
+		if o.Kind == checkAck && o.Subject == t.ID {
+			if o.State == state.OccurrencePending {
+				return nil // still watching
+			}
+			n = max(n, o.N+1)
+		}
+	}
+	return w.scheduleCheck(a, t.Step, checkAck, t.ID, n, w.meta.At.Add(s.Task.AckWithin.D))
+}
+
+// wasReached reports whether a message was sent, or is being sent, to a
+// stakeholder: only they are asked to acknowledge it.
+func wasReached(tx *state.Txn, message, stakeholder string) (bool, error) {
+	deliveries, err := tx.DeliveriesOf(nil, message)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(deliveries, func(d *state.Delivery) bool { return d.Stakeholder == stakeholder }), nil
 }

@@ -185,6 +185,9 @@ type Inject struct {
 // EventSeverity is how serious an event is: low, medium, high or critical.
 type EventSeverity string
 
+// Severities are the severities an event may have, least serious first.
+func Severities() []string { return []string{"low", "medium", "high", "critical"} }
+
 // File is the name the runbook was parsed under.
 func (rb *Runbook) File() string { return rb.file }
 

@@ -90,6 +90,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, _ *User) {
 		return
 	}
 	activation := r.URL.Query().Get("activation")
+	if a, err := s.engine.Read().Activation(nil, activation); activation != "" && (err != nil || a == nil) {
+		writeError(w, http.StatusNotFound, "not_found", "no activation "+activation)
+		return
+	}
 	ch := s.hub.subscribe() // before reading the record, so nothing falls between
 	defer s.hub.unsubscribe(ch)
 	w.Header().Set("Content-Type", "text/event-stream")

@@ -75,8 +75,13 @@ func (s *Server) viewMessage(tx *state.Txn, m *state.Message, withDeliveries boo
 // listMessages lists messages by ?activation= and/or ?state=
 // (pending_approval: what waits for the comms team).
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, _ *User) {
+	st, ok := stateQuery(w, r, state.MessageDrafted, state.MessagePendingApproval, state.MessageApproved, state.MessageDispatching,
+		state.MessageSent, state.MessagePartiallyFailed, state.MessageFailed, state.MessageRejected, state.MessageCancelled)
+	if !ok {
+		return
+	}
 	tx := s.engine.Read()
-	activation, st := r.URL.Query().Get("activation"), r.URL.Query().Get("state")
+	activation := r.URL.Query().Get("activation")
 	var all []*state.Message
 	var err error
 	switch {
@@ -124,7 +129,20 @@ func (s *Server) message(w http.ResponseWriter, tx *state.Txn, id string) *state
 }
 
 func (s *Server) getMessage(w http.ResponseWriter, r *http.Request, _ *User) {
+	if id, action := idAndAction(r); isMessageAction(action) {
+		if m, _ := s.engine.Read().Message(nil, id); m != nil {
+			w.Header().Set("Allow", http.MethodPost)
+			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", action+" is done with POST")
+			return
+		}
+	}
 	s.showMessage(w, r.PathValue("id"), http.StatusOK)
+}
+
+// isMessageAction reports whether a path's last part is something done to
+// a message, after its id.
+func isMessageAction(action string) bool {
+	return action == "approve" || action == "reject" || action == "ack"
 }
 
 func (s *Server) showMessage(w http.ResponseWriter, id string, status int) {
@@ -159,17 +177,17 @@ func (s *Server) editMessage(w http.ResponseWriter, r *http.Request, u *User) {
 	s.showMessage(w, id, http.StatusOK)
 }
 
-// decideMessage approves (…/approve, optionally {revision} as seen) or
-// rejects (…/reject {reason}) a message waiting for approval. The engine
-// checks the runbook names the user as an approver, and four eyes.
-func (s *Server) decideMessage(w http.ResponseWriter, r *http.Request, u *User) {
+// actOnMessage approves (…/approve, optionally {revision} as seen) or
+// rejects (…/reject {reason}) a message waiting for approval — the engine
+// checks the runbook names the user as an approver, and four eyes — or
+// acknowledges (…/ack) a message sent to the user.
+func (s *Server) actOnMessage(w http.ResponseWriter, r *http.Request, u *User) {
 	id, action := idAndAction(r)
-	if action != "approve" && action != "reject" {
-		writeError(w, http.StatusNotFound, "not_found", "POST a message's /approve or /reject")
-		return
-	}
 	var c engine.Command
-	if action == "approve" {
+	switch action {
+	case "ack":
+		c = &engine.Acknowledge{Meta: engine.Meta{Actor: u.Identity()}, Subject: id, By: u.Identity(), Via: "api"}
+	case "approve":
 		var req struct {
 			Revision int `json:"revision"`
 		}
@@ -177,12 +195,15 @@ func (s *Server) decideMessage(w http.ResponseWriter, r *http.Request, u *User) 
 			return
 		}
 		c = &engine.Approve{Meta: engine.Meta{Actor: u.Identity()}, Message: id, Revision: req.Revision, By: u.Identity()}
-	} else {
+	case "reject":
 		why, ok := reason(w, r)
 		if !ok {
 			return
 		}
 		c = &engine.Reject{Meta: engine.Meta{Actor: u.Identity()}, Message: id, By: u.Identity(), Reason: why}
+	default:
+		writeError(w, http.StatusNotFound, "not_found", "POST a message's /approve, /reject or /ack")
+		return
 	}
 	if _, err := s.engine.Apply(r.Context(), c); err != nil {
 		refused(w, err)

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/crierhq/crier/engine"
 )
@@ -37,6 +40,8 @@ func refused(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, "not_found", err.Error())
 	case errors.Is(err, engine.ErrNotAllowed):
 		writeError(w, http.StatusForbidden, "forbidden", err.Error())
+	case errors.Is(err, engine.ErrInvalid):
+		writeError(w, http.StatusUnprocessableEntity, "unprocessable", err.Error())
 	default:
 		writeError(w, http.StatusConflict, "conflict", err.Error())
 	}
@@ -62,7 +67,63 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	case errors.Is(err, io.EOF):
 		writeError(w, http.StatusBadRequest, "bad_request", "the body is empty; expected a JSON object")
 	default:
-		writeError(w, http.StatusBadRequest, "bad_request", "the body is not the JSON expected: "+err.Error())
+		writeError(w, http.StatusBadRequest, "bad_request", "the body is not the JSON expected: "+jsonProblem(err))
 	}
 	return false
+}
+
+// jsonProblem says what is wrong with a body in the user's terms: the
+// field and the kind of value it takes, never Go's names for them.
+func jsonProblem(err error) string {
+	var typ *json.UnmarshalTypeError
+	var syntax *json.SyntaxError
+	switch {
+	case errors.As(err, &typ) && typ.Field == "":
+		return "expected a JSON object, got " + article(typ.Value)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("%s takes %s, not %s", typ.Field, jsonKind(typ.Type), article(typ.Value))
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("%s (at byte %d)", syntax.Error(), syntax.Offset)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Bool:
+		return "true or false"
+	default:
+		return "a number"
+	}
+}
+
+func article(v string) string {
+	switch v {
+	case "array":
+		return "a list"
+	case "object":
+		return "an object"
+	case "bool":
+		return "true or false"
+	}
+	return "a " + v
+}
+
+// stateQuery reads ?state=, which must be one of states when given; it
+// answers the request itself when it is not.
+func stateQuery(w http.ResponseWriter, r *http.Request, states ...string) (string, bool) {
+	st := r.URL.Query().Get("state")
+	if st != "" && !slices.Contains(states, st) {
+		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("state %q is not one of %s", st, strings.Join(states, ", ")))
+		return "", false
+	}
+	return st, true
 }

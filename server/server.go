@@ -155,7 +155,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/messages", anyone, s.listMessages},
 		{"GET /api/v1/messages/{id...}", anyone, s.getMessage},
 		{"PUT /api/v1/messages/{id...}", commsOfficer, s.editMessage},
-		{"POST /api/v1/messages/{id...}", commsOfficer, s.decideMessage}, // …/approve, …/reject
+		{"POST /api/v1/messages/{id...}", messageAction, s.actOnMessage}, // …/approve, …/reject; …/ack
 		{"GET /api/v1/tasks", anyone, s.listTasks},
 		{"GET /api/v1/events", anyone, s.events},
 		{"POST /api/v1/tasks/{id...}", role(RolePlanner), s.actOnTask}, // …/ack, …/done, …/reassign
@@ -174,6 +174,13 @@ func exerciseLead(u *User, _ *http.Request) bool { return u.Has(RoleExerciseLead
 // commsOfficer may edit, approve and reject; the engine then checks the
 // runbook names them as an approver.
 func commsOfficer(u *User, _ *http.Request) bool { return u.Has(RoleComms) }
+
+// messageAction: a comms officer decides on a message; anyone it was sent
+// to may acknowledge it (the engine checks it was).
+func messageAction(u *User, r *http.Request) bool {
+	_, action := idAndAction(r)
+	return action == "ack" || commsOfficer(u, r)
+}
 
 // guard lets a request through to its route only from a known user with
 // a role that may use it.

@@ -174,6 +174,9 @@ func TestApprovalOverTheAPI(t *testing.T) {
 	if code, m = f.call(token("Omar"), "POST", msg+"/approve", nil); code != http.StatusForbidden || !strings.Contains(m["error"].(string), "not an approver") {
 		t.Errorf("unnamed comms officer: %d %v", code, m)
 	}
+	if code, m = f.call(token("Omar"), "PUT", msg, map[string]string{"body": "Rewritten."}); code != http.StatusForbidden || !strings.Contains(m["error"].(string), "not an approver") {
+		t.Errorf("unnamed comms officer editing: %d %v", code, m)
+	}
 	if code, m = f.call(token("Dev"), "PUT", msg, map[string]string{"body": "We know there is concern in Eastfield. Officers are on patrol tonight."}); code != http.StatusOK || m["revision"] != 2.0 {
 		t.Fatalf("edit: %d %v", code, m)
 	}
@@ -228,6 +231,7 @@ func TestWhoMayDoWhat(t *testing.T) {
 		{"GET", "/api/v1/messages/" + msg, nil, everyone},
 		{"PUT", "/api/v1/messages/" + msg, map[string]string{"body": "Edited."}, []string{RoleComms}},
 		{"POST", "/api/v1/messages/" + msg + "/reject", map[string]string{"reason": "wrong area"}, []string{RoleComms}},
+		{"POST", "/api/v1/messages/" + msg + "/ack", nil, everyone},
 		{"GET", "/api/v1/tasks?activation=" + id, nil, everyone},
 		{"POST", "/api/v1/tasks/" + task + "/ack", nil, []string{RolePlanner}},
 		{"POST", "/api/v1/activations/" + id + "/speed", map[string]float64{"speed": 60}, []string{RolePlanner, RoleExerciseLead}},
@@ -271,6 +275,9 @@ func TestBadBodies(t *testing.T) {
 		{`{"runbook":"tension","mode":"sometimes"}`, http.StatusUnprocessableEntity, "live"},
 		{`{"runbook":"nope","mode":"live"}`, http.StatusUnprocessableEntity, "no runbook nope"},
 		{`{"runbook":"tension","mode":"live"}`, http.StatusUnprocessableEntity, "area"},
+		{`[]`, http.StatusBadRequest, "expected a JSON object, got a list"},
+		{`{"runbook":5}`, http.StatusBadRequest, "runbook takes a string, not a number"},
+		{`{"runbook":"tension","mode":"live","severity":"apocalyptic","params":{"area":"X"}}`, http.StatusUnprocessableEntity, "low, medium, high, critical"},
 	} {
 		code, out := f.call(token("Priya"), "POST", "/api/v1/activations", tc.body)
 		if code != tc.code || !strings.Contains(fmt.Sprint(out["error"]), tc.want) || out["code"] == nil {
@@ -309,5 +316,37 @@ func TestMetrics(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+}
+
+// Requests crier cannot carry out are answered with what is wrong, in
+// JSON, with the status that says so.
+func TestRefusalsSayWhy(t *testing.T) {
+	f := newFixture(t)
+	id := f.activated()
+	msg := "/api/v1/messages/" + id + "/statement/1"
+	for _, tc := range []struct {
+		who, method, path string
+		body              any
+		code              int
+		want              string
+	}{
+		{"Priya", "POST", "/api/v1/tasks/" + id + "/statement/1/ack", nil, http.StatusNotFound, "no task"},
+		{"Hana", "POST", msg + "/ack", nil, http.StatusForbidden, "was not sent"},
+		{"Hana", "GET", msg + "/approve", nil, http.StatusMethodNotAllowed, "POST"},
+		{"Val", "GET", "/api/v1/messages?state=waiting", nil, http.StatusBadRequest, "pending_approval"},
+		{"Val", "GET", "/api/v1/tasks?state=late", nil, http.StatusBadRequest, "acknowledged"},
+		{"Val", "GET", "/api/v1/events?activation=a-999999", nil, http.StatusNotFound, "no activation"},
+		{"Priya", "POST", "/api/v1/tasks/" + id + "/walkabout/1/reassign", map[string]string{"to": "nobody"}, http.StatusUnprocessableEntity, "not a stakeholder"},
+		{"Priya", "POST", "/api/v1/activations/" + id + "/speed", map[string]float64{"speed": 60}, http.StatusConflict, "live"},
+	} {
+		code, out := f.call(token(tc.who), tc.method, tc.path, tc.body)
+		if code != tc.code || !strings.Contains(fmt.Sprint(out["error"]), tc.want) || out["code"] == nil {
+			t.Errorf("%s %s: %d %v; want %d with %q", tc.method, tc.path, code, out, tc.code, tc.want)
+		}
+	}
+	code, d := f.call(token("Priya"), "POST", "/api/v1/activations/"+id+"/decisions", map[string]string{"decision": "Open a rest centre"})
+	if code != http.StatusCreated || d["decision"] != "Open a rest centre" || d["id"] == nil {
+		t.Errorf("decision: %d %v", code, d)
 	}
 }

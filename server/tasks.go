@@ -40,8 +40,12 @@ func viewTask(t *state.Task) taskView {
 // listTasks lists tasks by ?activation= and/or ?state= (open,
 // acknowledged, done, cancelled).
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, _ *User) {
+	st, ok := stateQuery(w, r, state.TaskOpen, state.TaskAcknowledged, state.TaskDone, state.TaskCancelled)
+	if !ok {
+		return
+	}
 	tx := s.engine.Read()
-	activation, st := r.URL.Query().Get("activation"), r.URL.Query().Get("state")
+	activation := r.URL.Query().Get("activation")
 	var all []*state.Task
 	var err error
 	switch {
@@ -74,6 +78,10 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, _ *User) {
 // (…/reassign {to}) a task, for the user as they are known to the runbook.
 func (s *Server) actOnTask(w http.ResponseWriter, r *http.Request, u *User) {
 	id, action := idAndAction(r)
+	if t, err := s.engine.Read().Task(nil, id); err != nil || t == nil {
+		writeError(w, http.StatusNotFound, "not_found", "no task "+id+" (a message is acknowledged at /api/v1/messages/ID/ack)")
+		return
+	}
 	meta := engine.Meta{Actor: u.Identity()}
 	var c engine.Command
 	switch action {
@@ -98,7 +106,7 @@ func (s *Server) actOnTask(w http.ResponseWriter, r *http.Request, u *User) {
 		return
 	}
 	t, err := s.engine.Read().Task(nil, id)
-	if err != nil || t == nil {
+	if err != nil {
 		refused(w, err)
 		return
 	}

@@ -53,7 +53,7 @@ func (s *Server) webRoutes() {
 	s.pages = template.Must(template.ParseFS(webFiles, "web/*.html"))
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(mustSub(webFiles, "web"))))
 	s.mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "login.html", &page{Title: "Sign in", Next: r.URL.Query().Get("next")})
+		s.render(w, r, http.StatusOK, "login.html", &page{Title: "Sign in", Next: inCrier(r.URL.Query().Get("next"))})
 	})
 	s.mux.HandleFunc("POST /login", s.login)
 	s.mux.Handle("POST /logout", s.web(anyone, func(w http.ResponseWriter, r *http.Request, _ *User) {
@@ -99,12 +99,21 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	s.renderPage(w, status, name, p)
 }
 
+// inCrier is where to go after signing in: next if it is a page of crier
+// itself, else the dashboard. Browsers read a backslash as a slash and
+// drop tabs and newlines, so "/\evil.example" leads away as "//" does.
+func inCrier(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(next, "/") ||
+		strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\t\r\n") {
+		return "/"
+	}
+	return next
+}
+
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	next := r.PostFormValue("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
-		next = "/" // only back into crier
-	}
+	next := inCrier(r.PostFormValue("next"))
 	u := s.users.byToken(r.PostFormValue("token"))
 	if u == nil {
 		s.render(w, r, http.StatusUnauthorized, "login.html", &page{Title: "Sign in", Next: next, Error: "That token is not one crier knows."})

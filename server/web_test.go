@@ -60,6 +60,11 @@ func TestWebApproval(t *testing.T) {
 	if code, body, _ := b.do("POST", "/login", url.Values{"token": {"nope"}}); code != http.StatusUnauthorized || !strings.Contains(body, "not one crier knows") {
 		t.Errorf("wrong token: %d", code)
 	}
+	for _, away := range []string{"//evil.example/", "/\\evil.example", "/\t/evil.example", "https://evil.example/"} {
+		if _, _, h := b.do("POST", "/login", url.Values{"token": {token("Val")}, "next": {away}}); h.Get("Location") != "/" {
+			t.Errorf("signing in sent the browser to %q", h.Get("Location"))
+		}
+	}
 	code, _, h := b.do("POST", "/login", url.Values{"token": {token("Hana")}, "next": {"//evil.example/"}})
 	cookie := h.Get("Set-Cookie")
 	if code != http.StatusSeeOther || h.Get("Location") != "/" || !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Strict") {

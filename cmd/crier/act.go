@@ -67,10 +67,15 @@ func runReject(ctx context.Context, args []string, e env) int {
 }
 
 func runAck(ctx context.Context, args []string, e env) int {
-	return clientCommand(ctx, e, "ack", "TASK", "Acknowledge a task, as yourself.", args, nil,
+	return clientCommand(ctx, e, "ack", "TASK|MESSAGE", "Acknowledge a task or a message sent to you, as yourself.", args, nil,
 		func(ctx context.Context, c *client, id string) (string, error) {
 			var t struct{ ID, State string }
 			err := c.call(ctx, "POST", "/api/v1/tasks/"+idPath(id)+"/ack", nil, &t)
+			if isNotFound(err) { // not a task: a message, then
+				var m messageOut
+				err = c.call(ctx, "POST", "/api/v1/messages/"+idPath(id)+"/ack", nil, &m)
+				return fmt.Sprintf("%s: acknowledged\n", m.ID), err
+			}
 			return fmt.Sprintf("%s: %s\n", t.ID, t.State), err
 		})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -67,9 +68,9 @@ func (c *client) call(ctx context.Context, method, path string, body, out any) e
 	if resp.StatusCode >= 300 {
 		var e struct{ Error string }
 		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s", e.Error)
+			return refusal{resp.StatusCode, e.Error}
 		}
-		return fmt.Errorf("the server answered %s", resp.Status)
+		return refusal{resp.StatusCode, "the server answered " + resp.Status}
 	}
 	if w, ok := out.(io.Writer); ok {
 		_, err = w.Write(data)
@@ -79,6 +80,20 @@ func (c *client) call(ctx context.Context, method, path string, body, out any) e
 		return json.Unmarshal(data, out)
 	}
 	return nil
+}
+
+// refusal is the server's answer to a request it did not carry out.
+type refusal struct {
+	status int
+	msg    string
+}
+
+func (r refusal) Error() string { return r.msg }
+
+// isNotFound reports whether the server said there is no such thing.
+func isNotFound(err error) bool {
+	var r refusal
+	return errors.As(err, &r) && r.status == http.StatusNotFound
 }
 
 // idPath puts an id with slashes in a path.

@@ -90,20 +90,25 @@ func runServe(ctx context.Context, args []string, e env) int {
 		opts.SlackAPI = slack.New(sl.Token.Reveal(), slack.OptionAPIURL(sl.APIURL))
 	}
 	srv := server.New(opts)
-	token, err := oneTimeToken()
-	if err != nil {
-		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
-		return exitError
-	}
-	srv.AddAdmin(token)
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier serve: listening on %s: %v\n", cfg.Server.Listen, err)
 		return exitError
 	}
+	// With no users configured (the embedded default), a token for this
+	// run lets the newcomer in. With users, there is none: a token printed
+	// by a service ends up in its logs.
+	if len(cfg.Users) == 0 {
+		token, err := oneTimeToken()
+		if err != nil {
+			fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
+			return exitError
+		}
+		srv.AddAdmin(token)
+		fmt.Fprintf(e.stdout, "admin token for this run (shown once, kept only as its SHA-256): %s\n", token)
+		fmt.Fprintf(e.stdout, "try: curl -H 'Authorization: Bearer %s' http://%s/api/v1/runbooks\n", token, ln.Addr())
+	}
 	fmt.Fprintf(e.stdout, "crier is serving http://%s\n", ln.Addr())
-	fmt.Fprintf(e.stdout, "admin token for this run (shown once, kept only as its SHA-256): %s\n", token)
-	fmt.Fprintf(e.stdout, "try: curl -H 'Authorization: Bearer %s' http://%s/api/v1/runbooks\n", token, ln.Addr())
 
 	running, stop := context.WithCancel(ctx)
 	defer stop()

@@ -63,7 +63,7 @@ func startServe(t *testing.T, cfg string) *served {
 		w.Close()
 	}()
 	lines := bufio.NewScanner(out)
-	for lines.Scan() && (s.url == "" || s.token == "") {
+	for s.url == "" && lines.Scan() { // the token, if any, comes first
 		if m := regexp.MustCompile(`serving (http://\S+)`).FindStringSubmatch(lines.Text()); m != nil {
 			s.url = m[1]
 		}
@@ -71,9 +71,9 @@ func startServe(t *testing.T, cfg string) *served {
 			s.token = m[1]
 		}
 	}
-	if s.url == "" || s.token == "" {
+	if s.url == "" {
 		cancel()
-		t.Fatalf("crier serve printed no URL and token; exit %d\n%s", <-done, s.errOut.String())
+		t.Fatalf("crier serve printed no URL; exit %d\n%s", <-done, s.errOut.String())
 	}
 	go io.Copy(io.Discard, out)
 	s.stop = func() int { cancel(); return <-done }
