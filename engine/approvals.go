@@ -34,6 +34,26 @@ func MayApprove(rb *runbooks.Runbook, step, who string) bool {
 	return err == nil
 }
 
+// Approvers names the stakeholders who may approve a step's messages.
+func Approvers(rb *runbooks.Runbook, step string) []string {
+	s, ok := rb.Step(step)
+	if !ok || s.Notify == nil || s.Notify.Approval == nil {
+		return nil
+	}
+	var names []string
+	for _, sh := range rb.Reach(s.Notify.Approval.Approvers).Stakeholders {
+		names = append(names, sh.Name)
+	}
+	return names
+}
+
+// IsAssignee reports whether who (a stakeholder id, an email address or a
+// Slack user id) is, or holds the role, a task is assigned to.
+func IsAssignee(rb *runbooks.Runbook, assignee, who string) bool {
+	sh, ok := stakeholderFor(rb, who)
+	return ok && slices.Contains(rb.Reach([]runbooks.Ref{{Name: assignee}}).Stakeholders, sh)
+}
+
 // awaiting loads a message that is waiting for approval, with its
 // activation, runbook and step.
 func (f *fsm) awaiting(w *writer, id string) (*state.Message, *state.Activation, *runbooks.Runbook, *runbooks.Step, error) {

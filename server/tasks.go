@@ -23,6 +23,7 @@ type taskView struct {
 	DoneAt         *time.Time `json:"done_at,omitempty"`
 	DoneBy         string     `json:"done_by,omitempty"`
 	Overdue        bool       `json:"overdue,omitempty"` // not acknowledged within the step's ack_within
+	Yours          bool       `json:"-"`                 // assigned to the user looking
 }
 
 func viewTask(t *state.Task) taskView {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/engine/state"
@@ -42,6 +43,7 @@ type page struct {
 	CanDecide   bool
 	Diff        []diffLine // the current revision against the draft
 	Previews    []preview  // the message as each channel shows it
+	Approvers   []string   // who may approve the message
 }
 
 // preview is a message as one kind of channel shows it.
@@ -50,7 +52,13 @@ type preview struct {
 }
 
 func (s *Server) webRoutes() {
-	s.pages = template.Must(template.ParseFS(webFiles, "web/*.html"))
+	s.pages = template.Must(template.New("").Funcs(template.FuncMap{
+		"words": func(state string) string { return strings.ReplaceAll(state, "_", " ") },
+		"join":  strings.Join,
+		"dec":   func(n int) int { return n - 1 },
+		"clock": func(t time.Time) string { return t.In(s.loc).Format("15:04") },
+		"day":   func(t time.Time) string { return t.In(s.loc).Format("Mon 2 Jan 15:04 MST") },
+	}).ParseFS(webFiles, "web/*.html"))
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(mustSub(webFiles, "web"))))
 	s.mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "login.html", &page{Title: "Sign in", Next: inCrier(r.URL.Query().Get("next"))})
@@ -140,8 +148,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *User) {
 		ts, _ := tx.TasksInState(nil, st)
 		for _, t := range ts {
 			v := viewTask(t)
-			v.Overdue = s.overdue(t)
-			p.Tasks = append(p.Tasks, v)
+			v.Overdue, v.Yours = s.overdue(t), s.assignedTo(t, u)
+			if v.Yours || (v.Overdue && u.Has(RolePlanner)) { // a planner chases what is late
+				p.Tasks = append(p.Tasks, v)
+			}
 		}
 	}
 	slices.SortStableFunc(p.Tasks, func(a, b taskView) int { // overdue first
@@ -174,6 +184,12 @@ func (s *Server) overdue(t *state.Task) bool {
 	return ok && st.Task != nil && st.Task.AckWithin != nil && s.now().After(t.OpenedAt.Add(st.Task.AckWithin.D))
 }
 
+// assignedTo reports whether a task is u's: theirs by name or by a role.
+func (s *Server) assignedTo(t *state.Task, u *User) bool {
+	rb, err := s.engine.Runbook(t.ActivationID)
+	return err == nil && (engine.IsAssignee(rb, t.Assignee, u.Identity()) || u.Slack != "" && engine.IsAssignee(rb, t.Assignee, u.Slack))
+}
+
 // approverOf reports whether the runbook names u as an approver of m.
 func (s *Server) approverOf(m *state.Message, u *User) bool {
 	rb, err := s.engine.Runbook(m.ActivationID)
@@ -197,8 +213,11 @@ func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User
 		return
 	}
 	a, _ := tx.Activation(nil, m.ActivationID)
-	p := &page{Title: v.Subject, User: u, Message: v, CanDecide: commsOfficer(u, r),
+	p := &page{Title: v.Subject, User: u, Message: v, CanDecide: commsOfficer(u, r) && s.approverOf(m, u),
 		Exercise: a != nil && a.Exercise(), Done: done, Error: problem, Previews: s.previews(m.ActivationID, m.Step, v)}
+	if rb, err := s.engine.Runbook(m.ActivationID); err == nil {
+		p.Approvers = engine.Approvers(rb, m.Step)
+	}
 	if len(m.Revisions) > 1 {
 		draft := m.Revisions[0]
 		p.Diff = lineDiff(draft.Subject+"\n\n"+draft.Body, v.Subject+"\n\n"+v.Body)

@@ -90,10 +90,17 @@ func TestWebApproval(t *testing.T) {
 	if approvals, _ := f.engine.Read().ApprovalsOf(nil, msg); len(approvals) != 1 || approvals[0].By != "head-comms" {
 		t.Errorf("approvals: %+v", approvals)
 	}
+	_, page, _ := b.do("GET", "/ui/messages/"+msg, nil)
+	for _, want := range []string{`href="/ui/activations/` + id + `"`, "pending approval", "the runbook's draft",
+		"from Head of communications, Duty communications officer", "Approved by head-comms at 09:00"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the message page lacks %s\n%s", want, page)
+		}
+	}
 	// A viewer's form is refused by role, whatever its token.
 	v := f.browser()
 	v.do("POST", "/login", url.Values{"token": {token("Val")}})
-	_, page, _ := v.do("GET", "/ui/messages/"+msg, nil)
+	_, page, _ = v.do("GET", "/ui/messages/"+msg, nil)
 	vcsrf := csrfField.FindStringSubmatch(page)
 	if strings.Contains(page, "Approve revision") || vcsrf == nil {
 		t.Errorf("a viewer is offered the decision:\n%s", page)
@@ -193,7 +200,7 @@ func TestWebOutstandingAndOverdue(t *testing.T) {
 	lb := &browser{t: t, base: later.URL, client: b.client}
 	lb.client.Jar, _ = cookiejar.New(nil)
 	lb.do("POST", "/login", url.Values{"token": {token("Priya")}})
-	if _, dash, _ := lb.do("GET", "/", nil); !strings.Contains(dash, "Overdue:</strong> Walk the area") {
+	if _, dash, _ := lb.do("GET", "/", nil); !strings.Contains(dash, `Overdue:</strong> <a href="/ui/activations/`+id+`#tasks">Walk the area`) {
 		t.Errorf("an hour later:\n%s", dash)
 	}
 }
