@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/notifiers"
 	crierslack "github.com/crierhq/crier/notifiers/slack"
 	"github.com/slack-go/slack"
@@ -74,19 +75,28 @@ func (s *Server) slackInteraction(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		done, err := s.click(r.Context(), cb.User, action, v, "rejected in Slack")
-		s.answerInSlack(r.Context(), cb, done, err)
+		s.answerInSlack(r.Context(), cb.ResponseURL, cb.Message.Blocks.BlockSet, done, err)
 	}
 }
 
-// rejection is what the Reject modal carries to its submission.
+// rejection is what the Reject modal carries to its submission: the
+// button's value, where to answer, and the lines the message in Slack
+// has gained so far (a submission does not carry the message itself).
 type rejection struct {
 	Action      crierslack.ActionValue `json:"action"`
 	ResponseURL string                 `json:"response_url"`
+	Said        []string               `json:"said,omitempty"`
 }
+
+// maxMetadata is the most a Slack view's private_metadata may hold.
+const maxMetadata = 3000
 
 // askWhy opens a modal asking the rejecter for their reason.
 func (s *Server) askWhy(ctx context.Context, cb slack.InteractionCallback, v crierslack.ActionValue) {
-	meta, _ := json.Marshal(rejection{Action: v, ResponseURL: cb.ResponseURL})
+	meta, _ := json.Marshal(rejection{Action: v, ResponseURL: cb.ResponseURL, Said: said(cb.Message.Blocks.BlockSet)})
+	if len(meta) > maxMetadata {
+		meta, _ = json.Marshal(rejection{Action: v, ResponseURL: cb.ResponseURL}) // the record keeps the approvals regardless
+	}
 	input := slack.NewPlainTextInputBlockElement(slack.NewTextBlockObject(slack.PlainTextType, "Why it must not go out", false, false), "reason")
 	input.Multiline = true
 	view := slack.ModalViewRequest{Type: slack.VTModal, CallbackID: "crier_reject", PrivateMetadata: string(meta),
@@ -96,12 +106,13 @@ func (s *Server) askWhy(ctx context.Context, cb slack.InteractionCallback, v cri
 		Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewInputBlock("reason", slack.NewTextBlockObject(slack.PlainTextType, "Reason", false, false), nil, input)}}}
 	if _, err := s.slackAPI.OpenViewContext(ctx, cb.TriggerID, view); err != nil {
 		s.log.Warn("opening the reject dialogue in Slack", "err", notifiers.RedactError(err))
-		s.answerInSlack(ctx, cb, "", fmt.Errorf("Slack would not open the dialogue for a reason; reject in crier's web app instead"))
+		s.answerInSlack(ctx, cb.ResponseURL, nil, outcome{}, fmt.Errorf("Slack would not open the dialogue for a reason; reject in crier's web app instead"))
 	}
 }
 
 // rejectionSubmitted records a rejection with the reason given in the
-// modal, or shows the modal why not.
+// modal, or shows the modal why not. The message in Slack keeps what it
+// said, rebuilt from the record, and loses its buttons.
 func (s *Server) rejectionSubmitted(w http.ResponseWriter, r *http.Request, cb slack.InteractionCallback) {
 	var meta rejection
 	if cb.View.CallbackID != "crier_reject" || json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta) != nil {
@@ -115,43 +126,138 @@ func (s *Server) rejectionSubmitted(w http.ResponseWriter, r *http.Request, cb s
 		return
 	}
 	w.WriteHeader(http.StatusOK) // closes the modal
-	s.answerInSlack(r.Context(), slack.InteractionCallback{ResponseURL: meta.ResponseURL}, done+": "+reason, nil)
+	done.line += ": " + reason
+	s.answerInSlack(r.Context(), meta.ResponseURL, s.approvalRequest(meta.Action, meta.Said), done, nil)
+}
+
+// outcome is what a click did: the line the message in Slack gains, and
+// whether the message still waits for approvals, so keeps its buttons.
+type outcome struct {
+	line    string
+	waiting bool
 }
 
 // click does what a button asks, as the Slack user who clicked it.
-func (s *Server) click(ctx context.Context, who slack.User, action string, v crierslack.ActionValue, reason string) (string, error) {
+func (s *Server) click(ctx context.Context, who slack.User, action string, v crierslack.ActionValue, reason string) (outcome, error) {
 	u := s.users.bySlack(who.ID)
 	var c engine.Command
-	var done string
 	switch action {
 	case crierslack.ActionAcknowledge: // a stakeholder the runbook names by Slack id; no crier account needed
 		c = &engine.Acknowledge{Meta: engine.Meta{Actor: who.ID}, Subject: v.Message, By: who.ID, Via: "slack"}
-		done = "Acknowledged"
 	case crierslack.ActionApprove, crierslack.ActionReject:
 		if u == nil || !u.Has(RoleComms) {
-			return "", fmt.Errorf("only a comms officer with a crier account linked to this Slack user may approve or reject")
+			return outcome{}, fmt.Errorf("only a comms officer with a crier account linked to this Slack user may approve or reject")
 		}
 		meta := engine.Meta{Actor: u.Identity()}
 		if action == crierslack.ActionApprove {
-			c, done = &engine.Approve{Meta: meta, Message: v.Message, Revision: v.Revision, By: u.Identity()}, fmt.Sprintf("Approved revision %d", v.Revision)
+			c = &engine.Approve{Meta: meta, Message: v.Message, Revision: v.Revision, By: u.Identity()}
 		} else {
-			c, done = &engine.Reject{Meta: meta, Message: v.Message, By: u.Identity(), Reason: reason}, "Rejected"
+			c = &engine.Reject{Meta: meta, Message: v.Message, By: u.Identity(), Reason: reason}
 		}
 	}
 	if _, err := s.engine.Apply(ctx, c); err != nil {
-		return "", err
+		return outcome{}, err
 	}
 	name := who.Name
 	if u != nil {
 		name = u.Name
 	}
-	return fmt.Sprintf("%s by %s at %s", done, name, s.now().Format("15:04 MST")), nil
+	by := fmt.Sprintf("by %s at %s", name, s.now().In(s.loc).Format("15:04 MST"))
+	switch action {
+	case crierslack.ActionApprove:
+		return s.approved(v, by), nil
+	case crierslack.ActionReject:
+		return outcome{line: "Rejected " + by}, nil
+	}
+	return outcome{line: "Acknowledged " + by}, nil
 }
 
-// answerInSlack updates the clicked message to say what was done (its
-// buttons gone), or tells the clicker alone why nothing was.
-func (s *Server) answerInSlack(ctx context.Context, cb slack.InteractionCallback, done string, err error) {
-	if cb.ResponseURL == "" {
+// approved says what an approval did, read from the record after it: the
+// revision approved, how many of the approvals it needs it now has, and
+// whether it still waits for more.
+func (s *Server) approved(v crierslack.ActionValue, by string) outcome {
+	tx := s.engine.Read()
+	m, err := tx.Message(nil, v.Message)
+	if err != nil || m == nil {
+		if v.Revision == 0 {
+			return outcome{line: "Approved " + by}
+		}
+		return outcome{line: fmt.Sprintf("Approved revision %d %s", v.Revision, by)}
+	}
+	revision := v.Revision
+	if revision == 0 { // a button that names none approves the current revision
+		revision = m.Current().N
+	}
+	line := fmt.Sprintf("Approved revision %d %s", revision, by)
+	if m.MinApprovals > 1 {
+		given, _ := tx.ApprovalsOf(nil, m.ID) // a read of memory: it fails only when the record is broken
+		n := 0
+		for _, p := range given {
+			if p.Revision == revision {
+				n++
+			}
+		}
+		line += fmt.Sprintf(" (%d of %d approvals)", n, m.MinApprovals)
+	}
+	return outcome{line: line, waiting: m.State == state.MessagePendingApproval && m.Current().N == revision}
+}
+
+// outcomeBlock begins the block id of each line crier adds to a message
+// in Slack, so that the lines can be told from the message's own.
+const outcomeBlock = "crier_outcome_"
+
+// said is the lines crier has added to a message in Slack so far.
+func said(shown []slack.Block) []string {
+	var lines []string
+	for _, b := range shown {
+		c, ok := b.(*slack.ContextBlock)
+		if !ok || !strings.HasPrefix(c.BlockID, outcomeBlock) {
+			continue
+		}
+		for _, el := range c.ContextElements.Elements {
+			if t, ok := el.(*slack.TextBlockObject); ok {
+				lines = append(lines, t.Text)
+			}
+		}
+	}
+	return lines
+}
+
+// approvalRequest is the approval request for the revision v names (the
+// current one when it names none), as crier posted it to Slack, rebuilt
+// from the record, with the lines crier has added since. It is nil when
+// the record has no such message.
+func (s *Server) approvalRequest(v crierslack.ActionValue, lines []string) []slack.Block {
+	tx := s.engine.Read()
+	m, err := tx.Message(nil, v.Message)
+	if err != nil || m == nil {
+		return nil
+	}
+	a, err := tx.Activation(nil, m.ActivationID)
+	if err != nil || a == nil {
+		return nil
+	}
+	rev := m.Current()
+	for _, r := range m.Revisions {
+		if r.N == v.Revision {
+			rev = r
+		}
+	}
+	blocks := crierslack.Blocks(notifiers.Message{Kind: notifiers.KindApprovalRequest, Message: m.ID, Activation: a.ID,
+		Runbook: a.Runbook, Step: m.Step, Exercise: a.Exercise(), Revision: rev.N, Subject: rev.Subject, Body: rev.Body})
+	for i, line := range lines {
+		blocks = append(blocks, slack.NewContextBlock(fmt.Sprintf("%s%d", outcomeBlock, i+1),
+			slack.NewTextBlockObject(slack.PlainTextType, line, false, false)))
+	}
+	return blocks
+}
+
+// answerInSlack replaces the message in Slack with what it showed and a
+// line saying what was done: its buttons kept while it waits for more
+// approvals, gone once it is approved, rejected or acknowledged. If
+// nothing was done, it tells the clicker alone why.
+func (s *Server) answerInSlack(ctx context.Context, responseURL string, shown []slack.Block, done outcome, err error) {
+	if responseURL == "" {
 		return
 	}
 	msg := map[string]any{"replace_original": false, "response_type": "ephemeral"}
@@ -159,16 +265,18 @@ func (s *Server) answerInSlack(ctx context.Context, cb slack.InteractionCallback
 		msg["text"] = "Not done: " + err.Error()
 	} else {
 		var blocks []slack.Block
-		for _, b := range cb.Message.Blocks.BlockSet {
-			if b.BlockType() != slack.MBTAction {
+		lines := len(said(shown))
+		for _, b := range shown {
+			if b.BlockType() != slack.MBTAction || done.waiting {
 				blocks = append(blocks, b)
 			}
 		}
-		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.PlainTextType, done, false, false)))
-		msg = map[string]any{"replace_original": true, "text": done, "blocks": blocks}
+		blocks = append(blocks, slack.NewContextBlock(fmt.Sprintf("%s%d", outcomeBlock, lines+1),
+			slack.NewTextBlockObject(slack.PlainTextType, done.line, false, false)))
+		msg = map[string]any{"replace_original": true, "text": done.line, "blocks": blocks}
 	}
 	body, _ := json.Marshal(msg)
-	req, rerr := http.NewRequestWithContext(ctx, http.MethodPost, cb.ResponseURL, bytes.NewReader(body))
+	req, rerr := http.NewRequestWithContext(ctx, http.MethodPost, responseURL, bytes.NewReader(body))
 	if rerr != nil {
 		return
 	}
