@@ -92,10 +92,14 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request, u *User) {
 }
 
 func (s *Server) listActivations(w http.ResponseWriter, r *http.Request, _ *User) {
+	st, ok := stateQuery(w, r, state.ActivationActive, state.ActivationStoodDown, state.ActivationHalted)
+	if !ok {
+		return
+	}
 	tx := s.engine.Read()
 	var all []*state.Activation
 	var err error
-	if st := r.URL.Query().Get("state"); st != "" {
+	if st != "" {
 		all, err = tx.ActivationsInState(nil, st)
 	} else {
 		all, err = tx.Activations(nil)
@@ -183,8 +187,25 @@ func (s *Server) recordDecision(w http.ResponseWriter, r *http.Request, u *User)
 		writeError(w, http.StatusUnprocessableEntity, "unprocessable", "give the decision")
 		return
 	}
-	s.apply(w, r, &engine.RecordDecision{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"),
-		Decision: req.Decision, Rationale: req.Rationale, Information: req.Information}, r.PathValue("id"))
+	id := r.PathValue("id")
+	index, err := s.engine.Apply(r.Context(), &engine.RecordDecision{Meta: engine.Meta{Actor: u.Identity()}, Activation: id,
+		Decision: req.Decision, Rationale: req.Rationale, Information: req.Information})
+	if err != nil {
+		refused(w, err)
+		return
+	}
+	decisions, err := s.engine.Read().DecisionsOf(nil, id)
+	if err != nil {
+		refused(w, err)
+		return
+	}
+	for _, d := range decisions {
+		if d.ID == engine.DecisionID(id, index) {
+			writeJSON(w, http.StatusCreated, d)
+			return
+		}
+	}
+	writeError(w, http.StatusInternalServerError, "internal", "the decision was recorded but cannot be read back")
 }
 
 // report is an activation's report: ?format=json (the default), md, or
@@ -203,12 +224,12 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, _ *User) {
 		w.Header().Set("Content-Disposition", `attachment; filename="`+url.PathEscape(rep.Activation)+`-report.md"`)
 		_ = rep.Markdown(w)
 	case "html":
-		var md strings.Builder
-		_ = rep.Markdown(&md)
-		s.renderPage(w, http.StatusOK, "report.html", struct {
-			page
-			ID, Markdown string
-		}{page{Title: "Report: " + rep.Title, Exercise: rep.Mode == "exercise"}, rep.Activation, md.String()})
+		v, err := newReportView(page{Title: "Report: " + rep.Title, Exercise: rep.Mode == "exercise"}, rep)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, "internal", "the report could not be rendered: "+err.Error())
+			return
+		}
+		s.renderPage(w, http.StatusOK, "report.html", v)
 	default:
 		writeError(w, http.StatusBadRequest, "bad_request", "format must be json, md or html")
 	}

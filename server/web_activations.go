@@ -193,12 +193,12 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, u *User) {
 		s.render(w, r, http.StatusNotFound, "error.html", &page{Title: "Not found", User: u, Error: err.Error()})
 		return
 	}
-	var md strings.Builder
-	_ = rep.Markdown(&md)
-	s.renderPage(w, http.StatusOK, "report.html", struct {
-		page
-		ID, Markdown string
-	}{page{Title: "Report: " + rep.Title, User: u, Exercise: rep.Mode == "exercise", CSRF: s.csrfToken(r)}, rep.Activation, md.String()})
+	v, err := newReportView(page{Title: "Report: " + rep.Title, User: u, Exercise: rep.Mode == "exercise", CSRF: s.csrfToken(r)}, rep)
+	if err != nil {
+		s.render(w, r, http.StatusInternalServerError, "error.html", &page{Title: "No report", User: u, Error: "The report could not be shown: " + err.Error()})
+		return
+	}
+	s.renderPage(w, http.StatusOK, "report.html", v)
 }
 
 // injectFromForm sends an inject from the exercise controls.

@@ -1,0 +1,68 @@
+package server
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The report, on its web page and from the API as HTML, is a formatted
+// page: its steps are a table, not lines of pipes, its sections are h2
+// headings under the page's one h1, and it offers its downloads. What
+// people typed into a message or a decision is shown as they typed it,
+// never run as markup.
+func TestReportPage(t *testing.T) {
+	f := newFixture(t)
+	id := f.activated()
+	typed := `<script>alert("typed")</script>`
+	if code, m := f.call(token("Dev"), "PUT", "/api/v1/messages/"+id+"/statement/1", map[string]any{
+		"subject": "Statement on Eastfield", "body": typed + "\nOfficers are on patrol <img src=x onerror=alert(1)>."}); code/100 != 2 {
+		t.Fatalf("edit: %d %v", code, m)
+	}
+	if code, m := f.call(token("Priya"), "POST", "/api/v1/activations/"+id+"/decisions", map[string]any{
+		"decision": "Hold the " + typed + " statement", "rationale": "<b>unconfirmed</b>", "information": "[a link](javascript:alert(1))"}); code/100 != 2 {
+		t.Fatalf("decision: %d %v", code, m)
+	}
+	b := f.browser()
+	b.do("POST", "/login", url.Values{"token": {token("Val")}})
+	_, web, _ := b.do("GET", "/ui/activations/"+id+"/report", nil)
+	_, api := f.call(token("Val"), "GET", "/api/v1/activations/"+id+"/report?format=html", nil)
+	for name, page := range map[string]string{"web page": web, "API": api["raw"].(string)} {
+		for _, want := range []string{
+			`<h1>Report: Community tension after a local incident</h1>`,
+			`>Steps: planned and actual</h2>`, `>Decisions</h2>`,
+			"<table>", "<th>planned</th>", "<td>statement</td>",
+			`<p>&lt;script&gt;alert(&quot;typed&quot;)&lt;/script&gt;`, `patrol &lt;img src=x onerror=alert(1)&gt;.`,
+			`<strong>Hold the &lt;script&gt;alert(&quot;typed&quot;)&lt;/script&gt; statement</strong>`, `&lt;b&gt;unconfirmed&lt;/b&gt;`,
+			`report?format=md" download>Download Markdown</a>`, `report?format=json" download>Download JSON</a>`,
+		} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the %s lacks %s", name, want)
+			}
+		}
+		for _, unwanted := range []string{"<script>alert", "<img", "<b>", "javascript:", "| statement |", "|---|", "## ", `<pre class="report">`} {
+			if strings.Contains(page, unwanted) {
+				t.Errorf("the %s has %s", name, unwanted)
+			}
+		}
+		if n := strings.Count(page, "<h1"); n != 1 {
+			t.Errorf("the %s has %d h1 headings", name, n)
+		}
+		// Each table scrolls sideways in its own box, named by its section.
+		if tables, boxes := strings.Count(page, "<table>"), len(scrollBox.FindAllString(page, -1)); tables < 4 || boxes != tables {
+			t.Errorf("the %s has %d tables in %d scrolling boxes", name, tables, boxes)
+		}
+	}
+}
+
+var scrollBox = regexp.MustCompile(`<div class="scroll" role="region" tabindex="0" aria-labelledby="[a-z-]+">\n<table>`)
+
+// A heading typed into a message body stays below the page's one h1.
+func TestReportHTMLKeepsOneTitle(t *testing.T) {
+	got, err := reportHTML("# Title\n\nText.\n\n## Section\n\n> # Typed\n")
+	if err != nil || strings.Contains(string(got), "<h1") || strings.Contains(string(got), "Title") ||
+		!strings.Contains(string(got), `<h2 id="section">Section</h2>`) || !strings.Contains(string(got), `<h2 id="typed">Typed</h2>`) {
+		t.Errorf("%v\n%s", err, got)
+	}
+}
