@@ -14,6 +14,7 @@ import (
 
 	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/runbooks"
 )
 
 // The web app: pages rendered on the server from templates and assets
@@ -53,11 +54,13 @@ type preview struct {
 
 func (s *Server) webRoutes() {
 	s.pages = template.Must(template.New("").Funcs(template.FuncMap{
-		"words": func(state string) string { return strings.ReplaceAll(state, "_", " ") },
-		"join":  strings.Join,
-		"dec":   func(n int) int { return n - 1 },
-		"clock": func(t time.Time) string { return t.In(s.loc).Format("15:04") },
-		"day":   func(t time.Time) string { return t.In(s.loc).Format("Mon 2 Jan 15:04 MST") },
+		"words":    func(state string) string { return strings.ReplaceAll(state, "_", " ") },
+		"join":     strings.Join,
+		"dec":      func(n int) int { return n - 1 },
+		"clock":    func(t time.Time) string { return t.In(s.loc).Format("15:04") },
+		"day":      func(t time.Time) string { return t.In(s.loc).Format("Mon 2 Jan 15:04 MST") },
+		"seconds":  func(t time.Time) string { return t.In(s.loc).Format("15:04:05") },
+		"duration": runbooks.FormatDuration,
 	}).ParseFS(webFiles, "web/*.html"))
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(mustSub(webFiles, "web"))))
 	s.mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {

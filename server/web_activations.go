@@ -29,6 +29,7 @@ type activationPage struct {
 	Failed     []engine.DeliveryReport
 	Waiting    []ackWaiting
 	Runbook    runbookView
+	Severities []string // for the activate form
 	Plan       []runbooks.Occurrence
 }
 
@@ -151,7 +152,7 @@ func (s *Server) showActivateForm(w http.ResponseWriter, r *http.Request, u *Use
 	}
 	plan, _ := runbooks.Plan(rb, s.now(), horizon, runbooks.PlanOptions{Exercise: true})
 	p := &activationPage{page: page{Title: "Activate " + rb.Title, User: u, Error: problem, CSRF: s.csrfToken(r)},
-		Runbook: viewRunbook(rb, file), Plan: plan}
+		Runbook: viewRunbook(rb, file), Plan: plan, Severities: runbooks.Severities()}
 	s.renderPage(w, status, "activate.html", p)
 }
 
@@ -178,7 +179,7 @@ func (s *Server) activateFromForm(w http.ResponseWriter, r *http.Request, u *Use
 		speed = 0 // real time
 	}
 	index, err := s.engine.Apply(r.Context(), &engine.Activate{Meta: engine.Meta{Actor: u.Identity()}, Source: source, SourceName: file,
-		Mode: mode, Event: r.PostFormValue("event"), Params: params, Speed: speed})
+		Mode: mode, Event: r.PostFormValue("event"), Severity: r.PostFormValue("severity"), Params: params, Speed: speed})
 	if err != nil {
 		s.showActivateForm(w, r, u, http.StatusUnprocessableEntity, "Not activated: "+err.Error())
 		return
@@ -285,8 +286,11 @@ func (s *Server) taskFromForm(w http.ResponseWriter, r *http.Request, u *User) {
 	meta := engine.Meta{Actor: u.Identity()}
 	var c engine.Command = &engine.CompleteTask{Meta: meta, Task: id, By: u.Identity()}
 	done := "The task is done."
-	if to := strings.TrimSpace(r.PostFormValue("to")); r.PostFormValue("action") == "reassign" {
+	switch to := strings.TrimSpace(r.PostFormValue("to")); r.PostFormValue("action") {
+	case "reassign":
 		c, done = &engine.ReassignTask{Meta: meta, Task: id, To: to}, "The task is now for "+to+"."
+	case "ack":
+		c, done = &engine.Acknowledge{Meta: meta, Subject: id, By: u.Identity(), Via: "web"}, "Your acknowledgement is recorded."
 	}
 	t, _ := s.engine.Read().Task(nil, id)
 	if t == nil {

@@ -204,3 +204,27 @@ func TestWebOutstandingAndOverdue(t *testing.T) {
 		t.Errorf("an hour later:\n%s", dash)
 	}
 }
+
+// The activate form asks for a severity and shows the plan in the
+// runbook's own words; the activation it starts carries what was given.
+func TestWebActivateForm(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser()
+	b.do("POST", "/login", url.Values{"token": {token("Priya")}})
+	_, page, _ := b.do("GET", "/ui/runbooks/tension/activate", nil)
+	for _, want := range []string{`<select id="severity" name="severity">`, "<option>critical</option>", "+0s</span> Statement on the incident (notify, needs approval)"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the form lacks %s\n%s", want, page)
+		}
+	}
+	form := url.Values{"csrf": {csrfField.FindStringSubmatch(page)[1]}, "mode": {"live"}, "param.area": {"Eastfield"},
+		"event": {"Disorder after a stabbing"}, "severity": {"high"}}
+	code, _, h := b.do("POST", "/ui/runbooks/tension/activate", form)
+	as, _ := f.engine.Read().Activations(nil)
+	if code != http.StatusSeeOther || len(as) != 1 || as[0].Severity != "high" || h.Get("Location") != "/ui/activations/"+as[0].ID {
+		t.Fatalf("activating: %d %s %+v", code, h.Get("Location"), as)
+	}
+	if _, page, _ = b.do("GET", h.Get("Location"), nil); !strings.Contains(page, "live · active") {
+		t.Errorf("the activation page:\n%s", page)
+	}
+}
