@@ -143,7 +143,11 @@ func (s *Server) click(ctx context.Context, who slack.User, action string, v cri
 	var c engine.Command
 	switch action {
 	case crierslack.ActionAcknowledge: // a stakeholder the runbook names by Slack id; no crier account needed
-		c = &engine.Acknowledge{Meta: engine.Meta{Actor: who.ID}, Subject: v.Message, By: who.ID, Via: "slack"}
+		actor := who.ID
+		if u != nil {
+			actor = u.Identity() // recorded as everything else they do is
+		}
+		c = &engine.Acknowledge{Meta: engine.Meta{Actor: actor}, Subject: v.Message, By: who.ID, Via: "slack"}
 	case crierslack.ActionApprove, crierslack.ActionReject:
 		if u == nil || !u.Has(RoleComms) {
 			return outcome{}, fmt.Errorf("only a comms officer with a crier account linked to this Slack user may approve or reject")
