@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -23,9 +25,11 @@ type Engine struct {
 	log   Log
 	clock Clock
 
-	mu       sync.Mutex // one command at a time
-	last     uint64     // the index of the last command applied
+	mu       sync.Mutex // proposes one command at a time, so the chain stays in order
+	head     [linkSize]byte
+	headOK   bool // head is the link the next command follows; else read it from the state
 	onCommit []func(Committed)
+	applying sync.Mutex // the state changes one entry (or batch) at a time
 }
 
 // Open makes an engine and replays every command already in its log.
@@ -41,73 +45,200 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if e.clock == nil {
 		e.clock = RealClock{}
 	}
-	err = e.log.Entries(ctx, func(index uint64, entry []byte) error {
-		c, err := DecodeCommand(entry)
-		if err != nil {
-			return fmt.Errorf("log entry %d: %w", index, err)
-		}
-		if c.meta().Index != index {
-			return fmt.Errorf("log entry %d says it is entry %d", index, c.meta().Index)
-		}
-		tx := store.Write()
-		defer tx.Abort()
-		if _, err := e.fsm.apply(tx, c); err != nil {
-			return fmt.Errorf("replaying log entry %d (%s): %w", index, c.Kind(), err)
-		}
-		tx.Commit()
-		e.last = index
-		return nil
-	})
-	if err != nil {
+	if err := e.log.Open(ctx, e); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-// Apply stamps a command with its log index and, unless the caller has
-// set it, the time; applies it; and, when it applies cleanly, logs and
-// commits it. A command that fails changes nothing and is not logged.
-// Then those registered with OnCommit hear what it did.
+// Apply stamps a command with the time, unless the caller has set it,
+// proposes it to the log and waits for it to be applied. A command that
+// fails changes nothing; it stays in the log, a link in the chain like
+// any other. Then those registered with OnCommit hear what it did.
 func (e *Engine) Apply(ctx context.Context, c Command) (uint64, error) {
-	index, done, hooks, err := e.commit(ctx, c)
+	m := c.meta()
+	if m.At.IsZero() {
+		m.At = e.scenarioNow(e.store.Read(), c)
+	}
+	m.At, m.Index = m.At.UTC(), 0 // the log gives the index
+	command, err := EncodeCommand(c)
 	if err != nil {
 		return 0, err
 	}
-	for _, fn := range hooks {
-		fn(done)
+	for attempt := 0; ; attempt++ {
+		applied, err := e.propose(ctx, command)
+		if err != nil {
+			return 0, fmt.Errorf("logging a %s command: %w", c.Kind(), err)
+		}
+		if errors.Is(applied.Err, errChainMoved) && attempt < 3 {
+			continue
+		}
+		if applied.Err != nil {
+			return 0, applied.Err
+		}
+		m.Index = applied.Index
+		e.mu.Lock()
+		hooks := e.onCommit
+		e.mu.Unlock()
+		for _, fn := range hooks {
+			fn(applied.Done)
+		}
+		return applied.Index, nil
 	}
-	return index, nil
 }
 
-func (e *Engine) commit(ctx context.Context, c Command) (uint64, Committed, []func(Committed), error) {
+// propose seals a command after the chain's head and waits for the log
+// to apply it.
+func (e *Engine) propose(ctx context.Context, command []byte) (Applied, error) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	m := c.meta()
-	m.Index = e.last + 1
+	if !e.headOK {
+		h, err := e.store.Read().Head(nil)
+		if err != nil {
+			e.mu.Unlock()
+			return Applied{}, err
+		}
+		e.head, e.headOK = h.Link, true
+	}
+	entry, link := seal(e.head, command)
+	future, err := e.log.Append(ctx, entry)
+	if err == nil {
+		e.head = link
+	} else {
+		e.headOK = false
+	}
+	e.mu.Unlock()
+	if err != nil {
+		return Applied{}, err
+	}
+	applied, err := future.Wait(ctx)
+	if err != nil || errors.Is(applied.Err, errChainMoved) {
+		e.ForgetHead()
+	}
+	return applied, err
+}
+
+// ForgetHead has the next command read the chain's head from the state,
+// as a new leader must: what it proposed before may never be applied.
+func (e *Engine) ForgetHead() {
+	e.mu.Lock()
+	e.headOK = false
+	e.mu.Unlock()
+}
+
+// ApplyEntry applies one log entry at its index: the log's side of Apply,
+// on every replica. An entry that cannot be read, or does not match its
+// own link, is an error: the log is damaged. A command that is refused
+// is not an error here but Applied.Err; its link is kept all the same.
+func (e *Engine) ApplyEntry(index uint64, entry []byte) (Applied, error) {
+	e.applying.Lock()
+	defer e.applying.Unlock()
 	tx := e.store.Write()
 	defer tx.Abort()
-	if m.At.IsZero() {
-		m.At = e.scenarioNow(tx, c)
+	applied, ok, err := e.applyEntry(tx, index, entry)
+	if err != nil || applied.Err != nil && !ok {
+		return applied, err
 	}
-	m.At = m.At.UTC()
-	done, err := e.fsm.apply(tx, c)
-	if err != nil {
-		return 0, done, nil, err
-	}
-	entry, err := EncodeCommand(c)
-	if err != nil {
-		return 0, done, nil, err
-	}
-	index, err := e.log.Append(ctx, entry)
-	if err != nil {
-		return 0, done, nil, fmt.Errorf("logging a %s command: %w", c.Kind(), err)
-	}
-	if index != m.Index {
-		return 0, done, nil, fmt.Errorf("the log put a %s command at %d, not %d", c.Kind(), index, m.Index)
+	if applied.Err != nil { // refused: only the chain moves on
+		tx.Abort()
+		tx = e.store.Write()
+		if err := e.linkOnly(tx, index, entry); err != nil {
+			return applied, err
+		}
 	}
 	tx.Commit()
-	e.last = index
-	return index, done, e.onCommit, nil
+	return applied, nil
+}
+
+// ApplyEntries applies a batch of log entries in one transaction, as
+// Raft hands them over: replaying a long log goes much faster so. If any
+// command in the batch is refused, the batch is applied again entry by
+// entry, so that the refused one changes nothing but the chain.
+func (e *Engine) ApplyEntries(indexes []uint64, entries [][]byte) ([]Applied, error) {
+	e.applying.Lock()
+	tx := e.store.Write()
+	out := make([]Applied, len(entries))
+	clean := true
+	for i, entry := range entries {
+		applied, _, err := e.applyEntry(tx, indexes[i], entry)
+		if err != nil || applied.Err != nil {
+			clean = false
+			break
+		}
+		out[i] = applied
+	}
+	if clean {
+		tx.Commit()
+		e.applying.Unlock()
+		return out, nil
+	}
+	tx.Abort()
+	e.applying.Unlock()
+	for i, entry := range entries {
+		applied, err := e.ApplyEntry(indexes[i], entry)
+		if err != nil {
+			return out, fmt.Errorf("log entry %d: %w", indexes[i], err)
+		}
+		out[i] = applied
+	}
+	return out, nil
+}
+
+// applyEntry applies an entry in tx and moves the chain's head on. ok
+// says whether the entry follows the head, so its link counts even if
+// the command is refused.
+func (e *Engine) applyEntry(tx *state.Txn, index uint64, entry []byte) (applied Applied, ok bool, err error) {
+	applied.Index = index
+	prev, link, command, err := Unseal(entry)
+	if err != nil {
+		return applied, false, err
+	}
+	head, err := tx.Head(nil)
+	if err != nil {
+		return applied, false, err
+	}
+	if prev != head.Link {
+		applied.Err = errChainMoved
+		return applied, false, nil
+	}
+	c, err := DecodeCommand(command)
+	if err != nil {
+		return applied, false, err
+	}
+	c.meta().Index = index
+	applied.Done, applied.Err = e.fsm.apply(tx, c)
+	if applied.Err != nil {
+		return applied, true, nil
+	}
+	return applied, true, tx.SetHead(index, link)
+}
+
+// linkOnly moves the chain's head past a refused command.
+func (e *Engine) linkOnly(tx *state.Txn, index uint64, entry []byte) error {
+	_, link, _, err := Unseal(entry)
+	if err != nil {
+		return err
+	}
+	return tx.SetHead(index, link)
+}
+
+// Head is where the record's hash chain has got to.
+func (e *Engine) Head() (state.Head, error) { return e.store.Read().Head(nil) }
+
+// WriteSnapshot writes the whole state, as it is at this moment, to w.
+func (e *Engine) WriteSnapshot(w io.Writer) error { return e.store.Read().WriteSnapshot(w) }
+
+// Restore replaces the whole state with a snapshot's.
+func (e *Engine) Restore(r io.Reader) error {
+	restored, err := state.Restore(r)
+	if err != nil {
+		return err
+	}
+	e.applying.Lock()
+	defer e.applying.Unlock()
+	e.store.Replace(restored)
+	e.fsm.forgetRunbooks()
+	e.ForgetHead()
+	return nil
 }
 
 // scenarioNow is the time in the activation a command is about: for an

@@ -92,11 +92,16 @@ func TestActivateChecksParams(t *testing.T) {
 			t.Errorf("params %q: got %v, want %q", params, err, want)
 		}
 	}
-	// Failed commands leave no trace in the log.
-	var n int
-	e.log.Entries(context.Background(), func(uint64, []byte) error { n++; return nil })
-	if n != 0 {
-		t.Errorf("%d failed commands were logged", n)
+	// Failed commands change nothing: they are in the log, links in its
+	// chain, and nothing else.
+	if as, _ := e.Read().Activations(nil); len(as) != 0 {
+		t.Errorf("failed activations made %d activations", len(as))
+	}
+	if evs, _ := e.Read().Events(nil); len(evs) != 0 {
+		t.Errorf("failed activations left %d events", len(evs))
+	}
+	if h, _ := e.Head(); h.Index == 0 {
+		t.Error("the failed commands are not in the chain")
 	}
 }
 

@@ -177,6 +177,13 @@ func (f *fsm) runbook(a *state.Activation) (*runbooks.Runbook, error) {
 	return rb, nil
 }
 
+// forgetRunbooks drops the parsed copies, as when the state is replaced.
+func (f *fsm) forgetRunbooks() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	clear(f.runbooks)
+}
+
 func (f *fsm) activate(w *writer, c *Activate) error {
 	rb, err := runbooks.Parse(c.SourceName, c.Source)
 	if err != nil {

@@ -8,6 +8,7 @@ package state
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-memdb"
 )
@@ -24,6 +25,7 @@ const (
 	TableEscalations      = "escalations"
 	TableDecisions        = "decisions"
 	TableEvents           = "events"
+	TableChain            = "chain" // one row: the head of the record's hash chain
 )
 
 // Indexes. Every table has IndexID; the others exist where listed in Schema.
@@ -97,6 +99,7 @@ func Schema() *memdb.DBSchema {
 		table(TableEscalations, stringIndex(IndexActivation, "ActivationID"), stringIndex(IndexSubject, "SubjectID")),
 		table(TableDecisions, stringIndex(IndexActivation, "ActivationID")),
 		table(TableEvents, stringIndex(IndexActivation, "ActivationID")),
+		table(TableChain),
 	}
 	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}
 	for _, t := range tables {
@@ -107,7 +110,7 @@ func Schema() *memdb.DBSchema {
 
 // Store is the engine's database.
 type Store struct {
-	db *memdb.MemDB
+	db atomic.Pointer[memdb.MemDB]
 }
 
 // New makes an empty store.
@@ -116,14 +119,20 @@ func New() (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
-	return &Store{db: db}, nil
+	s := &Store{}
+	s.db.Store(db)
+	return s, nil
 }
 
 // Write starts the one write transaction a command is applied in.
-func (s *Store) Write() *Txn { return &Txn{txn: s.db.Txn(true)} }
+func (s *Store) Write() *Txn { return &Txn{txn: s.db.Load().Txn(true)} }
 
 // Read starts a read-only view of the state as it is now.
-func (s *Store) Read() *Txn { return &Txn{txn: s.db.Txn(false)} }
+func (s *Store) Read() *Txn { return &Txn{txn: s.db.Load().Txn(false)} }
+
+// Replace swaps in another store's contents, as restoring a snapshot
+// does. Views already open keep reading what they were opened on.
+func (s *Store) Replace(other *Store) { s.db.Store(other.db.Load()) }
 
 // Txn is a transaction on the store, with typed reads and writes.
 type Txn struct {

@@ -1,0 +1,95 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// recordSome runs a short exercise into log and returns its engine.
+func recordSome(t *testing.T, log *MemoryLog) *Engine {
+	t.Helper()
+	e, clock := newEngine(t, log)
+	id := ActivationID(apply(t, e, &Activate{Meta: Meta{Actor: "planner"}, Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "exercise"}))
+	// A refused command in the middle is a link like any other.
+	if _, err := e.Apply(context.Background(), &Approve{Message: "nothing", By: "lead"}); err == nil {
+		t.Fatal("approved a message that does not exist")
+	}
+	for _, step := range []string{"declare", "statement"} {
+		clock.Set(start.Add(time.Hour))
+		apply(t, e, &Fire{Meta: Meta{Actor: "scheduler"}, Occurrence: OccurrenceID(id, step, 1)})
+	}
+	apply(t, e, &RecordDecision{Meta: Meta{Actor: "gold"}, Activation: id, Decision: "Open the rest centre"})
+	return e
+}
+
+// Every byte of every entry is covered by the chain: change one and the
+// log no longer opens, naming the entry.
+func TestTheChainCatchesAnEditedEntry(t *testing.T) {
+	log := &MemoryLog{}
+	e := recordSome(t, log)
+	head, _ := e.Head()
+	if head.Index != 5 || head.Link == [linkSize]byte{} {
+		t.Fatalf("head %+v, want the fifth command's link", head)
+	}
+	for _, at := range []int{3, linkSize + 3, 2*linkSize + 20} { // prev link, own link, command
+		edited := &MemoryLog{}
+		log.Entries(func(i uint64, entry []byte) error {
+			entry = bytes.Clone(entry)
+			if i == 4 {
+				entry[at] ^= 1
+			}
+			edited.entries = append(edited.entries, entry)
+			return nil
+		})
+		if _, err := Open(context.Background(), Options{Log: edited, Clock: NewVirtualClock(start)}); err == nil || !strings.Contains(err.Error(), "log entry 4") {
+			t.Errorf("byte %d of entry 4 changed: %v", at, err)
+		}
+	}
+}
+
+// A snapshot restored into a fresh engine gives the same state, chain
+// head included, and commands go on from there.
+func TestSnapshotAndRestore(t *testing.T) {
+	e := recordSome(t, &MemoryLog{})
+	var buf bytes.Buffer
+	if err := e.WriteSnapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	restored, _ := newEngine(t, nil)
+	if err := restored.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := dump(t, e), dump(t, restored); a != b {
+		t.Errorf("restored state differs:\n%s\n---\n%s", a, b)
+	}
+	if _, err := restored.Runbook("a-000001"); err != nil {
+		t.Errorf("the pinned runbook after a restore: %v", err)
+	}
+}
+
+// Applying a batch in one transaction gives what applying it entry by
+// entry gives, refused commands included.
+func TestBatchesApplyAsEntriesDo(t *testing.T) {
+	log := &MemoryLog{}
+	one := recordSome(t, log)
+	batched, _ := newEngine(t, nil)
+	var indexes []uint64
+	var entries [][]byte
+	log.Entries(func(i uint64, entry []byte) error {
+		indexes, entries = append(indexes, i), append(entries, entry)
+		return nil
+	})
+	applied, err := batched.ApplyEntries(indexes, entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if applied[1].Err == nil || applied[0].Err != nil {
+		t.Errorf("results: %+v", applied)
+	}
+	if a, b := dump(t, one), dump(t, batched); a != b {
+		t.Errorf("batched state differs:\n%s\n---\n%s", a, b)
+	}
+}
