@@ -224,8 +224,18 @@ func (e *Engine) linkOnly(tx *state.Txn, index uint64, entry []byte) error {
 // Head is where the record's hash chain has got to.
 func (e *Engine) Head() (state.Head, error) { return e.store.Read().Head(nil) }
 
+// Snapshot is the whole state at one moment, to be written out later
+// while commands go on being applied.
+type Snapshot struct{ tx *state.Txn }
+
+// Snapshot takes the state as it is now.
+func (e *Engine) Snapshot() Snapshot { return Snapshot{e.store.Read()} }
+
+// Write writes the snapshot to w.
+func (s Snapshot) Write(w io.Writer) error { return s.tx.WriteSnapshot(w) }
+
 // WriteSnapshot writes the whole state, as it is at this moment, to w.
-func (e *Engine) WriteSnapshot(w io.Writer) error { return e.store.Read().WriteSnapshot(w) }
+func (e *Engine) WriteSnapshot(w io.Writer) error { return e.Snapshot().Write(w) }
 
 // Restore replaces the whole state with a snapshot's.
 func (e *Engine) Restore(r io.Reader) error {

@@ -1,0 +1,122 @@
+package record
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/crierhq/crier/engine"
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	"go.etcd.io/bbolt"
+)
+
+// fsm is Raft's view of the engine: it applies committed entries, in
+// batches when Raft has many, and snapshots and restores the state.
+type fsm struct {
+	engine *engine.Engine
+	log    *slog.Logger
+}
+
+// response is what applying an entry gives its proposer.
+type response struct {
+	applied engine.Applied
+	err     error
+}
+
+func (f *fsm) Apply(l *raft.Log) any {
+	applied, err := f.engine.ApplyEntry(l.Index, l.Data)
+	if err != nil {
+		f.log.Error("a log entry cannot be applied: the record is damaged", "index", l.Index, "err", err)
+	}
+	return response{applied, err}
+}
+
+// ApplyBatch implements raft.BatchingFSM.
+func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
+	out := make([]any, len(logs))
+	var at []int
+	var indexes []uint64
+	var entries [][]byte
+	for i, l := range logs {
+		if l.Type == raft.LogCommand {
+			at, indexes, entries = append(at, i), append(indexes, l.Index), append(entries, l.Data)
+		}
+	}
+	applied, err := f.engine.ApplyEntries(indexes, entries)
+	if err != nil {
+		f.log.Error("log entries cannot be applied: the record is damaged", "from", indexes[0], "err", err)
+	}
+	for k, i := range at {
+		r := response{err: err}
+		if k < len(applied) && applied[k].Index != 0 {
+			r = response{applied: applied[k]}
+		}
+		out[i] = r
+	}
+	return out
+}
+
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) { return snapshot{f.engine.Snapshot()}, nil }
+
+func (f *fsm) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	return f.engine.Restore(bufio.NewReaderSize(rc, 1<<20))
+}
+
+// snapshot writes the state it was taken at, while commands go on.
+type snapshot struct{ s engine.Snapshot }
+
+func (s snapshot) Persist(sink raft.SnapshotSink) error {
+	w := bufio.NewWriterSize(sink, 1<<20)
+	err := s.s.Write(w)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		sink.Cancel()
+		return err
+	}
+	return sink.Close()
+}
+
+func (snapshot) Release() {}
+
+// hclogger passes Raft's log lines on to crier's own logger.
+func hclogger(log *slog.Logger) hclog.Logger {
+	l := hclog.NewInterceptLogger(&hclog.LoggerOptions{Name: "raft", Output: io.Discard, Level: hclog.Debug})
+	l.RegisterSink(sink{log})
+	return l
+}
+
+type sink struct{ log *slog.Logger }
+
+func (s sink) Accept(name string, level hclog.Level, msg string, args ...any) {
+	lvl := slog.LevelDebug
+	switch {
+	case level >= hclog.Error:
+		lvl = slog.LevelError
+	case level == hclog.Warn:
+		lvl = slog.LevelWarn
+	case level == hclog.Info:
+		lvl = slog.LevelInfo
+	}
+	s.log.Log(context.Background(), lvl, msg, append([]any{"part", name}, args...)...)
+}
+
+// boltOptions opens the log file without waiting for ever on another
+// process holding it.
+func boltOptions() *bbolt.Options { return &bbolt.Options{Timeout: time.Second} }
+
+// lockedHint explains bbolt's timeout: another crier has the file open.
+func lockedHint(err error) error {
+	if errors.Is(err, bbolt.ErrTimeout) || strings.Contains(err.Error(), "timeout") {
+		return fmt.Errorf("another crier has it open (stop it first): %w", err)
+	}
+	return err
+}

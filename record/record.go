@@ -1,0 +1,210 @@
+// Package record keeps crier's record — the engine's commands — on disk
+// and, across a cluster, on every node, through hashicorp/raft, as Nomad
+// and Consul keep theirs over go-memdb. A single node is a cluster of one
+// that bootstraps itself. The log and Raft's own state are in a bbolt
+// file (raft-boltdb), snapshots in files beside it; the FSM is the
+// engine's, applying entries to go-memdb, in batches when Raft hands
+// many over at once.
+package record
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/crierhq/crier/engine"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+)
+
+// Peer is another node of the cluster.
+type Peer struct {
+	ID, Addr string
+}
+
+// Config says where a node keeps its record and how it finds the others.
+type Config struct {
+	Dir      string // the data directory's record/ is made here
+	NodeID   string // "crier" for a single node
+	RaftAddr string // host:port for the other nodes; "" for a single node
+	Peers    []Peer // the other nodes, when they are known in advance
+	Log      *slog.Logger
+	// SnapshotEvery is how many commands go between snapshots (Raft's
+	// default, 8192, when 0); the log before a snapshot is then trimmed
+	// to its last TrailingLogs entries.
+	SnapshotEvery uint64
+	TrailingLogs  uint64
+}
+
+// Node is one node's copy of the record. It is the engine's Log.
+type Node struct {
+	cfg       Config
+	raft      *raft.Raft
+	store     *raftboltdb.BoltStore
+	snapshots *raft.FileSnapshotStore
+	transport raft.Transport
+	log       *slog.Logger
+}
+
+// Files names the parts of a node's record in a data directory.
+func Files(dataDir string) (dir, db, snapshots string) {
+	dir = filepath.Join(dataDir, "record")
+	return dir, filepath.Join(dir, "raft.db"), dir // the snapshot store makes snapshots/ itself
+}
+
+// New opens a node's stores; Open, from engine.Open, starts it.
+func New(cfg Config) (*Node, error) {
+	if cfg.NodeID == "" {
+		cfg.NodeID = "crier"
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	dir, db, snaps := Files(cfg.Dir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("the record's directory: %w", err)
+	}
+	store, err := raftboltdb.New(raftboltdb.Options{Path: db, BoltOptions: boltOptions()})
+	if err != nil {
+		return nil, fmt.Errorf("opening the record %s: %w", db, lockedHint(err))
+	}
+	snapshots, err := raft.NewFileSnapshotStoreWithLogger(snaps, 2, hclogger(cfg.Log))
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("opening the record's snapshots in %s: %w", snaps, err)
+	}
+	n := &Node{cfg: cfg, store: store, snapshots: snapshots, log: cfg.Log}
+	if cfg.RaftAddr == "" {
+		_, n.transport = raft.NewInmemTransport(raft.ServerAddress(cfg.NodeID))
+	} else {
+		addr, err := net.ResolveTCPAddr("tcp", cfg.RaftAddr)
+		if err != nil {
+			store.Close()
+			return nil, fmt.Errorf("raft_addr %s: %w", cfg.RaftAddr, err)
+		}
+		t, err := raft.NewTCPTransportWithLogger(cfg.RaftAddr, addr, 3, 10*time.Second, hclogger(cfg.Log))
+		if err != nil {
+			store.Close()
+			return nil, fmt.Errorf("listening for the other nodes on %s: %w", cfg.RaftAddr, err)
+		}
+		n.transport = t
+	}
+	return n, nil
+}
+
+// Open implements engine.Log: it starts Raft with the engine as its FSM —
+// the latest snapshot restored, the log after it replayed — bootstrapping
+// the cluster the first time, and returns once this node has caught up
+// with a leader (for a single node: once it leads).
+func (n *Node) Open(ctx context.Context, e *engine.Engine) error {
+	rc := raft.DefaultConfig()
+	rc.LocalID = raft.ServerID(n.cfg.NodeID)
+	rc.Logger = hclogger(n.log)
+	rc.BatchApplyCh = true
+	rc.MaxAppendEntries = 512
+	if n.cfg.SnapshotEvery > 0 {
+		rc.SnapshotThreshold = n.cfg.SnapshotEvery
+	}
+	if n.cfg.TrailingLogs > 0 {
+		rc.TrailingLogs = n.cfg.TrailingLogs
+	}
+	if n.cfg.RaftAddr == "" { // alone: no one to wait for
+		rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = 100*time.Millisecond, 100*time.Millisecond, 100*time.Millisecond
+	}
+	existing, err := raft.HasExistingState(n.store, n.store, n.snapshots)
+	if err != nil {
+		return fmt.Errorf("reading the record: %w", err)
+	}
+	if !existing {
+		servers := []raft.Server{{ID: rc.LocalID, Address: n.transport.LocalAddr()}}
+		for _, p := range n.cfg.Peers {
+			servers = append(servers, raft.Server{ID: raft.ServerID(p.ID), Address: raft.ServerAddress(p.Addr)})
+		}
+		if err := raft.BootstrapCluster(rc, n.store, n.store, n.snapshots, n.transport, raft.Configuration{Servers: servers}); err != nil {
+			return fmt.Errorf("starting a new record: %w", err)
+		}
+	}
+	r, err := raft.NewRaft(rc, &fsm{engine: e, log: n.log}, n.store, n.store, n.snapshots, n.transport)
+	if err != nil {
+		return fmt.Errorf("opening the record: %w", err)
+	}
+	n.raft = r
+	return n.catchUp(ctx)
+}
+
+// catchUp waits for a leader and, on the leader, for every entry the log
+// holds to be applied.
+func (n *Node) catchUp(ctx context.Context) error {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if addr, _ := n.raft.LeaderWithID(); addr != "" {
+			if n.raft.State() != raft.Leader {
+				return nil
+			}
+			return n.raft.Barrier(0).Error()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("no leader yet: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// ErrNotLeader refuses a command on a node that does not lead.
+var ErrNotLeader = errors.New("this node is not the leader")
+
+// Append implements engine.Log.
+func (n *Node) Append(_ context.Context, entry []byte) (engine.Future, error) {
+	if n.raft.State() != raft.Leader {
+		addr, id := n.raft.LeaderWithID()
+		return nil, fmt.Errorf("%w (the leader is %s at %s)", ErrNotLeader, id, addr)
+	}
+	return future{n.raft.Apply(entry, 0)}, nil
+}
+
+// future waits for Raft to apply an entry.
+type future struct{ f raft.ApplyFuture }
+
+func (f future) Wait(context.Context) (engine.Applied, error) {
+	if err := f.f.Error(); err != nil {
+		return engine.Applied{}, err
+	}
+	r, ok := f.f.Response().(response)
+	if !ok {
+		return engine.Applied{}, fmt.Errorf("the record answered %T", f.f.Response())
+	}
+	return r.applied, r.err
+}
+
+// Leader reports whether this node leads, and the leader's id and address.
+func (n *Node) Leader() (leads bool, id, addr string) {
+	a, i := n.raft.LeaderWithID()
+	return n.raft.State() == raft.Leader, string(i), string(a)
+}
+
+// LeaderCh tells of this node gaining (true) and losing (false) the lead.
+func (n *Node) LeaderCh() <-chan bool { return n.raft.LeaderCh() }
+
+// Snapshot has Raft take a snapshot now (and trim the log behind it).
+func (n *Node) Snapshot() error { return n.raft.Snapshot().Error() }
+
+// Close stops the node: it hands over the lead if it can, and closes its
+// files. What was applied is kept.
+func (n *Node) Close() error {
+	var errs []error
+	if n.raft != nil {
+		errs = append(errs, n.raft.Shutdown().Error())
+	}
+	if c, ok := n.transport.(interface{ Close() error }); ok {
+		errs = append(errs, c.Close())
+	}
+	errs = append(errs, n.store.Close())
+	return errors.Join(errs...)
+}
