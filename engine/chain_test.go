@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crierhq/crier/engine/state"
 )
 
 // recordSome runs a short exercise into log and returns its engine.
@@ -91,5 +93,30 @@ func TestBatchesApplyAsEntriesDo(t *testing.T) {
 	}
 	if a, b := dump(t, one), dump(t, batched); a != b {
 		t.Errorf("batched state differs:\n%s\n---\n%s", a, b)
+	}
+}
+
+// A delivery whose attempt was recorded but not its outcome (crier
+// stopped mid-send) is sent again and marked as possibly duplicated.
+func TestResumeSendsWhatAStopCaughtInFlight(t *testing.T) {
+	e, _ := newEngine(t, nil)
+	id := activateMinimal(t, e, "live")
+	declare := OccurrenceID(id, "declare", 1)
+	apply(t, e, &Fire{Occurrence: declare})
+	ds, _ := e.Read().DeliveriesOf(nil, declare)
+	apply(t, e, &RecordOutcomes{Outcomes: []Outcome{{Delivery: ds[0].ID, State: state.DeliveryAttempted},
+		{Delivery: ds[1].ID, State: state.DeliveryAttempted}, {Delivery: ds[1].ID, State: state.DeliverySent}}})
+	apply(t, e, &ResumeDeliveries{})
+	caught, _ := e.Read().Delivery(nil, ds[0].ID)
+	sent, _ := e.Read().Delivery(nil, ds[1].ID)
+	if caught.State != state.DeliveryPending || !caught.PossiblyDuplicated || sent.PossiblyDuplicated || sent.State != state.DeliverySent {
+		t.Errorf("caught %+v\nsent %+v", caught, sent)
+	}
+	sendAll(t, e, declare)
+	r, _ := e.Report(id)
+	var md strings.Builder
+	r.Markdown(&md)
+	if !strings.Contains(md.String(), "## Possibly duplicated") || !strings.Contains(md.String(), "crier audit verify --head "+r.Record.Head) {
+		t.Errorf("report:\n%s", md.String())
 	}
 }

@@ -125,6 +125,13 @@ type ReassignTask struct {
 	To   string `json:"to"`
 }
 
+// ResumeDeliveries, when crier starts (or a node takes the lead), puts
+// back every delivery whose attempt has no recorded outcome, to be sent
+// again and marked as possibly duplicated: nothing approved is dropped.
+type ResumeDeliveries struct {
+	Meta
+}
+
 // Outcome is what became of one delivery.
 type Outcome struct {
 	Delivery string `json:"delivery"`
@@ -157,20 +164,21 @@ type RecordOutcomes struct {
 	Outcomes []Outcome `json:"outcomes"`
 }
 
-func (*Activate) Kind() string       { return "activate" }
-func (*Approve) Kind() string        { return "approve" }
-func (*Reject) Kind() string         { return "reject" }
-func (*Edit) Kind() string           { return "edit" }
-func (*Acknowledge) Kind() string    { return "acknowledge" }
-func (*CompleteTask) Kind() string   { return "complete_task" }
-func (*ReassignTask) Kind() string   { return "reassign_task" }
-func (*RecordOutcomes) Kind() string { return "record_outcomes" }
-func (*Fire) Kind() string           { return "fire" }
-func (*StandDown) Kind() string      { return "stand_down" }
-func (*Halt) Kind() string           { return "halt" }
-func (*RecordDecision) Kind() string { return "record_decision" }
-func (*SendInject) Kind() string     { return "send_inject" }
-func (*SetSpeed) Kind() string       { return "set_speed" }
+func (*Activate) Kind() string         { return "activate" }
+func (*Approve) Kind() string          { return "approve" }
+func (*Reject) Kind() string           { return "reject" }
+func (*Edit) Kind() string             { return "edit" }
+func (*Acknowledge) Kind() string      { return "acknowledge" }
+func (*CompleteTask) Kind() string     { return "complete_task" }
+func (*ReassignTask) Kind() string     { return "reassign_task" }
+func (*RecordOutcomes) Kind() string   { return "record_outcomes" }
+func (*Fire) Kind() string             { return "fire" }
+func (*StandDown) Kind() string        { return "stand_down" }
+func (*Halt) Kind() string             { return "halt" }
+func (*RecordDecision) Kind() string   { return "record_decision" }
+func (*SendInject) Kind() string       { return "send_inject" }
+func (*SetSpeed) Kind() string         { return "set_speed" }
+func (*ResumeDeliveries) Kind() string { return "resume_deliveries" }
 
 // newCommand makes an empty command of a kind, for decoding the log.
 func newCommand(kind string) (Command, error) {
@@ -203,6 +211,8 @@ func newCommand(kind string) (Command, error) {
 		return &SendInject{}, nil
 	case "set_speed":
 		return &SetSpeed{}, nil
+	case "resume_deliveries":
+		return &ResumeDeliveries{}, nil
 	}
 	return nil, fmt.Errorf("unknown command %q", kind)
 }

@@ -72,6 +72,21 @@ func (d *Deliverer) Follow(s *Scheduler) {
 	})
 }
 
+// Resume puts back the deliveries a stop caught in flight (marked as
+// possibly duplicated) and hands over every delivery waiting to be sent:
+// what crier does first when it starts on a record, or a node takes the
+// lead. Run sends them.
+func (d *Deliverer) Resume(ctx context.Context) error {
+	if _, err := d.engine.Apply(ctx, &ResumeDeliveries{Meta: Meta{Actor: "dispatcher"}}); err != nil {
+		return err
+	}
+	pending, err := d.engine.Read().DeliveriesInState(nil, state.DeliveryPending)
+	if err != nil {
+		return err
+	}
+	return d.submit(pending)
+}
+
 // Deliver hands over every pending delivery and waits until each has been
 // sent or has failed.
 func (d *Deliverer) Deliver(ctx context.Context) error {

@@ -108,6 +108,8 @@ func (f *fsm) applyCommand(w *writer, c Command) error {
 		return f.sendInject(w, c)
 	case *SetSpeed:
 		return f.setSpeed(w, c)
+	case *ResumeDeliveries:
+		return f.resumeDeliveries(w)
 	}
 	return fmt.Errorf("no way to apply a %s command", c.Kind())
 }

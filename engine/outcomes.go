@@ -9,6 +9,26 @@ import (
 	"github.com/crierhq/crier/runbooks"
 )
 
+// resumeDeliveries puts back the deliveries caught in flight by a stop.
+func (f *fsm) resumeDeliveries(w *writer) error {
+	caught, err := w.tx.DeliveriesInState(nil, state.DeliveryAttempted)
+	if err != nil {
+		return err
+	}
+	for _, d := range caught {
+		next := *d
+		next.State, next.PossiblyDuplicated, next.UpdatedAt = state.DeliveryPending, true, w.meta.At
+		next.Error = "crier stopped while this was being sent; sent again, so it may arrive twice"
+		if err := w.tx.UpsertDelivery(&next); err != nil {
+			return err
+		}
+		if err := w.event(d.ActivationID, "delivery_resumed", d.MessageID, d.ID+" to "+d.Target+": possibly duplicated"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // recordOutcomes applies many deliveries' outcomes; a message whose
 // deliveries have all finished is sent (or failed), and its step completes.
 func (f *fsm) recordOutcomes(w *writer, c *RecordOutcomes) error {

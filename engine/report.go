@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/hex"
 	"fmt"
 	"io"
 	"slices"
@@ -30,6 +31,17 @@ type Report struct {
 	Tasks       []TaskReport        `json:"tasks"`
 	Escalations []*state.Escalation `json:"escalations"`
 	Decisions   []*state.Decision   `json:"decisions"`
+	// Record is where crier's whole record had got to when the report was
+	// made: with it, `crier audit verify --head` shows the record has not
+	// been changed since.
+	Record RecordHead `json:"record"`
+}
+
+// RecordHead is the head of the record's hash chain: a command's index
+// and its link.
+type RecordHead struct {
+	Index uint64 `json:"index"`
+	Head  string `json:"head"`
 }
 
 // TimelineEntry is one event, at its offset from activation.
@@ -89,10 +101,12 @@ type DeliveryReport struct {
 	Target      string `json:"target"`
 	Stakeholder string `json:"stakeholder,omitempty"`
 	Status      string `json:"status"`
-	Attempts    int    `json:"attempts"`
-	Error       string `json:"error,omitempty"`
-	Subject     string `json:"subject"`
-	Body        string `json:"body"`
+	// PossiblyDuplicated: sent again after crier stopped mid-send.
+	PossiblyDuplicated bool   `json:"possibly_duplicated,omitempty"`
+	Attempts           int    `json:"attempts"`
+	Error              string `json:"error,omitempty"`
+	Subject            string `json:"subject"`
+	Body               string `json:"body"`
 }
 
 // ChannelCount totals deliveries per channel.
@@ -125,8 +139,13 @@ func (e *Engine) Report(activation string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	head, err := tx.Head(nil)
+	if err != nil {
+		return nil, err
+	}
 	r := &Report{Activation: a.ID, Runbook: a.Runbook, Title: a.Title, Mode: a.Mode, State: a.State,
-		StartedAt: a.StartedAt, EndReason: a.EndReason, Params: a.Params}
+		StartedAt: a.StartedAt, EndReason: a.EndReason, Params: a.Params,
+		Record: RecordHead{Index: head.Index, Head: hex.EncodeToString(head.Link[:])}}
 	if !a.EndedAt.IsZero() {
 		r.EndedAt = &a.EndedAt
 	}
@@ -266,7 +285,7 @@ func (r *Report) addMessages(tx *state.Txn, a *state.Activation) error {
 				rev.Subject, rev.Body = tr.Subject, tr.Body
 			}
 			r.Deliveries = append(r.Deliveries, DeliveryReport{ID: d.ID, Step: m.Step, Language: d.Language, Channel: d.Channel, Type: d.Type,
-				Target: d.Target, Stakeholder: d.Stakeholder, Status: d.State, Attempts: d.Attempts, Error: d.Error, Subject: rev.Subject, Body: rev.Body})
+				Target: d.Target, Stakeholder: d.Stakeholder, Status: d.State, PossiblyDuplicated: d.PossiblyDuplicated, Attempts: d.Attempts, Error: d.Error, Subject: rev.Subject, Body: rev.Body})
 			key := [2]string{d.Channel, d.Type}
 			c, ok := counts[key]
 			if !ok {
@@ -347,6 +366,18 @@ func (r *Report) Markdown(w io.Writer) error {
 			p("| %s | %s | %s | %d | %s |\n", d.Step, d.Type, d.Target, d.Attempts, strings.ReplaceAll(d.Error, "|", "\\|"))
 		}
 	}
+	var again []DeliveryReport
+	for _, d := range r.Deliveries {
+		if d.PossiblyDuplicated {
+			again = append(again, d)
+		}
+	}
+	if len(again) > 0 {
+		p("\n## Possibly duplicated\n\ncrier stopped while these were being sent, and sent them again: each may have arrived twice.\n\n| step | type | to | state |\n|---|---|---|---|\n")
+		for _, d := range again {
+			p("| %s | %s | %s | %s |\n", d.Step, d.Type, d.Target, d.Status)
+		}
+	}
 	p("\n## Tasks\n\n| task | assignee | state | acknowledged after | done after |\n|---|---|---|---|---|\n")
 	for _, t := range r.Tasks {
 		p("| %s | %s | %s | %s | %s |\n", t.Step, t.Assignee, t.State, offset(t.AckSeconds), offset(t.DoneSeconds))
@@ -376,6 +407,8 @@ func (r *Report) Markdown(w io.Writer) error {
 	for _, t := range r.Timeline {
 		p("| %s | %s | %s | %s | %s |\n", offset(&t.OffsetSeconds), t.Kind, dash(t.Step), t.Actor, strings.ReplaceAll(t.Event, "|", "/"))
 	}
+	p("\n## The record\n\nWhen this report was made, crier's record had reached command %d, whose link in the record's hash chain is `%s`. "+
+		"`crier audit verify --head %s` shows the record up to there is as it was.\n", r.Record.Index, r.Record.Head, r.Record.Head)
 	return nil
 }
 

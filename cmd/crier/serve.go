@@ -55,11 +55,12 @@ func runServe(ctx context.Context, args []string, e env) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier serve: some runbooks did not load; the others are offered:\n%v\n", err)
 	}
-	eng, err := engine.Open(ctx, engine.Options{})
+	node, eng, err := openRecord(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
 		return exitError
 	}
+	defer node.Close()
 	sched, err := engine.NewScheduler(eng, engine.RealClock{}, log)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
@@ -83,6 +84,10 @@ func runServe(ctx context.Context, args []string, e env) int {
 	deliverer.ApprovalsChannel = built.ApprovalsChannel
 	deliverer.AckLink = links.Link
 	deliverer.Follow(sched)
+	if err := deliverer.Resume(ctx); err != nil { // what a stop left unsent
+		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
+		return exitError
+	}
 
 	opts := server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now, Metrics: metrics, AckLinks: links, Location: cfg.Location()}
 	if sl := cfg.Notifiers.Slack; sl != nil {
@@ -146,15 +151,11 @@ func runServe(ctx context.Context, args []string, e env) int {
 	return exitOK
 }
 
-// ackLinks signs acknowledgement links with the configured secret, or a
-// fresh one for this run; they are good for two weeks.
+// ackLinks signs acknowledgement links; they are good for two weeks.
 func ackLinks(cfg *config.Config, e env) (*server.AckLinks, error) {
-	secret := []byte(cfg.Server.LinkSecret.Reveal())
-	if len(secret) == 0 {
-		secret = make([]byte, 32)
-		if _, err := rand.Read(secret); err != nil {
-			return nil, err
-		}
+	secret, err := linkSecret(cfg)
+	if err != nil {
+		return nil, err
 	}
 	return &server.AckLinks{Base: cfg.Server.PublicURL, Secret: secret, TTL: 14 * 24 * time.Hour, Now: e.now}, nil
 }

@@ -82,7 +82,8 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Setenv("E2E_"+u+"_TOKEN", "e2e-token-"+strings.ToLower(u)+"-0123456789")
 	}
 	cfg := writeFile(t, dir, "crier.yaml", fmt.Sprintf(`version: 1
-runbooks: [%s/cohesion.yaml]
+data_dir: %[1]s/data
+runbooks: [%[1]s/cohesion.yaml]
 server:
   listen: %s
   public_url: http://%s
@@ -118,10 +119,12 @@ users:
 		json.NewDecoder(resp.Body).Decode(&m)
 		return resp.StatusCode, m
 	}
-	if code, a := call("planner", "POST", "/api/v1/activations", `{"runbook":"cohesion","mode":"live","params":{"area":"Eastfield"}}`); code != http.StatusCreated {
+	code, a := call("planner", "POST", "/api/v1/activations", `{"runbook":"cohesion","mode":"live","params":{"area":"Eastfield"}}`)
+	if code != http.StatusCreated {
 		t.Fatalf("activate: %d %v", code, a)
 	}
-	msg := "/api/v1/messages/a-000001/statement/1"
+	id := a["id"].(string)
+	msg := "/api/v1/messages/" + id + "/statement/1"
 	waitFor := func(what string, ok func() bool) {
 		for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
 			if time.Now().After(deadline) {
@@ -159,7 +162,7 @@ users:
 		t.Fatalf("acknowledging: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	req, _ := http.NewRequest("GET", base+"/api/v1/activations/a-000001/report?format=md", nil)
+	req, _ := http.NewRequest("GET", base+"/api/v1/activations/"+id+"/report?format=md", nil)
 	req.Header.Set("Authorization", "Bearer e2e-token-planner-0123456789")
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {

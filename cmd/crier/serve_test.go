@@ -17,7 +17,7 @@ import (
 // cleanly when told.
 func TestServe(t *testing.T) {
 	dir := t.TempDir()
-	cfg := writeFile(t, dir, "crier.yaml", "version: 1\nserver:\n  listen: 127.0.0.1:0\nrunbooks: [../../examples]\nnotifiers:\n  outbox:\n    dir: "+dir+"/outbox\n")
+	cfg := writeFile(t, dir, "crier.yaml", "version: 1\ndata_dir: "+dir+"/data\nserver:\n  listen: 127.0.0.1:0\nrunbooks: [../../examples]\nnotifiers:\n  outbox:\n    dir: "+dir+"/outbox\n")
 	srv := startServe(t, cfg)
 	url, token := srv.url, srv.token
 	get := func(tok string) (int, []map[string]any) {

@@ -30,7 +30,10 @@ type Delivery struct {
 	State        string
 	Attempts     int
 	Error        string
-	UpdatedAt    time.Time
+	// PossiblyDuplicated: crier stopped after an attempt was recorded and
+	// before its outcome was, so it was sent again and may have arrived twice.
+	PossiblyDuplicated bool
+	UpdatedAt          time.Time
 }
 
 // UpsertDelivery writes a delivery.

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/crierhq/crier/config"
+	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/record"
+)
+
+// openRecord opens this node's record in the data directory and an engine
+// on it: the state as it was when crier last stopped.
+func openRecord(ctx context.Context, cfg *config.Config, log *slog.Logger) (*record.Node, *engine.Engine, error) {
+	rc := record.Config{Dir: cfg.DataDir, Log: log}
+	if cl := cfg.Cluster; cl != nil {
+		rc.NodeID, rc.RaftAddr = cl.NodeID, cl.RaftAddr
+		for _, p := range cl.PeerList() {
+			rc.Peers = append(rc.Peers, record.Peer{ID: p.ID, Addr: p.Addr})
+		}
+	}
+	node, err := record.New(rc)
+	if err != nil {
+		return nil, nil, err
+	}
+	opening, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	eng, err := engine.Open(opening, engine.Options{Log: node})
+	if err != nil {
+		node.Close()
+		return nil, nil, err
+	}
+	return node, eng, nil
+}
+
+// linkSecret is the secret acknowledgement links are signed with: the
+// configured one, or one crier made and keeps in the data directory, so
+// that links already sent still work after a restart.
+func linkSecret(cfg *config.Config) ([]byte, error) {
+	if s := cfg.Server.LinkSecret.Reveal(); s != "" {
+		return []byte(s), nil
+	}
+	path := filepath.Join(cfg.DataDir, "link-secret")
+	secret, err := os.ReadFile(path)
+	if err == nil && len(secret) >= 32 {
+		return secret, nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("reading the acknowledgement links' secret: %w", err)
+	}
+	secret = make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, secret, 0o600); err != nil {
+		return nil, fmt.Errorf("keeping the acknowledgement links' secret: %w", err)
+	}
+	return secret, nil
+}
