@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/crierhq/crier/engine"
@@ -19,8 +20,13 @@ import (
 // fsm is Raft's view of the engine: it applies committed entries, in
 // batches when Raft has many, and snapshots and restores the state.
 type fsm struct {
-	engine *engine.Engine
-	log    *slog.Logger
+	engine  *engine.Engine
+	log     *slog.Logger
+	damaged atomic.Pointer[error] // the first entry that could not be applied
+}
+
+func (f *fsm) damage(err error) {
+	f.damaged.CompareAndSwap(nil, &err)
 }
 
 // response is what applying an entry gives its proposer.
@@ -33,6 +39,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 	applied, err := f.engine.ApplyEntry(l.Index, l.Data)
 	if err != nil {
 		f.log.Error("a log entry cannot be applied: the record is damaged", "index", l.Index, "err", err)
+		f.damage(fmt.Errorf("log entry %d: %w", l.Index, err))
 	}
 	return response{applied, err}
 }
@@ -51,6 +58,7 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	applied, err := f.engine.ApplyEntries(indexes, entries)
 	if err != nil {
 		f.log.Error("log entries cannot be applied: the record is damaged", "from", indexes[0], "err", err)
+		f.damage(err)
 	}
 	for k, i := range at {
 		r := response{err: err}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -48,6 +49,7 @@ type Node struct {
 	store     *raftboltdb.BoltStore
 	snapshots *raft.FileSnapshotStore
 	transport raft.Transport
+	fsm       *fsm
 	log       *slog.Logger
 }
 
@@ -129,12 +131,19 @@ func (n *Node) Open(ctx context.Context, e *engine.Engine) error {
 			return fmt.Errorf("starting a new record: %w", err)
 		}
 	}
-	r, err := raft.NewRaft(rc, &fsm{engine: e, log: n.log}, n.store, n.store, n.snapshots, n.transport)
+	n.fsm = &fsm{engine: e, log: n.log}
+	r, err := raft.NewRaft(rc, n.fsm, n.store, n.store, n.snapshots, n.transport)
 	if err != nil {
 		return fmt.Errorf("opening the record: %w", err)
 	}
 	n.raft = r
-	return n.catchUp(ctx)
+	if err := n.catchUp(ctx); err != nil {
+		return err
+	}
+	if damaged := n.fsm.damaged.Load(); damaged != nil {
+		return fmt.Errorf("the record is damaged (crier audit verify says where): %w", *damaged)
+	}
+	return nil
 }
 
 // catchUp waits for a leader and, on the leader, for every entry the log
@@ -194,6 +203,14 @@ func (n *Node) LeaderCh() <-chan bool { return n.raft.LeaderCh() }
 
 // Snapshot has Raft take a snapshot now (and trim the log behind it).
 func (n *Node) Snapshot() error { return n.raft.Snapshot().Error() }
+
+// Restore replaces the whole state with a snapshot's (crier snapshot
+// restore), on the leader, which then sends it to any followers: for
+// recovering from a disaster into a fresh cluster, never in normal running.
+func (n *Node) Restore(r io.Reader, size int64) error {
+	meta := &raft.SnapshotMeta{Version: raft.SnapshotVersionMax, Size: size}
+	return n.raft.Restore(meta, r, time.Minute)
+}
 
 // Close stops the node: it hands over the lead if it can, and closes its
 // files. What was applied is kept.

@@ -208,6 +208,17 @@ func (s *Server) recordDecision(w http.ResponseWriter, r *http.Request, u *User)
 	writeError(w, http.StatusInternalServerError, "internal", "the decision was recorded but cannot be read back")
 }
 
+// snapshot streams the whole state as it is at this moment: a backup,
+// consistent however long it takes to send (crier snapshot save).
+func (s *Server) snapshot(w http.ResponseWriter, r *http.Request, _ *User) {
+	snap := s.engine.Snapshot()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="crier.snapshot"`)
+	if err := snap.Write(w); err != nil {
+		s.log.Error("writing a snapshot", "err", err)
+	}
+}
+
 // report is an activation's report: ?format=json (the default), md, or
 // html (the printable page).
 func (s *Server) report(w http.ResponseWriter, r *http.Request, _ *User) {

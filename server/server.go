@@ -159,6 +159,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/tasks", anyone, s.listTasks},
 		{"GET /api/v1/events", anyone, s.events},
 		{"POST /api/v1/tasks/{id...}", role(RolePlanner), s.actOnTask}, // …/ack, …/done, …/reassign
+		{"GET /api/v1/snapshot", role(RoleAdmin), s.snapshot},
 	}
 }
 

@@ -56,6 +56,8 @@ func commands() []command {
 		{"standdown", "stand an activation down on a crier server", runStandDown},
 		{"status", "show an activation on a crier server", runStatus},
 		{"report", "print an activation's report from a crier server", runReport},
+		{"audit", "verify crier's record against its hash chain", runAudit},
+		{"snapshot", "save a running crier's state, or restore it into a data directory", runSnapshot},
 		{"schema", "print the JSON Schema of the runbook format", runSchema},
 		{"bench", "measure the engine against baselines taken in the same run", runBench},
 		{"version", "print the crier version", runVersion},

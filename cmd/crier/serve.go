@@ -18,7 +18,6 @@ import (
 	"github.com/crierhq/crier/config"
 	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/notifiers/routes"
-	"github.com/crierhq/crier/runbooks"
 	"github.com/crierhq/crier/server"
 	"github.com/slack-go/slack"
 )
@@ -36,19 +35,10 @@ func runServe(ctx context.Context, args []string, e env) int {
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	cfg := config.Default()
 	if *configFile != "" {
-		var warnings []runbooks.Diagnostic
-		var err error
-		cfg, warnings, err = config.Load(*configFile, os.LookupEnv)
-		for _, w := range warnings {
-			fmt.Fprintln(e.stderr, humanDiagnostic(w))
-		}
-		if errors.Is(err, fs.ErrNotExist) {
-			fmt.Fprintf(e.stderr, "crier serve: %s: no such file\n", *configFile)
-			return exitUsage
-		}
-		if err != nil {
-			printLoadError(e, *configFile, err)
-			return exitError
+		var code int
+		var ok bool
+		if cfg, code, ok = loadConfig(*configFile, e); !ok {
+			return code
 		}
 	}
 	library, err := server.NewLibrary(cfg.Runbooks)
@@ -84,10 +74,6 @@ func runServe(ctx context.Context, args []string, e env) int {
 	deliverer.ApprovalsChannel = built.ApprovalsChannel
 	deliverer.AckLink = links.Link
 	deliverer.Follow(sched)
-	if err := deliverer.Resume(ctx); err != nil { // what a stop left unsent
-		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
-		return exitError
-	}
 
 	opts := server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now, Metrics: metrics, AckLinks: links, Location: cfg.Location()}
 	if sl := cfg.Notifiers.Slack; sl != nil {
@@ -120,6 +106,9 @@ func runServe(ctx context.Context, args []string, e env) int {
 	go sched.Run(running)
 	sent := make(chan struct{})
 	go func() { deliverer.Run(running); close(sent) }()
+	if err := deliverer.Resume(ctx); err != nil { // what a stop left unsent
+		log.Error("resuming deliveries", "err", err)
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -167,4 +156,21 @@ func oneTimeToken() (string, error) {
 		return "", err
 	}
 	return "crier_" + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// loadConfig reads a crier.yaml, printing its warnings, or why it cannot.
+func loadConfig(file string, e env) (*config.Config, int, bool) {
+	cfg, warnings, err := config.Load(file, os.LookupEnv)
+	for _, w := range warnings {
+		fmt.Fprintln(e.stderr, humanDiagnostic(w))
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(e.stderr, "crier: %s: no such file\n", file)
+		return nil, exitUsage, false
+	}
+	if err != nil {
+		printLoadError(e, file, err)
+		return nil, exitError, false
+	}
+	return cfg, exitOK, true
 }

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// What crier serve records outlives it: after a restart the activation is
+// there; crier audit verify finds the record intact and the report's
+// head in it; a snapshot saved while it runs restores into a fresh data
+// directory that a new crier then serves.
+func TestTheRecordOutlivesCrier(t *testing.T) {
+	dir := t.TempDir()
+	config := func(data string) string {
+		return writeFile(t, dir, filepath.Base(data)+".yaml", "version: 1\ndata_dir: "+data+"\nserver:\n  listen: 127.0.0.1:0\n"+
+			"runbooks: [../../examples]\nnotifiers:\n  outbox:\n    dir: "+dir+"/outbox\n")
+	}
+	first := config(dir + "/first")
+	srv := startServe(t, first)
+	t.Setenv("CRIER_TOKEN", srv.token)
+	out, errOut, code := crier(t, "activate", "--server", srv.url, "--exercise", "--param", "warning_area=Riverside", "flood-warning")
+	id := regexp.MustCompile(`a-\d+`).FindString(out)
+	if code != exitOK || id == "" {
+		t.Fatalf("activate: %d %s %s", code, out, errOut)
+	}
+	report, _, _ := crier(t, "report", "--server", srv.url, id)
+	head := regexp.MustCompile("verify --head ([0-9a-f]{64})").FindStringSubmatch(report)
+	if head == nil {
+		t.Fatalf("the report has no record head:\n%s", report)
+	}
+	snapshot := filepath.Join(dir, "crier.snapshot")
+	if out, errOut, code := crier(t, "snapshot", "save", "--server", srv.url, snapshot); code != exitOK {
+		t.Fatalf("snapshot save: %d %s %s", code, out, errOut)
+	}
+	srv.stop()
+
+	out, _, code = crier(t, "audit", "verify", "--config", first, "--head", head[1])
+	if code != exitOK || !strings.Contains(out, "is intact") || !strings.Contains(out, "the record up to there is as it was") {
+		t.Errorf("audit verify: %d\n%s", code, out)
+	}
+	srv = startServe(t, first)
+	t.Setenv("CRIER_TOKEN", srv.token)
+	if out, _, code := crier(t, "status", "--server", srv.url, id); code != exitOK || !strings.Contains(out, "Flood") {
+		t.Errorf("after a restart: %d %s", code, out)
+	}
+	srv.stop()
+
+	second := config(dir + "/second")
+	if out, errOut, code := crier(t, "snapshot", "restore", "--config", second, snapshot); code != exitOK {
+		t.Fatalf("snapshot restore: %d %s %s", code, out, errOut)
+	}
+	srv = startServe(t, second)
+	defer srv.stop()
+	req, _ := http.NewRequest("GET", srv.url+"/api/v1/activations/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+srv.token)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("the restored activation: %v %v", resp, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "second", "record", "raft.db")); err != nil {
+		t.Error(err)
+	}
+}

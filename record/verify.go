@@ -1,0 +1,119 @@
+package record
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/engine/state"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.etcd.io/bbolt"
+)
+
+// Verification is what checking a record found.
+type Verification struct {
+	Snapshot    uint64   // the index of the latest snapshot, or 0
+	First, Last uint64   // the log's first and last entries
+	Commands    int      // the commands checked
+	Head        [32]byte // the last command's link
+	HeadIndex   uint64
+	Links       map[[32]byte]uint64 // every link checked, with its command's index
+	Broken      uint64              // the first entry that breaks the chain, or 0
+	Problem     string              // what is wrong there
+}
+
+// Verify checks a stopped node's record in dataDir: the latest snapshot
+// against its checksum, and every command in the log against the chain —
+// each entry's own link, each link following the one before, and the
+// snapshot's head where the log passes it. It names the first broken
+// link rather than stopping at an error.
+func Verify(dataDir string) (v Verification, err error) {
+	_, db, snaps := Files(dataDir)
+	store, err := raftboltdb.New(raftboltdb.Options{Path: db, BoltOptions: &bbolt.Options{ReadOnly: true, Timeout: boltOptions().Timeout}})
+	if err != nil {
+		return v, fmt.Errorf("opening the record %s: %w", db, lockedHint(err))
+	}
+	defer store.Close()
+	defer func() { // bbolt panics on some damaged pages; that is a broken record, not a crash
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the record's file %s is damaged: %v", db, p)
+		}
+	}()
+	v.Links = map[[32]byte]uint64{}
+	snapshots, err := raft.NewFileSnapshotStoreWithLogger(snaps, 2, hclogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		return v, err
+	}
+	var snapHead state.Head
+	if list, err := snapshots.List(); err != nil {
+		return v, err
+	} else if len(list) > 0 {
+		meta, rc, err := snapshots.Open(list[0].ID)
+		if err != nil {
+			v.Broken, v.Problem = list[0].Index, fmt.Sprintf("the snapshot at command %d does not match its checksum: %v", list[0].Index, err)
+			return v, nil
+		}
+		snapHead, err = snapshotHead(rc)
+		rc.Close()
+		if err != nil {
+			v.Broken, v.Problem = meta.Index, fmt.Sprintf("the snapshot at command %d cannot be read: %v", meta.Index, err)
+			return v, nil
+		}
+		v.Snapshot = meta.Index
+		v.Head, v.HeadIndex = snapHead.Link, snapHead.Index
+		v.Links[snapHead.Link] = snapHead.Index
+	}
+	if v.First, err = store.FirstIndex(); err != nil {
+		return v, err
+	}
+	if v.Last, err = store.LastIndex(); err != nil {
+		return v, err
+	}
+	var prev [32]byte // the link the next command must follow, once known
+	known := v.First <= 1
+	for i := v.First; i <= v.Last && i > 0; i++ {
+		var l raft.Log
+		if err := store.GetLog(i, &l); err != nil {
+			v.Broken, v.Problem = i, fmt.Sprintf("entry %d cannot be read: %v", i, err)
+			return v, nil
+		}
+		if l.Type != raft.LogCommand {
+			continue
+		}
+		before, link, _, err := engine.Unseal(l.Data)
+		if !known && v.Snapshot != 0 && i > snapHead.Index { // the first command after the snapshot follows it
+			prev, known = snapHead.Link, true
+		}
+		switch {
+		case err != nil:
+			v.Broken, v.Problem = i, fmt.Sprintf("command %d: %v", i, err)
+			return v, nil
+		case known && before != prev:
+			v.Broken, v.Problem = i, fmt.Sprintf("command %d does not follow the command before it: the chain is broken there", i)
+			return v, nil
+		case v.Snapshot != 0 && i == snapHead.Index && link != snapHead.Link:
+			v.Broken, v.Problem = i, fmt.Sprintf("command %d is not the command the snapshot records", i)
+			return v, nil
+		}
+		prev, known = link, true
+		v.Links[link] = i
+		v.Commands++
+		if i > v.HeadIndex {
+			v.Head, v.HeadIndex = link, i
+		}
+	}
+	return v, nil
+}
+
+// snapshotHead reads a snapshot through and returns the chain head it
+// records.
+func snapshotHead(r io.Reader) (state.Head, error) {
+	s, err := state.Restore(bufio.NewReaderSize(r, 1<<20))
+	if err != nil {
+		return state.Head{}, err
+	}
+	return s.Read().Head(nil)
+}
