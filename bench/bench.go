@@ -39,6 +39,10 @@ type Options struct {
 	Deliveries int // delivery records for the memory figure
 	Outcomes   int // delivery outcomes applied for the throughput figure
 	Samples    int // activations or timers timed for latency figures
+	Commands   int // commands applied for the record's throughput figure
+	Restart    int // commands in the record restarted for the restart figure
+
+	snapshotCheck time.Duration // how often a record looks whether to snapshot
 	Log        *slog.Logger
 }
 
@@ -50,6 +54,7 @@ func Run(ctx context.Context, o Options) ([]Figure, error) {
 	var out []Figure
 	for _, m := range []func(context.Context, Options) ([]Figure, error){
 		SchedulerLoad, FiringLateness, ActivationToDelivery, DeliveryMemory, OutcomeThroughput,
+		RecordApply, RecordActivationToDelivery, RecordRestart,
 	} {
 		figs, err := m(ctx, o)
 		if err != nil {

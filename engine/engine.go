@@ -134,16 +134,20 @@ func (e *Engine) ApplyEntry(index uint64, entry []byte) (Applied, error) {
 	defer e.applying.Unlock()
 	tx := e.store.Write()
 	defer tx.Abort()
-	applied, ok, err := e.applyEntry(tx, index, entry)
-	if err != nil || applied.Err != nil && !ok {
+	head, err := tx.Head(nil)
+	if err != nil {
+		return Applied{}, err
+	}
+	applied, err := e.applyEntry(tx, &head, index, entry)
+	if err != nil || errors.Is(applied.Err, errChainMoved) {
 		return applied, err
 	}
 	if applied.Err != nil { // refused: only the chain moves on
 		tx.Abort()
 		tx = e.store.Write()
-		if err := e.linkOnly(tx, index, entry); err != nil {
-			return applied, err
-		}
+	}
+	if err := tx.SetHead(head.Index, head.Link); err != nil {
+		return applied, err
 	}
 	tx.Commit()
 	return applied, nil
@@ -157,16 +161,17 @@ func (e *Engine) ApplyEntries(indexes []uint64, entries [][]byte) ([]Applied, er
 	e.applying.Lock()
 	tx := e.store.Write()
 	out := make([]Applied, len(entries))
-	clean := true
+	head, err := tx.Head(nil)
+	clean := err == nil
 	for i, entry := range entries {
-		applied, _, err := e.applyEntry(tx, indexes[i], entry)
-		if err != nil || applied.Err != nil {
-			clean = false
+		if !clean {
 			break
 		}
+		applied, err := e.applyEntry(tx, &head, indexes[i], entry)
+		clean = err == nil && applied.Err == nil
 		out[i] = applied
 	}
-	if clean {
+	if clean && tx.SetHead(head.Index, head.Link) == nil {
 		tx.Commit()
 		e.applying.Unlock()
 		return out, nil
@@ -183,42 +188,26 @@ func (e *Engine) ApplyEntries(indexes []uint64, entries [][]byte) ([]Applied, er
 	return out, nil
 }
 
-// applyEntry applies an entry in tx and moves the chain's head on. ok
-// says whether the entry follows the head, so its link counts even if
-// the command is refused.
-func (e *Engine) applyEntry(tx *state.Txn, index uint64, entry []byte) (applied Applied, ok bool, err error) {
+// applyEntry applies an entry in tx after head, which it moves on when
+// the entry follows it — even if the command is refused: its link counts.
+func (e *Engine) applyEntry(tx *state.Txn, head *state.Head, index uint64, entry []byte) (applied Applied, err error) {
 	applied.Index = index
 	prev, link, command, err := Unseal(entry)
 	if err != nil {
-		return applied, false, err
-	}
-	head, err := tx.Head(nil)
-	if err != nil {
-		return applied, false, err
+		return applied, err
 	}
 	if prev != head.Link {
 		applied.Err = errChainMoved
-		return applied, false, nil
+		return applied, nil
 	}
 	c, err := DecodeCommand(command)
 	if err != nil {
-		return applied, false, err
+		return applied, err
 	}
 	c.meta().Index = index
 	applied.Done, applied.Err = e.fsm.apply(tx, c)
-	if applied.Err != nil {
-		return applied, true, nil
-	}
-	return applied, true, tx.SetHead(index, link)
-}
-
-// linkOnly moves the chain's head past a refused command.
-func (e *Engine) linkOnly(tx *state.Txn, index uint64, entry []byte) error {
-	_, link, _, err := Unseal(entry)
-	if err != nil {
-		return err
-	}
-	return tx.SetHead(index, link)
+	head.Index, head.Link = index, link
+	return applied, nil
 }
 
 // Head is where the record's hash chain has got to.

@@ -40,6 +40,9 @@ type Config struct {
 	// to its last TrailingLogs entries.
 	SnapshotEvery uint64
 	TrailingLogs  uint64
+	// SnapshotCheck is how often the node looks whether SnapshotEvery
+	// commands have gone by (30s when 0): it bounds what a restart replays.
+	SnapshotCheck time.Duration
 }
 
 // Node is one node's copy of the record. It is the engine's Log.
@@ -114,6 +117,10 @@ func (n *Node) Open(ctx context.Context, e *engine.Engine) error {
 	}
 	if n.cfg.TrailingLogs > 0 {
 		rc.TrailingLogs = n.cfg.TrailingLogs
+	}
+	rc.SnapshotInterval = 30 * time.Second
+	if n.cfg.SnapshotCheck > 0 {
+		rc.SnapshotInterval = n.cfg.SnapshotCheck
 	}
 	if n.cfg.RaftAddr == "" { // alone: no one to wait for
 		rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = 100*time.Millisecond, 100*time.Millisecond, 100*time.Millisecond
@@ -200,6 +207,15 @@ func (n *Node) Leader() (leads bool, id, addr string) {
 
 // LeaderCh tells of this node gaining (true) and losing (false) the lead.
 func (n *Node) LeaderCh() <-chan bool { return n.raft.LeaderCh() }
+
+// Snapshotted is the index of the latest snapshot kept, or 0.
+func (n *Node) Snapshotted() uint64 {
+	list, err := n.snapshots.List()
+	if err != nil || len(list) == 0 {
+		return 0
+	}
+	return list[0].Index
+}
 
 // Snapshot has Raft take a snapshot now (and trim the log behind it).
 func (n *Node) Snapshot() error { return n.raft.Snapshot().Error() }

@@ -21,9 +21,10 @@ func runBench(ctx context.Context, args []string, e env) int {
 		return code
 	}
 	o := bench.Options{Pending: 100_000, Robfig: 100_000, Deliveries: 1_000_000, Outcomes: 200_000, Samples: 200,
+		Commands: 100_000, Restart: 1_000_000,
 		Log: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if *quick {
-		o.Pending, o.Robfig, o.Deliveries, o.Outcomes = 10_000, 10_000, 100_000, 50_000
+		o.Pending, o.Robfig, o.Deliveries, o.Outcomes, o.Commands, o.Restart = 10_000, 10_000, 100_000, 50_000, 20_000, 100_000
 	}
 	figs, err := bench.Run(ctx, o)
 	if err != nil {

@@ -20,6 +20,12 @@ import (
 // on it: the state as it was when crier last stopped.
 func openRecord(ctx context.Context, cfg *config.Config, log *slog.Logger) (*record.Node, *engine.Engine, error) {
 	rc := record.Config{Dir: cfg.DataDir, Log: log}
+	if cl := cfg.Cluster; cl != nil && len(cl.Peers) > 0 {
+		// The record replicates, but only a leader may schedule and send,
+		// and followers do not yet pass commands on: until they do, one
+		// node it is.
+		return nil, nil, fmt.Errorf("cluster.peers: crier does not run as several nodes yet; leave out peers and run one node (its record is kept on disk all the same)")
+	}
 	if cl := cfg.Cluster; cl != nil {
 		rc.NodeID, rc.RaftAddr = cl.NodeID, cl.RaftAddr
 		for _, p := range cl.PeerList() {
