@@ -42,8 +42,7 @@ type Options struct {
 	Commands   int // commands applied for the record's throughput figure
 	Restart    int // commands in the record restarted for the restart figure
 
-	snapshotCheck time.Duration // how often a record looks whether to snapshot
-	Log           *slog.Logger
+	Log *slog.Logger
 }
 
 // Run takes every measurement.

@@ -16,7 +16,7 @@ import (
 
 // onRecord opens an engine on a single-node record in a new directory.
 func onRecord(ctx context.Context, dir string, o Options) (*record.Node, *engine.Engine, error) {
-	n, err := record.New(record.Config{Dir: dir, Log: o.Log, SnapshotCheck: o.snapshotCheck})
+	n, err := record.New(record.Config{Dir: dir, Log: o.Log})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -157,7 +157,7 @@ func timeActivations(ctx context.Context, e *engine.Engine, o Options) ([]time.D
 
 // RecordRestart times a restart on a record of o.Restart commands, with
 // the snapshots the node took as it ran (every 8,192 commands, looked for
-// every 5s here) — the latest restored, the commands after it replayed —
+// every 5s) — the latest restored, the commands after it replayed —
 // against bulk-loading the objects the restarted state holds into
 // go-memdb, one transaction per 10,000.
 func RecordRestart(ctx context.Context, o Options) ([]Figure, error) {
@@ -166,7 +166,6 @@ func RecordRestart(ctx context.Context, o Options) ([]Figure, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	o.snapshotCheck = 5 * time.Second
 	n, e, err := onRecord(ctx, dir, o)
 	if err != nil {
 		return nil, err

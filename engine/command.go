@@ -6,6 +6,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -217,33 +218,28 @@ func newCommand(kind string) (Command, error) {
 	return nil, fmt.Errorf("unknown command %q", kind)
 }
 
-// envelope is a command as the log stores it.
-type envelope struct {
-	Kind    string          `json:"kind"`
-	Command json.RawMessage `json:"command"`
-}
-
-// EncodeCommand writes a command for the log.
+// EncodeCommand writes a command for the log: its kind, a newline, and
+// the command as JSON.
 func EncodeCommand(c Command) ([]byte, error) {
 	body, err := json.Marshal(c)
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(envelope{Kind: c.Kind(), Command: body})
+	return append(append([]byte(c.Kind()), '\n'), body...), nil
 }
 
 // DecodeCommand reads a command from the log.
 func DecodeCommand(data []byte) (Command, error) {
-	var env envelope
-	if err := json.Unmarshal(data, &env); err != nil {
-		return nil, fmt.Errorf("reading a logged command: %w", err)
+	kind, body, ok := bytes.Cut(data, []byte{'\n'})
+	if !ok {
+		return nil, fmt.Errorf("reading a logged command: no kind")
 	}
-	c, err := newCommand(env.Kind)
+	c, err := newCommand(string(kind))
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(env.Command, c); err != nil {
-		return nil, fmt.Errorf("reading a logged %s command: %w", env.Kind, err)
+	if err := json.Unmarshal(body, c); err != nil {
+		return nil, fmt.Errorf("reading a logged %s command: %w", kind, err)
 	}
 	return c, nil
 }

@@ -30,6 +30,9 @@ type Engine struct {
 	headOK   bool // head is the link the next command follows; else read it from the state
 	onCommit []func(Committed)
 	applying sync.Mutex // the state changes one entry (or batch) at a time
+	// proposed holds the commands this node proposed until they are
+	// applied, by link, so that applying them need not decode them again.
+	proposed sync.Map
 }
 
 // Open makes an engine and replays every command already in its log.
@@ -66,7 +69,7 @@ func (e *Engine) Apply(ctx context.Context, c Command) (uint64, error) {
 		return 0, err
 	}
 	for attempt := 0; ; attempt++ {
-		applied, err := e.propose(ctx, command)
+		applied, err := e.propose(ctx, c, command)
 		if err != nil {
 			return 0, fmt.Errorf("logging a %s command: %w", c.Kind(), err)
 		}
@@ -89,7 +92,7 @@ func (e *Engine) Apply(ctx context.Context, c Command) (uint64, error) {
 
 // propose seals a command after the chain's head and waits for the log
 // to apply it.
-func (e *Engine) propose(ctx context.Context, command []byte) (Applied, error) {
+func (e *Engine) propose(ctx context.Context, c Command, command []byte) (Applied, error) {
 	e.mu.Lock()
 	if !e.headOK {
 		h, err := e.store.Read().Head(nil)
@@ -100,6 +103,8 @@ func (e *Engine) propose(ctx context.Context, command []byte) (Applied, error) {
 		e.head, e.headOK = h.Link, true
 	}
 	entry, link := seal(e.head, command)
+	e.proposed.Store(link, c)
+	defer e.proposed.Delete(link)
 	future, err := e.log.Append(ctx, entry)
 	if err == nil {
 		e.head = link
@@ -200,8 +205,10 @@ func (e *Engine) applyEntry(tx *state.Txn, head *state.Head, index uint64, entry
 		applied.Err = errChainMoved
 		return applied, nil
 	}
-	c, err := DecodeCommand(command)
-	if err != nil {
+	var c Command
+	if p, ok := e.proposed.Load(link); ok {
+		c = p.(Command) // the bytes are its encoding: Unseal checked them against the link
+	} else if c, err = DecodeCommand(command); err != nil {
 		return applied, err
 	}
 	c.meta().Index = index

@@ -41,7 +41,8 @@ type Config struct {
 	SnapshotEvery uint64
 	TrailingLogs  uint64
 	// SnapshotCheck is how often the node looks whether SnapshotEvery
-	// commands have gone by (30s when 0): it bounds what a restart replays.
+	// commands have gone by (5s when 0, as Consul does): it bounds what a
+	// restart replays.
 	SnapshotCheck time.Duration
 }
 
@@ -118,7 +119,7 @@ func (n *Node) Open(ctx context.Context, e *engine.Engine) error {
 	if n.cfg.TrailingLogs > 0 {
 		rc.TrailingLogs = n.cfg.TrailingLogs
 	}
-	rc.SnapshotInterval = 30 * time.Second
+	rc.SnapshotInterval = 5 * time.Second
 	if n.cfg.SnapshotCheck > 0 {
 		rc.SnapshotInterval = n.cfg.SnapshotCheck
 	}

@@ -26,6 +26,7 @@ func runBench(ctx context.Context, args []string, e env) int {
 	if *quick {
 		o.Pending, o.Robfig, o.Deliveries, o.Outcomes, o.Commands, o.Restart = 10_000, 10_000, 100_000, 50_000, 20_000, 100_000
 	}
+	tuneGC() // as crier serve runs
 	figs, err := bench.Run(ctx, o)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier bench: %v\n", err)
