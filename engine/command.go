@@ -133,6 +133,15 @@ type ResumeDeliveries struct {
 	Meta
 }
 
+// AnnounceLeader records that a node has taken the lead of the cluster,
+// and its HTTP address, where the others pass on the commands they are
+// given.
+type AnnounceLeader struct {
+	Meta
+	Node string `json:"node"`
+	API  string `json:"api"`
+}
+
 // Outcome is what became of one delivery.
 type Outcome struct {
 	Delivery string `json:"delivery"`
@@ -180,6 +189,7 @@ func (*RecordDecision) Kind() string   { return "record_decision" }
 func (*SendInject) Kind() string       { return "send_inject" }
 func (*SetSpeed) Kind() string         { return "set_speed" }
 func (*ResumeDeliveries) Kind() string { return "resume_deliveries" }
+func (*AnnounceLeader) Kind() string   { return "announce_leader" }
 
 // newCommand makes an empty command of a kind, for decoding the log.
 func newCommand(kind string) (Command, error) {
@@ -214,6 +224,8 @@ func newCommand(kind string) (Command, error) {
 		return &SetSpeed{}, nil
 	case "resume_deliveries":
 		return &ResumeDeliveries{}, nil
+	case "announce_leader":
+		return &AnnounceLeader{}, nil
 	}
 	return nil, fmt.Errorf("unknown command %q", kind)
 }

@@ -31,6 +31,7 @@ type Deliverer struct {
 
 	mu     sync.Mutex
 	queued map[string]bool // deliveries with the dispatcher now
+	unhook func()
 }
 
 // NewDeliverer makes a deliverer sending through a dispatcher with opts;
@@ -44,14 +45,21 @@ func NewDeliverer(e *Engine, opts notifiers.DispatchOptions) *Deliverer {
 	return d
 }
 
-// Run sends until ctx ends.
-func (d *Deliverer) Run(ctx context.Context) error { return d.dispatcher.Run(ctx) }
+// Run sends until ctx ends; then it hears no more.
+func (d *Deliverer) Run(ctx context.Context) error {
+	defer func() {
+		if d.unhook != nil {
+			d.unhook()
+		}
+	}()
+	return d.dispatcher.Run(ctx)
+}
 
 // Follow has the scheduler hand a message's deliveries over as soon as it
 // is dispatched, and each draft held for approval to the approvals
 // channel, at that moment in the activation's own time.
 func (d *Deliverer) Follow(s *Scheduler) {
-	d.engine.OnCommit(func(c Committed) {
+	d.unhook = d.engine.OnCommit(func(c Committed) {
 		for _, ev := range c.Events {
 			var handOff func(context.Context, string) error
 			switch {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,19 +17,28 @@ import (
 type Options struct {
 	Log   Log   // where commands are kept; an in-memory log when nil
 	Clock Clock // the real clock when nil
+	// Forward passes a command to the leader when the log takes commands
+	// only there (ErrNotLeader), and returns its index once the leader has
+	// applied it.
+	Forward func(ctx context.Context, command []byte) (uint64, error)
 }
+
+// ErrNotLeader is a log's answer on a node that does not lead: the
+// command must go to the leader.
+var ErrNotLeader = errors.New("this node is not the leader")
 
 // Engine holds the state and is the one way to change it.
 type Engine struct {
 	store *state.Store
 	fsm   *fsm
 	log   Log
-	clock Clock
+	clock   Clock
+	forward func(ctx context.Context, command []byte) (uint64, error)
 
 	mu       sync.Mutex // proposes one command at a time, so the chain stays in order
 	head     [linkSize]byte
 	headOK   bool // head is the link the next command follows; else read it from the state
-	onCommit []func(Committed)
+	onCommit []*hook
 	applying sync.Mutex // the state changes one entry (or batch) at a time
 	// proposed holds the commands this node proposed until they are
 	// applied, by link, so that applying them need not decode them again.
@@ -41,7 +51,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{store: store, fsm: newFSM(store), log: opts.Log, clock: opts.Clock}
+	e := &Engine{store: store, fsm: newFSM(store), log: opts.Log, clock: opts.Clock, forward: opts.Forward}
 	if e.log == nil {
 		e.log = &MemoryLog{}
 	}
@@ -58,7 +68,13 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 // proposes it to the log and waits for it to be applied. A command that
 // fails changes nothing; it stays in the log, a link in the chain like
 // any other. Then those registered with OnCommit hear what it did.
-func (e *Engine) Apply(ctx context.Context, c Command) (uint64, error) {
+func (e *Engine) Apply(ctx context.Context, c Command) (uint64, error) { return e.apply(ctx, c, true) }
+
+// ApplyHere applies a command only if this node leads (else the error is
+// ErrNotLeader): for a command another node passed on.
+func (e *Engine) ApplyHere(ctx context.Context, c Command) (uint64, error) { return e.apply(ctx, c, false) }
+
+func (e *Engine) apply(ctx context.Context, c Command, forward bool) (uint64, error) {
 	m := c.meta()
 	if m.At.IsZero() {
 		m.At = e.scenarioNow(e.store.Read(), c)
@@ -70,6 +86,9 @@ func (e *Engine) Apply(ctx context.Context, c Command) (uint64, error) {
 	}
 	for attempt := 0; ; attempt++ {
 		applied, err := e.propose(ctx, c, command)
+		if errors.Is(err, ErrNotLeader) && forward && e.forward != nil {
+			return e.forwarded(ctx, c, command)
+		}
 		if err != nil {
 			return 0, fmt.Errorf("logging a %s command: %w", c.Kind(), err)
 		}
@@ -83,12 +102,38 @@ func (e *Engine) Apply(ctx context.Context, c Command) (uint64, error) {
 		e.mu.Lock()
 		hooks := e.onCommit
 		e.mu.Unlock()
-		for _, fn := range hooks {
-			fn(applied.Done)
+		for _, h := range hooks {
+			h.fn(applied.Done)
 		}
 		return applied.Index, nil
 	}
 }
+
+// forwarded passes a command to the leader and waits until this node has
+// applied it too, so that what the caller reads next shows it. Those
+// registered with OnCommit on the leader hear of it, not those here.
+func (e *Engine) forwarded(ctx context.Context, c Command, command []byte) (uint64, error) {
+	index, err := e.forward(ctx, command)
+	if err != nil {
+		return 0, err
+	}
+	c.meta().Index = index
+	for {
+		if h, err := e.Head(); err != nil || h.Index >= index {
+			return index, err
+		}
+		select {
+		case <-ctx.Done():
+			return index, ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
+// Refusal makes an error of one of the kinds a command can be refused
+// with (ErrNotFound, ErrNotAllowed, ErrInvalid), as a node passing on the
+// leader's refusal does.
+func Refusal(kind error, msg string) error { return kindError{errors.New(msg), kind} }
 
 // propose seals a command after the chain's head and waits for the log
 // to apply it.
@@ -259,13 +304,23 @@ func (e *Engine) scenarioNow(tx *state.Txn, c Command) time.Time {
 	return paceOf(a).scenario(now)
 }
 
-// OnCommit registers fn to hear what each command did, after it is
-// committed. fn may apply commands of its own.
-func (e *Engine) OnCommit(fn func(Committed)) {
+// OnCommit registers fn to hear what each command applied through this
+// engine did, after it is committed; fn may apply commands of its own.
+// The function returned stops it hearing.
+func (e *Engine) OnCommit(fn func(Committed)) (stop func()) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.onCommit = append(e.onCommit, fn)
+	h := &hook{fn}
+	e.onCommit = append(slices.Clone(e.onCommit), h)
+	return func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.onCommit = slices.DeleteFunc(slices.Clone(e.onCommit), func(x *hook) bool { return x == h })
+	}
 }
+
+// hook is one OnCommit registration.
+type hook struct{ fn func(Committed) }
 
 // Read is a consistent view of the state as it is now.
 func (e *Engine) Read() *state.Txn { return e.store.Read() }

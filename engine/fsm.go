@@ -110,6 +110,8 @@ func (f *fsm) applyCommand(w *writer, c Command) error {
 		return f.setSpeed(w, c)
 	case *ResumeDeliveries:
 		return f.resumeDeliveries(w)
+	case *AnnounceLeader:
+		return w.tx.SetLeader(c.Node, c.API, w.meta.At)
 	}
 	return fmt.Errorf("no way to apply a %s command", c.Kind())
 }

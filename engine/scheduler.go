@@ -22,6 +22,8 @@ type Scheduler struct {
 	// Late, when set, hears how late each occurrence fired (for metrics).
 	Late func(time.Duration)
 
+	unhook func() // stops it hearing of new occurrences
+
 	mu    sync.Mutex
 	queue dueQueue
 	pace  map[string]pace // exercise activations that run faster than real time
@@ -100,7 +102,7 @@ func NewScheduler(e *Engine, clock Clock, log *slog.Logger) (*Scheduler, error) 
 	}
 	heap.Init(&s.queue)
 	s.mu.Unlock()
-	e.OnCommit(func(c Committed) {
+	s.unhook = e.OnCommit(func(c Committed) {
 		s.add(c.Scheduled)
 		for _, ev := range c.Events {
 			if ev.Kind == "speed_changed" {
@@ -203,6 +205,7 @@ func (s *Scheduler) next(now time.Time) (dueItem, time.Duration, bool) {
 
 // Run fires occurrences on the wall clock until ctx ends.
 func (s *Scheduler) Run(ctx context.Context) {
+	defer s.unhook() // a scheduler runs once: a new leader makes its own
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()

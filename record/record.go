@@ -174,14 +174,11 @@ func (n *Node) catchUp(ctx context.Context) error {
 	}
 }
 
-// ErrNotLeader refuses a command on a node that does not lead.
-var ErrNotLeader = errors.New("this node is not the leader")
-
 // Append implements engine.Log.
 func (n *Node) Append(_ context.Context, entry []byte) (engine.Future, error) {
 	if n.raft.State() != raft.Leader {
 		addr, id := n.raft.LeaderWithID()
-		return nil, fmt.Errorf("%w (the leader is %s at %s)", ErrNotLeader, id, addr)
+		return nil, fmt.Errorf("%w (the leader is %s at %s)", engine.ErrNotLeader, id, addr)
 	}
 	return future{n.raft.Apply(entry, 0)}, nil
 }
@@ -199,6 +196,9 @@ func (f future) Wait(context.Context) (engine.Applied, error) {
 	}
 	return r.applied, r.err
 }
+
+// ID is this node's id.
+func (n *Node) ID() string { return n.cfg.NodeID }
 
 // Leader reports whether this node leads, and the leader's id and address.
 func (n *Node) Leader() (leads bool, id, addr string) {

@@ -37,6 +37,9 @@ type Options struct {
 	// Location is the time zone times are shown in (the configuration's
 	// timezone); UTC when nil.
 	Location *time.Location
+	// ClusterSecret lets the other nodes of a cluster pass on commands
+	// (POST /internal/v1/apply); without it that route is not served.
+	ClusterSecret string
 }
 
 // Server answers the API.
@@ -96,6 +99,9 @@ func New(opts Options) *Server {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.mux.HandleFunc("GET /readyz", s.ready)
+	if opts.ClusterSecret != "" {
+		s.mux.HandleFunc("POST /internal/v1/apply", s.passedOn(opts.ClusterSecret))
+	}
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
 	})

@@ -52,11 +52,6 @@ func runServe(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	defer node.Close()
-	sched, err := engine.NewScheduler(eng, engine.RealClock{}, log)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
-		return exitError
-	}
 	built, err := routes.FromConfig(cfg, routes.Env{Lookup: os.LookupEnv, Now: e.now, Log: log})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
@@ -64,17 +59,37 @@ func runServe(ctx context.Context, args []string, e env) int {
 	}
 	defer built.Close()
 	metrics := server.NewMetrics(eng)
-	sched.Late = func(d time.Duration) { metrics.Lateness.Observe(d.Seconds()) }
 	built.Options.Observe = metrics.Observe
 	links, err := ackLinks(cfg, e)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
 		return exitError
 	}
-	deliverer := engine.NewDeliverer(eng, built.Options)
-	deliverer.ApprovalsChannel = built.ApprovalsChannel
-	deliverer.AckLink = links.Link
-	deliverer.Follow(sched)
+	// What the leader does, each time this node takes the lead.
+	var apiURL string // where the others pass on commands: set once listening
+	term := func(ctx context.Context) {
+		eng.ForgetHead() // what an earlier leader proposed may never be applied
+		if _, err := eng.ApplyHere(ctx, &engine.AnnounceLeader{Meta: engine.Meta{Actor: "cluster"}, Node: node.ID(), API: apiURL}); err != nil {
+			log.Error("announcing this node as the leader", "err", err)
+		}
+		sched, err := engine.NewScheduler(eng, engine.RealClock{}, log)
+		if err != nil {
+			log.Error("loading the schedule", "err", err)
+			return
+		}
+		sched.Late = func(d time.Duration) { metrics.Lateness.Observe(d.Seconds()) }
+		deliverer := engine.NewDeliverer(eng, built.Options)
+		deliverer.ApprovalsChannel = built.ApprovalsChannel
+		deliverer.AckLink = links.Link
+		deliverer.Follow(sched)
+		go sched.Run(ctx)
+		sent := make(chan struct{})
+		go func() { deliverer.Run(ctx); close(sent) }()
+		if err := deliverer.Resume(ctx); err != nil { // what a stop or an earlier leader left unsent
+			log.Error("resuming deliveries", "err", err)
+		}
+		<-sent
+	}
 
 	opts := server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now, Metrics: metrics, AckLinks: links, Location: cfg.Location()}
 	if sl := cfg.Notifiers.Slack; sl != nil {
@@ -100,16 +115,13 @@ func runServe(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stdout, "admin token for this run (shown once, kept only as its SHA-256): %s\n", token)
 		fmt.Fprintf(e.stdout, "try: curl -H 'Authorization: Bearer %s' http://%s/api/v1/runbooks\n", token, ln.Addr())
 	}
-	fmt.Fprintf(e.stdout, "crier is serving http://%s\n", ln.Addr())
+	apiURL = "http://" + ln.Addr().String()
+	fmt.Fprintf(e.stdout, "crier is serving %s\n", apiURL)
 
 	running, stop := context.WithCancel(ctx)
 	defer stop()
-	go sched.Run(running)
 	sent := make(chan struct{})
-	go func() { deliverer.Run(running); close(sent) }()
-	if err := deliverer.Resume(ctx); err != nil { // what a stop left unsent
-		log.Error("resuming deliveries", "err", err)
-	}
+	go func() { leaderDuties(running, node, log, term); close(sent) }()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

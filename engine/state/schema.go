@@ -25,7 +25,8 @@ const (
 	TableEscalations      = "escalations"
 	TableDecisions        = "decisions"
 	TableEvents           = "events"
-	TableChain            = "chain" // one row: the head of the record's hash chain
+	TableChain            = "chain"  // one row: the head of the record's hash chain
+	TableLeader           = "leader" // one row: the node that leads, and its address
 )
 
 // Indexes. Every table has IndexID; the others exist where listed in Schema.
@@ -100,6 +101,7 @@ func Schema() *memdb.DBSchema {
 		table(TableDecisions, stringIndex(IndexActivation, "ActivationID")),
 		table(TableEvents, stringIndex(IndexActivation, "ActivationID")),
 		table(TableChain),
+		table(TableLeader),
 	}
 	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}
 	for _, t := range tables {

@@ -33,6 +33,7 @@ func rows() []struct {
 		{TableDecisions, func() any { return new(Decision) }},
 		{TableEvents, func() any { return new(Event) }},
 		{TableChain, func() any { return new(Head) }},
+		{TableLeader, func() any { return new(Leader) }},
 	}
 }
 

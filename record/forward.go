@@ -1,0 +1,85 @@
+package record
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/crierhq/crier/engine"
+)
+
+// ClusterHeader carries the cluster's shared secret on requests between
+// nodes.
+const ClusterHeader = "Crier-Cluster-Secret"
+
+// SameSecret compares a request's cluster secret in constant time.
+func SameSecret(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// Forwarder passes commands given to a follower to the leader's API
+// (POST /internal/v1/apply), as engine.Options.Forward. The leader is the
+// one Raft names, at the address it announced on taking the lead; while a
+// new leader has not yet announced itself, it waits and tries again.
+func (n *Node) Forwarder(e *engine.Engine, secret string, client *http.Client) func(context.Context, []byte) (uint64, error) {
+	return func(ctx context.Context, command []byte) (uint64, error) {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			index, retry, err := n.forwardOnce(ctx, e, secret, client, command)
+			if !retry || time.Now().After(deadline) {
+				return index, err
+			}
+			select {
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+}
+
+func (n *Node) forwardOnce(ctx context.Context, e *engine.Engine, secret string, client *http.Client, command []byte) (uint64, bool, error) {
+	_, id := n.raft.LeaderWithID()
+	leader, err := e.Read().Leader(nil)
+	if err != nil {
+		return 0, false, err
+	}
+	if id == "" || leader == nil || leader.Node != string(id) {
+		return 0, true, fmt.Errorf("%w, and the leader has not yet said where it is", engine.ErrNotLeader)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, leader.API+"/internal/v1/apply", bytes.NewReader(command))
+	if err != nil {
+		return 0, false, err
+	}
+	req.Header.Set(ClusterHeader, secret)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, true, fmt.Errorf("passing the command to the leader %s: %w", leader.Node, err)
+	}
+	defer resp.Body.Close()
+	var answer struct {
+		Index uint64 `json:"index"`
+		Error string `json:"error"`
+		Code  string `json:"code"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&answer); err != nil {
+		return 0, true, fmt.Errorf("the leader's answer: %w", err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		return answer.Index, false, nil
+	case resp.StatusCode == http.StatusMisdirectedRequest: // it no longer leads
+		return 0, true, fmt.Errorf("%w: %s", engine.ErrNotLeader, answer.Error)
+	}
+	kinds := map[string]error{"not_found": engine.ErrNotFound, "forbidden": engine.ErrNotAllowed, "unprocessable": engine.ErrInvalid}
+	if kind, ok := kinds[answer.Code]; ok {
+		return 0, false, engine.Refusal(kind, answer.Error)
+	}
+	return 0, false, errors.New(answer.Error)
+}
