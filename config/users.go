@@ -65,6 +65,10 @@ type Cluster struct {
 	RaftAddr string `yaml:"raft_addr" jsonschema:"required"`
 	// Peers are the other nodes, each written id@host:port.
 	Peers []string `yaml:"peers"`
+	// Secret is shared by the cluster's nodes: it proves each to the
+	// others, on the Raft connections and when a node passes a command
+	// to the leader. crier's addition; needed with peers.
+	Secret Secret `yaml:"secret"`
 }
 
 // Peer is another node of the cluster.

@@ -165,6 +165,9 @@ func (l *loader) checkCluster(cl *Cluster) {
 		l.errorf("cluster.node_id", "%s is not a node id; use letters, digits and hyphens, such as node-1", c.shown("cluster.node_id", cl.NodeID))
 	}
 	l.hostPort("cluster.raft_addr", cl.RaftAddr, true, 1)
+	if len(cl.Peers) > 0 && len(cl.Secret.Reveal()) < 16 && l.ok("cluster.secret") {
+		l.errorf("cluster.secret", "a cluster needs a secret of at least 16 characters, the same on every node, as an ${ENV_VAR} reference: it proves each node to the others")
+	}
 	seen := map[string]string{}
 	if l.ok("cluster.node_id") {
 		seen[cl.NodeID] = "this node's node_id"

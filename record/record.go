@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -34,6 +33,7 @@ type Config struct {
 	NodeID   string // "crier" for a single node
 	RaftAddr string // host:port for the other nodes; "" for a single node
 	Peers    []Peer // the other nodes, when they are known in advance
+	Secret   string // shared by the nodes: each proves it to the others
 	Log      *slog.Logger
 	// SnapshotEvery is how many commands go between snapshots (Raft's
 	// default, 8192, when 0); the log before a snapshot is then trimmed
@@ -88,17 +88,16 @@ func New(cfg Config) (*Node, error) {
 	if cfg.RaftAddr == "" {
 		_, n.transport = raft.NewInmemTransport(raft.ServerAddress(cfg.NodeID))
 	} else {
-		addr, err := net.ResolveTCPAddr("tcp", cfg.RaftAddr)
-		if err != nil {
+		if len(cfg.Secret) < 16 {
 			store.Close()
-			return nil, fmt.Errorf("raft_addr %s: %w", cfg.RaftAddr, err)
+			return nil, errors.New("a cluster needs its secret (cluster.secret, at least 16 characters)")
 		}
-		t, err := raft.NewTCPTransportWithLogger(cfg.RaftAddr, addr, 3, 10*time.Second, hclogger(cfg.Log))
+		layer, err := newSecretLayer(cfg.RaftAddr, []byte(cfg.Secret))
 		if err != nil {
 			store.Close()
 			return nil, fmt.Errorf("listening for the other nodes on %s: %w", cfg.RaftAddr, err)
 		}
-		n.transport = t
+		n.transport = raft.NewNetworkTransportWithLogger(layer, 3, 10*time.Second, hclogger(cfg.Log))
 	}
 	return n, nil
 }

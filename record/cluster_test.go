@@ -1,0 +1,151 @@
+package record
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/crierhq/crier/engine"
+	"github.com/hashicorp/raft"
+)
+
+// freeAddrs finds n loopback addresses no one listens on.
+func freeAddrs(t *testing.T, n int) []string {
+	t.Helper()
+	var out []string
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ln.Addr().String())
+		ln.Close()
+	}
+	return out
+}
+
+type member struct {
+	node   *Node
+	engine *engine.Engine
+}
+
+// startCluster starts three nodes that know each other, each opening in
+// its own goroutine (a node waits for a leader, which needs the others).
+func startCluster(t *testing.T, secret string) []*member {
+	t.Helper()
+	addrs := freeAddrs(t, 3)
+	ms := make([]*member, 3)
+	errs := make(chan error, 3)
+	for i := range 3 {
+		cfg := Config{Dir: t.TempDir(), NodeID: fmt.Sprintf("node-%d", i), RaftAddr: addrs[i], Secret: secret}
+		for j := range 3 {
+			if j != i {
+				cfg.Peers = append(cfg.Peers, Peer{ID: fmt.Sprintf("node-%d", j), Addr: addrs[j]})
+			}
+		}
+		n, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms[i] = &member{node: n}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			e, err := engine.Open(ctx, engine.Options{Log: n, Clock: engine.NewVirtualClock(start)})
+			ms[i].engine = e
+			errs <- err
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		for _, m := range ms {
+			m.node.Close()
+		}
+	})
+	return ms
+}
+
+func leaderOf(t *testing.T, ms []*member) *member {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, m := range ms {
+			if leads, _, _ := m.node.Leader(); leads {
+				return m
+			}
+		}
+	}
+	t.Fatal("no leader")
+	return nil
+}
+
+// waitSame waits until every member's state is the leader's.
+func waitSame(t *testing.T, leader *member, ms []*member) {
+	t.Helper()
+	want := dump(t, leader.engine)
+	for _, m := range ms {
+		for deadline := time.Now().Add(10 * time.Second); dump(t, m.engine) != want; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not catch up", m.node.ID())
+			}
+		}
+	}
+}
+
+// Three nodes keep the same record; when the leader stops, the other two
+// elect a new one, which goes on where it left off; a follower's command
+// is refused as not the leader's (crier serve passes it on).
+func TestAClusterOutlivesItsLeader(t *testing.T) {
+	ms := startCluster(t, "a-cluster-secret-0123456789")
+	leader := leaderOf(t, ms)
+	work(t, leader.engine)
+	waitSame(t, leader, ms)
+	for _, m := range ms {
+		if m != leader {
+			if _, err := m.engine.ApplyHere(context.Background(), &engine.RecordDecision{Activation: "a-000003", Decision: "x"}); !errors.Is(err, engine.ErrNotLeader) {
+				t.Errorf("%s, a follower, applied a command itself", m.node.ID())
+			}
+			break
+		}
+	}
+	leader.node.Close()
+	var rest []*member
+	for _, m := range ms {
+		if m != leader {
+			rest = append(rest, m)
+		}
+	}
+	next := leaderOf(t, rest)
+	next.engine.ForgetHead()
+	warn := work(t, next.engine)
+	waitSame(t, next, rest)
+	if m, _ := rest[0].engine.Read().Message(nil, warn); m == nil || m.State != "dispatching" {
+		t.Errorf("after the leader stopped: %+v", m)
+	}
+}
+
+// A node without the cluster's secret cannot join it.
+func TestTheClusterKeepsStrangersOut(t *testing.T) {
+	addrs := freeAddrs(t, 1)
+	layer, err := newSecretLayer(addrs[0], []byte("a-cluster-secret-0123456789"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer layer.Close()
+	stranger := &secretLayer{secret: []byte("another-secret-0123456789")}
+	if _, err := stranger.Dial(raft.ServerAddress(addrs[0]), time.Second); err == nil {
+		t.Error("a node with another secret connected")
+	}
+	friend := &secretLayer{secret: []byte("a-cluster-secret-0123456789")}
+	conn, err := friend.Dial(raft.ServerAddress(addrs[0]), time.Second)
+	if err != nil {
+		t.Fatalf("a node with the secret: %v", err)
+	}
+	conn.Close()
+}
