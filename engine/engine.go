@@ -29,9 +29,9 @@ var ErrNotLeader = errors.New("this node is not the leader")
 
 // Engine holds the state and is the one way to change it.
 type Engine struct {
-	store *state.Store
-	fsm   *fsm
-	log   Log
+	store   *state.Store
+	fsm     *fsm
+	log     Log
 	clock   Clock
 	forward func(ctx context.Context, command []byte) (uint64, error)
 
@@ -72,7 +72,9 @@ func (e *Engine) Apply(ctx context.Context, c Command) (uint64, error) { return 
 
 // ApplyHere applies a command only if this node leads (else the error is
 // ErrNotLeader): for a command another node passed on.
-func (e *Engine) ApplyHere(ctx context.Context, c Command) (uint64, error) { return e.apply(ctx, c, false) }
+func (e *Engine) ApplyHere(ctx context.Context, c Command) (uint64, error) {
+	return e.apply(ctx, c, false)
+}
 
 func (e *Engine) apply(ctx context.Context, c Command, forward bool) (uint64, error) {
 	m := c.meta()
