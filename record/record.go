@@ -196,6 +196,39 @@ func (f future) Wait(context.Context) (engine.Applied, error) {
 	return r.applied, r.err
 }
 
+// Member is one node of the cluster as Raft knows it.
+type Member struct {
+	ID      string `json:"id"`
+	Addr    string `json:"raft_addr"`
+	Voter   bool   `json:"voter"`
+	Leader  bool   `json:"leader"`
+	ThisOne bool   `json:"this_node"`
+}
+
+// Status is the cluster as this node sees it.
+type Status struct {
+	Node    string   `json:"node"`
+	Leads   bool     `json:"leads"`
+	Leader  string   `json:"leader"`
+	Applied uint64   `json:"applied_index"`
+	Members []Member `json:"members"`
+}
+
+// Status says who is in the cluster and who leads it.
+func (n *Node) Status() (Status, error) {
+	leads, leader, _ := n.Leader()
+	st := Status{Node: n.cfg.NodeID, Leads: leads, Leader: leader, Applied: n.raft.AppliedIndex()}
+	f := n.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return st, err
+	}
+	for _, s := range f.Configuration().Servers {
+		st.Members = append(st.Members, Member{ID: string(s.ID), Addr: string(s.Address), Voter: s.Suffrage == raft.Voter,
+			Leader: string(s.ID) == leader, ThisOne: string(s.ID) == n.cfg.NodeID})
+	}
+	return st, nil
+}
+
 // ID is this node's id.
 func (n *Node) ID() string { return n.cfg.NodeID }
 

@@ -40,6 +40,9 @@ type Options struct {
 	// ClusterSecret lets the other nodes of a cluster pass on commands
 	// (POST /internal/v1/apply); without it that route is not served.
 	ClusterSecret string
+	// Cluster, when set, answers GET /api/v1/cluster: who is in the
+	// cluster and who leads it.
+	Cluster func() (any, error)
 }
 
 // Server answers the API.
@@ -99,6 +102,15 @@ func New(opts Options) *Server {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.mux.HandleFunc("GET /readyz", s.ready)
+	if opts.Cluster != nil {
+		s.mux.Handle("GET /api/v1/cluster", s.guard(route{may: anyone, handle: func(w http.ResponseWriter, r *http.Request, _ *User) {
+			if st, err := opts.Cluster(); err != nil {
+				writeError(w, http.StatusServiceUnavailable, "not_ready", err.Error())
+			} else {
+				writeJSON(w, http.StatusOK, st)
+			}
+		}}))
+	}
 	if opts.ClusterSecret != "" {
 		s.mux.HandleFunc("POST /internal/v1/apply", s.passedOn(opts.ClusterSecret))
 	}

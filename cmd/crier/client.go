@@ -112,8 +112,16 @@ func clientCommand(ctx context.Context, e env, name, synopsis, about string, arg
 	if !ok {
 		return code
 	}
+	want := 1
+	if synopsis == "" { // a command about the server itself
+		want, rest = 0, append(rest, "")
+	}
 	if len(rest) != 1 {
-		fmt.Fprintf(e.stderr, "crier %s: give one %s\n", name, strings.Fields(synopsis)[len(strings.Fields(synopsis))-1])
+		if want == 0 {
+			fmt.Fprintf(e.stderr, "crier %s: takes no arguments\n", name)
+		} else {
+			fmt.Fprintf(e.stderr, "crier %s: give one %s\n", name, strings.Fields(synopsis)[len(strings.Fields(synopsis))-1])
+		}
 		return exitUsage
 	}
 	c, ok := newClient(name, *server, e)

@@ -57,6 +57,7 @@ func commands() []command {
 		{"status", "show an activation on a crier server", runStatus},
 		{"report", "print an activation's report from a crier server", runReport},
 		{"audit", "verify crier's record against its hash chain", runAudit},
+		{"cluster", "show a crier cluster's nodes and its leader", runCluster},
 		{"snapshot", "save a running crier's state, or restore it into a data directory", runSnapshot},
 		{"schema", "print the JSON Schema of the runbook format", runSchema},
 		{"bench", "measure the engine against baselines taken in the same run", runBench},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -21,14 +22,8 @@ import (
 // on it: the state as it was when crier last stopped.
 func openRecord(ctx context.Context, cfg *config.Config, log *slog.Logger) (*record.Node, *engine.Engine, error) {
 	rc := record.Config{Dir: cfg.DataDir, Log: log}
-	if cl := cfg.Cluster; cl != nil && len(cl.Peers) > 0 {
-		// The record replicates, but only a leader may schedule and send,
-		// and followers do not yet pass commands on: until they do, one
-		// node it is.
-		return nil, nil, fmt.Errorf("cluster.peers: crier does not run as several nodes yet; leave out peers and run one node (its record is kept on disk all the same)")
-	}
 	if cl := cfg.Cluster; cl != nil {
-		rc.NodeID, rc.RaftAddr = cl.NodeID, cl.RaftAddr
+		rc.NodeID, rc.RaftAddr, rc.Secret = cl.NodeID, cl.RaftAddr, cl.Secret.Reveal()
 		for _, p := range cl.PeerList() {
 			rc.Peers = append(rc.Peers, record.Peer{ID: p.ID, Addr: p.Addr})
 		}
@@ -39,7 +34,13 @@ func openRecord(ctx context.Context, cfg *config.Config, log *slog.Logger) (*rec
 	}
 	opening, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	eng, err := engine.Open(opening, engine.Options{Log: node})
+	opts := engine.Options{Log: node}
+	var eng *engine.Engine
+	if rc.Secret != "" { // a follower passes commands on to the leader
+		forward := node.Forwarder(func() *engine.Engine { return eng }, rc.Secret, &http.Client{Timeout: 30 * time.Second})
+		opts.Forward = forward
+	}
+	eng, err = engine.Open(opening, opts)
 	if err != nil {
 		node.Close()
 		return nil, nil, err

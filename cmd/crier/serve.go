@@ -92,6 +92,10 @@ func runServe(ctx context.Context, args []string, e env) int {
 	}
 
 	opts := server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now, Metrics: metrics, AckLinks: links, Location: cfg.Location()}
+	if cfg.Cluster != nil {
+		opts.ClusterSecret = cfg.Cluster.Secret.Reveal()
+	}
+	opts.Cluster = func() (any, error) { return node.Status() }
 	if sl := cfg.Notifiers.Slack; sl != nil {
 		opts.SlackSigningSecret = sl.SigningSecret.Reveal()
 		opts.SlackAPI = slack.New(sl.Token.Reveal(), slack.OptionAPIURL(sl.APIURL))
