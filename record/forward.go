@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/crierhq/crier/engine"
@@ -83,4 +84,44 @@ func (n *Node) forwardOnce(ctx context.Context, e *engine.Engine, secret string,
 		return 0, false, engine.Refusal(kind, answer.Error)
 	}
 	return 0, false, errors.New(answer.Error)
+}
+
+// Join asks a running cluster, through any of its nodes' HTTP address, to
+// add this node, until one of them, or the leader it names, does.
+func (n *Node) Join(ctx context.Context, via, secret string, client *http.Client) error {
+	body, _ := json.Marshal(map[string]string{"id": n.cfg.NodeID, "raft_addr": n.RaftAddr()})
+	for {
+		err := n.joinOnce(ctx, via, secret, client, body)
+		if err == nil {
+			return nil
+		}
+		n.log.Warn("joining the cluster", "via", via, "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("joining the cluster through %s: %w", via, err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func (n *Node) joinOnce(ctx context.Context, via, secret string, client *http.Client, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(via, "/")+"/internal/v1/join", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set(ClusterHeader, secret)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		return nil
+	}
+	var answer struct{ Error, Leader string }
+	json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&answer)
+	if answer.Leader != "" && answer.Leader != via { // a follower names the leader's address
+		return n.joinOnce(ctx, answer.Leader, secret, client, body)
+	}
+	return fmt.Errorf("%s: %s", resp.Status, answer.Error)
 }

@@ -34,6 +34,9 @@ type Config struct {
 	RaftAddr string // host:port for the other nodes; "" for a single node
 	Peers    []Peer // the other nodes, when they are known in advance
 	Secret   string // shared by the nodes: each proves it to the others
+	// Joining: the node joins a running cluster (crier serve --join)
+	// rather than starting one; the leader adds it.
+	Joining bool
 	Log      *slog.Logger
 	// SnapshotEvery is how many commands go between snapshots (Raft's
 	// default, 8192, when 0); the log before a snapshot is then trimmed
@@ -129,7 +132,7 @@ func (n *Node) Open(ctx context.Context, e *engine.Engine) error {
 	if err != nil {
 		return fmt.Errorf("reading the record: %w", err)
 	}
-	if !existing {
+	if !existing && !n.cfg.Joining {
 		servers := []raft.Server{{ID: rc.LocalID, Address: n.transport.LocalAddr()}}
 		for _, p := range n.cfg.Peers {
 			servers = append(servers, raft.Server{ID: raft.ServerID(p.ID), Address: raft.ServerAddress(p.Addr)})
@@ -228,6 +231,18 @@ func (n *Node) Status() (Status, error) {
 	}
 	return st, nil
 }
+
+// Add makes a node a voting member of the cluster: the leader's side of
+// crier serve --join. On a follower the error is engine.ErrNotLeader.
+func (n *Node) Add(id, addr string) error {
+	if n.raft.State() != raft.Leader {
+		return engine.ErrNotLeader
+	}
+	return n.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(addr), 0, 30*time.Second).Error()
+}
+
+// RaftAddr is where this node listens for the others.
+func (n *Node) RaftAddr() string { return string(n.transport.LocalAddr()) }
 
 // ID is this node's id.
 func (n *Node) ID() string { return n.cfg.NodeID }

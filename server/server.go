@@ -43,6 +43,8 @@ type Options struct {
 	// Cluster, when set, answers GET /api/v1/cluster: who is in the
 	// cluster and who leads it.
 	Cluster func() (any, error)
+	// AddNode adds a node that asks to join (POST /internal/v1/join).
+	AddNode func(id, addr string) error
 }
 
 // Server answers the API.
@@ -113,6 +115,9 @@ func New(opts Options) *Server {
 	}
 	if opts.ClusterSecret != "" {
 		s.mux.HandleFunc("POST /internal/v1/apply", s.passedOn(opts.ClusterSecret))
+		if opts.AddNode != nil {
+			s.mux.HandleFunc("POST /internal/v1/join", s.joins(opts.ClusterSecret, opts.AddNode))
+		}
 	}
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)

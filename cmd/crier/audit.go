@@ -158,7 +158,7 @@ func restoreSnapshot(ctx context.Context, dir, file string) error {
 	}
 	cfg := config.Default()
 	cfg.DataDir = dir
-	node, _, err := openRecord(ctx, cfg, slog.New(slog.DiscardHandler))
+	node, _, err := openRecord(ctx, cfg, slog.New(slog.DiscardHandler), "")
 	if err != nil {
 		return err
 	}

@@ -20,14 +20,14 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// startCriers starts crier serve on each configuration at once (each
+// startCriers starts crier serve with each set of arguments at once (each
 // waits for a leader, which needs the others) and returns them running.
-func startCriers(t *testing.T, cfgs []string) []*crierProcess {
+func startCriers(t *testing.T, args [][]string) []*crierProcess {
 	t.Helper()
-	ps := make([]*crierProcess, len(cfgs))
-	found := make(chan int, len(cfgs))
-	for i, cfg := range cfgs {
-		cmd := exec.Command(os.Args[0], "serve", "--config", cfg)
+	ps := make([]*crierProcess, len(args))
+	found := make(chan int, len(args))
+	for i, a := range args {
+		cmd := exec.Command(os.Args[0], append([]string{"serve"}, a...)...)
 		cmd.Env = append(os.Environ(), "CRIER_TEST_MAIN=1")
 		out, _ := cmd.StdoutPipe()
 		cmd.Stderr = io.Discard
@@ -55,7 +55,7 @@ func startCriers(t *testing.T, cfgs []string) []*crierProcess {
 			p.cmd.Wait()
 		}
 	})
-	for range cfgs {
+	for range args {
 		select {
 		case i := <-found:
 			if i < 0 {
@@ -120,7 +120,11 @@ users:
   - {name: Dev Duty, email: duty@northbridge.gov.uk, roles: [comms], token: "${CRASH_DUTY_TOKEN}"}
 `, dir, i, raftAddrs[i], strings.Join(peers, ", "), ln.Addr().(*net.TCPAddr).Port)))
 	}
-	nodes := startCriers(t, cfgs)
+	var args [][]string
+	for _, cfg := range cfgs {
+		args = append(args, []string{"--config", cfg})
+	}
+	nodes := startCriers(t, args)
 	status := func(p *crierProcess) record.Status {
 		var st record.Status
 		p.call("GET", "/api/v1/cluster", "planner", &st)
@@ -222,4 +226,48 @@ users:
 		}
 	}
 	t.Logf("%d deliveries through a leader change; the leader was %s", len(rep.Deliveries), leader.url)
+}
+
+// A node started with --join is added to a running cluster, and the
+// cluster's status says so; a command given to it lands.
+func TestANodeJoinsACluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two criers")
+	}
+	dir := t.TempDir()
+	examples, _ := os.Getwd()
+	t.Setenv("CRASH_PLANNER_TOKEN", "crash-token-planner-0123456789")
+	t.Setenv("CRIER_CLUSTER_SECRET", "the-cluster-secret-0123456789")
+	config := func(name string) string {
+		return writeFile(t, dir, name+".yaml", fmt.Sprintf(`version: 1
+data_dir: %[1]s/%[2]s
+runbooks: [%[3]s/../../examples]
+server: {listen: "127.0.0.1:0"}
+notifiers: {outbox: {dir: %[1]s/outbox}}
+users:
+  - {name: Priya Planner, email: planner@northbridge.gov.uk, roles: [planner, exercise-lead], token: "${CRASH_PLANNER_TOKEN}"}
+`, dir, name, examples))
+	}
+	addrs := make([]string, 2)
+	for i := range addrs {
+		l, _ := net.Listen("tcp", "127.0.0.1:0")
+		addrs[i] = l.Addr().String()
+		l.Close()
+	}
+	first := startCriers(t, [][]string{{"--config", config("first"), "--node-id", "node-a", "--raft-addr", addrs[0]}})[0]
+	second := startCriers(t, [][]string{{"--config", config("second"), "--node-id", "node-b", "--raft-addr", addrs[1], "--join", first.url}})[0]
+
+	t.Setenv("CRIER_TOKEN", "crash-token-planner-0123456789")
+	out, errOut, code := crier(t, "cluster", "status", "--server", second.url)
+	if code != exitOK || !strings.Contains(out, "the leader is node-a") || !strings.Contains(out, "node-b") || !strings.Contains(out, "(asked)") {
+		t.Errorf("cluster status: %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = crier(t, "activate", "--server", second.url, "--exercise", "--param", "warning_area=Riverside", "flood-warning")
+	id := regexp.MustCompile(`a-\d+`).FindString(out)
+	if code != exitOK || id == "" {
+		t.Fatalf("activating through the node that joined: %d %s %s", code, out, errOut)
+	}
+	if out, _, code := crier(t, "status", "--server", first.url, id); code != exitOK || !strings.Contains(out, "Flood") {
+		t.Errorf("the leader does not have it: %d %s", code, out)
+	}
 }

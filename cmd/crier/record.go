@@ -20,10 +20,11 @@ import (
 
 // openRecord opens this node's record in the data directory and an engine
 // on it: the state as it was when crier last stopped.
-func openRecord(ctx context.Context, cfg *config.Config, log *slog.Logger) (*record.Node, *engine.Engine, error) {
+// With join, a node new to a running cluster asks it to add it.
+func openRecord(ctx context.Context, cfg *config.Config, log *slog.Logger, join string) (*record.Node, *engine.Engine, error) {
 	rc := record.Config{Dir: cfg.DataDir, Log: log}
 	if cl := cfg.Cluster; cl != nil {
-		rc.NodeID, rc.RaftAddr, rc.Secret = cl.NodeID, cl.RaftAddr, cl.Secret.Reveal()
+		rc.NodeID, rc.RaftAddr, rc.Secret, rc.Joining = cl.NodeID, cl.RaftAddr, cl.Secret.Reveal(), join != ""
 		for _, p := range cl.PeerList() {
 			rc.Peers = append(rc.Peers, record.Peer{ID: p.ID, Addr: p.Addr})
 		}
@@ -39,6 +40,9 @@ func openRecord(ctx context.Context, cfg *config.Config, log *slog.Logger) (*rec
 	if rc.Secret != "" { // a follower passes commands on to the leader
 		forward := node.Forwarder(func() *engine.Engine { return eng }, rc.Secret, &http.Client{Timeout: 30 * time.Second})
 		opts.Forward = forward
+	}
+	if join != "" {
+		go node.Join(opening, join, rc.Secret, &http.Client{Timeout: 30 * time.Second})
 	}
 	eng, err = engine.Open(opening, opts)
 	if err != nil {
@@ -84,4 +88,29 @@ func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(200)
 	}
+}
+
+// clusterFlags puts crier serve's --node-id, --raft-addr and --join into
+// the configuration's cluster section; the secret is the configuration's,
+// or CRIER_CLUSTER_SECRET.
+func clusterFlags(cfg *config.Config, nodeID, raftAddr, join string) error {
+	if nodeID == "" && raftAddr == "" && join == "" {
+		return nil
+	}
+	if cfg.Cluster == nil {
+		cfg.Cluster = &config.Cluster{Secret: config.Secret(os.Getenv("CRIER_CLUSTER_SECRET"))}
+	}
+	if nodeID != "" {
+		cfg.Cluster.NodeID = nodeID
+	}
+	if raftAddr != "" {
+		cfg.Cluster.RaftAddr = raftAddr
+	}
+	switch {
+	case cfg.Cluster.NodeID == "" || cfg.Cluster.RaftAddr == "":
+		return errors.New("a node of a cluster needs both --node-id and --raft-addr (or cluster.node_id and cluster.raft_addr)")
+	case len(cfg.Cluster.Secret.Reveal()) < 16:
+		return errors.New("a node of a cluster needs the cluster's secret: cluster.secret, or CRIER_CLUSTER_SECRET (at least 16 characters)")
+	}
+	return nil
 }

@@ -29,6 +29,9 @@ func runServe(ctx context.Context, args []string, e env) int {
 			"offers the runbooks in ./examples, writes deliveries to ./crier-data/outbox, and prints\n"+
 			"a one-time admin token (kept only as its SHA-256). SIGHUP reloads the runbooks.")
 	configFile := flags.String("config", "", "the crier.yaml to run on")
+	nodeID := flags.String("node-id", "", "this node's id in a cluster (instead of cluster.node_id)")
+	raftAddr := flags.String("raft-addr", "", "host:port where this node meets the others (instead of cluster.raft_addr)")
+	join := flags.String("join", "", "the HTTP address of a node of a running cluster to join, such as http://10.20.0.11:8080")
 	if _, code, ok := parseFlags(flags, args, e); !ok {
 		return code
 	}
@@ -46,7 +49,11 @@ func runServe(ctx context.Context, args []string, e env) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier serve: some runbooks did not load; the others are offered:\n%v\n", err)
 	}
-	node, eng, err := openRecord(ctx, cfg, log)
+	if err := clusterFlags(cfg, *nodeID, *raftAddr, *join); err != nil {
+		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
+		return exitUsage
+	}
+	node, eng, err := openRecord(ctx, cfg, log, *join)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
 		return exitError
@@ -96,6 +103,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 		opts.ClusterSecret = cfg.Cluster.Secret.Reveal()
 	}
 	opts.Cluster = func() (any, error) { return node.Status() }
+	opts.AddNode = node.Add
 	if sl := cfg.Notifiers.Slack; sl != nil {
 		opts.SlackSigningSecret = sl.SigningSecret.Reveal()
 		opts.SlackAPI = slack.New(sl.Token.Reveal(), slack.OptionAPIURL(sl.APIURL))
