@@ -37,7 +37,7 @@ type Config struct {
 	// Joining: the node joins a running cluster (crier serve --join)
 	// rather than starting one; the leader adds it.
 	Joining bool
-	Log      *slog.Logger
+	Log     *slog.Logger
 	// SnapshotEvery is how many commands go between snapshots (Raft's
 	// default, 8192, when 0); the log before a snapshot is then trimmed
 	// to its last TrailingLogs entries.
