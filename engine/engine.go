@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/crierhq/crier/engine/state"
@@ -43,6 +44,8 @@ type Engine struct {
 	// proposed holds the commands this node proposed until they are
 	// applied, by link, so that applying them need not decode them again.
 	proposed sync.Map
+	// onApplied hear every command this node applies, proposed here or not.
+	onApplied atomic.Pointer[[]func(Committed)]
 }
 
 // Open makes an engine and replays every command already in its log.
@@ -202,6 +205,7 @@ func (e *Engine) ApplyEntry(index uint64, entry []byte) (Applied, error) {
 		return applied, err
 	}
 	tx.Commit()
+	e.applied(applied)
 	return applied, nil
 }
 
@@ -225,6 +229,7 @@ func (e *Engine) ApplyEntries(indexes []uint64, entries [][]byte) ([]Applied, er
 	}
 	if clean && tx.SetHead(head.Index, head.Link) == nil {
 		tx.Commit()
+		e.applied(out...)
 		e.applying.Unlock()
 		return out, nil
 	}
@@ -318,6 +323,39 @@ func (e *Engine) OnCommit(fn func(Committed)) (stop func()) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.onCommit = slices.DeleteFunc(slices.Clone(e.onCommit), func(x *hook) bool { return x == h })
+	}
+}
+
+// OnApplied registers fn to hear what every command this node applies
+// did — those given to other nodes of a cluster too — in the order they
+// are applied, from the goroutine applying them: fn must not wait, nor
+// apply commands. Streams of events to browsers listen so.
+func (e *Engine) OnApplied(fn func(Committed)) {
+	for {
+		old := e.onApplied.Load()
+		var next []func(Committed)
+		if old != nil {
+			next = slices.Clone(*old)
+		}
+		next = append(next, fn)
+		if e.onApplied.CompareAndSwap(old, &next) {
+			return
+		}
+	}
+}
+
+// applied tells those registered with OnApplied.
+func (e *Engine) applied(done ...Applied) {
+	hooks := e.onApplied.Load()
+	if hooks == nil {
+		return
+	}
+	for _, a := range done {
+		if a.Err == nil {
+			for _, fn := range *hooks {
+				fn(a.Done)
+			}
+		}
 	}
 }
 

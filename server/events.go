@@ -34,7 +34,7 @@ type hub struct {
 	subs map[chan *state.Event]struct{}
 }
 
-// publish is an engine OnCommit hook. A stream too slow to keep up is
+// publish is an engine OnApplied hook. A stream too slow to keep up is
 // closed: its client reconnects with Last-Event-ID and catches up from the
 // record, so nothing is lost and no commit waits for a browser.
 func (h *hub) publish(c engine.Committed) {

@@ -86,7 +86,7 @@ func New(opts Options) *Server {
 		s.loc = time.UTC
 	}
 	if s.engine != nil {
-		s.engine.OnCommit(s.hub.publish)
+		s.engine.OnApplied(s.hub.publish) // on every node of a cluster, in the order applied
 	}
 	s.webRoutes()
 	for _, r := range s.routes() {
