@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/notifiers"
 )
 
@@ -27,21 +26,9 @@ func ActivationToDelivery(ctx context.Context, o Options) ([]Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	watch := &stopwatch{at: make(chan time.Time, 1)}
-	d := engine.NewDeliverer(e, notifiers.DispatchOptions{Default: &notifiers.Route{Notifier: watch}, Log: o.Log})
-	d.Follow(s)
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go s.Run(runCtx)
-	go d.Run(runCtx)
-	src := runbookSource(0, true, 0)
-	var ours []time.Duration
-	for range o.Samples {
-		start := time.Now()
-		if _, err := e.Apply(ctx, &engine.Activate{Meta: engine.Meta{Actor: "bench"}, Source: src, SourceName: "bench.yaml", Mode: "live"}); err != nil {
-			return nil, err
-		}
-		ours = append(ours, (<-watch.at).Sub(start))
+	ours, err := timeActivations(ctx, e, s, o)
+	if err != nil {
+		return nil, err
 	}
 	var bare []time.Duration
 	done := make(chan time.Time, 1)

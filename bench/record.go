@@ -111,7 +111,7 @@ func RecordActivationToDelivery(ctx context.Context, o Options) ([]Figure, error
 		return nil, err
 	}
 	defer n.Close()
-	ours, err := timeActivations(ctx, e, o)
+	ours, err := timeFresh(ctx, e, o)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func RecordActivationToDelivery(ctx context.Context, o Options) ([]Figure, error
 	if err != nil {
 		return nil, err
 	}
-	base, err := timeActivations(ctx, mem, o)
+	base, err := timeFresh(ctx, mem, o)
 	if err != nil {
 		return nil, err
 	}
@@ -130,12 +130,8 @@ func RecordActivationToDelivery(ctx context.Context, o Options) ([]Figure, error
 }
 
 // timeActivations activates a one-step runbook o.Samples times and times
-// each to its delivery reaching a notifier.
-func timeActivations(ctx context.Context, e *engine.Engine, o Options) ([]time.Duration, error) {
-	s, err := engine.NewScheduler(e, engine.RealClock{}, o.Log)
-	if err != nil {
-		return nil, err
-	}
+// each to its delivery reaching a notifier, through s and a deliverer.
+func timeActivations(ctx context.Context, e *engine.Engine, s *engine.Scheduler, o Options) ([]time.Duration, error) {
 	watch := &stopwatch{at: make(chan time.Time, 1)}
 	d := engine.NewDeliverer(e, notifiers.DispatchOptions{Default: &notifiers.Route{Notifier: watch}, Log: o.Log})
 	d.Follow(s)
@@ -153,6 +149,15 @@ func timeActivations(ctx context.Context, e *engine.Engine, o Options) ([]time.D
 		out = append(out, (<-watch.at).Sub(start))
 	}
 	return out, nil
+}
+
+// timeFresh times activations on an engine with nothing else pending.
+func timeFresh(ctx context.Context, e *engine.Engine, o Options) ([]time.Duration, error) {
+	s, err := engine.NewScheduler(e, engine.RealClock{}, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	return timeActivations(ctx, e, s, o)
 }
 
 // RecordRestart times a restart on a record of o.Restart commands, with

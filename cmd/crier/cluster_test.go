@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"os"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/crierhq/crier/record"
-	"github.com/emersion/go-smtp"
 )
 
 // startCriers starts crier serve with each set of arguments at once (each
@@ -78,16 +76,7 @@ func TestAClusterLosesItsLeaderMidExercise(t *testing.T) {
 		t.Skip("starts three criers")
 	}
 	dir := t.TempDir()
-	box := &relay{got: map[[2]string]int{}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	smtpd := smtp.NewServer(box)
-	smtpd.AllowInsecureAuth = true
-	smtpd.ErrorLog = log.New(io.Discard, "", 0)
-	go smtpd.Serve(ln)
-	defer smtpd.Close()
+	box, smtpPort := startRelay(t)
 	noSlack := strings.NewReplacer("  - {id: control, type: slack, slack_channel: \"#exercise-control\"}\n", "", "[partners, control]", "[partners]")
 	writeFile(t, dir, "crash.yaml", noSlack.Replace(crashRunbook()))
 	t.Setenv("CRASH_PLANNER_TOKEN", "crash-token-planner-0123456789")
@@ -118,7 +107,7 @@ notifiers:
 users:
   - {name: Priya Planner, email: planner@northbridge.gov.uk, roles: [planner, exercise-lead], token: "${CRASH_PLANNER_TOKEN}"}
   - {name: Dev Duty, email: duty@northbridge.gov.uk, roles: [comms], token: "${CRASH_DUTY_TOKEN}"}
-`, dir, i, raftAddrs[i], strings.Join(peers, ", "), ln.Addr().(*net.TCPAddr).Port)))
+`, dir, i, raftAddrs[i], strings.Join(peers, ", "), smtpPort)))
 	}
 	var args [][]string
 	for _, cfg := range cfgs {

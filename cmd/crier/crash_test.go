@@ -70,6 +70,23 @@ func (s *relaySession) Data(r io.Reader) error {
 	return nil
 }
 
+// startRelay starts an SMTP relay counting what it receives, and gives
+// its port.
+func startRelay(t *testing.T) (*relay, int) {
+	t.Helper()
+	box := &relay{got: map[[2]string]int{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	smtpd := smtp.NewServer(box)
+	smtpd.AllowInsecureAuth = true
+	smtpd.ErrorLog = log.New(io.Discard, "", 0) // crier is killed mid-session on purpose
+	go smtpd.Serve(ln)
+	t.Cleanup(func() { smtpd.Close() })
+	return box, ln.Addr().(*net.TCPAddr).Port
+}
+
 // crashRunbook fans each of eight updates out to forty partners, one
 // email each where they are asked to acknowledge; the public statements
 // wait for the duty officer's approval.
@@ -144,16 +161,7 @@ func TestKilledMidFanOutLosesNothing(t *testing.T) {
 		t.Skip("starts crier 21 times")
 	}
 	dir := t.TempDir()
-	box := &relay{got: map[[2]string]int{}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	smtpd := smtp.NewServer(box)
-	smtpd.AllowInsecureAuth = true
-	smtpd.ErrorLog = log.New(io.Discard, "", 0) // crier is killed mid-session on purpose
-	go smtpd.Serve(ln)
-	defer smtpd.Close()
+	box, smtpPort := startRelay(t)
 	var slackMu sync.Mutex
 	posted := map[string]int{}
 	slack := http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -182,7 +190,7 @@ users:
   - {name: Priya Planner, email: planner@northbridge.gov.uk, roles: [planner, exercise-lead], token: "${CRASH_PLANNER_TOKEN}"}
   - {name: Dev Duty, email: duty@northbridge.gov.uk, roles: [comms], token: "${CRASH_DUTY_TOKEN}"}
   - {name: Pat Partner, email: p00@partners.example, roles: [viewer], token: "${CRASH_PARTNER_TOKEN}"}
-`, dir, sl.Addr(), ln.Addr().(*net.TCPAddr).Port))
+`, dir, sl.Addr(), smtpPort))
 
 	p := startCrier(t, cfg)
 	var a struct{ ID string }
