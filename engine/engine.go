@@ -38,7 +38,9 @@ type Engine struct {
 
 	mu       sync.Mutex // proposes one command at a time, so the chain stays in order
 	head     [linkSize]byte
-	headOK   bool // head is the link the next command follows; else read it from the state
+	headOK   bool      // head is the link the next command follows; else read it from the state
+	inflight int       // commands proposed here and not yet applied
+	settled  sync.Cond // on mu: a command proposed here was applied (or lost)
 	onCommit []*hook
 	applying sync.Mutex // the state changes one entry (or batch) at a time
 	// proposed holds the commands this node proposed until they are
@@ -55,6 +57,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{store: store, fsm: newFSM(store), log: opts.Log, clock: opts.Clock, forward: opts.Forward}
+	e.settled.L = &e.mu
 	if e.log == nil {
 		e.log = &MemoryLog{}
 	}
@@ -145,6 +148,12 @@ func Refusal(kind error, msg string) error { return kindError{errors.New(msg), k
 func (e *Engine) propose(ctx context.Context, c Command, command []byte) (Applied, error) {
 	e.mu.Lock()
 	if !e.headOK {
+		// The state's head is the one to follow only once nothing this
+		// node proposed is still on its way: else the next command would
+		// follow a link already passed, and be refused into the log.
+		for e.inflight > 0 {
+			e.settled.Wait()
+		}
 		h, err := e.store.Read().Head(nil)
 		if err != nil {
 			e.mu.Unlock()
@@ -156,24 +165,28 @@ func (e *Engine) propose(ctx context.Context, c Command, command []byte) (Applie
 	e.proposed.Store(link, c)
 	defer e.proposed.Delete(link)
 	future, err := e.log.Append(ctx, entry)
-	if err == nil {
-		e.head = link
-	} else {
-		e.headOK = false
-	}
-	e.mu.Unlock()
 	if err != nil {
+		e.headOK = false
+		e.mu.Unlock()
 		return Applied{}, err
 	}
+	e.head = link
+	e.inflight++
+	e.mu.Unlock()
 	applied, err := future.Wait(ctx)
+	e.mu.Lock()
+	e.inflight--
 	if err != nil || errors.Is(applied.Err, errChainMoved) {
-		e.ForgetHead()
+		e.headOK = false
 	}
+	e.settled.Broadcast()
+	e.mu.Unlock()
 	return applied, err
 }
 
 // ForgetHead has the next command read the chain's head from the state,
-// as a new leader must: what it proposed before may never be applied.
+// as a new leader must (once it has applied everything before its term):
+// what it proposed before may never be applied.
 func (e *Engine) ForgetHead() {
 	e.mu.Lock()
 	e.headOK = false

@@ -122,6 +122,9 @@ func TestAClusterOutlivesItsLeader(t *testing.T) {
 		}
 	}
 	next := leaderOf(t, rest)
+	if err := next.node.Barrier(); err != nil { // as crier serve does on taking the lead
+		t.Fatal(err)
+	}
 	next.engine.ForgetHead()
 	warn := work(t, next.engine)
 	waitSame(t, next, rest)

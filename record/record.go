@@ -256,6 +256,10 @@ func (n *Node) Leader() (leads bool, id, addr string) {
 // LeaderCh tells of this node gaining (true) and losing (false) the lead.
 func (n *Node) LeaderCh() <-chan bool { return n.raft.LeaderCh() }
 
+// Barrier returns once this node, leading, has applied every entry before
+// now: what a new leader waits for before taking up the work.
+func (n *Node) Barrier() error { return n.raft.Barrier(0).Error() }
+
 // Snapshotted is the index of the latest snapshot kept, or 0.
 func (n *Node) Snapshotted() uint64 {
 	list, err := n.snapshots.List()

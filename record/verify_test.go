@@ -3,9 +3,11 @@ package record
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/crierhq/crier/engine"
@@ -70,5 +72,33 @@ func TestVerifyFindsAnEditedByte(t *testing.T) {
 	flip(t, states[0], "Flood warning")
 	if v, err := Verify(dir); err != nil || v.Broken == 0 || !strings.Contains(v.Problem, "checksum") {
 		t.Errorf("an edited snapshot: %+v, %v", v, err)
+	}
+}
+
+// Commands proposed at once from many places, while the node forgets its
+// head as a new leader does, keep the chain whole: none is refused into
+// the log out of order.
+func TestTheChainHoldsUnderLoad(t *testing.T) {
+	dir := t.TempDir()
+	n, e := open(t, dir, Config{})
+	index, err := e.Apply(context.Background(), &engine.Activate{Source: []byte(runbook), SourceName: "flood.yaml", Mode: "live"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Go(func() {
+			for i := range 50 {
+				e.Apply(context.Background(), &engine.RecordDecision{Activation: engine.ActivationID(index), Decision: fmt.Sprint(w, i)})
+				if i%10 == 0 {
+					e.ForgetHead()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	n.Close()
+	if v, err := Verify(dir); err != nil || v.Broken != 0 || v.Commands != 801 {
+		t.Errorf("%d commands checked; %s %v", v.Commands, v.Problem, err)
 	}
 }

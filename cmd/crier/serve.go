@@ -75,7 +75,11 @@ func runServe(ctx context.Context, args []string, e env) int {
 	// What the leader does, each time this node takes the lead.
 	var apiURL string // where the others pass on commands: set once listening
 	term := func(ctx context.Context) {
-		eng.ForgetHead() // what an earlier leader proposed may never be applied
+		if err := node.Barrier(); err != nil { // all an earlier leader committed, applied here
+			log.Error("catching up on taking the lead", "err", err)
+			return
+		}
+		eng.ForgetHead() // what this node proposed as an earlier leader may never be applied
 		if _, err := eng.ApplyHere(ctx, &engine.AnnounceLeader{Meta: engine.Meta{Actor: "cluster"}, Node: node.ID(), API: apiURL}); err != nil {
 			log.Error("announcing this node as the leader", "err", err)
 		}
