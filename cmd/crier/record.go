@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/crierhq/crier/config"
@@ -95,7 +97,7 @@ func tuneGC() {
 // or CRIER_CLUSTER_SECRET.
 func clusterFlags(cfg *config.Config, nodeID, raftAddr, join string) error {
 	if nodeID == "" && raftAddr == "" && join == "" {
-		return nil
+		return reachable(cfg)
 	}
 	if cfg.Cluster == nil {
 		cfg.Cluster = &config.Cluster{Secret: config.Secret(os.Getenv("CRIER_CLUSTER_SECRET"))}
@@ -111,6 +113,23 @@ func clusterFlags(cfg *config.Config, nodeID, raftAddr, join string) error {
 		return errors.New("a node of a cluster needs both --node-id and --raft-addr (or cluster.node_id and cluster.raft_addr)")
 	case len(cfg.Cluster.Secret.Reveal()) < 16:
 		return errors.New("a node of a cluster needs the cluster's secret: cluster.secret, or CRIER_CLUSTER_SECRET (at least 16 characters)")
+	}
+	return reachable(cfg)
+}
+
+// reachable checks that a node of a cluster names addresses the others
+// can reach it at: they pass commands to its listen address and speak
+// Raft to its raft_addr, as given.
+func reachable(cfg *config.Config) error {
+	if cfg.Cluster == nil {
+		return nil
+	}
+	for _, a := range []struct{ what, addr string }{{"server.listen", cfg.Server.Listen}, {"the Raft address", cfg.Cluster.RaftAddr}} {
+		host, _, err := net.SplitHostPort(a.addr)
+		if ip := net.ParseIP(host); err == nil && (host == "" || ip != nil && ip.IsUnspecified()) {
+			return fmt.Errorf("%s %s: in a cluster the other nodes reach this node there, so name this node's own address, such as 10.20.0.11%s",
+				a.what, a.addr, a.addr[strings.LastIndex(a.addr, ":"):])
+		}
 	}
 	return nil
 }

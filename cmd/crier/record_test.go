@@ -64,3 +64,14 @@ func TestTheRecordOutlivesCrier(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A node of a cluster must name addresses the others can reach.
+func TestAClusterNodeNamesItsAddresses(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("CRIER_CLUSTER_SECRET", "the-cluster-secret-0123456789")
+	cfg := writeFile(t, dir, "crier.yaml", "version: 1\ndata_dir: "+dir+"/data\nserver:\n  listen: 0.0.0.0:8080\nrunbooks: [../../examples]\n")
+	_, errOut, code := crier(t, "serve", "--config", cfg, "--node-id", "node-a", "--raft-addr", "10.20.0.11:8300")
+	if code != exitUsage || !strings.Contains(errOut, "server.listen 0.0.0.0:8080: in a cluster the other nodes reach this node there") {
+		t.Errorf("listening on every address: %d %s", code, errOut)
+	}
+}
