@@ -73,7 +73,7 @@ func TestReassignedTasksAskTheirNewAssignee(t *testing.T) {
 	apply(t, e, &Acknowledge{Subject: weekly, By: "duty-comms"})
 	apply(t, e, &ReassignTask{Task: weekly, To: "head-comms"})
 	task, _ := e.Read().Task(nil, weekly)
-	if task.State != state.TaskOpen || task.Assignee != "head-comms" || task.AcknowledgedBy != "" {
+	if task.State != state.TaskOpen || task.Assignee != "head-comms" || task.AcknowledgedBy != "" || task.ReassignedAt.IsZero() {
 		t.Errorf("reassigned task: %+v", task)
 	}
 	deliveries, _ := e.Read().DeliveriesOf(nil, weekly)

@@ -122,7 +122,7 @@ func (f *fsm) reassignTask(w *writer, c *ReassignTask) error {
 		return invalid("%q is not a stakeholder or role of runbook %q", c.To, rb.ID)
 	}
 	moved := *t
-	moved.Assignee, moved.State, moved.AcknowledgedAt, moved.AcknowledgedBy = c.To, state.TaskOpen, time.Time{}, ""
+	moved.Assignee, moved.State, moved.AcknowledgedAt, moved.AcknowledgedBy, moved.ReassignedAt = c.To, state.TaskOpen, time.Time{}, "", w.meta.At
 	if err := w.tx.UpsertTask(&moved); err != nil {
 		return err
 	}

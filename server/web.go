@@ -184,7 +184,11 @@ func (s *Server) overdue(t *state.Task) bool {
 		return false
 	}
 	st, ok := rb.Step(t.Step)
-	return ok && st.Task != nil && st.Task.AckWithin != nil && s.now().After(t.OpenedAt.Add(st.Task.AckWithin.D))
+	since := t.OpenedAt // or since it was last given to someone else
+	if t.ReassignedAt.After(since) {
+		since = t.ReassignedAt
+	}
+	return ok && st.Task != nil && st.Task.AckWithin != nil && s.now().After(since.Add(st.Task.AckWithin.D))
 }
 
 // assignedTo reports whether a task is u's: theirs by name or by a role.

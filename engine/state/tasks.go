@@ -24,6 +24,7 @@ type Task struct {
 	Instructions   string    `json:"instructions"`
 	State          string    `json:"state"`
 	OpenedAt       time.Time `json:"opened_at"`
+	ReassignedAt   time.Time `json:"reassigned_at"` // when last given to someone else, if ever
 	AcknowledgedAt time.Time `json:"acknowledged_at"`
 	AcknowledgedBy string    `json:"acknowledged_by,omitempty"`
 	DoneAt         time.Time `json:"done_at"`
