@@ -95,24 +95,36 @@ func (s snapshot) Persist(sink raft.SnapshotSink) error {
 
 func (snapshot) Release() {}
 
-// hclogger passes Raft's log lines on to crier's own logger.
-func hclogger(log *slog.Logger) hclog.Logger {
+// hclogger passes Raft's log lines on to crier's own logger. A single
+// node's elections are not news: quiet, its Raft says only what goes wrong.
+func hclogger(log *slog.Logger, quiet bool) hclog.Logger {
 	l := hclog.NewInterceptLogger(&hclog.LoggerOptions{Name: "raft", Output: io.Discard, Level: hclog.Debug})
-	l.RegisterSink(sink{log})
+	l.RegisterSink(sink{log, quiet})
 	return l
 }
 
-type sink struct{ log *slog.Logger }
+type sink struct {
+	log   *slog.Logger
+	quiet bool
+}
 
 func (s sink) Accept(name string, level hclog.Level, msg string, args ...any) {
 	lvl := slog.LevelDebug
 	switch {
 	case level >= hclog.Error:
 		lvl = slog.LevelError
+	case s.quiet:
 	case level == hclog.Warn:
 		lvl = slog.LevelWarn
 	case level == hclog.Info:
 		lvl = slog.LevelInfo
+	}
+	for i, a := range args {
+		if f, ok := a.(hclog.Format); ok && len(f) > 0 { // hclog.Fmt: formatted only when written
+			if format, ok := f[0].(string); ok {
+				args[i] = fmt.Sprintf(format, f[1:]...)
+			}
+		}
 	}
 	s.log.Log(context.Background(), lvl, msg, append([]any{"part", name}, args...)...)
 }

@@ -82,7 +82,7 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the record %s: %w", db, lockedHint(err))
 	}
-	snapshots, err := raft.NewFileSnapshotStoreWithLogger(snaps, 2, hclogger(cfg.Log))
+	snapshots, err := raft.NewFileSnapshotStoreWithLogger(snaps, 2, hclogger(cfg.Log, cfg.RaftAddr == ""))
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("opening the record's snapshots in %s: %w", snaps, err)
@@ -100,7 +100,7 @@ func New(cfg Config) (*Node, error) {
 			store.Close()
 			return nil, fmt.Errorf("listening for the other nodes on %s: %w", cfg.RaftAddr, err)
 		}
-		n.transport = raft.NewNetworkTransportWithLogger(layer, 3, 10*time.Second, hclogger(cfg.Log))
+		n.transport = raft.NewNetworkTransportWithLogger(layer, 3, 10*time.Second, hclogger(cfg.Log, false))
 	}
 	return n, nil
 }
@@ -112,7 +112,7 @@ func New(cfg Config) (*Node, error) {
 func (n *Node) Open(ctx context.Context, e *engine.Engine) error {
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(n.cfg.NodeID)
-	rc.Logger = hclogger(n.log)
+	rc.Logger = hclogger(n.log, n.cfg.RaftAddr == "")
 	rc.BatchApplyCh = true
 	rc.MaxAppendEntries = 512
 	if n.cfg.SnapshotEvery > 0 {

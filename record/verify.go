@@ -43,7 +43,7 @@ func Verify(dataDir string) (v Verification, err error) {
 		}
 	}()
 	v.Links = map[[32]byte]uint64{}
-	snapshots, err := raft.NewFileSnapshotStoreWithLogger(snaps, 2, hclogger(slog.New(slog.DiscardHandler)))
+	snapshots, err := raft.NewFileSnapshotStoreWithLogger(snaps, 2, hclogger(slog.New(slog.DiscardHandler), true))
 	if err != nil {
 		return v, err
 	}
