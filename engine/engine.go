@@ -28,6 +28,12 @@ type Options struct {
 // command must go to the leader.
 var ErrNotLeader = errors.New("this node is not the leader")
 
+// ErrStaleHead is a log's answer to an entry sealed after a head this node
+// may no longer hold, as when it has just taken the lead: the engine seals
+// the command again after the head in the state, once nothing it proposed
+// is on its way.
+var ErrStaleHead = errors.New("the record's head must be read again")
+
 // Engine holds the state and is the one way to change it.
 type Engine struct {
 	store   *state.Store
@@ -41,8 +47,10 @@ type Engine struct {
 	headOK   bool      // head is the link the next command follows; else read it from the state
 	inflight int       // commands proposed here and not yet applied
 	settled  sync.Cond // on mu: a command proposed here was applied (or lost)
-	onCommit []*hook
-	applying sync.Mutex // the state changes one entry (or batch) at a time
+	// headStale says head must be read again from the state (ForgetHead).
+	headStale atomic.Bool
+	onCommit  []*hook
+	applying  sync.Mutex // the state changes one entry (or batch) at a time
 	// proposed holds the commands this node proposed until they are
 	// applied, by link, so that applying them need not decode them again.
 	proposed sync.Map
@@ -74,7 +82,17 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 // proposes it to the log and waits for it to be applied. A command that
 // fails changes nothing; it stays in the log, a link in the chain like
 // any other. Then those registered with OnCommit hear what it did.
-func (e *Engine) Apply(ctx context.Context, c Command) (uint64, error) { return e.apply(ctx, c, true) }
+func (e *Engine) Apply(ctx context.Context, c Command) (uint64, error) {
+	return e.apply(ctx, c, ctx.Value(hereOnly{}) == nil)
+}
+
+// hereOnly marks a context whose commands are never passed on.
+type hereOnly struct{}
+
+// HereOnly is ctx for the leader's own work — scheduling, sending — whose
+// commands must be applied by this node while it leads, or not at all:
+// never passed on to another node by a leader that no longer leads.
+func HereOnly(ctx context.Context) context.Context { return context.WithValue(ctx, hereOnly{}, true) }
 
 // ApplyHere applies a command only if this node leads (else the error is
 // ErrNotLeader): for a command another node passed on.
@@ -96,6 +114,9 @@ func (e *Engine) apply(ctx context.Context, c Command, forward bool) (uint64, er
 		applied, err := e.propose(ctx, c, command)
 		if errors.Is(err, ErrNotLeader) && forward && e.forward != nil {
 			return e.forwarded(ctx, c, command)
+		}
+		if errors.Is(err, ErrStaleHead) && attempt < 3 {
+			continue
 		}
 		if err != nil {
 			return 0, fmt.Errorf("logging a %s command: %w", c.Kind(), err)
@@ -147,6 +168,9 @@ func Refusal(kind error, msg string) error { return kindError{errors.New(msg), k
 // to apply it.
 func (e *Engine) propose(ctx context.Context, c Command, command []byte) (Applied, error) {
 	e.mu.Lock()
+	if e.headStale.Swap(false) {
+		e.headOK = false
+	}
 	if !e.headOK {
 		// The state's head is the one to follow only once nothing this
 		// node proposed is still on its way: else the next command would
@@ -187,11 +211,7 @@ func (e *Engine) propose(ctx context.Context, c Command, command []byte) (Applie
 // ForgetHead has the next command read the chain's head from the state,
 // as a new leader must (once it has applied everything before its term):
 // what it proposed before may never be applied.
-func (e *Engine) ForgetHead() {
-	e.mu.Lock()
-	e.headOK = false
-	e.mu.Unlock()
-}
+func (e *Engine) ForgetHead() { e.headStale.Store(true) } // no lock: the FSM calls it mid-restore
 
 // ApplyEntry applies one log entry at its index: the log's side of Apply,
 // on every replica. An entry that cannot be read, or does not match its

@@ -84,24 +84,8 @@ func (q *dueQueue) Pop() any {
 // NewScheduler loads every pending occurrence and listens for new ones.
 func NewScheduler(e *Engine, clock Clock, log *slog.Logger) (*Scheduler, error) {
 	s := &Scheduler{engine: e, clock: clock, log: log, pace: map[string]pace{}, wake: make(chan struct{}, 1)}
-	tx := e.Read()
-	activations, err := tx.ActivationsInState(nil, state.ActivationActive)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range activations {
-		s.track(a)
-	}
-	pending, err := tx.OccurrencesInState(nil, state.OccurrencePending)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	for _, o := range pending {
-		s.queue = append(s.queue, s.item(o))
-	}
-	heap.Init(&s.queue)
-	s.mu.Unlock()
+	// Listen first, then load: a command committed in between is both
+	// heard and loaded, and an occurrence queued twice fires once.
 	s.unhook = e.OnCommit(func(c Committed) {
 		s.add(c.Scheduled)
 		for _, ev := range c.Events {
@@ -110,6 +94,26 @@ func NewScheduler(e *Engine, clock Clock, log *slog.Logger) (*Scheduler, error) 
 			}
 		}
 	})
+	tx := e.Read()
+	activations, err := tx.ActivationsInState(nil, state.ActivationActive)
+	if err != nil {
+		s.unhook()
+		return nil, err
+	}
+	for _, a := range activations {
+		s.track(a)
+	}
+	pending, err := tx.OccurrencesInState(nil, state.OccurrencePending)
+	if err != nil {
+		s.unhook()
+		return nil, err
+	}
+	s.mu.Lock()
+	for _, o := range pending {
+		s.queue = append(s.queue, s.item(o))
+	}
+	heap.Init(&s.queue)
+	s.mu.Unlock()
 	return s, nil
 }
 

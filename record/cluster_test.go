@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,4 +152,45 @@ func TestTheClusterKeepsStrangersOut(t *testing.T) {
 		t.Fatalf("a node with the secret: %v", err)
 	}
 	conn.Close()
+}
+
+// The lead goes from a to b and back; a's first command on taking it back
+// comes before anything else a does as leader. The chain stays whole.
+func TestTheChainSurvivesTheLeadGoingAndComingBack(t *testing.T) {
+	ms := startCluster(t, "a-cluster-secret-0123456789")
+	a := leaderOf(t, ms)
+	warn := work(t, a.engine) // a caches the head it sealed after
+	activation, _, _ := strings.Cut(warn, "/")
+	b := ms[0]
+	if b == a {
+		b = ms[1]
+	}
+	transfer := func(from, to *member) {
+		t.Helper()
+		if err := from.node.raft.LeadershipTransferToServer(raft.ServerID(to.node.ID()), raft.ServerAddress(to.node.RaftAddr())).Error(); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			if leads, _, _ := to.node.Leader(); leads {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not take the lead", to.node.ID())
+			}
+		}
+	}
+	transfer(a, b)
+	work(t, b.engine)
+	transfer(b, a)
+	if _, err := a.engine.ApplyHere(context.Background(), &engine.RecordDecision{Activation: activation, Decision: "Open the rest centre"}); err != nil {
+		t.Fatal(err)
+	}
+	waitSame(t, a, ms)
+	dir := a.node.cfg.Dir
+	for _, m := range ms {
+		m.node.Close()
+	}
+	if v, err := Verify(dir); err != nil || v.Broken != 0 {
+		t.Errorf("an honest record fails verify: %s %v", v.Problem, err)
+	}
 }

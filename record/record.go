@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/crierhq/crier/engine"
@@ -58,6 +59,7 @@ type Node struct {
 	transport raft.Transport
 	fsm       *fsm
 	log       *slog.Logger
+	ready     atomic.Uint64 // the term whose entries before it this node has applied, leading
 }
 
 // Files names the parts of a node's record in a data directory.
@@ -166,7 +168,12 @@ func (n *Node) catchUp(ctx context.Context) error {
 			if n.raft.State() != raft.Leader {
 				return nil
 			}
-			return n.raft.Barrier(0).Error()
+			term := n.raft.CurrentTerm()
+			if err := n.raft.Barrier(0).Error(); err != nil {
+				return leadership(err)
+			}
+			n.ready.Store(term)
+			return nil
 		}
 		select {
 		case <-ctx.Done():
@@ -176,13 +183,36 @@ func (n *Node) catchUp(ctx context.Context) error {
 	}
 }
 
-// Append implements engine.Log.
+// Append implements engine.Log. The first command of each term the node
+// leads waits for the node to have applied everything before the term,
+// and is then sent back to be sealed after the head that gives: a head
+// cached from an earlier term may be one the log has passed.
 func (n *Node) Append(_ context.Context, entry []byte) (engine.Future, error) {
 	if n.raft.State() != raft.Leader {
 		addr, id := n.raft.LeaderWithID()
 		return nil, fmt.Errorf("%w (the leader is %s at %s)", engine.ErrNotLeader, id, addr)
 	}
+	if term := n.raft.CurrentTerm(); n.ready.Load() != term {
+		if err := n.raft.Barrier(0).Error(); err != nil {
+			return nil, leadership(err)
+		}
+		n.ready.Store(term)
+		return nil, engine.ErrStaleHead
+	}
 	return future{n.raft.Apply(entry, 0)}, nil
+}
+
+// leadership turns Raft's errors about the lead into crier's words.
+func leadership(err error) error {
+	switch {
+	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+		return fmt.Errorf("%w (the lead is changing)", engine.ErrNotLeader)
+	case errors.Is(err, raft.ErrLeadershipLost):
+		return errors.New("the cluster's leader changed while this was being recorded: check whether it was before doing it again")
+	case errors.Is(err, raft.ErrRaftShutdown):
+		return errors.New("crier is stopping")
+	}
+	return err
 }
 
 // future waits for Raft to apply an entry.
@@ -190,7 +220,7 @@ type future struct{ f raft.ApplyFuture }
 
 func (f future) Wait(context.Context) (engine.Applied, error) {
 	if err := f.f.Error(); err != nil {
-		return engine.Applied{}, err
+		return engine.Applied{}, leadership(err)
 	}
 	r, ok := f.f.Response().(response)
 	if !ok {
