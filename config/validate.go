@@ -165,8 +165,11 @@ func (l *loader) checkCluster(cl *Cluster) {
 		l.errorf("cluster.node_id", "%s is not a node id; use letters, digits and hyphens, such as node-1", c.shown("cluster.node_id", cl.NodeID))
 	}
 	l.hostPort("cluster.raft_addr", cl.RaftAddr, true, 1)
-	if len(cl.Peers) > 0 && len(cl.Secret.Reveal()) < 16 && l.ok("cluster.secret") {
-		l.errorf("cluster.secret", "a cluster needs a secret of at least 16 characters, the same on every node, as an ${ENV_VAR} reference: it proves each node to the others")
+	if len(cl.Peers) > 0 && len(cl.Secret.Reveal()) < 16 && !l.failed("cluster.secret") {
+		l.errorf("cluster", "a cluster needs cluster.secret, at least 16 characters, the same on every node, as an ${ENV_VAR} reference: it proves each node to the others")
+	}
+	if len(cl.Peers) > 0 && c.Server.LinkSecret == "" && !l.failed("server.link_secret") {
+		l.errorf("cluster", "a cluster needs server.link_secret, the same on every node: an acknowledgement link one node sends must open on the others")
 	}
 	seen := map[string]string{}
 	if l.ok("cluster.node_id") {

@@ -83,6 +83,7 @@ func TestAClusterLosesItsLeaderMidExercise(t *testing.T) {
 	t.Setenv("CRASH_DUTY_TOKEN", "crash-token-duty-0123456789")
 	t.Setenv("CRASH_PARTNER_TOKEN", "crash-token-partner-0123456789")
 	t.Setenv("CRASH_CLUSTER_SECRET", "the-cluster-secret-0123456789")
+	t.Setenv("CRASH_LINK_SECRET", "the-link-secret-0123456789")
 	raftAddrs := make([]string, 3)
 	for i := range raftAddrs {
 		l, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -100,7 +101,7 @@ func TestAClusterLosesItsLeaderMidExercise(t *testing.T) {
 		cfgs = append(cfgs, writeFile(t, dir, fmt.Sprintf("node-%d.yaml", i), fmt.Sprintf(`version: 1
 data_dir: %[1]s/data-%[2]d
 runbooks: [%[1]s/crash.yaml]
-server: {listen: "127.0.0.1:0"}
+server: {listen: "127.0.0.1:0", link_secret: "${CRASH_LINK_SECRET}"}
 cluster: {node_id: node-%[2]d, raft_addr: "%[3]s", peers: [%[4]s], secret: "${CRASH_CLUSTER_SECRET}"}
 notifiers:
   email: {host: 127.0.0.1, port: %[5]d, tls: none, from: crier@northbridge.gov.uk, messages_per_minute: 60000, connections: 4}
@@ -227,11 +228,12 @@ func TestANodeJoinsACluster(t *testing.T) {
 	examples, _ := os.Getwd()
 	t.Setenv("CRASH_PLANNER_TOKEN", "crash-token-planner-0123456789")
 	t.Setenv("CRIER_CLUSTER_SECRET", "the-cluster-secret-0123456789")
+	t.Setenv("CRASH_LINK_SECRET", "the-link-secret-0123456789")
 	config := func(name string) string {
 		return writeFile(t, dir, name+".yaml", fmt.Sprintf(`version: 1
 data_dir: %[1]s/%[2]s
 runbooks: [%[3]s/../../examples]
-server: {listen: "127.0.0.1:0"}
+server: {listen: "127.0.0.1:0", link_secret: "${CRASH_LINK_SECRET}"}
 notifiers: {outbox: {dir: %[1]s/outbox}}
 users:
   - {name: Priya Planner, email: planner@northbridge.gov.uk, roles: [planner, exercise-lead], token: "${CRASH_PLANNER_TOKEN}"}

@@ -38,9 +38,10 @@ func leaderDuties(ctx context.Context, node *record.Node, log *slog.Logger, term
 			end()
 			return
 		case now := <-node.LeaderCh():
-			if now == leading {
-				continue
-			}
+			// Raft keeps only the latest news: "leads" while leading means
+			// the lead was lost and taken back in between, so the work
+			// starts again from the record all the same.
+			end()
 			leading = now
 			_, id, addr := node.Leader()
 			if leading {
@@ -48,7 +49,6 @@ func leaderDuties(ctx context.Context, node *record.Node, log *slog.Logger, term
 				start()
 			} else {
 				log.Warn("this node no longer leads the cluster: it stops scheduling and sending", "leader", id, "at", addr)
-				end()
 			}
 		}
 	}

@@ -100,7 +100,10 @@ func clusterFlags(cfg *config.Config, nodeID, raftAddr, join string) error {
 		return reachable(cfg)
 	}
 	if cfg.Cluster == nil {
-		cfg.Cluster = &config.Cluster{Secret: config.Secret(os.Getenv("CRIER_CLUSTER_SECRET"))}
+		cfg.Cluster = &config.Cluster{}
+	}
+	if cfg.Cluster.Secret == "" {
+		cfg.Cluster.Secret = config.Secret(os.Getenv("CRIER_CLUSTER_SECRET"))
 	}
 	if nodeID != "" {
 		cfg.Cluster.NodeID = nodeID
@@ -113,6 +116,8 @@ func clusterFlags(cfg *config.Config, nodeID, raftAddr, join string) error {
 		return errors.New("a node of a cluster needs both --node-id and --raft-addr (or cluster.node_id and cluster.raft_addr)")
 	case len(cfg.Cluster.Secret.Reveal()) < 16:
 		return errors.New("a node of a cluster needs the cluster's secret: cluster.secret, or CRIER_CLUSTER_SECRET (at least 16 characters)")
+	case join != "" && cfg.Server.LinkSecret == "":
+		return errors.New("a node joining a cluster needs server.link_secret, the same as the other nodes': an acknowledgement link one node sends must open on the others")
 	}
 	return reachable(cfg)
 }

@@ -75,18 +75,28 @@ func runServe(ctx context.Context, args []string, e env) int {
 	// What the leader does, each time this node takes the lead.
 	var apiURL string // where the others pass on commands: set once listening
 	term := func(ctx context.Context) {
-		if err := node.Barrier(); err != nil { // all an earlier leader committed, applied here
-			log.Error("catching up on taking the lead", "err", err)
-			return
-		}
-		eng.ForgetHead() // what this node proposed as an earlier leader may never be applied
-		if _, err := eng.ApplyHere(ctx, &engine.AnnounceLeader{Meta: engine.Meta{Actor: "cluster"}, Node: node.ID(), API: apiURL}); err != nil {
-			log.Error("announcing this node as the leader", "err", err)
+		ctx = engine.HereOnly(ctx) // what the leader does, it does itself or not at all
+		for {
+			_, err := eng.Apply(ctx, &engine.AnnounceLeader{Meta: engine.Meta{Actor: "cluster"}, Node: node.ID(), API: apiURL})
+			if err == nil {
+				break
+			}
+			log.Error("taking up the lead: announcing this node", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
 		}
 		sched, err := engine.NewScheduler(eng, engine.RealClock{}, log)
-		if err != nil {
-			log.Error("loading the schedule", "err", err)
-			return
+		for err != nil { // reading the record in memory: retried, never left undone
+			log.Error("taking up the lead: loading the schedule", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			sched, err = engine.NewScheduler(eng, engine.RealClock{}, log)
 		}
 		sched.Late = func(d time.Duration) { metrics.Lateness.Observe(d.Seconds()) }
 		deliverer := engine.NewDeliverer(eng, built.Options)
