@@ -305,8 +305,10 @@ func (n *Node) Snapshot() error { return n.raft.Snapshot().Error() }
 // Restore replaces the whole state with a snapshot's (crier snapshot
 // restore), on the leader, which then sends it to any followers: for
 // recovering from a disaster into a fresh cluster, never in normal running.
-func (n *Node) Restore(r io.Reader, size int64) error {
-	meta := &raft.SnapshotMeta{Version: raft.SnapshotVersionMax, Size: size}
+// index is the snapshot's head: the log goes on after it, so that ids made
+// from log indexes stay new.
+func (n *Node) Restore(r io.Reader, size int64, index uint64) error {
+	meta := &raft.SnapshotMeta{Version: raft.SnapshotVersionMax, Size: size, Index: index}
 	return n.raft.Restore(meta, r, time.Minute)
 }
 

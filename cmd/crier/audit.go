@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/hex"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/crierhq/crier/config"
+	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/record"
 )
 
@@ -29,10 +31,11 @@ func runAudit(ctx context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stderr, "crier audit: say what to do: crier audit verify [--config FILE | --data-dir DIR]")
 		return exitUsage
 	}
-	dir, code, ok := dataDir(e)
+	cfg, code, ok := dataDir(e)
 	if !ok {
 		return code
 	}
+	dir := cfg.DataDir
 	v, err := record.Verify(dir)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier audit verify: %v\n", err)
@@ -66,23 +69,25 @@ func runAudit(ctx context.Context, args []string, e env) int {
 	return exitError
 }
 
-// dataDirFlags adds --config and --data-dir, and reads the data directory
-// they name (the configuration's data_dir, or the default).
-func dataDirFlags(flags *flag.FlagSet) func(e env) (string, int, bool) {
+// dataDirFlags adds --config and --data-dir, and reads the configuration
+// they name: the file's (or the default), its data_dir replaced by
+// --data-dir when given.
+func dataDirFlags(flags *flag.FlagSet) func(e env) (*config.Config, int, bool) {
 	configFile := flags.String("config", "", "the crier.yaml whose data_dir to use")
-	dir := flags.String("data-dir", "", "the data directory (instead of --config)")
-	return func(e env) (string, int, bool) {
+	dir := flags.String("data-dir", "", "the data directory (instead of the configuration's)")
+	return func(e env) (*config.Config, int, bool) {
+		cfg := config.Default()
+		if *configFile != "" {
+			var code int
+			var ok bool
+			if cfg, code, ok = loadConfig(*configFile, e); !ok {
+				return nil, code, false
+			}
+		}
 		if *dir != "" {
-			return *dir, 0, true
+			cfg.DataDir = *dir
 		}
-		if *configFile == "" {
-			return config.DefaultDataDir, 0, true
-		}
-		cfg, code, ok := loadConfig(*configFile, e)
-		if !ok {
-			return "", code, false
-		}
-		return cfg.DataDir, 0, true
+		return cfg, 0, true
 	}
 }
 
@@ -106,15 +111,15 @@ func runSnapshot(ctx context.Context, args []string, e env) int {
 	if rest[0] == "save" {
 		return saveSnapshot(ctx, e, *server, file)
 	}
-	dir, code, ok := dataDir(e)
+	cfg, code, ok := dataDir(e)
 	if !ok {
 		return code
 	}
-	if err := restoreSnapshot(ctx, dir, file); err != nil {
+	if err := restoreSnapshot(ctx, cfg, file); err != nil {
 		fmt.Fprintf(e.stderr, "crier snapshot restore: %v\n", err)
 		return exitError
 	}
-	fmt.Fprintf(e.stdout, "The record in %s now holds the state saved in %s.\n", dir, file)
+	fmt.Fprintf(e.stdout, "The record in %s now holds the state saved in %s.\n", cfg.DataDir, file)
 	return exitOK
 }
 
@@ -146,7 +151,13 @@ func saveSnapshot(ctx context.Context, e env, server, file string) int {
 	return exitOK
 }
 
-func restoreSnapshot(ctx context.Context, dir, file string) error {
+// restoreSnapshot starts a new record in a fresh data directory from a
+// saved state. A node of a cluster starts it alone, as itself; the others
+// then join it with fresh data directories (crier serve --join).
+func restoreSnapshot(ctx context.Context, cfg *config.Config, file string) error {
+	if _, db, _ := record.Files(cfg.DataDir); exists(db) {
+		return fmt.Errorf("%s already holds a record: restore into a fresh data directory", cfg.DataDir)
+	}
 	f, err := os.Open(file)
 	if err != nil {
 		return err
@@ -156,12 +167,28 @@ func restoreSnapshot(ctx context.Context, dir, file string) error {
 	if err != nil {
 		return err
 	}
-	cfg := config.Default()
-	cfg.DataDir = dir
-	node, _, err := openRecord(ctx, cfg, slog.New(slog.DiscardHandler), "")
+	head, err := state.SnapshotHead(bufio.NewReader(f))
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	alone := *cfg
+	if cfg.Cluster != nil {
+		cl := *cfg.Cluster
+		cl.Peers = nil
+		alone.Cluster = &cl
+	}
+	node, _, err := openRecord(ctx, &alone, slog.New(slog.DiscardHandler), "")
 	if err != nil {
 		return err
 	}
 	defer node.Close()
-	return node.Restore(io.Reader(f), info.Size())
+	return node.Restore(f, info.Size(), head.Index)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

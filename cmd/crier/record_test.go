@@ -53,12 +53,25 @@ func TestTheRecordOutlivesCrier(t *testing.T) {
 	if out, errOut, code := crier(t, "snapshot", "restore", "--config", second, snapshot); code != exitOK {
 		t.Fatalf("snapshot restore: %d %s %s", code, out, errOut)
 	}
+	if _, errOut, code := crier(t, "snapshot", "restore", "--config", second, snapshot); code != exitError || !strings.Contains(errOut, "already holds a record") {
+		t.Errorf("a second restore into the same directory: %d %s", code, errOut)
+	}
 	srv = startServe(t, second)
-	defer srv.stop()
+	t.Setenv("CRIER_TOKEN", srv.token)
 	req, _ := http.NewRequest("GET", srv.url+"/api/v1/activations/"+id, nil)
 	req.Header.Set("Authorization", "Bearer "+srv.token)
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("the restored activation: %v %v", resp, err)
+	}
+	// The restored record goes on: a new activation has a new id, and the
+	// chain, across the gap a restore leaves in the log, verifies.
+	out, errOut, code = crier(t, "activate", "--server", srv.url, "--exercise", "--param", "warning_area=Mill Lane", "flood-warning")
+	if next := regexp.MustCompile(`a-\d+`).FindString(out); code != exitOK || next == "" || next <= id {
+		t.Errorf("activating after the restore: %d %s %s (the restored one was %s)", code, out, errOut, id)
+	}
+	srv.stop()
+	if out, _, code := crier(t, "audit", "verify", "--config", second); code != exitOK || !strings.Contains(out, "is intact") {
+		t.Errorf("audit verify after a restore: %d\n%s", code, out)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "second", "record", "raft.db")); err != nil {
 		t.Error(err)

@@ -22,6 +22,8 @@ func rows() []struct {
 		table string
 		new   func() any
 	}{
+		{TableChain, func() any { return new(Head) }}, // first, so that SnapshotHead reads little
+		{TableLeader, func() any { return new(Leader) }},
 		{TableActivations, func() any { return new(Activation) }},
 		{TableOccurrences, func() any { return new(Occurrence) }},
 		{TableMessages, func() any { return new(Message) }},
@@ -32,8 +34,6 @@ func rows() []struct {
 		{TableEscalations, func() any { return new(Escalation) }},
 		{TableDecisions, func() any { return new(Decision) }},
 		{TableEvents, func() any { return new(Event) }},
-		{TableChain, func() any { return new(Head) }},
-		{TableLeader, func() any { return new(Leader) }},
 	}
 }
 
@@ -153,4 +153,27 @@ func decodeSnapshot(r io.Reader, emit func(table string, objs []any)) error {
 		}
 	}
 	return nil
+}
+
+// SnapshotHead reads the chain's head from the start of a snapshot.
+func SnapshotHead(r io.Reader) (Head, error) {
+	dec := gob.NewDecoder(r)
+	var version int
+	var h tableHeader
+	if err := dec.Decode(&version); err != nil {
+		return Head{}, fmt.Errorf("reading the snapshot: %w", err)
+	}
+	if version != snapshotVersion {
+		return Head{}, fmt.Errorf("the snapshot is version %d; this crier reads version %d", version, snapshotVersion)
+	}
+	if err := dec.Decode(&h); err != nil || h.Table != TableChain {
+		return Head{}, fmt.Errorf("the snapshot does not start with the record's head")
+	}
+	var head Head
+	if h.Rows > 0 {
+		if err := dec.Decode(&head); err != nil {
+			return Head{}, fmt.Errorf("reading the snapshot's head: %w", err)
+		}
+	}
+	return head, nil
 }
