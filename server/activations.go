@@ -1,6 +1,9 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -210,14 +213,22 @@ func (s *Server) recordDecision(w http.ResponseWriter, r *http.Request, u *User)
 
 // snapshot streams the whole state as it is at this moment: a backup,
 // consistent however long it takes to send (crier snapshot save).
+// Its SHA-256 follows in a trailer, so that a copy cut short is known.
 func (s *Server) snapshot(w http.ResponseWriter, r *http.Request, _ *User) {
 	snap := s.engine.Snapshot()
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", `attachment; filename="crier.snapshot"`)
-	if err := snap.Write(w); err != nil {
+	w.Header().Set("Trailer", SnapshotSumHeader)
+	sum := sha256.New()
+	if err := snap.Write(io.MultiWriter(w, sum)); err != nil {
 		s.log.Error("writing a snapshot", "err", err)
+		panic(http.ErrAbortHandler) // the client sees the stream broken, never a clean end
 	}
+	w.Header().Set(SnapshotSumHeader, hex.EncodeToString(sum.Sum(nil)))
 }
+
+// SnapshotSumHeader is the trailer with a snapshot's SHA-256.
+const SnapshotSumHeader = "Crier-Snapshot-Sha256"
 
 // report is an activation's report: ?format=json (the default), md, or
 // html (the printable page).

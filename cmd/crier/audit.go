@@ -124,7 +124,8 @@ func runSnapshot(ctx context.Context, args []string, e env) int {
 }
 
 // saveSnapshot fetches a snapshot from the server into file, which is
-// only written once the whole snapshot has arrived.
+// only written once the whole snapshot has arrived and matches the
+// SHA-256 the server sent after it.
 func saveSnapshot(ctx context.Context, e env, server, file string) int {
 	c, ok := newClient("snapshot save", server, e)
 	if !ok {
@@ -136,7 +137,7 @@ func saveSnapshot(ctx context.Context, e env, server, file string) int {
 		return exitError
 	}
 	defer os.Remove(tmp.Name())
-	err = c.call(ctx, "GET", "/api/v1/snapshot", nil, tmp)
+	err = c.download(ctx, "/api/v1/snapshot", tmp)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

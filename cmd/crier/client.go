@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,6 +16,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/crierhq/crier/server"
 )
 
 // client talks to a running crier serve for the commands that act on it,
@@ -61,6 +66,10 @@ func (c *client) call(ctx context.Context, method, path string, body, out any) e
 		return fmt.Errorf("cannot reach %s: %w", c.server, err)
 	}
 	defer resp.Body.Close()
+	if w, ok := out.(io.Writer); ok && resp.StatusCode < 300 { // a report: however long
+		_, err = io.Copy(w, resp.Body)
+		return err
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return err
@@ -72,12 +81,36 @@ func (c *client) call(ctx context.Context, method, path string, body, out any) e
 		}
 		return refusal{resp.StatusCode, "the server answered " + resp.Status}
 	}
-	if w, ok := out.(io.Writer); ok {
-		_, err = w.Write(data)
-		return err
-	}
 	if out != nil {
 		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+// download streams a snapshot into w, however long it takes, and checks
+// it against the SHA-256 the server sends after it.
+func (c *client) download(ctx context.Context, path string, w io.Writer) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.server+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := (&http.Client{}).Do(req) // no overall timeout: a big record takes a while
+	if err != nil {
+		return fmt.Errorf("cannot reach %s: %w", c.server, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e struct{ Error string }
+		json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&e)
+		return refusal{resp.StatusCode, cmp.Or(e.Error, "the server answered "+resp.Status)}
+	}
+	sum := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(w, sum), resp.Body); err != nil {
+		return fmt.Errorf("the snapshot was cut short: %w", err)
+	}
+	if want := resp.Trailer.Get(server.SnapshotSumHeader); want != hex.EncodeToString(sum.Sum(nil)) {
+		return fmt.Errorf("the snapshot arrived, but not as the server sent it (its SHA-256 does not match): nothing was saved")
 	}
 	return nil
 }

@@ -2,11 +2,14 @@ package main
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/crierhq/crier/server"
 )
 
 // What crier serve records outlives it: after a restart the activation is
@@ -86,5 +89,23 @@ func TestAClusterNodeNamesItsAddresses(t *testing.T) {
 	_, errOut, code := crier(t, "serve", "--config", cfg, "--node-id", "node-a", "--raft-addr", "10.20.0.11:8300")
 	if code != exitUsage || !strings.Contains(errOut, "server.listen 0.0.0.0:8080: in a cluster the other nodes reach this node there") {
 		t.Errorf("listening on every address: %d %s", code, errOut)
+	}
+}
+
+// A snapshot cut short on its way is not saved as if it were whole.
+func TestASnapshotCutShortIsNotSaved(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", server.SnapshotSumHeader)
+		w.Write([]byte("half a snapshot"))
+		w.Header().Set(server.SnapshotSumHeader, "00") // the sum of what should have come
+	}))
+	defer srv.Close()
+	t.Setenv("CRIER_TOKEN", "token")
+	file := filepath.Join(t.TempDir(), "crier.snapshot")
+	if _, errOut, code := crier(t, "snapshot", "save", "--server", srv.URL, file); code != exitError || !strings.Contains(errOut, "does not match") {
+		t.Errorf("%d %s", code, errOut)
+	}
+	if _, err := os.Stat(file); err == nil {
+		t.Error("the broken snapshot was saved")
 	}
 }
