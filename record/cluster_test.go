@@ -137,16 +137,16 @@ func TestAClusterOutlivesItsLeader(t *testing.T) {
 // A node without the cluster's secret cannot join it.
 func TestTheClusterKeepsStrangersOut(t *testing.T) {
 	addrs := freeAddrs(t, 1)
-	layer, err := newSecretLayer(addrs[0], []byte("a-cluster-secret-0123456789"))
+	layer, err := newSecretLayer(addrs[0], key("a-cluster-secret-0123456789", "raft"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer layer.Close()
-	stranger := &secretLayer{secret: []byte("another-secret-0123456789")}
+	stranger := &secretLayer{secret: key("another-secret-0123456789", "raft")}
 	if _, err := stranger.Dial(raft.ServerAddress(addrs[0]), time.Second); err == nil {
 		t.Error("a node with another secret connected")
 	}
-	friend := &secretLayer{secret: []byte("a-cluster-secret-0123456789")}
+	friend := &secretLayer{secret: key("a-cluster-secret-0123456789", "raft")}
 	conn, err := friend.Dial(raft.ServerAddress(addrs[0]), time.Second)
 	if err != nil {
 		t.Fatalf("a node with the secret: %v", err)

@@ -3,26 +3,17 @@ package record
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/crierhq/crier/engine"
 )
-
-// ClusterHeader carries the cluster's shared secret on requests between
-// nodes.
-const ClusterHeader = "Crier-Cluster-Secret"
-
-// SameSecret compares a request's cluster secret in constant time.
-func SameSecret(got, want string) bool {
-	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-}
 
 // Forwarder passes commands given to a follower to the leader's API
 // (POST /internal/v1/apply), as engine.Options.Forward; e gives the
@@ -59,10 +50,16 @@ func (n *Node) forwardOnce(ctx context.Context, e *engine.Engine, secret string,
 	if err != nil {
 		return 0, false, err
 	}
-	req.Header.Set(ClusterHeader, secret)
+	req.Header.Set(SignatureHeader, Sign(secret, "/internal/v1/apply", command, time.Now()))
 	resp, err := client.Do(req)
-	if err != nil {
-		return 0, true, fmt.Errorf("passing the command to the leader %s: %w", leader.Node, err)
+	var op *net.OpError
+	switch {
+	case errors.As(err, &op) && op.Op == "dial": // it never reached the leader: safe to try again
+		n.log.Warn("passing a command to the leader", "leader", leader.Node, "err", err)
+		return 0, true, fmt.Errorf("%w: the leader %s cannot be reached yet", engine.ErrNotLeader, leader.Node)
+	case err != nil: // it may have been applied: trying again could do it twice
+		n.log.Error("passing a command to the leader", "leader", leader.Node, "err", err)
+		return 0, false, fmt.Errorf("the cluster's leader did not answer: this may or may not have been recorded; check before doing it again")
 	}
 	defer resp.Body.Close()
 	var answer struct {
@@ -71,7 +68,8 @@ func (n *Node) forwardOnce(ctx context.Context, e *engine.Engine, secret string,
 		Code  string `json:"code"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&answer); err != nil {
-		return 0, true, fmt.Errorf("the leader's answer: %w", err)
+		n.log.Error("the leader's answer to a command passed on", "leader", leader.Node, "err", err)
+		return 0, false, fmt.Errorf("the cluster's leader did not answer: this may or may not have been recorded; check before doing it again")
 	}
 	switch {
 	case resp.StatusCode == http.StatusOK:
@@ -91,7 +89,7 @@ func (n *Node) forwardOnce(ctx context.Context, e *engine.Engine, secret string,
 func (n *Node) Join(ctx context.Context, via, secret string, client *http.Client) error {
 	body, _ := json.Marshal(map[string]string{"id": n.cfg.NodeID, "raft_addr": n.RaftAddr()})
 	for {
-		err := n.joinOnce(ctx, via, secret, client, body)
+		err := n.joinOnce(ctx, via, secret, client, body, 0)
 		if err == nil {
 			return nil
 		}
@@ -104,12 +102,12 @@ func (n *Node) Join(ctx context.Context, via, secret string, client *http.Client
 	}
 }
 
-func (n *Node) joinOnce(ctx context.Context, via, secret string, client *http.Client, body []byte) error {
+func (n *Node) joinOnce(ctx context.Context, via, secret string, client *http.Client, body []byte, depth int) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(via, "/")+"/internal/v1/join", bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
-	req.Header.Set(ClusterHeader, secret)
+	req.Header.Set(SignatureHeader, Sign(secret, "/internal/v1/join", body, time.Now()))
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
@@ -120,8 +118,8 @@ func (n *Node) joinOnce(ctx context.Context, via, secret string, client *http.Cl
 	}
 	var answer struct{ Error, Leader string }
 	json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&answer)
-	if answer.Leader != "" && answer.Leader != via { // a follower names the leader's address
-		return n.joinOnce(ctx, answer.Leader, secret, client, body)
+	if answer.Leader != "" && answer.Leader != via && depth < 3 { // a follower names the leader's address
+		return n.joinOnce(ctx, answer.Leader, secret, client, body, depth+1)
 	}
 	return fmt.Errorf("%s: %s", resp.Status, answer.Error)
 }

@@ -97,7 +97,7 @@ func New(cfg Config) (*Node, error) {
 			store.Close()
 			return nil, errors.New("a cluster needs its secret (cluster.secret, at least 16 characters)")
 		}
-		layer, err := newSecretLayer(cfg.RaftAddr, []byte(cfg.Secret))
+		layer, err := newSecretLayer(cfg.RaftAddr, key(cfg.Secret, "raft"))
 		if err != nil {
 			store.Close()
 			return nil, fmt.Errorf("listening for the other nodes on %s: %w", cfg.RaftAddr, err)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -14,13 +15,8 @@ import (
 // with its secret, may; a node that no longer leads says so (421).
 func (s *Server) passedOn(secret string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !record.SameSecret(r.Header.Get(record.ClusterHeader), secret) {
-			writeError(w, http.StatusUnauthorized, "unauthenticated", "only crier's other nodes may pass on commands")
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-		if err != nil {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the command is too large")
+		body, ok := s.fromANode(w, r, secret)
+		if !ok {
 			return
 		}
 		c, err := engine.DecodeCommand(body)
@@ -44,15 +40,16 @@ func (s *Server) passedOn(secret string) http.HandlerFunc {
 // or, asked of a follower, naming the leader's address to ask instead.
 func (s *Server) joins(secret string, add func(id, addr string) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !record.SameSecret(r.Header.Get(record.ClusterHeader), secret) {
-			writeError(w, http.StatusUnauthorized, "unauthenticated", "only a node with the cluster's secret may join it")
+		body, ok := s.fromANode(w, r, secret)
+		if !ok {
 			return
 		}
 		var req struct {
 			ID   string `json:"id"`
 			Addr string `json:"raft_addr"`
 		}
-		if !decode(w, r, &req) {
+		if err := json.Unmarshal(body, &req); err != nil || req.ID == "" || req.Addr == "" {
+			writeError(w, http.StatusBadRequest, "bad_request", "a node joining gives its id and raft_addr")
 			return
 		}
 		err := add(req.ID, req.Addr)
@@ -71,4 +68,25 @@ func (s *Server) joins(secret string, add func(id, addr string) error) http.Hand
 			writeJSON(w, http.StatusOK, map[string]string{"joined": req.ID})
 		}
 	}
+}
+
+// fromANode reads a request another node of the cluster signed: within
+// the last few minutes, with the cluster's secret, and never seen before
+// (a request captured and sent again is refused).
+func (s *Server) fromANode(w http.ResponseWriter, r *http.Request, secret string) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the request is too large")
+		return nil, false
+	}
+	sig := r.Header.Get(record.SignatureHeader)
+	if err := record.CheckSignature(sig, secret, r.URL.Path, body, s.now()); err != nil {
+		writeError(w, http.StatusUnauthorized, "unauthenticated", "only crier's other nodes may: "+err.Error())
+		return nil, false
+	}
+	if !s.nodeReplays.first(sig, s.now()) {
+		writeError(w, http.StatusUnauthorized, "unauthenticated", "this request was sent before")
+		return nil, false
+	}
+	return body, true
 }

@@ -59,7 +59,8 @@ type Server struct {
 	slackSecret string
 	slackAPI    *slack.Client
 	http        *http.Client
-	replays     replays
+	replays     replays // Slack's requests seen
+	nodeReplays replays // other nodes' requests seen
 	hub         hub
 	links       *AckLinks
 	loc         *time.Location
