@@ -41,13 +41,20 @@ func newSecretLayer(bind string, secret []byte) (*secretLayer, error) {
 // acceptLoop takes connections and lets through those that prove the
 // secret, each handshake beside the others so a slow one holds up none.
 func (l *secretLayer) acceptLoop() {
+	handshaking := make(chan struct{}, 64) // at most this many at once: a flood waits, the node does not fall over
 	for {
 		conn, err := l.ln.Accept()
-		if err != nil {
+		if errors.Is(err, net.ErrClosed) {
 			close(l.closed)
 			return
 		}
+		if err != nil { // out of file descriptors, say: wait, and go on listening
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		handshaking <- struct{}{}
 		go func() {
+			defer func() { <-handshaking }()
 			if l.serverHandshake(conn) != nil {
 				conn.Close()
 				return
