@@ -159,7 +159,8 @@ func (n *Node) Open(ctx context.Context, e *engine.Engine) error {
 }
 
 // catchUp waits for a leader and, on the leader, for every entry the log
-// holds to be applied.
+// holds to be applied. A follower returns as soon as a leader is known,
+// and catches up as it serves.
 func (n *Node) catchUp(ctx context.Context) error {
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
@@ -312,8 +313,8 @@ func (n *Node) Restore(r io.Reader, size int64, index uint64) error {
 	return n.raft.Restore(meta, r, time.Minute)
 }
 
-// Close stops the node: it hands over the lead if it can, and closes its
-// files. What was applied is kept.
+// Close stops the node and closes its files; what was applied is kept.
+// If it led, the others elect a new leader among themselves.
 func (n *Node) Close() error {
 	var errs []error
 	if n.raft != nil {
