@@ -120,3 +120,25 @@ func TestResumeSendsWhatAStopCaughtInFlight(t *testing.T) {
 		t.Errorf("report:\n%s", md.String())
 	}
 }
+
+// A command holding invalid UTF-8 (a service's error text, say) leaves the
+// node that proposed it with the state every replay of the log gives.
+func TestTheProposerAppliesWhatTheLogHolds(t *testing.T) {
+	log := &MemoryLog{}
+	e, _ := newEngine(t, log)
+	id := activateMinimal(t, e, "live")
+	declare := OccurrenceID(id, "declare", 1)
+	apply(t, e, &Fire{Occurrence: declare})
+	ds, _ := e.Read().DeliveriesOf(nil, declare)
+	apply(t, e, &RecordOutcomes{Outcomes: []Outcome{{Delivery: ds[0].ID, State: state.DeliveryFailed, Error: "550 mailbox \xff\xfe unknown"}}})
+	replayed, _ := newEngine(t, log)
+	if a, b := dump(t, e), dump(t, replayed); a != b {
+		al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+		for i := range min(len(al), len(bl)) {
+			if al[i] != bl[i] {
+				t.Errorf("the proposer's state differs from the log's at line %d:\n%s\n%s", i, al[i], bl[i])
+				break
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -186,8 +187,13 @@ func (e *Engine) propose(ctx context.Context, c Command, command []byte) (Applie
 		e.head, e.headOK = h.Link, true
 	}
 	entry, link := seal(e.head, command)
-	e.proposed.Store(link, c)
-	defer e.proposed.Delete(link)
+	// JSON writes invalid UTF-8 (from a service's error text, say) as
+	// \ufffd: such a command is applied as decoded, as every other node
+	// and every replay will apply it.
+	if !bytes.Contains(command, []byte(`\ufffd`)) {
+		e.proposed.Store(link, c)
+		defer e.proposed.Delete(link)
+	}
 	future, err := e.log.Append(ctx, entry)
 	if err != nil {
 		e.headOK = false
