@@ -17,9 +17,9 @@ import (
 
 // Forwarder passes commands given to a follower to the leader's API
 // (POST /internal/v1/apply), as engine.Options.Forward; e gives the
-// engine, which is made with it. The leader is the
-// one Raft names, at the address it announced on taking the lead; while a
-// new leader has not yet announced itself, it waits and tries again.
+// engine, which is made with it. The leader is the one Raft names, at the
+// address it announced on taking the lead; while a new leader has not yet
+// announced itself, or cannot be reached, it waits and tries again.
 func (n *Node) Forwarder(e func() *engine.Engine, secret string, client *http.Client) func(context.Context, []byte) (uint64, error) {
 	return func(ctx context.Context, command []byte) (uint64, error) {
 		deadline := time.Now().Add(10 * time.Second)
