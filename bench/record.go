@@ -28,6 +28,21 @@ func onRecord(ctx context.Context, dir string, o Options) (*record.Node, *engine
 	return n, e, nil
 }
 
+// tempRecord is an engine on a single-node record in a new temporary
+// directory, and what closes and removes it.
+func tempRecord(ctx context.Context, o Options) (*engine.Engine, func(), error) {
+	dir, err := os.MkdirTemp("", "crier-bench-")
+	if err != nil {
+		return nil, nil, err
+	}
+	n, e, err := onRecord(ctx, dir, o)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return e, func() { n.Close(); os.RemoveAll(dir) }, nil
+}
+
 // decide applies n decisions from 64 goroutines at once, as many people
 // and the dispatcher do, and returns the commands applied per second.
 func decide(ctx context.Context, e *engine.Engine, activation string, n int) (float64, error) {
@@ -65,16 +80,11 @@ func activateBench(ctx context.Context, e *engine.Engine) (string, error) {
 // record, each on disk (fsync) before it is applied, against the same
 // commands through the in-memory log.
 func RecordApply(ctx context.Context, o Options) ([]Figure, error) {
-	dir, err := os.MkdirTemp("", "crier-bench-")
+	e, done, err := tempRecord(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	n, e, err := onRecord(ctx, dir, o)
-	if err != nil {
-		return nil, err
-	}
-	defer n.Close()
+	defer done()
 	id, err := activateBench(ctx, e)
 	if err != nil {
 		return nil, err
@@ -101,16 +111,11 @@ func RecordApply(ctx context.Context, o Options) ([]Figure, error) {
 // notifier on the single-node Raft record, the fsync included, against the
 // same on the in-memory log.
 func RecordActivationToDelivery(ctx context.Context, o Options) ([]Figure, error) {
-	dir, err := os.MkdirTemp("", "crier-bench-")
+	e, done, err := tempRecord(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	n, e, err := onRecord(ctx, dir, o)
-	if err != nil {
-		return nil, err
-	}
-	defer n.Close()
+	defer done()
 	ours, err := timeFresh(ctx, e, o)
 	if err != nil {
 		return nil, err
