@@ -165,28 +165,14 @@ users:
 	leader.cmd.Process.Signal(syscall.SIGKILL)
 	leader.cmd.Wait()
 
-	var rep struct {
-		Messages   []struct{ ID, State string }
-		Deliveries []struct {
-			ID, Status, Target, Subject string
-			PossiblyDuplicated          bool `json:"possibly_duplicated"`
-		}
-	}
+	var rep exerciseReport
 	report := func(p *crierProcess) bool {
 		code, _ := p.call("GET", "/api/v1/activations/"+a.ID+"/report", "planner", &rep)
 		return code == http.StatusOK
 	}
 	finished := func() bool {
 		approve(followers[0])
-		if !report(followers[0]) || len(rep.Messages) < 8 {
-			return false
-		}
-		for _, m := range rep.Messages {
-			if m.State != "sent" {
-				return false
-			}
-		}
-		return true
+		return report(followers[0]) && rep.allSent(8)
 	}
 	for deadline := time.Now().Add(60 * time.Second); !finished(); time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -196,14 +182,7 @@ users:
 	if !status(followers[0]).Leads && !status(cut).Leads {
 		t.Error("neither survivor leads")
 	}
-	for _, d := range rep.Deliveries {
-		box.mu.Lock()
-		n := box.got[[2]string{d.Subject, d.Target}]
-		box.mu.Unlock()
-		if d.Status != "sent" || n == 0 || (n > 1 && !d.PossiblyDuplicated) {
-			t.Errorf("delivery %s (%s to %s): %s, received %d times, possibly duplicated: %v", d.ID, d.Subject, d.Target, d.Status, n, d.PossiblyDuplicated)
-		}
-	}
+	rep.checkArrivals(t, func(_, subject, target string) int { return box.count(subject, target) })
 	// The follower that was cut off has caught up with the rest.
 	want, _ := json.Marshal(rep)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {

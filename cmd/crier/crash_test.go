@@ -87,6 +87,62 @@ func startRelay(t *testing.T) (*relay, int) {
 	return box, ln.Addr().(*net.TCPAddr).Port
 }
 
+// count is how many emails with subject reached to.
+func (b *relay) count(subject, to string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.got[[2]string{subject, to}]
+}
+
+// exerciseReport is what the crash and cluster tests read of an
+// activation's report.
+type exerciseReport struct {
+	Messages []struct {
+		ID, State, Subject string
+		Approvals          []struct{ By string }
+		Acknowledged       []struct{ Stakeholder string }
+	}
+	Deliveries []struct {
+		ID, Status, Target, Type, Subject string
+		PossiblyDuplicated                bool `json:"possibly_duplicated"`
+	}
+}
+
+// allSent reports whether the report has at least n messages, all sent.
+func (r *exerciseReport) allSent(n int) bool {
+	if len(r.Messages) < n {
+		return false
+	}
+	for _, m := range r.Messages {
+		if m.State != "sent" {
+			return false
+		}
+	}
+	return true
+}
+
+// checkArrivals checks every delivery was sent and received — more than
+// once only where the report marks it possibly duplicated — and counts
+// those marked and those that arrived twice.
+func (r *exerciseReport) checkArrivals(t *testing.T, received func(typ, subject, target string) int) (marked, twice int) {
+	t.Helper()
+	for _, d := range r.Deliveries {
+		n := received(d.Type, d.Subject, d.Target)
+		if d.PossiblyDuplicated {
+			marked++
+		}
+		switch {
+		case d.Status != "sent" || n == 0:
+			t.Errorf("delivery %s (%s to %s) %s, received %d times", d.ID, d.Subject, d.Target, d.Status, n)
+		case n > 1 && !d.PossiblyDuplicated:
+			t.Errorf("delivery %s arrived %d times but the report does not say it may have been duplicated", d.ID, n)
+		case n > 1:
+			twice++
+		}
+	}
+	return marked, twice
+}
+
 // crashRunbook fans each of eight updates out to forty partners, one
 // email each where they are asked to acknowledge; the public statements
 // wait for the duty officer's approval.
@@ -234,28 +290,11 @@ users:
 	}
 
 	// The last crier finishes the exercise.
-	var rep struct {
-		Messages []struct {
-			ID, State, Subject string
-			Approvals          []struct{ By string }
-			Acknowledged       []struct{ Stakeholder string }
-		}
-		Deliveries []struct {
-			ID, Status, Target, Type, Subject string
-			PossiblyDuplicated                bool `json:"possibly_duplicated"`
-		}
-	}
+	var rep exerciseReport
 	finished := func() bool {
 		approve(p)
-		if code, _ := p.call("GET", "/api/v1/activations/"+a.ID+"/report", "planner", &rep); code != http.StatusOK || len(rep.Messages) < 8 {
-			return false
-		}
-		for _, m := range rep.Messages {
-			if m.State != "sent" {
-				return false
-			}
-		}
-		return true
+		code, _ := p.call("GET", "/api/v1/activations/"+a.ID+"/report", "planner", &rep)
+		return code == http.StatusOK && rep.allSent(8)
 	}
 	for deadline := time.Now().Add(60 * time.Second); !finished(); time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -265,35 +304,20 @@ users:
 	p.cmd.Process.Signal(os.Interrupt)
 	p.cmd.Wait()
 
-	var duplicated, marked int
-	for _, d := range rep.Deliveries {
-		var n int
-		switch d.Type {
-		case "email":
-			box.mu.Lock()
-			n = box.got[[2]string{d.Subject, d.Target}]
-			box.mu.Unlock()
-		case "slack":
-			slackMu.Lock()
-			for text, k := range posted {
-				if strings.Contains(text, d.Subject) {
-					n += k
-				}
+	marked, duplicated := rep.checkArrivals(t, func(typ, subject, target string) int {
+		if typ == "email" {
+			return box.count(subject, target)
+		}
+		slackMu.Lock()
+		defer slackMu.Unlock()
+		n := 0
+		for text, k := range posted {
+			if strings.Contains(text, subject) {
+				n += k
 			}
-			slackMu.Unlock()
 		}
-		if d.PossiblyDuplicated {
-			marked++
-		}
-		switch {
-		case d.Status != "sent" || n == 0:
-			t.Errorf("delivery %s (%s to %s) %s, received %d times", d.ID, d.Subject, d.Target, d.Status, n)
-		case n > 1 && !d.PossiblyDuplicated:
-			t.Errorf("delivery %s arrived %d times but the report does not say it may have been duplicated", d.ID, n)
-		case n > 1:
-			duplicated++
-		}
-	}
+		return n
+	})
 	approvals, acks := len(approved), len(acked)
 	for _, m := range rep.Messages {
 		if approved[m.ID] && len(m.Approvals) == 0 {
