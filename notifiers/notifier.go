@@ -38,6 +38,9 @@ type Message struct {
 	// (personalised content: an email carrying it goes to this recipient
 	// alone).
 	AckURL string `json:"ack_url,omitempty"`
+	// Link, when set, is the message's page on crier: where a notifier
+	// that must shorten a message points for the whole text.
+	Link string `json:"link,omitempty"`
 }
 
 // Notifier sends messages of one or more channel types.
