@@ -29,6 +29,7 @@ type Runbook struct {
 	Audiences    []Audience    `yaml:"audiences"`
 	Steps        []Step        `yaml:"steps" jsonschema:"required,minItems=1,maxItems=1000"`
 	Exercise     *Exercise     `yaml:"exercise"`
+	Escalation   *Escalation   `yaml:"escalation" jsonschema_description:"The escalation policy every deadline follows unless its step says otherwise."`
 
 	file     string
 	location *time.Location
@@ -134,7 +135,8 @@ type Notify struct {
 	Translations map[string]Translation `yaml:"translations"`
 	Approval     *Approval              `yaml:"approval"`
 	AckWithin    *Duration              `yaml:"ack_within"`
-	EscalateTo   []Ref                  `yaml:"escalate_to"`
+	EscalateTo   []Ref                  `yaml:"escalate_to" jsonschema_description:"One level of escalation: who is told when ack_within passes."`
+	Escalation   *Escalation            `yaml:"escalation" jsonschema_description:"This deadline's own escalation policy, instead of escalate_to and the runbook's."`
 }
 
 // Translation is a message in another language.
@@ -147,27 +149,32 @@ type Translation struct {
 // Approval says who must approve a message before it is sent.
 type Approval struct {
 	located
-	Approvers  []Ref     `yaml:"approvers" jsonschema:"required,minItems=1"`
-	Min        int       `yaml:"min" jsonschema:"minimum=1,default=1"`
-	Within     *Duration `yaml:"within"`
-	EscalateTo []Ref     `yaml:"escalate_to"`
+	Approvers  []Ref       `yaml:"approvers" jsonschema:"required,minItems=1"`
+	Min        int         `yaml:"min" jsonschema:"minimum=1,default=1"`
+	Within     *Duration   `yaml:"within"`
+	EscalateTo []Ref       `yaml:"escalate_to" jsonschema_description:"One level of escalation: who is told when within passes."`
+	Escalation *Escalation `yaml:"escalation" jsonschema_description:"This deadline's own escalation policy, instead of escalate_to and the runbook's."`
 }
 
 // Task is a human action that someone must acknowledge and complete.
 type Task struct {
 	located
-	Assignee     Ref       `yaml:"assignee" jsonschema:"required"`
-	Instructions Template  `yaml:"instructions" jsonschema:"required"`
-	AckWithin    *Duration `yaml:"ack_within"`
-	EscalateTo   []Ref     `yaml:"escalate_to"`
+	Assignee     Ref         `yaml:"assignee" jsonschema:"required"`
+	Instructions Template    `yaml:"instructions" jsonschema:"required"`
+	AckWithin    *Duration   `yaml:"ack_within"`
+	EscalateTo   []Ref       `yaml:"escalate_to" jsonschema_description:"One level of escalation: who is told when ack_within passes."`
+	Escalation   *Escalation `yaml:"escalation" jsonschema_description:"This deadline's own escalation policy, instead of escalate_to and the runbook's."`
 }
 
 // Exercise says how the runbook behaves in a drill.
 type Exercise struct {
 	located
-	Prefix   string   `yaml:"prefix" jsonschema:"default=EXERCISE EXERCISE EXERCISE"`
-	Redirect []Ref    `yaml:"redirect" jsonschema_description:"Channel ids; every drill message from a notify step goes only to these."`
-	Injects  []Inject `yaml:"injects" jsonschema:"maxItems=1000"`
+	Prefix   string `yaml:"prefix" jsonschema:"default=EXERCISE EXERCISE EXERCISE"`
+	Redirect []Ref  `yaml:"redirect" jsonschema_description:"Channel ids; everything an exercise sends goes only to these."`
+	// Participants are the people and channels taking part: an exercise
+	// delivery to anyone else is withheld, and recorded as withheld.
+	Participants []Ref    `yaml:"participants" jsonschema_description:"Stakeholders, roles, channels or audiences taking part; an exercise sends to no one else."`
+	Injects      []Inject `yaml:"injects" jsonschema:"maxItems=1000"`
 }
 
 // DefaultExercisePrefix marks every drill message.

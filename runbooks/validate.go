@@ -34,6 +34,7 @@ func validate(rb *Runbook, ds *diagnostics) {
 	v.checkStakeholders()
 	v.checkChannels()
 	v.checkAudiences()
+	v.checkPolicy(rb.Escalation, "escalation", "the runbook's escalation")
 	v.checkSteps()
 	v.checkExercise()
 	v.reportUncontactable()

@@ -116,14 +116,9 @@ func (v *validator) checkNotify(s *Step, n *Notify, path string) {
 		case a.Min > len(approvers.Stakeholders) && len(approvers.Stakeholders) > 0:
 			v.errorf(a.at("min"), ap+".min", "step %q: min is %d but only %d stakeholder(s) can approve, so the message could never be sent", s.ID, a.Min, len(approvers.Stakeholders))
 		}
-		v.checkPositive(s, a.Within, ap+".within")
-		v.checkRefs(a.EscalateTo, people, ap+".escalate_to")
-		v.checkContacts(s, a.EscalateTo, ap+".escalate_to")
-		if a.Within != nil && len(a.EscalateTo) == 0 {
-			v.ds.warnf(a.Within.Pos, ap+".within", "step %q: approval within is set but escalate_to is empty; reminders go to the approvers only", s.ID)
-		}
+		v.checkDeadline(s, a.Within, "within", a.EscalateTo, a.Escalation, a.located, ap, a.Approvers)
 	}
-	v.checkEscalation(s, n.AckWithin, n.EscalateTo, n.located, path)
+	v.checkDeadline(s, n.AckWithin, "ack_within", n.EscalateTo, n.Escalation, n.located, path, n.To)
 }
 
 func (v *validator) checkTask(s *Step, t *Task, path string) {
@@ -134,16 +129,7 @@ func (v *validator) checkTask(s *Step, t *Task, path string) {
 		v.checkContacts(s, []Ref{t.Assignee}, path+".assignee")
 	}
 	v.tc.check(&t.Instructions, path+".instructions")
-	v.checkEscalation(s, t.AckWithin, t.EscalateTo, t.located, path)
-}
-
-func (v *validator) checkEscalation(s *Step, within *Duration, to []Ref, l located, path string) {
-	v.checkPositive(s, within, path+".ack_within")
-	v.checkRefs(to, people, path+".escalate_to")
-	v.checkContacts(s, to, path+".escalate_to")
-	if within == nil && len(to) > 0 {
-		v.ds.warnf(l.at("escalate_to"), path+".escalate_to", "step %q: escalate_to has no effect without ack_within", s.ID)
-	}
+	v.checkDeadline(s, t.AckWithin, "ack_within", t.EscalateTo, t.Escalation, t.located, path, []Ref{t.Assignee})
 }
 
 func (v *validator) checkPositive(s *Step, d *Duration, path string) {
@@ -281,6 +267,7 @@ func (v *validator) checkExercise() {
 		v.errorf(x.at("prefix"), "exercise.prefix", "prefix is empty; drill messages must be marked (the default is %q)", DefaultExercisePrefix)
 	}
 	v.checkRefs(x.Redirect, channelOnly, "exercise.redirect")
+	v.checkRefs(x.Participants, anyTarget, "exercise.participants")
 	ids := map[string]int{}
 	for _, s := range v.rb.Steps {
 		ids[string(s.ID)] = s.at("id").Line
