@@ -144,7 +144,7 @@ func (f *fsm) approve(w *writer, c *Approve) error {
 // exercise with a redirect, to the redirect channels only.
 func send(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step, m *state.Message) error {
 	if s.Notify.AckWithin != nil {
-		if err := w.scheduleCheck(a, string(s.ID), checkAck, m.ID, 1, w.meta.At.Add(s.Notify.AckWithin.D)); err != nil {
+		if err := w.scheduleCheck(a, string(s.ID), checkAck, m.ID, 1, 1, w.meta.At.Add(s.Notify.AckWithin.D)); err != nil {
 			return err
 		}
 	}

@@ -107,8 +107,10 @@ func TestInstantDrillEndToEnd(t *testing.T) {
 	}
 }
 
-// An approval not given within its time is escalated, and reminded every
-// interval until it is decided; acknowledgements likewise.
+// An approval not given within its time is escalated, then reminded with
+// growing gaps until it is decided; acknowledgements likewise. The deputy
+// named in escalate_to is an approver still waiting: they are reminded, as
+// the lead is, not told about their own delay as if they were the manager.
 func TestEscalation(t *testing.T) {
 	e, clock := newEngine(t, nil)
 	s, _ := NewScheduler(e, clock, quiet())
@@ -116,12 +118,12 @@ func TestEscalation(t *testing.T) {
 	id := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "live"}))
 	statement := OccurrenceID(id, "statement", 1)
 
-	// Run to 1h05m: the statement was drafted at 30m, within 15m, so
-	// escalations at 45m and 1h; nobody approved.
+	// Run to 1h05m: the statement was drafted at 30m, within 15m, so the
+	// one level at 45m and the first reminder 15m later; nobody approved.
 	s.RunInstant(context.Background(), clock, start.Add(65*time.Minute))
 	xs, _ := e.Read().EscalationsAbout(nil, statement)
-	if len(xs) != 2 || xs[0].Reason != state.EscalationApprovalOverdue || strings.Join(xs[0].To, ",") != "deputy" ||
-		strings.Join(xs[0].Waiting, ",") != "lead,deputy" || xs[1].Reminder != 2 {
+	if len(xs) != 2 || xs[0].Reason != state.EscalationApprovalOverdue || strings.Join(xs[0].To, ",") != "lead,deputy" ||
+		strings.Join(xs[0].Waiting, ",") != "lead,deputy" || xs[1].Reminder != 2 || !xs[1].At.Equal(start.Add(time.Hour)) {
 		t.Fatalf("escalations: %+v", xs)
 	}
 	notice, _ := e.Read().Message(nil, xs[0].ID)
@@ -129,7 +131,7 @@ func TestEscalation(t *testing.T) {
 		t.Errorf("notice: %+v", notice)
 	}
 	deliveries, _ := e.Read().DeliveriesOf(nil, xs[0].ID)
-	if len(deliveries) != 1 || deliveries[0].Target != "deputy@northbridge.gov.uk" {
+	if len(deliveries) != 2 || deliveries[0].Target != "U04ABCD1234" || deliveries[1].Target != "deputy@northbridge.gov.uk" {
 		t.Errorf("notice deliveries: %+v", deliveries)
 	}
 
@@ -163,7 +165,7 @@ func TestAcknowledgementEscalation(t *testing.T) {
 	s.RunInstant(context.Background(), clock, start.Add(30*time.Minute))
 	xs, _ := e.Read().EscalationsAbout(nil, declare)
 	if len(xs) != 2 || strings.Join(xs[0].Waiting, ",") != "duty-comms,head-comms" || strings.Join(xs[1].Waiting, ",") != "head-comms" ||
-		xs[0].Reason != state.EscalationAckOverdue || strings.Join(xs[0].To, ",") != "head-comms" {
+		xs[0].Reason != state.EscalationAckOverdue || strings.Join(xs[0].To, ",") != "duty-comms,head-comms" {
 		t.Fatalf("escalations: %+v", xs)
 	}
 	apply(t, e, &Acknowledge{Subject: declare, By: "head-comms"})

@@ -11,85 +11,202 @@ import (
 )
 
 // Checks are occurrences like any other, so that a deadline survives a
-// restart: when one falls due, it looks at what it watches and escalates
-// whatever is still waiting, then checks again after the same interval,
-// until the thing is done or the activation ends.
+// restart. Each is one round of the deadline's escalation chain
+// (runbooks.Chain): when it falls due it looks at what it watches and, if
+// someone is still waiting, tells the round's level, then schedules the
+// next round; the round after the last declares the chain exhausted and
+// sends nothing.
 const (
 	checkApproval = "approval_check" // a message still waiting for approval
 	checkAck      = "ack_check"      // a message or task not yet acknowledged
 )
 
-func (w *writer) scheduleCheck(a *state.Activation, step, kind, subject string, n int, due time.Time) error {
+func (w *writer) scheduleCheck(a *state.Activation, step, kind, subject string, n, round int, due time.Time) error {
 	o := &state.Occurrence{
-		ID: fmt.Sprintf("%s/%s/%d", subject, kind, n), ActivationID: a.ID, Step: step, Kind: kind, Subject: subject,
-		N: n, DueAt: due.UTC(), State: state.OccurrencePending,
+		ID:           fmt.Sprintf("%s/%s/%d", subject, kind, n),
+		ActivationID: a.ID,
+		Step:         step,
+		Kind:         kind,
+		Subject:      subject,
+		N:            n,
+		Round:        round,
+		DueAt:        due.UTC(),
+		State:        state.OccurrencePending,
 	}
 	w.done.Scheduled = append(w.done.Scheduled, o)
 	return w.tx.UpsertOccurrence(o)
 }
 
-// check escalates what a check occurrence watches, if it is still waiting.
+// watch is what one check looks at.
+type watch struct {
+	chain       runbooks.Chain
+	reason      string
+	what        string   // "approval of …", for people
+	waiting     []string // stakeholder ids still to act
+	unreachable []string // stakeholder ids every delivery failed to reach
+}
+
+func (f *fsm) watched(w *writer, rb *runbooks.Runbook, s *runbooks.Step, o *state.Occurrence) (watch, error) {
+	var x watch
+	var ok bool
+	var err error
+	switch {
+	case o.Kind == checkApproval:
+		x.chain, ok = rb.ApprovalChain(s)
+		x.reason, x.what = state.EscalationApprovalOverdue, "approval of "+s.Title
+		x.waiting, err = awaitingApproval(w.tx, rb, s, o.Subject)
+	case s.Task != nil:
+		x.chain, ok = rb.AckChain(s)
+		x.reason, x.what = state.EscalationAckOverdue, "acknowledgement of task "+s.Title
+		x.waiting, err = taskUnacknowledged(w.tx, rb, o.Subject)
+	default:
+		x.chain, ok = rb.AckChain(s)
+		x.reason, x.what = state.EscalationAckOverdue, "acknowledgement of "+s.Title
+		x.waiting, x.unreachable, err = notYetAcknowledged(w.tx, o.Subject)
+	}
+	if err == nil && !ok {
+		err = fmt.Errorf("step %q sets no deadline for its %s check", s.ID, o.Kind)
+	}
+	return x, err
+}
+
+// check runs one round of a deadline's escalation chain.
 func (f *fsm) check(w *writer, a *state.Activation, rb *runbooks.Runbook, o *state.Occurrence) error {
 	s, ok := rb.Step(o.Step)
 	if !ok {
 		return fmt.Errorf("activation %s: its runbook has no step %q", a.ID, o.Step)
 	}
-	var waiting []string
-	var interval time.Duration
-	var to []runbooks.Ref
-	var reason, what string
-	var err error
-	switch {
-	case o.Kind == checkApproval:
-		reason, what = state.EscalationApprovalOverdue, "approval of "+s.Title
-		interval, to = s.Notify.Approval.Within.D, s.Notify.Approval.EscalateTo
-		if len(to) == 0 {
-			to = s.Notify.Approval.Approvers // a reminder to the approvers themselves
-		}
-		waiting, err = awaitingApproval(w.tx, rb, s, o.Subject)
-	case s.Task != nil:
-		reason, what = state.EscalationAckOverdue, "acknowledgement of task "+s.Title
-		interval, to = s.Task.AckWithin.D, s.Task.EscalateTo
-		waiting, err = taskUnacknowledged(w.tx, o.Subject)
-	default:
-		reason, what = state.EscalationAckOverdue, "acknowledgement of "+s.Title
-		interval, to = s.Notify.AckWithin.D, s.Notify.EscalateTo
-		waiting, err = notYetAcknowledged(w.tx, o.Subject)
-	}
+	x, err := f.watched(w, rb, s, o)
 	if err != nil {
 		return err
 	}
-	if len(waiting) == 0 {
+	earlier, err := w.tx.EscalationsAbout(nil, o.Subject)
+	if err != nil {
+		return err
+	}
+	var reported []string // unreachable people already escalated: once is enough
+	for _, e := range earlier {
+		reported = append(reported, e.Unreachable...)
+	}
+	fresh := slices.DeleteFunc(slices.Clone(x.unreachable), func(id string) bool { return slices.Contains(reported, id) })
+	if len(x.waiting) == 0 && len(fresh) == 0 {
+		if len(x.unreachable) > 0 {
+			return f.exhausted(w, a, rb, o, x) // no one left who could still act
+		}
 		return f.finishCheck(w, o)
 	}
-	told := runbooks.Names(to)
-	x := &state.Escalation{ID: o.ID, ActivationID: a.ID, SubjectID: o.Subject, Reason: reason,
-		To: told, Waiting: waiting, Reminder: o.N, At: w.meta.At}
-	if err := w.tx.UpsertEscalation(x); err != nil {
+	round := max(o.Round, 1)
+	if o.Round == 0 {
+		round = o.N // a check scheduled before rounds were kept
+	}
+	if round > x.chain.Rounds() {
+		return f.exhausted(w, a, rb, o, x)
+	}
+	told := tellers(rb, x.chain.Level(round), x.waiting, x.unreachable)
+	e := &state.Escalation{
+		ID:           o.ID,
+		ActivationID: a.ID,
+		SubjectID:    o.Subject,
+		Reason:       x.reason,
+		To:           told,
+		Waiting:      x.waiting,
+		Unreachable:  fresh,
+		Reminder:     round,
+		Level:        min(round, len(x.chain.Levels)),
+		At:           w.meta.At,
+	}
+	if err := w.tx.UpsertEscalation(e); err != nil {
 		return err
 	}
-	overdue := w.meta.At.Sub(firstDue(o, interval))
-	subject := fmt.Sprintf("Overdue: %s", what)
-	if o.N > 1 {
-		subject = fmt.Sprintf("Reminder %d, overdue: %s", o.N-1, what)
-	}
-	body := fmt.Sprintf("%s in activation %s (%s) is overdue by %s.\nStill waiting for: %s.",
-		strings.ToUpper(what[:1])+what[1:], a.ID, a.Title, runbooks.FormatDuration(overdue+interval), strings.Join(waiting, ", "))
+	start := o.DueAt.Add(-x.chain.Deadline - x.chain.Offset(round)) // when the wait began
+	subject, body := notice(a, rb, x, round, fresh, w.meta.At.Sub(start))
 	subject, body = marked(a, rb, subject, body)
-	notice := &state.Message{ID: o.ID, ActivationID: a.ID, OccurrenceID: o.ID, Step: o.Step,
+	m := &state.Message{ID: o.ID, ActivationID: a.ID, OccurrenceID: o.ID, Step: o.Step,
 		Revisions: []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At}}, CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
-	if err := w.event(a.ID, "escalated", o.Subject, fmt.Sprintf("%s: waiting for %s; told %s", reason, strings.Join(waiting, ", "), strings.Join(told, ", "))); err != nil {
+	detail := fmt.Sprintf("%s, round %d of %d: waiting for %s; told %s", x.reason, round, x.chain.Rounds(), list(x.waiting), list(told))
+	if len(fresh) > 0 {
+		detail += "; unreachable: " + strings.Join(fresh, ", ")
+	}
+	if err := w.event(a.ID, state.EventEscalated, o.Subject, detail); err != nil {
 		return err
 	}
-	if err := dispatch(w, notice, endpoints(rb, drillTargets(a, rb, to))); err != nil {
+	if err := dispatch(w, m, endpoints(rb, drillTargets(a, rb, refsTo(told)))); err != nil {
 		return err
 	}
-	return w.scheduleCheck(a, o.Step, o.Kind, o.Subject, o.N+1, w.meta.At.Add(interval))
+	next := o.DueAt.Add(x.chain.Offset(round+1) - x.chain.Offset(round))
+	return w.scheduleCheck(a, o.Step, o.Kind, o.Subject, o.N+1, round+1, next)
 }
 
-// firstDue is when the first check in a chain fell due.
-func firstDue(o *state.Occurrence, interval time.Duration) time.Time {
-	return o.DueAt.Add(-time.Duration(o.N-1) * interval)
+// tellers are the stakeholders a round's notice goes to, each once however
+// many roles bring them in: the level's people, but never someone about
+// their own delay as if they were the manager, nor someone no delivery
+// reaches; when that leaves no one, or the level names no one, the people
+// still waiting, as a reminder to themselves.
+func tellers(rb *runbooks.Runbook, level runbooks.ChainLevel, waiting, unreachable []string) []string {
+	var out []string
+	for _, sh := range rb.Reach(level.To).Stakeholders {
+		id := string(sh.ID)
+		if !slices.Contains(waiting, id) && !slices.Contains(unreachable, id) && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	if len(out) == 0 {
+		out = slices.Clone(waiting)
+	}
+	return out
+}
+
+// notice is what a round of escalation says.
+func notice(a *state.Activation, rb *runbooks.Runbook, x watch, round int, unreachable []string, waited time.Duration) (string, string) {
+	c := x.chain
+	What := strings.ToUpper(x.what[:1]) + x.what[1:]
+	var subject string
+	switch {
+	case round > len(c.Levels):
+		subject = fmt.Sprintf("Reminder %d of %d, overdue: %s", round-len(c.Levels), c.Reminders, x.what)
+	case len(c.Levels) > 1:
+		subject = fmt.Sprintf("Overdue (escalation %d of %d): %s", round, len(c.Levels), x.what)
+	default:
+		subject = "Overdue: " + x.what
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s in activation %s (%s) was due within %s and is overdue by %s.\n",
+		What, a.ID, a.Title, runbooks.FormatDuration(c.Deadline), runbooks.FormatDuration((waited - c.Deadline).Round(time.Second)))
+	if len(x.waiting) > 0 {
+		fmt.Fprintf(&b, "Still waiting for: %s.\n", names(rb, x.waiting))
+	}
+	if len(unreachable) > 0 {
+		fmt.Fprintf(&b, "Unreachable — every delivery to them failed: %s. Reach them another way.\n", names(rb, unreachable))
+	}
+	if round == c.Rounds() {
+		b.WriteString("This is the last notice crier sends about it.\n")
+	}
+	return subject, strings.TrimSpace(b.String())
+}
+
+// exhausted ends a chain that has sent all its policy allows, or has no one
+// left to remind, and says who is still waiting.
+func (f *fsm) exhausted(w *writer, a *state.Activation, rb *runbooks.Runbook, o *state.Occurrence, x watch) error {
+	e := &state.Escalation{
+		ID:           o.ID,
+		ActivationID: a.ID,
+		SubjectID:    o.Subject,
+		Reason:       x.reason,
+		Waiting:      x.waiting,
+		Unreachable:  x.unreachable,
+		Reminder:     max(o.Round, 1),
+		Exhausted:    true,
+		At:           w.meta.At,
+	}
+	if err := w.tx.UpsertEscalation(e); err != nil {
+		return err
+	}
+	still := append(slices.Clone(x.waiting), x.unreachable...)
+	if err := w.event(a.ID, state.EventEscalationExhausted, o.Subject,
+		fmt.Sprintf("%s: no more notices; still waiting: %s", x.reason, names(rb, still))); err != nil {
+		return err
+	}
+	return f.finishCheck(w, o)
 }
 
 func (f *fsm) finishCheck(w *writer, o *state.Occurrence) error {
@@ -118,32 +235,80 @@ func awaitingApproval(tx *state.Txn, rb *runbooks.Runbook, s *runbooks.Step, id 
 	return waiting, nil
 }
 
-// notYetAcknowledged lists the stakeholders a message reached who have not
-// acknowledged it.
-func notYetAcknowledged(tx *state.Txn, id string) ([]string, error) {
+// notYetAcknowledged lists the stakeholders a message was sent to who have
+// not acknowledged it: waiting, while a delivery to them may still arrive,
+// or unreachable, when every delivery to them failed.
+func notYetAcknowledged(tx *state.Txn, id string) (waiting, unreachable []string, err error) {
 	deliveries, err := tx.DeliveriesOf(nil, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	acks, err := tx.AcknowledgementsOf(nil, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var waiting []string
+	reached := map[string]bool{} // by stakeholder: whether any delivery may still reach them
+	var order []string
 	for _, d := range deliveries {
-		if d.Stakeholder == "" || d.State == state.DeliveryCancelled || slices.Contains(waiting, d.Stakeholder) ||
-			slices.ContainsFunc(acks, func(k *state.Acknowledgement) bool { return k.Stakeholder == d.Stakeholder }) {
+		if d.Stakeholder == "" || d.State == state.DeliveryCancelled || d.State == state.DeliveryWithheld {
 			continue
 		}
-		waiting = append(waiting, d.Stakeholder)
+		if _, seen := reached[d.Stakeholder]; !seen {
+			order = append(order, d.Stakeholder)
+		}
+		reached[d.Stakeholder] = reached[d.Stakeholder] || d.State != state.DeliveryFailed
 	}
-	return waiting, nil
+	for _, sh := range order {
+		if slices.ContainsFunc(acks, func(k *state.Acknowledgement) bool { return k.Stakeholder == sh }) {
+			continue
+		}
+		if reached[sh] {
+			waiting = append(waiting, sh)
+		} else {
+			unreachable = append(unreachable, sh)
+		}
+	}
+	return waiting, unreachable, nil
 }
 
-func taskUnacknowledged(tx *state.Txn, id string) ([]string, error) {
+// taskUnacknowledged names the people an open task waits on: its assignee,
+// or everyone holding the role it is assigned to.
+func taskUnacknowledged(tx *state.Txn, rb *runbooks.Runbook, id string) ([]string, error) {
 	t, err := tx.Task(nil, id)
 	if err != nil || t == nil || t.State != state.TaskOpen {
 		return nil, err
 	}
-	return []string{t.Assignee}, nil
+	var out []string
+	for _, sh := range rb.Reach([]runbooks.Ref{{Name: t.Assignee}}).Stakeholders {
+		out = append(out, string(sh.ID))
+	}
+	return out, nil
+}
+
+// names writes stakeholders as people read them: "Jo Bloggs (duty-comms)".
+func names(rb *runbooks.Runbook, ids []string) string {
+	var out []string
+	for _, id := range ids {
+		if sh, ok := stakeholderFor(rb, id); ok && sh.Name != "" {
+			out = append(out, fmt.Sprintf("%s (%s)", sh.Name, id))
+		} else {
+			out = append(out, id)
+		}
+	}
+	return list(out)
+}
+
+func list(xs []string) string {
+	if len(xs) == 0 {
+		return "no one"
+	}
+	return strings.Join(xs, ", ")
+}
+
+func refsTo(ids []string) []runbooks.Ref {
+	refs := make([]runbooks.Ref, len(ids))
+	for i, id := range ids {
+		refs[i] = runbooks.Ref{Name: id}
+	}
+	return refs
 }

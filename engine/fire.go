@@ -120,7 +120,7 @@ func (f *fsm) draft(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 			return err
 		}
 		if ap.Within != nil {
-			if err := w.scheduleCheck(a, o.Step, checkApproval, m.ID, 1, w.meta.At.Add(ap.Within.D)); err != nil {
+			if err := w.scheduleCheck(a, o.Step, checkApproval, m.ID, 1, 1, w.meta.At.Add(ap.Within.D)); err != nil {
 				return err
 			}
 		}
@@ -235,7 +235,7 @@ func (f *fsm) openTask(w *writer, a *state.Activation, rb *runbooks.Runbook, o *
 		return err
 	}
 	if s.Task.AckWithin != nil {
-		if err := w.scheduleCheck(a, o.Step, checkAck, t.ID, 1, w.meta.At.Add(s.Task.AckWithin.D)); err != nil {
+		if err := w.scheduleCheck(a, o.Step, checkAck, t.ID, 1, 1, w.meta.At.Add(s.Task.AckWithin.D)); err != nil {
 			return err
 		}
 	}

@@ -172,7 +172,7 @@ func (f *fsm) tellNewAssignee(w *writer, a *state.Activation, rb *runbooks.Runbo
 			n = max(n, o.N+1)
 		}
 	}
-	return w.scheduleCheck(a, t.Step, checkAck, t.ID, n, w.meta.At.Add(s.Task.AckWithin.D))
+	return w.scheduleCheck(a, t.Step, checkAck, t.ID, n, 1, w.meta.At.Add(s.Task.AckWithin.D))
 }
 
 // wasReached reports whether a message was sent, or is being sent, to a

@@ -14,6 +14,7 @@ const (
 	DeliverySent      = "sent"
 	DeliveryFailed    = "failed"
 	DeliveryCancelled = "cancelled"
+	DeliveryWithheld  = "withheld" // an exercise's, to someone not taking part: never sent
 )
 
 // Delivery is one revision of one message to one endpoint.

@@ -12,16 +12,27 @@ const (
 	EscalationAckOverdue      = "acknowledgement_overdue"
 )
 
+// Escalation event kinds.
+const (
+	EventEscalated           = "escalated"
+	EventEscalationExhausted = "escalation_exhausted" // the chain sent all it may; still waiting
+)
+
 // Escalation is a notice that something was not done in time.
 type Escalation struct {
-	ID           string    `json:"id"`
-	ActivationID string    `json:"activation_id"`
-	SubjectID    string    `json:"subject_id"` // the message or task
-	Reason       string    `json:"reason"`
-	To           []string  `json:"to"`       // stakeholder ids told
-	Waiting      []string  `json:"waiting"`  // who had not acted
-	Reminder     int       `json:"reminder"` // 1 for the first notice, then counting reminders
-	At           time.Time `json:"at"`
+	ID           string   `json:"id"`
+	ActivationID string   `json:"activation_id"`
+	SubjectID    string   `json:"subject_id"` // the message or task
+	Reason       string   `json:"reason"`
+	To           []string `json:"to"`                    // stakeholder ids told
+	Waiting      []string `json:"waiting"`               // who had not acted
+	Unreachable  []string `json:"unreachable,omitempty"` // who every delivery failed to reach
+	Reminder     int      `json:"reminder"`              // the round: 1 for the first notice, then counting
+	Level        int      `json:"level,omitempty"`       // the policy's level told; past the last, a reminder
+	// Exhausted marks the end of the chain: it has sent every notice its
+	// policy allows and the people listed are still waiting. Nothing is sent.
+	Exhausted bool      `json:"exhausted,omitempty"`
+	At        time.Time `json:"at"`
 }
 
 // UpsertEscalation writes an escalation.

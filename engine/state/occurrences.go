@@ -21,7 +21,8 @@ type Occurrence struct {
 	Step         string // step or inject id
 	Kind         string // notify, task, inject, or a check: approval_check, ack_check
 	Subject      string // for a check, the message or task it checks on
-	N            int    // 1-based, counting a recurring step's firings
+	N            int    // 1-based, counting a recurring step's firings (a check's, every check of its subject)
+	Round        int    // for a check: the round of its escalation chain, 1 at the deadline
 	DueAt        time.Time
 	State        string
 	FiredAt      time.Time

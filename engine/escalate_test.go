@@ -1,0 +1,158 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/notifiers"
+)
+
+const policyRunbook = `version: 1
+id: policies
+title: Escalation policies
+stakeholders:
+  - {id: officer, name: Duty officer, roles: [comms], slack: U04OFFICER1, email: officer@northbridge.gov.uk}
+  - {id: deputy, name: Deputy head of comms, roles: [comms], email: deputy@northbridge.gov.uk}
+  - {id: director, name: Director, roles: [exec], email: director@northbridge.gov.uk}
+  - {id: chief, name: Chief executive, roles: [exec], email: chief@northbridge.gov.uk}
+  - {id: partner, name: Police partner, email: bounced@police.example}
+channels:
+  - {id: log, type: log}
+steps:
+  - id: check-in
+    title: Check in
+    at: 0s
+    task:
+      assignee: officer
+      instructions: Confirm you are on duty.
+      ack_within: 15m
+      escalation:
+        reminders: 1
+        remind_after: 1h
+        levels:
+          - to: [role:comms]
+          - {after: 30m, to: [director]}
+          - {after: 1h45m, to: [role:exec]}
+  - id: alert
+    title: Partner alert
+    at: 0s
+    notify: {to: [officer, partner], subject: Alert, body: Please acknowledge, ack_within: 15m, escalate_to: [deputy]}
+`
+
+// bouncer fails every delivery to one address for good, as a 550 does.
+type bouncer struct{ recorder }
+
+func (b *bouncer) Notify(ctx context.Context, m notifiers.Message) (bool, error) {
+	if m.Target == "bounced@police.example" {
+		return false, errors.New("550 5.1.1 no such mailbox")
+	}
+	return b.recorder.Notify(ctx, m)
+}
+
+// told lists an escalation's rounds as "offset round→people" and the
+// chain's end as "offset exhausted: waiting".
+func told(t *testing.T, e *Engine, subject string) []string {
+	t.Helper()
+	xs, err := e.Read().EscalationsAbout(nil, subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, x := range xs {
+		if x.Exhausted {
+			out = append(out, x.At.Sub(start).String()+" exhausted: "+strings.Join(append(x.Waiting, x.Unreachable...), ","))
+			continue
+		}
+		line := x.At.Sub(start).String() + " " + strings.Join(x.To, ",")
+		if len(x.Unreachable) > 0 {
+			line += " (unreachable: " + strings.Join(x.Unreachable, ",") + ")"
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func TestEscalationLevelsThenRemindersThenStop(t *testing.T) {
+	e, clock := newEngine(t, nil)
+	s, _ := NewScheduler(e, clock, quiet())
+	sent := &bouncer{}
+	d := deliverer(t, e, sent)
+	id := ActivationID(apply(t, e, &Activate{Source: []byte(policyRunbook), SourceName: "p.yaml", Mode: "live"}))
+	task := OccurrenceID(id, "check-in", 1)
+	s.RunInstant(context.Background(), clock, start.Add(24*time.Hour))
+	if err := d.Deliver(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	// Levels at 15m, 45m and 2h after the task opened, one reminder an hour
+	// after the last, then the chain says it is done. The officer holds the
+	// comms role of level 1 but is never told about their own delay.
+	want := []string{
+		"15m0s deputy",
+		"45m0s director",
+		"2h0m0s director,chief",
+		"3h0m0s director,chief",
+		"5h0m0s exhausted: officer",
+	}
+	if got := told(t, e, task); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("escalation of the task:\n got %q\nwant %q", got, want)
+	}
+	notices := map[string]int{}
+	for _, m := range sent.got {
+		if strings.HasPrefix(m.Message, task+"/") {
+			notices[m.Target]++
+		}
+	}
+	if notices["officer@northbridge.gov.uk"] != 0 || notices["U04OFFICER1"] != 0 || notices["chief@northbridge.gov.uk"] != 2 || notices["deputy@northbridge.gov.uk"] != 1 {
+		t.Errorf("notices by address: %v", notices)
+	}
+	last, _ := e.Read().Message(nil, task+"/ack_check/4")
+	if last == nil || last.Current().Subject != "Reminder 1 of 1, overdue: acknowledgement of task Check in" ||
+		!strings.Contains(last.Current().Body, "This is the last notice crier sends about it.") ||
+		!strings.Contains(last.Current().Body, "Still waiting for: Duty officer (officer).") {
+		t.Errorf("last notice: %+v", last)
+	}
+	events, _ := e.Read().EventsOf(nil, id)
+	var exhausted []string
+	for _, ev := range events {
+		if ev.Kind == state.EventEscalationExhausted && ev.Subject == task {
+			exhausted = append(exhausted, ev.Detail)
+		}
+	}
+	if len(exhausted) != 1 || !strings.HasSuffix(exhausted[0], "no more notices; still waiting: Duty officer (officer)") {
+		t.Errorf("escalation_exhausted events: %q", exhausted)
+	}
+}
+
+// A stakeholder every delivery failed to reach is escalated once as
+// unreachable and not reminded; the chain ends when only they are left.
+func TestUnreachableStakeholderEscalatedOnce(t *testing.T) {
+	e, clock := newEngine(t, nil)
+	s, _ := NewScheduler(e, clock, quiet())
+	d := deliverer(t, e, &bouncer{})
+	id := ActivationID(apply(t, e, &Activate{Source: []byte(policyRunbook), SourceName: "p.yaml", Mode: "live"}))
+	alert := OccurrenceID(id, "alert", 1)
+	s.RunInstant(context.Background(), clock, start)
+	if err := d.Deliver(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.RunInstant(context.Background(), clock, start.Add(35*time.Minute))
+	apply(t, e, &Acknowledge{Subject: alert, By: "officer"})
+	s.RunInstant(context.Background(), clock, start.Add(24*time.Hour))
+	want := []string{
+		"15m0s deputy (unreachable: partner)",
+		"30m0s deputy",
+		"1h0m0s exhausted: partner",
+	}
+	if got := told(t, e, alert); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("escalation of the alert:\n got %q\nwant %q", got, want)
+	}
+	first, _ := e.Read().Message(nil, alert+"/ack_check/1")
+	if first == nil || !strings.Contains(first.Current().Body, "Unreachable — every delivery to them failed: Police partner (partner).") {
+		t.Errorf("first notice: %+v", first)
+	}
+}
