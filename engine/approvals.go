@@ -140,15 +140,15 @@ func (f *fsm) approve(w *writer, c *Approve) error {
 	return send(w, a, rb, s, &approved)
 }
 
-// send dispatches an approved message to the step's targets, or in an
-// exercise with a redirect, to the redirect channels only.
+// send dispatches an approved message to the step's targets, and its
+// translations to the audiences that read them.
 func send(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step, m *state.Message) error {
 	if s.Notify.AckWithin != nil {
 		if err := w.scheduleCheck(a, string(s.ID), checkAck, m.ID, 1, 1, w.meta.At.Add(s.Notify.AckWithin.D)); err != nil {
 			return err
 		}
 	}
-	eps := endpoints(rb, drillTargets(a, rb, s.Notify.To))
+	eps := endpoints(rb, s.Notify.To)
 	switch {
 	case len(m.Translations) == 0:
 	case m.Current().EditedBy != "":
@@ -162,22 +162,9 @@ func send(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step
 		for lang := range m.Translations {
 			langs[lang] = true
 		}
-		var redirect []runbooks.Ref
-		if a.Exercise() && rb.Exercise != nil {
-			redirect = rb.Exercise.Redirect
-		}
-		eps = append(eps, translatedEndpoints(rb, s.Notify.To, langs, redirect)...)
+		eps = append(eps, translatedEndpoints(rb, s.Notify.To, langs)...)
 	}
-	return dispatch(w, m, eps)
-}
-
-// drillTargets sends an exercise's messages only to its redirect channels,
-// when it has them.
-func drillTargets(a *state.Activation, rb *runbooks.Runbook, targets []runbooks.Ref) []runbooks.Ref {
-	if a.Exercise() && rb.Exercise != nil && len(rb.Exercise.Redirect) > 0 {
-		return rb.Exercise.Redirect
-	}
-	return targets
+	return dispatch(w, a, rb, m, eps)
 }
 
 func (f *fsm) reject(w *writer, c *Reject) error {

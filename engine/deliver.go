@@ -191,7 +191,8 @@ func (c *messageContext) message(dl *state.Delivery) notifiers.Message {
 }
 
 // requestApproval posts a draft's current revision to the approvals
-// channel. The request is not a delivery of the message: it is sent,
+// channel — in a sealed exercise, to its redirect's Slack channels, or
+// nowhere when the exercise's bounds do not allow the channel. The request is not a delivery of the message: it is sent,
 // paced and retried like one, but only its failure is kept, in the log.
 func (d *Deliverer) requestApproval(ctx context.Context, message string) error {
 	tx := d.engine.Read()
@@ -203,12 +204,22 @@ func (d *Deliverer) requestApproval(ctx context.Context, message string) error {
 	if err != nil {
 		return err
 	}
+	rb, err := d.engine.fsm.runbook(a)
+	if err != nil {
+		return err
+	}
 	rev := m.Current()
-	d.dispatcher.Submit(notifiers.Message{
-		Delivery: fmt.Sprintf("%s/r%d/approval-request", m.ID, rev.N), Message: m.ID, Kind: notifiers.KindApprovalRequest,
-		Activation: a.ID, Runbook: a.Runbook, Step: m.Step, Exercise: a.Exercise(), Type: "slack",
-		Target: d.ApprovalsChannel, Revision: rev.N, Subject: rev.Subject, Body: rev.Body,
-	})
+	for i, channel := range sealOf(a, rb).approvalsTo(d.ApprovalsChannel) {
+		id := fmt.Sprintf("%s/r%d/approval-request", m.ID, rev.N)
+		if i > 0 {
+			id += fmt.Sprintf("/%d", i)
+		}
+		d.dispatcher.Submit(notifiers.Message{
+			Delivery: id, Message: m.ID, Kind: notifiers.KindApprovalRequest,
+			Activation: a.ID, Runbook: a.Runbook, Step: m.Step, Exercise: a.Exercise(), Type: "slack",
+			Target: channel, Revision: rev.N, Subject: rev.Subject, Body: rev.Body,
+		})
+	}
 	if d.Settle {
 		return d.dispatcher.Flush(ctx)
 	}

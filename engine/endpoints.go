@@ -87,7 +87,7 @@ func contactsFor(t runbooks.ChannelType, s *runbooks.Stakeholder) []string {
 // translatedEndpoints are where a message goes in other languages: the
 // endpoints of each audience it names, in each of the audience's languages
 // the message has a translation for.
-func translatedEndpoints(rb *runbooks.Runbook, targets []runbooks.Ref, translations map[string]bool, redirect []runbooks.Ref) []endpoint {
+func translatedEndpoints(rb *runbooks.Runbook, targets []runbooks.Ref, translations map[string]bool) []endpoint {
 	var out []endpoint
 	for _, t := range targets {
 		for i := range rb.Audiences {
@@ -99,11 +99,7 @@ func translatedEndpoints(rb *runbooks.Runbook, targets []runbooks.Ref, translati
 				if !translations[lang.Name] {
 					continue
 				}
-				to := []runbooks.Ref{t}
-				if len(redirect) > 0 {
-					to = redirect
-				}
-				for _, ep := range endpoints(rb, to) {
+				for _, ep := range endpoints(rb, []runbooks.Ref{t}) {
 					ep.language = lang.Name
 					out = append(out, ep)
 				}

@@ -130,7 +130,7 @@ func (f *fsm) check(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 	if err := w.event(a.ID, state.EventEscalated, o.Subject, detail); err != nil {
 		return err
 	}
-	if err := dispatch(w, m, endpoints(rb, drillTargets(a, rb, refsTo(told)))); err != nil {
+	if err := dispatch(w, a, rb, m, endpoints(rb, refsTo(told))); err != nil {
 		return err
 	}
 	next := o.DueAt.Add(x.chain.Offset(round+1) - x.chain.Offset(round))

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -156,7 +157,7 @@ func (f *fsm) sendInject(w *writer, c *SendInject) error {
 	if err := w.event(a.ID, "inject_sent", id, w.meta.Actor+": "+strings.Join(c.To, ", ")); err != nil {
 		return err
 	}
-	return dispatch(w, m, endpoints(rb, refs))
+	return dispatch(w, a, rb, m, endpoints(rb, refs))
 }
 
 // fireInject sends a drill's scenario inject to its targets.
@@ -173,7 +174,7 @@ func (f *fsm) fireInject(w *writer, a *state.Activation, rb *runbooks.Runbook, o
 		m := &state.Message{ID: o.ID, ActivationID: a.ID, OccurrenceID: o.ID, Step: o.Step,
 			Revisions: []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At}},
 			CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
-		return dispatch(w, m, endpoints(rb, in.To))
+		return dispatch(w, a, rb, m, endpoints(rb, in.To))
 	}
 	return fmt.Errorf("activation %s: its runbook has no inject %q", a.ID, o.Step)
 }
@@ -204,23 +205,39 @@ func (f *fsm) renderFailed(w *writer, a *state.Activation, o *state.Occurrence, 
 	return w.event(a.ID, "render_failed", o.ID, err.Error())
 }
 
-// dispatch writes an approved message and one pending delivery per endpoint.
-func dispatch(w *writer, m *state.Message, eps []endpoint) error {
+// dispatch writes an approved message and one delivery per endpoint:
+// pending, or in a sealed exercise, withheld where the seal says so. Every
+// message crier sends passes through here, so the seal has no way round.
+func dispatch(w *writer, a *state.Activation, rb *runbooks.Runbook, m *state.Message, eps []endpoint) error {
+	eps, withheld := sealOf(a, rb).route(eps)
 	m.State, m.UpdatedAt = state.MessageDispatching, w.meta.At
-	m.Outstanding, m.Sent, m.Failed = len(eps), 0, 0
+	m.Outstanding, m.Sent, m.Failed, m.Withheld = len(eps), 0, 0, len(withheld)
 	if err := w.tx.UpsertMessage(m); err != nil {
 		return err
 	}
 	rev := m.Current().N
-	for i, ep := range eps {
+	for i, ep := range slices.Concat(eps, withheld) {
 		d := &state.Delivery{ID: state.DeliveryID(m.ID, rev, i), ActivationID: m.ActivationID, MessageID: m.ID,
 			Revision: rev, Channel: ep.channel, Type: ep.kind, Target: ep.target, Stakeholder: ep.stakeholder,
 			Language: ep.language, State: state.DeliveryPending, UpdatedAt: w.meta.At}
+		if i >= len(eps) {
+			d.State, d.Error = state.DeliveryWithheld, "withheld: not a participant of the exercise"
+		}
 		if err := w.tx.UpsertDelivery(d); err != nil {
 			return err
 		}
 	}
-	return w.event(m.ActivationID, "message_dispatched", m.ID, fmt.Sprintf("%d deliveries: %s", len(eps), m.Current().Subject))
+	detail := fmt.Sprintf("%d deliveries: %s", len(eps), m.Current().Subject)
+	if len(withheld) > 0 {
+		detail = fmt.Sprintf("%d deliveries, %d withheld (not taking part): %s", len(eps), len(withheld), m.Current().Subject)
+	}
+	if err := w.event(m.ActivationID, "message_dispatched", m.ID, detail); err != nil {
+		return err
+	}
+	if len(eps) == 0 {
+		return w.settleNow(m.ID) // nothing to wait for
+	}
+	return nil
 }
 
 func (f *fsm) openTask(w *writer, a *state.Activation, rb *runbooks.Runbook, o *state.Occurrence, s *runbooks.Step, v runbooks.TemplateValues) error {
@@ -246,13 +263,12 @@ func (f *fsm) openTask(w *writer, a *state.Activation, rb *runbooks.Runbook, o *
 }
 
 // tellAssignee sends a task to whoever it is assigned to, by each of their
-// contacts — in an exercise too, redirect or not: a drill rehearses the
-// people as well as the messages. The notice shares the task's id (an
+// contacts (in a sealed exercise, where the seal allows). The notice shares the task's id (an
 // acknowledgement of either is of the task); it is sent like any message,
 // but completing the task, not sending its notice, completes the step.
 func tellAssignee(w *writer, a *state.Activation, rb *runbooks.Runbook, t *state.Task, title string) error {
 	subject, _ := marked(a, rb, "Task: "+title, "") // the instructions are marked already
 	notice := &state.Message{ID: t.ID, ActivationID: a.ID, Step: t.Step,
 		Revisions: []state.Revision{{N: 1, Subject: subject, Body: t.Instructions, At: w.meta.At}}, CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
-	return dispatch(w, notice, endpoints(rb, []runbooks.Ref{{Name: t.Assignee}}))
+	return dispatch(w, a, rb, notice, endpoints(rb, []runbooks.Ref{{Name: t.Assignee}}))
 }

@@ -73,7 +73,7 @@ type Committed struct {
 
 // apply applies one stamped command in tx.
 func (f *fsm) apply(tx *state.Txn, c Command) (Committed, error) {
-	w := &writer{tx: tx, meta: c.meta()}
+	w := &writer{fsm: f, tx: tx, meta: c.meta()}
 	err := f.applyCommand(w, c)
 	return w.done, err
 }
@@ -154,10 +154,14 @@ func activationOf(tx *state.Txn, c Command) string {
 
 // writer writes one command's records and numbers its events.
 type writer struct {
+	fsm  *fsm
 	tx   *state.Txn
 	meta *Meta
 	done Committed
 }
+
+// settleNow finishes a message that has no delivery to wait for.
+func (w *writer) settleNow(message string) error { return w.fsm.settle(w, message, 0, 0) }
 
 func (w *writer) event(activation, kind, subject, detail string) error {
 	e := &state.Event{ID: state.EventID(w.meta.Index, len(w.done.Events)), ActivationID: activation, Kind: kind,

@@ -93,6 +93,8 @@ func (f *fsm) settle(w *writer, id string, sent, failed int) error {
 	finished := m.State == state.MessageDispatching && next.Outstanding <= 0
 	if finished {
 		switch {
+		case next.Sent == 0 && next.Failed == 0 && next.Withheld > 0:
+			next.State = state.MessageWithheld
 		case next.Failed == 0:
 			next.State = state.MessageSent
 		case next.Sent == 0:

@@ -153,7 +153,7 @@ func (f *fsm) tellNewAssignee(w *writer, a *state.Activation, rb *runbooks.Runbo
 		notice, next.N = &cp, notice.Current().N+1
 	}
 	notice.Revisions = append(slices.Clone(notice.Revisions), next)
-	if err := dispatch(w, notice, endpoints(rb, []runbooks.Ref{{Name: t.Assignee}})); err != nil {
+	if err := dispatch(w, a, rb, notice, endpoints(rb, []runbooks.Ref{{Name: t.Assignee}})); err != nil {
 		return err
 	}
 	if s.Task.AckWithin == nil {

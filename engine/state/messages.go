@@ -17,6 +17,7 @@ const (
 	MessageFailed          = "failed"
 	MessageRejected        = "rejected"
 	MessageCancelled       = "cancelled" // stood down before it was sent
+	MessageWithheld        = "withheld"  // an exercise's, every delivery withheld: it reached no one
 )
 
 // Message is what a notify step (or inject) says, with every revision.
@@ -38,6 +39,7 @@ type Message struct {
 	// Deliveries of the current revision by outcome, kept as they change
 	// so that a message knows it is finished without reading them all.
 	Outstanding, Sent, Failed int
+	Withheld                  int // an exercise's deliveries to people not taking part, never sent
 	CreatedAt                 time.Time
 	UpdatedAt                 time.Time
 }

@@ -1,0 +1,170 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/notifiers"
+	"github.com/crierhq/crier/runbooks"
+)
+
+const sealedRunbook = `version: 1
+id: sealed
+title: A sealed exercise
+stakeholders:
+  - {id: officer, name: Duty officer, roles: [comms], slack: U04OFFICER1, email: officer@northbridge.gov.uk, phone: "+447700900001"}
+  - {id: deputy, name: Deputy, roles: [comms], email: deputy@northbridge.gov.uk}
+  - {id: chief, name: Chief executive, email: chief@northbridge.gov.uk, phone: "+447700900009"}
+  - {id: partner, name: Police partner, email: partner@police.example}
+channels:
+  - {id: public, type: slack, slack_channel: "#public-updates"}
+  - {id: drill, type: slack, slack_channel: "#exercise-control"}
+  - {id: partners, type: email, to: [partner, chief]}
+steps:
+  - id: statement
+    title: Holding statement
+    at: 0s
+    notify:
+      to: [public, partners, officer]
+      subject: Statement
+      body: We are aware of an incident.
+      ack_within: 15m
+      escalate_to: [chief]
+      approval: {approvers: [role:comms], within: 5m, escalate_to: [chief]}
+  - id: check-in
+    title: Check in
+    at: 0s
+    task: {assignee: officer, instructions: Confirm you are on duty., ack_within: 10m, escalate_to: [chief]}
+exercise:
+  %s
+  injects:
+    - {id: rumour, at: 20m, to: [chief, public], body: A rumour is spreading}
+`
+
+// sink keeps every message, approval requests included.
+func sink(t *testing.T, bounds string) (*recorder, *Engine, string) {
+	t.Helper()
+	sent := &recorder{}
+	e, id, err := Drill(context.Background(), DrillOptions{
+		Source: []byte(strings.Replace(sealedRunbook, "%s", bounds, 1)), SourceName: "sealed.yaml",
+		Start: start, Instant: true, Horizon: 2 * time.Hour, ApproveAfter: 30 * time.Minute,
+		ApprovalsChannel: "#comms-approvals", Dispatch: to(sent), Log: quiet(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sent, e, id
+}
+
+// With a redirect, nothing of any kind goes anywhere else: messages,
+// approval requests, task notices, escalations and reminders, injects,
+// and a task reassigned during the exercise.
+func TestRedirectSealsTheExercise(t *testing.T) {
+	sent, _, _ := sink(t, "redirect: [drill]")
+	kinds := map[string]int{}
+	for _, m := range sent.got {
+		if m.Target != "#exercise-control" {
+			t.Errorf("escaped the exercise: %s %q to %s %s", m.Type, m.Subject, m.Target, m.Stakeholder)
+		}
+		switch {
+		case m.Kind == notifiers.KindApprovalRequest:
+			kinds["approval request"]++
+		case strings.Contains(m.Subject, "Overdue") || strings.Contains(m.Subject, "Reminder"):
+			kinds["escalation"]++
+		case strings.Contains(m.Subject, "Task:"):
+			kinds["task notice"]++
+		case strings.Contains(m.Subject, "inject"):
+			kinds["inject"]++
+		default:
+			kinds["message"]++
+		}
+	}
+	for _, k := range []string{"approval request", "escalation", "task notice", "inject", "message"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s was sent, so the seal was not tried on it: %v", k, kinds)
+		}
+	}
+}
+
+func TestReassignedTaskNoticeStaysInTheExercise(t *testing.T) {
+	e, clock := newEngine(t, nil)
+	s, _ := NewScheduler(e, clock, quiet())
+	id := ActivationID(apply(t, e, &Activate{Source: []byte(strings.Replace(sealedRunbook, "%s", "redirect: [drill]", 1)),
+		SourceName: "sealed.yaml", Mode: "exercise"}))
+	s.RunInstant(context.Background(), clock, start)
+	task := OccurrenceID(id, "check-in", 1)
+	apply(t, e, &ReassignTask{Meta: Meta{Actor: "exercise-lead"}, Task: task, To: "deputy"})
+	deliveries, _ := e.Read().DeliveriesOf(nil, task)
+	var revised int
+	for _, d := range deliveries {
+		if d.Revision == 2 {
+			revised++
+			if d.Target != "#exercise-control" {
+				t.Errorf("reassigned task notice went to %s", d.Target)
+			}
+		}
+	}
+	if revised == 0 {
+		t.Error("no notice of the reassigned task")
+	}
+}
+
+// With participants, a delivery to anyone else is withheld: recorded as
+// withheld, never sent.
+func TestNonParticipantsAreWithheld(t *testing.T) {
+	sent, e, id := sink(t, "participants: [role:comms, drill]")
+	for _, m := range sent.got {
+		switch m.Target {
+		case "U04OFFICER1", "officer@northbridge.gov.uk", "+447700900001", "deputy@northbridge.gov.uk", "#exercise-control":
+		default:
+			t.Errorf("sent to a non-participant: %s %q to %s", m.Type, m.Subject, m.Target)
+		}
+	}
+	deliveries, err := e.Read().DeliveriesOfActivation(nil, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withheld := map[string]bool{}
+	for _, d := range deliveries {
+		if d.State == state.DeliveryWithheld {
+			withheld[d.Target] = true
+		}
+	}
+	for _, target := range []string{"#public-updates", "partner@police.example", "chief@northbridge.gov.uk", "+447700900009"} {
+		if !withheld[target] {
+			t.Errorf("no withheld delivery to %s recorded; withheld: %v", target, withheld)
+		}
+	}
+	inject, _ := e.Read().Message(nil, OccurrenceID(id, "rumour", 1))
+	if inject == nil || inject.State != state.MessageWithheld {
+		t.Errorf("an inject to non-participants only: %+v, want withheld", inject)
+	}
+}
+
+func TestCanReach(t *testing.T) {
+	for _, tc := range []struct {
+		bounds   string
+		exercise bool
+		want     string
+	}{
+		{bounds: "redirect: [drill]", exercise: true, want: "slack: 1 Slack user or channel: #exercise-control (drill)"},
+		{bounds: "participants: [officer]", exercise: true, want: "email: 1 address: officer@northbridge.gov.uk (officer)|" +
+			"slack: 1 Slack user or channel: U04OFFICER1 (officer)|sms: 1 phone: +447700900001 (officer)"},
+		{bounds: "redirect: [drill]", exercise: false, want: "email: 4 addresses: partner@police.example (partners), chief@northbridge.gov.uk (partners), " +
+			"officer@northbridge.gov.uk (officer), deputy@northbridge.gov.uk (deputy)|" +
+			"slack: 4 Slack users and channels: #public-updates (public), #exercise-control (drill), U04OFFICER1 (officer), #comms-approvals (approvals channel)|" +
+			"sms: 2 phones: +447700900001 (officer), +447700900009 (chief)"},
+	} {
+		rb, err := runbooks.Parse("sealed.yaml", []byte(strings.Replace(sealedRunbook, "%s", tc.bounds, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := CanReach(rb, tc.exercise, "#comms-approvals")
+		if got := strings.Join(r.Lines(), "|"); got != tc.want || r.Sealed != tc.exercise {
+			t.Errorf("%s (exercise %v):\n got %s (sealed %v)\nwant %s", tc.bounds, tc.exercise, got, r.Sealed, tc.want)
+		}
+	}
+}
