@@ -110,6 +110,9 @@ type Acknowledge struct {
 	Subject string `json:"subject"` // a message or task id
 	By      string `json:"by"`
 	Via     string `json:"via,omitempty"`
+	// For, when set, is the stakeholder an admin (By) acknowledges for:
+	// the server lets only admins set it, and the record says so.
+	For string `json:"for,omitempty"`
 }
 
 // CompleteTask marks a task done.

@@ -156,3 +156,36 @@ func TestUnreachableStakeholderEscalatedOnce(t *testing.T) {
 		t.Errorf("first notice: %+v", first)
 	}
 }
+
+// Only the addressee acknowledges: a task, whoever it is assigned to; a
+// message, whoever it was sent to; an admin acting for them is recorded so.
+func TestOnlyTheAddresseeAcknowledges(t *testing.T) {
+	e, clock := newEngine(t, nil)
+	s, _ := NewScheduler(e, clock, quiet())
+	d := deliverer(t, e, &bouncer{})
+	id := ActivationID(apply(t, e, &Activate{Source: []byte(policyRunbook), SourceName: "p.yaml", Mode: "live"}))
+	s.RunInstant(context.Background(), clock, start)
+	if err := d.Deliver(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	task, alert := OccurrenceID(id, "check-in", 1), OccurrenceID(id, "alert", 1)
+	for _, tc := range []struct {
+		subject, by, want string
+	}{
+		{task, "deputy@northbridge.gov.uk", "task " + task + " is assigned to officer, not deputy"},
+		{task, "chief", "assigned to officer, not chief"},
+		{alert, "U04NOBODY01", "is not a stakeholder"},
+		{alert, "director", "director was not sent " + alert},
+	} {
+		_, err := e.Apply(context.Background(), &Acknowledge{Subject: tc.subject, By: tc.by, Via: "slack"})
+		if err == nil || !errors.Is(err, ErrNotAllowed) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s acknowledging %s: %v; want refused with %q", tc.by, tc.subject, err, tc.want)
+		}
+	}
+	apply(t, e, &Acknowledge{Subject: task, By: "U04OFFICER1", Via: "slack"})
+	apply(t, e, &Acknowledge{Meta: Meta{Actor: "admin@northbridge.gov.uk"}, Subject: alert, By: "admin@northbridge.gov.uk", For: "officer", Via: "api"})
+	acks, _ := e.Read().AcknowledgementsOf(nil, alert)
+	if len(acks) != 1 || acks[0].Stakeholder != "officer" || !acks[0].For || acks[0].By != "admin@northbridge.gov.uk" {
+		t.Errorf("an admin's acknowledgement for the officer: %+v", acks)
+	}
+}

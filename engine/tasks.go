@@ -45,18 +45,16 @@ func (f *fsm) acknowledge(w *writer, c *Acknowledge) error {
 	if err != nil {
 		return err
 	}
-	sh, ok := stakeholderFor(rb, c.By)
-	if !ok {
-		return notAllowed("%s is not a stakeholder of runbook %q", c.By, rb.ID)
+	who := c.By
+	if c.For != "" {
+		who = c.For
 	}
-	if task == nil {
-		reached, err := wasReached(w.tx, c.Subject, string(sh.ID))
-		if err != nil {
-			return err
-		}
-		if !reached {
-			return notAllowed("%s was not sent %s, so has nothing to acknowledge", sh.ID, c.Subject)
-		}
+	sh, ok := stakeholderFor(rb, who)
+	if !ok {
+		return notAllowed("%s is not a stakeholder of runbook %q", who, rb.ID)
+	}
+	if err := addressee(w.tx, rb, task, c.Subject, sh); err != nil {
+		return err
 	}
 	acks, err := w.tx.AcknowledgementsOf(nil, c.Subject)
 	if err != nil {
@@ -68,7 +66,7 @@ func (f *fsm) acknowledge(w *writer, c *Acknowledge) error {
 		}
 	}
 	k := &state.Acknowledgement{ID: fmt.Sprintf("%s/ack/%d", c.Subject, w.meta.Index), ActivationID: a.ID,
-		SubjectID: c.Subject, Stakeholder: string(sh.ID), At: w.meta.At, Via: c.Via}
+		SubjectID: c.Subject, Stakeholder: string(sh.ID), At: w.meta.At, Via: c.Via, For: c.For != "", By: c.By}
 	if err := w.tx.UpsertAcknowledgement(k); err != nil {
 		return err
 	}
@@ -79,7 +77,31 @@ func (f *fsm) acknowledge(w *writer, c *Acknowledge) error {
 			return err
 		}
 	}
-	return w.event(a.ID, "acknowledged", c.Subject, string(sh.ID))
+	detail := string(sh.ID)
+	if c.For != "" {
+		detail = fmt.Sprintf("%s, by %s for them", sh.ID, c.By)
+	}
+	return w.event(a.ID, "acknowledged", c.Subject, detail)
+}
+
+// addressee is the one rule for who may acknowledge: a task, only someone
+// it is assigned to (by name or role); a message, only a stakeholder it
+// was sent to. An admin acting for them is the person's acknowledgement.
+func addressee(tx *state.Txn, rb *runbooks.Runbook, task *state.Task, subject string, sh *runbooks.Stakeholder) error {
+	if task != nil {
+		if !slices.Contains(rb.Reach([]runbooks.Ref{{Name: task.Assignee}}).Stakeholders, sh) {
+			return notAllowed("task %s is assigned to %s, not %s: only they acknowledge it", subject, task.Assignee, sh.ID)
+		}
+		return nil
+	}
+	reached, err := wasReached(tx, subject, string(sh.ID))
+	if err != nil {
+		return err
+	}
+	if !reached {
+		return notAllowed("%s was not sent %s, so has nothing to acknowledge", sh.ID, subject)
+	}
+	return nil
 }
 
 // openTask loads a task that is still to be done.
@@ -182,5 +204,7 @@ func wasReached(tx *state.Txn, message, stakeholder string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return slices.ContainsFunc(deliveries, func(d *state.Delivery) bool { return d.Stakeholder == stakeholder }), nil
+	return slices.ContainsFunc(deliveries, func(d *state.Delivery) bool {
+		return d.Stakeholder == stakeholder && d.State != state.DeliveryWithheld && d.State != state.DeliveryCancelled
+	}), nil
 }

@@ -186,7 +186,10 @@ func (s *Server) actOnMessage(w http.ResponseWriter, r *http.Request, u *User) {
 	var c engine.Command
 	switch action {
 	case "ack":
-		c = &engine.Acknowledge{Meta: engine.Meta{Actor: u.Identity()}, Subject: id, By: u.Identity(), Via: "api"}
+		var ok bool
+		if c, ok = acknowledgement(w, r, u, id); !ok {
+			return
+		}
 	case "approve":
 		var req struct {
 			Revision int `json:"revision"`
@@ -210,4 +213,21 @@ func (s *Server) actOnMessage(w http.ResponseWriter, r *http.Request, u *User) {
 		return
 	}
 	s.showMessage(w, id, http.StatusOK)
+}
+
+// acknowledgement is the user's acknowledgement of a message or task, or
+// with {"for": stakeholder} an admin's for someone who cannot (recorded
+// as such). The engine checks it was addressed to them.
+func acknowledgement(w http.ResponseWriter, r *http.Request, u *User, id string) (*engine.Acknowledge, bool) {
+	var req struct {
+		For string `json:"for"`
+	}
+	if r.ContentLength != 0 && !decode(w, r, &req) {
+		return nil, false
+	}
+	if req.For != "" && !u.Has(RoleAdmin) {
+		writeError(w, http.StatusForbidden, "forbidden", "only an admin may acknowledge for someone else")
+		return nil, false
+	}
+	return &engine.Acknowledge{Meta: engine.Meta{Actor: u.Identity()}, Subject: id, By: u.Identity(), Via: "api", For: req.For}, true
 }

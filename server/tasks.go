@@ -87,7 +87,10 @@ func (s *Server) actOnTask(w http.ResponseWriter, r *http.Request, u *User) {
 	var c engine.Command
 	switch action {
 	case "ack":
-		c = &engine.Acknowledge{Meta: meta, Subject: id, By: u.Identity(), Via: "api"}
+		var ok bool
+		if c, ok = acknowledgement(w, r, u, id); !ok {
+			return
+		}
 	case "done":
 		c = &engine.CompleteTask{Meta: meta, Task: id, By: u.Identity()}
 	case "reassign":

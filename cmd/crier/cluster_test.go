@@ -228,7 +228,16 @@ users:
 	second := startCriers(t, [][]string{{"--config", config("second"), "--node-id", "node-b", "--raft-addr", addrs[1], "--join", first.url}})[0]
 
 	t.Setenv("CRIER_TOKEN", "crash-token-planner-0123456789")
-	out, errOut, code := crier(t, "cluster", "status", "--server", second.url)
+	// The node that joined learns the cluster's membership from the
+	// leader's log: wait until it has, however busy the machine.
+	var out, errOut string
+	var code int
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		out, errOut, code = crier(t, "cluster", "status", "--server", second.url)
+		if code != exitOK || strings.Contains(out, "(asked)") || time.Now().After(deadline) {
+			break
+		}
+	}
 	if code != exitOK || !strings.Contains(out, "the leader is node-a") || !strings.Contains(out, "node-b") || !strings.Contains(out, "(asked)") {
 		t.Errorf("cluster status: %d\n%s%s", code, out, errOut)
 	}

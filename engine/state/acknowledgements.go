@@ -14,6 +14,8 @@ type Acknowledgement struct {
 	Stakeholder  string
 	At           time.Time
 	Via          string // api, slack, email link, simulated
+	For          bool   // acknowledged by an admin (By) for the stakeholder
+	By           string
 }
 
 // UpsertAcknowledgement writes an acknowledgement.
