@@ -30,7 +30,7 @@
 // headers with RFC 2047 encoded words for anything not ASCII, folded to
 // lines of 78 characters, and multipart/alternative with quoted-printable
 // text and HTML parts, the HTML escaping every value (template values are
-// not markup).
+// not markup). In an exercise both parts open with ExerciseBanner.
 //
 // Every email is marked as sent by a machine (Auto-Submitted:
 // auto-generated, and X-Auto-Response-Suppress: All for Exchange) so

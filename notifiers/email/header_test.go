@@ -125,7 +125,7 @@ func TestHeadersAreEncodedAndFolded(t *testing.T) {
 				t.Errorf("no encoded words in:\n%s", envs[0].Data)
 			}
 
-			head, _ := parse(t, envs[0].Data)
+			head, parts := parse(t, envs[0].Data)
 			subject, err := new(mime.WordDecoder).DecodeHeader(head.Get("Subject"))
 			if err != nil || subject != tc.want {
 				t.Errorf("Subject reads back as %q (%v), want %q", subject, err, tc.want)
@@ -136,6 +136,9 @@ func TestHeadersAreEncodedAndFolded(t *testing.T) {
 				if err != nil || *got != *sent {
 					t.Errorf("%s reads back as %+v (%v), want %+v", name, got, err, sent)
 				}
+			}
+			if !strings.HasPrefix(parts["text/plain"], ExerciseBanner+"\n\n") {
+				t.Errorf("the text part does not open with the exercise banner:\n%s", parts["text/plain"])
 			}
 		})
 	}

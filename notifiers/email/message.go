@@ -18,7 +18,9 @@ import (
 	"golang.org/x/text/language"
 )
 
-// ExerciseBanner heads the HTML of every email sent in an exercise.
+// ExerciseBanner heads both the text and the HTML of every email sent in
+// an exercise: a reader whose mail client shows only the text must see it
+// too.
 const ExerciseBanner = "EXERCISE — this is a drill, not a real incident"
 
 // compose writes the email with m's content to the recipients to, as it
@@ -177,9 +179,13 @@ func atom(s string) string {
 	return b.String()
 }
 
-// plainText is the text/plain part: the body, and the acknowledgement link.
+// plainText is the text/plain part: the exercise banner, the body, and
+// the acknowledgement link.
 func plainText(m notifiers.Message) string {
 	text := strings.ReplaceAll(m.Body, "\r\n", "\n")
+	if m.Exercise {
+		text = ExerciseBanner + "\n\n" + text
+	}
 	if m.AckURL != "" {
 		text = strings.TrimRight(text, "\n") + "\n\nAcknowledge: " + m.AckURL + "\n"
 	}
