@@ -17,9 +17,10 @@ const (
 
 // writeHeader writes one header field, folded at spaces so that no line is
 // longer than foldAt where a space allows it. Only a word longer than a
-// line (a long address or id, which RFC 5322 does not let us break) makes
-// a longer line; one longer than maxLine is an error, as no relay need
-// accept it. The value must already be encoded: see encodeText.
+// line makes a longer one: an address, an id, or a run of ASCII without a
+// space (RFC 5322 folds only at white space, and mime.WordEncoder leaves
+// ASCII as it is). A line longer than maxLine is an error, as no relay
+// need accept it. The value must already be encoded: see encodeText.
 //
 // The folding is written here because nothing at hand does it: the
 // standard library's mime.WordEncoder splits text into encoded words of
