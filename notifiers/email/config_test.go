@@ -20,6 +20,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"negative port", func(c *Config) { c.Port = -25 }, "port -25 is not a TCP port"},
 		{"From not an address", func(c *Config) { c.From = "Emergency Communications" }, `From "Emergency Communications" is not an email address`},
 		{"no From", func(c *Config) { c.From = "" }, `From "" is not an email address`},
+		{"From too long for a header line", func(c *Config) { c.From = strings.Repeat("x", 1000) + "@northbridge.gov.uk" }, "too long for one line"},
 		{"password in clear", func(c *Config) { c.TLS, c.Username, c.Password = NoTLS, username, password }, "would send the password unencrypted"},
 		{"negative connections", func(c *Config) { c.Connections = -1 }, "Connections is -1"},
 	} {

@@ -27,8 +27,10 @@
 //
 // go-mail opens the connections (STARTTLS or implicit TLS, AUTH); the
 // email itself is written with the standard library's MIME packages:
-// multipart/alternative with quoted-printable text and HTML parts, the
-// HTML escaping every value (template values are not markup).
+// headers with RFC 2047 encoded words for anything not ASCII, folded to
+// lines of 78 characters, and multipart/alternative with quoted-printable
+// text and HTML parts, the HTML escaping every value (template values are
+// not markup). In an exercise both parts open with ExerciseBanner.
 //
 // Every email is marked as sent by a machine (Auto-Submitted:
 // auto-generated, and X-Auto-Response-Suppress: All for Exchange) so
@@ -42,6 +44,7 @@
 package email
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -150,6 +153,11 @@ func New(cfg Config) (*Notifier, error) {
 	from, err := mail.ParseAddress(cfg.From)
 	if err != nil {
 		return nil, fmt.Errorf("email: From %q is not an email address like \"Emergency Communications <emergency@council.gov.uk>\": %v", cfg.From, err)
+	}
+	// Every email has this header: one that cannot be written fails now,
+	// not on every send.
+	if err := writeHeader(new(bytes.Buffer), "From", from.String()); err != nil {
+		return nil, fmt.Errorf("email: From %q: %w", cfg.From, err)
 	}
 	at := strings.LastIndexByte(from.Address, '@')
 	if at < 0 || at == len(from.Address)-1 {

@@ -285,7 +285,7 @@ func TestEmailToOnePerson(t *testing.T) {
 	}
 
 	plain, page := parts["text/plain"], parts["text/html"]
-	if !strings.Contains(plain, "Roads <b>closed</b> & diverted.") || !strings.Contains(plain, "Acknowledge: "+m.AckURL) {
+	if !strings.HasPrefix(plain, ExerciseBanner+"\n\n"+m.Body) || !strings.Contains(plain, "Acknowledge: "+m.AckURL) {
 		t.Errorf("text part:\n%s", plain)
 	}
 	for _, want := range []string{
@@ -309,8 +309,10 @@ func TestNoExerciseBannerInARealIncident(t *testing.T) {
 	n := newNotifier(t, r.config(NoTLS))
 	sent(t, n.NotifyBatch(context.Background(), staff(2)))
 	_, parts := parse(t, r.Envelopes()[0].Data)
-	if strings.Contains(parts["text/html"], "EXERCISE") || strings.Contains(parts["text/html"], "Acknowledge") {
-		t.Errorf("HTML part:\n%s", parts["text/html"])
+	for _, part := range []string{"text/plain", "text/html"} {
+		if strings.Contains(parts[part], "EXERCISE") || strings.Contains(parts[part], "Acknowledge") {
+			t.Errorf("%s part:\n%s", part, parts[part])
+		}
 	}
 }
 

@@ -18,24 +18,27 @@ import (
 	"golang.org/x/text/language"
 )
 
-// ExerciseBanner heads the HTML of every email sent in an exercise.
+// ExerciseBanner heads both the text and the HTML of every email sent in
+// an exercise: a reader whose mail client shows only the text must see it
+// too.
 const ExerciseBanner = "EXERCISE — this is a drill, not a real incident"
 
 // compose writes the email with m's content to the recipients to, as it
 // goes after DATA. Several recipients are not named in it: To is the
 // sender. It is built with the standard library's MIME packages:
-// addresses by net/mail, the subject as RFC 2047 encoded words, and a
-// multipart/alternative body of quoted-printable text and HTML parts (so
-// no line is too long for SMTP, however long a paragraph is).
+// addresses by net/mail, the subject as RFC 2047 encoded words, every
+// header folded (see writeHeader), and a multipart/alternative body of
+// quoted-printable text and HTML parts (so no line is too long for SMTP,
+// however long a subject, a name or a paragraph is).
 func (n *Notifier) compose(m notifiers.Message, to []*mail.Address) ([]byte, error) {
 	text, markup := plainText(m), htmlText(m)
 	var buf bytes.Buffer
 	buf.Grow(len(text) + len(markup) + 2048)
+	var err error
 	header := func(name, value string) {
-		buf.WriteString(name)
-		buf.WriteString(": ")
-		buf.WriteString(value)
-		buf.WriteString("\r\n")
+		if err == nil {
+			err = writeHeader(&buf, name, value)
+		}
 	}
 	header("From", n.from.String())
 	if len(to) == 1 {
@@ -50,7 +53,7 @@ func (n *Notifier) compose(m notifiers.Message, to []*mail.Address) ([]byte, err
 		// bulk mail away from the inbox.
 		header("Precedence", "bulk")
 	}
-	header("Subject", mime.QEncoding.Encode("utf-8", subjectLine(m.Subject)))
+	header("Subject", encodeText(subjectLine(m.Subject)))
 	header("Date", n.now().Format(time.RFC1123Z))
 	header("Message-ID", "<"+n.messageID(m)+">")
 	header("Auto-Submitted", "auto-generated")
@@ -61,12 +64,15 @@ func (n *Notifier) compose(m notifiers.Message, to []*mail.Address) ([]byte, err
 	if m.Activation != "" {
 		header("X-Crier-Activation", printable(m.Activation))
 	}
-	if tag, err := language.Parse(m.Language); m.Language != "" && err == nil {
+	if tag, lerr := language.Parse(m.Language); m.Language != "" && lerr == nil {
 		header("Content-Language", tag.String())
 	}
 	header("MIME-Version", "1.0")
 	parts := multipart.NewWriter(&buf)
 	header("Content-Type", mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": parts.Boundary()}))
+	if err != nil {
+		return nil, err
+	}
 	buf.WriteString("\r\n")
 	for _, p := range []struct{ contentType, content string }{
 		{"text/plain; charset=utf-8", text},
@@ -102,7 +108,7 @@ func printable(s string) string {
 }
 
 // subjectLine is a subject fit for the header: one line, and no longer
-// than mail clients show (encoded, it stays well inside SMTP's 998).
+// than mail clients show.
 func subjectLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if r := []rune(s); len(r) > maxSubject {
@@ -173,9 +179,13 @@ func atom(s string) string {
 	return b.String()
 }
 
-// plainText is the text/plain part: the body, and the acknowledgement link.
+// plainText is the text/plain part: the exercise banner, the body, and
+// the acknowledgement link.
 func plainText(m notifiers.Message) string {
 	text := strings.ReplaceAll(m.Body, "\r\n", "\n")
+	if m.Exercise {
+		text = ExerciseBanner + "\n\n" + text
+	}
 	if m.AckURL != "" {
 		text = strings.TrimRight(text, "\n") + "\n\nAcknowledge: " + m.AckURL + "\n"
 	}

@@ -84,6 +84,10 @@ func startRelay(t testing.TB, mode relayMode) *relay {
 		return &session{relay: r, conn: c}, nil
 	}))
 	s.Domain = "relay.test"
+	// RFC 5321 section 4.5.3.1.6: a line is at most 1,000 octets with its
+	// CRLF. go-smtp holds content sent after DATA to this (BDAT chunks are
+	// not read by lines).
+	s.MaxLineLength = 1000
 	s.ErrorLog = log.New(io.Discard, "", 0)
 	addr := ln.Addr().(*net.TCPAddr)
 	r.Host, r.Port = "127.0.0.1", addr.Port

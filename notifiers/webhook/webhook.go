@@ -1,6 +1,9 @@
 // Package webhook posts crier messages as signed JSON to any HTTPS
 // endpoint: a partner's incident system, a rota tool, a council's own
-// integration. See docs/webhooks.md for how a receiver verifies a request.
+// integration. Each request carries two signatures of the same secret:
+// crier's own (X-Crier-Signature) and the Standard Webhooks one
+// (webhook-signature), which off-the-shelf libraries check. See
+// docs/webhooks.md for how a receiver verifies a request.
 package webhook
 
 import (
@@ -27,7 +30,8 @@ const (
 // Notifier posts messages to webhook URLs.
 type Notifier struct {
 	Client *http.Client
-	// Secret signs every request; receivers hold the same secret.
+	// Secret signs every request; receivers hold the same secret (for the
+	// Standard Webhooks signature, in the form StandardKey describes).
 	Secret []byte
 	// Lookup resolves the ${ENV_VAR} references that runbooks give for URLs.
 	Lookup func(name string) (string, bool)
@@ -56,6 +60,10 @@ func (n *Notifier) Notify(ctx context.Context, m notifiers.Message) (bool, error
 	if err != nil {
 		return false, fmt.Errorf("webhook: %w", err)
 	}
+	key, err := StandardKey(n.Secret)
+	if err != nil {
+		return false, fmt.Errorf("webhook: %w", err)
+	}
 	now := n.Now()
 	body, err := json.Marshal(Payload{Delivery: m.Delivery, Activation: m.Activation, Runbook: m.Runbook, Step: m.Step,
 		Exercise: m.Exercise, Channel: m.Channel, Language: m.Language, Subject: m.Subject, Body: m.Body, SentAt: now.UTC()})
@@ -67,6 +75,9 @@ func (n *Notifier) Notify(ctx context.Context, m notifiers.Message) (bool, error
 	header.Set(HeaderTimestamp, timestamp)
 	header.Set(HeaderSignature, "v1="+Sign(n.Secret, timestamp, body))
 	header.Set(HeaderDelivery, m.Delivery)
+	header.Set(HeaderWebhookID, m.Delivery)
+	header.Set(HeaderWebhookTimestamp, timestamp)
+	header.Set(HeaderWebhookSignature, SignStandard(key, m.Delivery, timestamp, body))
 	return notifiers.PostJSON(ctx, n.Client, "webhook", target, body, header, now)
 }
 

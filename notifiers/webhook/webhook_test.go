@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,17 +21,37 @@ import (
 var now = time.Date(2026, 5, 22, 22, 31, 0, 0, time.UTC)
 
 // receiver is a partner's endpoint that checks requests the way
-// docs/webhooks.md tells receivers to, written independently of Sign.
+// docs/webhooks.md tells receivers to, written independently of Sign. It
+// keeps each request as it arrived.
 type receiver struct {
 	secret []byte
-	status int
 	header http.Header
-	got    []Payload
-	bad    []string
+
+	mu       sync.Mutex
+	status   int
+	got      []Payload
+	bad      []string
+	requests []request
+}
+
+// request is a request as the receiver got it.
+type request struct {
+	header http.Header
+	body   []byte
+}
+
+// Requests are the requests received so far.
+func (r *receiver) Requests() []request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]request(nil), r.requests...)
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	body, _ := io.ReadAll(req.Body)
+	r.requests = append(r.requests, request{header: req.Header.Clone(), body: body})
 	mac := hmac.New(sha256.New, r.secret)
 	mac.Write([]byte(req.Header.Get("X-Crier-Timestamp") + "." + string(body)))
 	if want := "v1=" + hex.EncodeToString(mac.Sum(nil)); !hmac.Equal([]byte(want), []byte(req.Header.Get("X-Crier-Signature"))) {
