@@ -107,7 +107,7 @@ func (n *Notifier) NotifyRef(ctx context.Context, m notifiers.Message) (ref stri
 	status, data, retry, err := n.call(ctx, http.MethodPost, "/v2/notifications/sms", body)
 	if err != nil {
 		if status == http.StatusTooManyRequests && notifyError(data) == "TooManyRequestsError" {
-			return "", false, fmt.Errorf("sms: GOV.UK Notify: %w (%s); the text is not tried again", ErrDailyLimit, describe(data))
+			return "", false, fmt.Errorf("sms: %w (%s); this text is not tried again", ErrDailyLimit, describe(data))
 		}
 		return "", retry, err
 	}
