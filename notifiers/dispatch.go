@@ -70,6 +70,9 @@ type Outcome struct {
 	Message  Message
 	Err      error
 	Attempts int
+	// Ref is the service's own reference for a message it accepted, from a
+	// Referencer: what a StatusReader reads its receipt by. "" otherwise.
+	Ref string
 }
 
 // Recorder keeps the record around each send: the attempt before it and

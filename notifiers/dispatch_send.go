@@ -61,7 +61,7 @@ func (d *Dispatcher) send(ctx context.Context, j *job) *jobResult {
 		res := results[i]
 		switch {
 		case res.Err == nil:
-			outcomes = append(outcomes, Outcome{Message: it.m, Attempts: it.attempts})
+			outcomes = append(outcomes, Outcome{Message: it.m, Attempts: it.attempts, Ref: res.Ref})
 		case res.Retry && ctx.Err() == nil:
 			it.lastErr = res.Err
 			r.retry = append(r.retry, it)
@@ -122,7 +122,8 @@ func (d *Dispatcher) stillToGo(r *jobResult, items []*item, allowed []Message) [
 	return keep
 }
 
-// notify sends items through a notifier, as one batch when it can.
+// notify sends items through a notifier: as one batch when it can, through
+// NotifyRef when it gives references.
 func (d *Dispatcher) notify(ctx context.Context, n Notifier, items []*item) []Result {
 	ctx, cancel := context.WithTimeout(ctx, d.opts.AttemptTimeout)
 	defer cancel()
@@ -135,6 +136,10 @@ func (d *Dispatcher) notify(ctx context.Context, n Notifier, items []*item) []Re
 	}
 	out := make([]Result, len(items))
 	for i, it := range items {
+		if r, ok := n.(Referencer); ok {
+			out[i].Ref, out[i].Retry, out[i].Err = r.NotifyRef(ctx, it.m)
+			continue
+		}
 		out[i].Retry, out[i].Err = n.Notify(ctx, it.m)
 	}
 	return out

@@ -52,8 +52,9 @@ type Notifier interface {
 
 // Result is what became of one message in a batch.
 type Result struct {
-	Retry bool  // the failure is temporary: trying again may succeed
-	Err   error // nil when the service accepted the message
+	Retry bool   // the failure is temporary: trying again may succeed
+	Err   error  // nil when the service accepted the message
+	Ref   string // the service's reference for an accepted message, if any
 }
 
 // Batcher is a Notifier that can send one content to many endpoints at

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"text/template"
+	"text/template/parse"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -72,6 +73,53 @@ func (t *Template) Render(v TemplateValues) (string, error) {
 		return "", fmt.Errorf("rendering the template at line %d: %s", t.Pos.Line, cleanTemplateError(err))
 	}
 	return out, nil
+}
+
+// Fixed is the template's text outside its actions ({{ ... }}): what
+// every rendering holds, in this order, whatever the values, so what the
+// message is at least. Text inside {{ if }}, {{ with }} and {{ range }}
+// is left out, as it may not appear, or appear many times; as in a
+// rendering, trim markers ({{- and -}}) take away the space beside them. A
+// template that does not parse gives "".
+func (t Template) Fixed() string {
+	root, ok := t.root()
+	if !ok {
+		return ""
+	}
+	var b strings.Builder
+	for _, n := range root.Nodes {
+		if text, ok := n.(*parse.TextNode); ok {
+			b.Write(text.Text)
+		}
+	}
+	return b.String()
+}
+
+// HasActions reports whether the template has actions: without any, every
+// rendering is Fixed exactly. Comments are not actions. A template that
+// does not parse has them, as far as anyone can tell.
+func (t Template) HasActions() bool {
+	root, ok := t.root()
+	if !ok {
+		return true
+	}
+	for _, n := range root.Nodes {
+		if _, text := n.(*parse.TextNode); !text {
+			return true
+		}
+	}
+	return false
+}
+
+// root parses the text on its own, so that it works on a template that was
+// never compiled, as the check does but without its functions.
+func (t Template) root() (*parse.ListNode, bool) {
+	tree := parse.New("tmpl")
+	tree.Mode = parse.SkipFuncCheck
+	if _, err := tree.Parse(t.Text, "", "", map[string]*parse.Tree{}); err != nil || tree.Root == nil {
+		return nil, false
+	}
+	return tree.Root, true
 }
 
 // execute runs a copy of the template whose functions share one budget.

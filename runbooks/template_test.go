@@ -92,3 +92,50 @@ func TestTranslationsRender(t *testing.T) {
 		t.Errorf("got %q, %q (%v, %v)", subject, body, err1, err2)
 	}
 }
+
+// Fixed is the text every rendering holds; HasActions says whether there
+// is more.
+func TestFixed(t *testing.T) {
+	for _, tc := range []struct {
+		text    string
+		fixed   string
+		actions bool
+	}{
+		{"Flood warning for the River Wend.", "Flood warning for the River Wend.", false},
+		{"Flood warning for {{ .Params.area }}. Sandbags at {{ .Params.depot }}.", "Flood warning for . Sandbags at .", true},
+		{"{{ .Params.venue }}", "", true},
+		{"Residents{{ if .Params.area }} of {{ .Params.area }}{{ else }} nearby{{ end }}: stay away.", "Residents: stay away.", true},
+		{"{{ with .Params.area }}In {{ . }}: {{ end }}stay away.", "stay away.", true},
+		{"{{ range $k, $v := .Params }}{{ $k }}={{ $v }} {{ end }}done", "done", true},
+		{"Hello   {{- .Params.name -}}   there", "Hellothere", true},
+		{"Hello {{/* a note for the planners */}}there", "Hello there", false},
+		{"Hello {{ upper .Params.name }}", "Hello ", true},
+		{"Unclosed {{ .Params.name ", "", true},
+	} {
+		tmpl := Template{Text: tc.text}
+		if got := tmpl.Fixed(); got != tc.fixed {
+			t.Errorf("%q: Fixed() = %q, want %q", tc.text, got, tc.fixed)
+		}
+		if got := tmpl.HasActions(); got != tc.actions {
+			t.Errorf("%q: HasActions() = %v, want %v", tc.text, got, tc.actions)
+		}
+	}
+}
+
+// A template loaded with its runbook gives its fixed text too, and its
+// rendering holds it.
+func TestFixedLoaded(t *testing.T) {
+	rb, err := Parse("m.yaml", []byte(readFile(t, "testdata/minimal.good.yaml")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, _ := rb.Step("holding")
+	body := step.Notify.Body
+	if got, want := body.Fixed(), "We are aware of an incident at ."; got != want || !body.HasActions() {
+		t.Errorf("Fixed() = %q, HasActions() = %v; want %q, true", got, body.HasActions(), want)
+	}
+	out, err := body.Render(TemplateValues{Params: map[string]string{"venue": "Victoria Hall"}})
+	if err != nil || !strings.HasPrefix(out, strings.TrimSuffix(body.Fixed(), ".")) {
+		t.Errorf("rendered %q (%v), shorter than %q", out, err, body.Fixed())
+	}
+}

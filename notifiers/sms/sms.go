@@ -1,6 +1,8 @@
 // Package sms sends text messages through GOV.UK Notify, the government's
 // messaging service that UK councils can use: a template whose body is
-// ((body)), filled with each message.
+// ((body)), filled with each message. It measures texts as Notify does
+// (Length), gives Notify's id for each text it accepts, and reads back
+// what became of it (Status).
 package sms
 
 import (
@@ -32,7 +34,16 @@ type Notifier struct {
 	Now        func() time.Time
 }
 
-var _ notifiers.Notifier = (*Notifier)(nil)
+var (
+	_ notifiers.Notifier     = (*Notifier)(nil)
+	_ notifiers.Referencer   = (*Notifier)(nil)
+	_ notifiers.StatusReader = (*Notifier)(nil)
+)
+
+// ErrDailyLimit is GOV.UK Notify refusing a text because the service has
+// sent as many as it may today. It is not worth trying again the same day,
+// so the text fails at once.
+var ErrDailyLimit = errors.New("the GOV.UK Notify service has sent all the texts it may today")
 
 // key splits a Notify API key into its service id and secret: the last
 // two UUIDs of "{name}-{service id}-{secret}".
@@ -75,47 +86,99 @@ type apiError struct {
 
 // Notify implements notifiers.Notifier.
 func (n *Notifier) Notify(ctx context.Context, m notifiers.Message) (bool, error) {
-	tok, err := n.token()
-	if err != nil {
-		return false, err
-	}
-	text := m.Body
-	if m.Subject != "" && !strings.HasPrefix(text, m.Subject) {
-		text = m.Subject + "\n\n" + text
+	_, retry, err := n.NotifyRef(ctx, m)
+	return retry, err
+}
+
+// NotifyRef implements notifiers.Referencer: it sends Text(subject, body)
+// and returns Notify's id for it. A text longer than MaxLength fails at
+// once, unsent, with a *TooLongError; one Notify refuses for its daily
+// limit fails at once with ErrDailyLimit.
+func (n *Notifier) NotifyRef(ctx context.Context, m notifiers.Message) (ref string, retry bool, err error) {
+	text := Text(m.Subject, m.Body)
+	if chars, _ := Length(text); chars > MaxLength {
+		return "", false, fmt.Errorf("sms: %w", &TooLongError{Chars: chars})
 	}
 	body, err := json.Marshal(request{PhoneNumber: m.Target, TemplateID: n.TemplateID,
 		Personalisation: map[string]string{"body": text}, Reference: m.Delivery})
 	if err != nil {
-		return false, err
+		return "", false, err
+	}
+	status, data, retry, err := n.call(ctx, http.MethodPost, "/v2/notifications/sms", body)
+	if err != nil {
+		if status == http.StatusTooManyRequests && notifyError(data) == "TooManyRequestsError" {
+			return "", false, fmt.Errorf("sms: %w (%s); this text is not tried again", ErrDailyLimit, describe(data))
+		}
+		return "", retry, err
+	}
+	var created struct {
+		ID string `json:"id"`
+	}
+	// Accepted is sent: an answer without a readable id still counts as
+	// sent, only without a receipt to read.
+	_ = json.Unmarshal(data, &created)
+	return created.ID, false, nil
+}
+
+// call makes one request to Notify with a fresh token, and classifies the
+// answer as notifiers.CheckResponse does, adding Notify's own error text.
+// Errors show Notify's host only, and never the key.
+func (n *Notifier) call(ctx context.Context, method, path string, body []byte) (status int, data []byte, retry bool, err error) {
+	tok, err := n.token()
+	if err != nil {
+		return 0, nil, false, err
 	}
 	base := n.BaseURL
 	if base == "" {
 		base = DefaultBaseURL
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(base, "/")+"/v2/notifications/sms", bytes.NewReader(body))
-	if err != nil {
-		return false, fmt.Errorf("sms: %w", err)
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(base, "/")+path, rd)
+	if err != nil {
+		return 0, nil, false, fmt.Errorf("sms: %w", notifiers.RedactError(err))
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("User-Agent", "crier")
 	resp, err := n.Client.Do(req)
 	if err != nil {
-		return true, fmt.Errorf("sms: GOV.UK Notify: %w", notifiers.RedactError(err))
+		return 0, nil, true, fmt.Errorf("sms: GOV.UK Notify: %w", notifiers.RedactError(err))
 	}
 	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	retry, err := notifiers.CheckResponse(resp, n.Now())
+	data, _ = io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	retry, err = notifiers.CheckResponse(resp, n.Now())
 	if err == nil {
-		return false, nil
+		return resp.StatusCode, data, false, nil
 	}
+	if d := describe(data); d != "" {
+		err = fmt.Errorf("%w: %s", err, d)
+	}
+	return resp.StatusCode, data, retry, fmt.Errorf("sms: GOV.UK Notify: %w", err)
+}
+
+// notifyError is the name of the first error in Notify's answer.
+func notifyError(data []byte) string {
 	var e apiError
-	if json.Unmarshal(data, &e) == nil && len(e.Errors) > 0 {
-		var msgs []string
-		for _, x := range e.Errors {
-			msgs = append(msgs, x.Error+": "+x.Message)
-		}
-		err = fmt.Errorf("%w: %s", err, strings.Join(msgs, "; "))
+	if json.Unmarshal(data, &e) != nil || len(e.Errors) == 0 {
+		return ""
 	}
-	return retry, fmt.Errorf("sms: GOV.UK Notify: %w", err)
+	return e.Errors[0].Error
+}
+
+// describe is Notify's errors as "Name: message; …", or "".
+func describe(data []byte) string {
+	var e apiError
+	if json.Unmarshal(data, &e) != nil {
+		return ""
+	}
+	var msgs []string
+	for _, x := range e.Errors {
+		msgs = append(msgs, x.Error+": "+x.Message)
+	}
+	return strings.Join(msgs, "; ")
 }
