@@ -1,7 +1,9 @@
 // Package slack posts crier messages to Slack channels and, for
 // stakeholders named directly, to their direct messages, with the
-// slack-go client: Block Kit layout, a clear banner in drills, and Slack's
-// rate-limit answers turned into waits rather than losses.
+// slack-go client: Block Kit layout within Slack's limits (split.go), a
+// message too long for one posted as a thread (thread.go), a clear banner
+// in drills, and Slack's rate-limit answers turned into waits rather than
+// losses.
 package slack
 
 import (

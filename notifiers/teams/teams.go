@@ -1,7 +1,8 @@
 // Package teams posts crier messages to Microsoft Teams channels as
 // Adaptive Cards, through the channel's Workflows webhook ("When a Teams
-// webhook request is received"). Most UK councils run Microsoft 365, and
-// Teams is where many of their partners already are.
+// webhook request is received"), shortened to fit what a Workflows webhook
+// takes (fit.go). Most UK councils run Microsoft 365, and Teams is where
+// many of their partners already are.
 package teams
 
 import (
