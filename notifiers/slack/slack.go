@@ -1,15 +1,17 @@
 // Package slack posts crier messages to Slack channels and, for
 // stakeholders named directly, to their direct messages, with the
-// slack-go client: Block Kit layout, a clear banner in drills, and Slack's
-// rate-limit answers turned into waits rather than losses.
+// slack-go client: Block Kit layout within Slack's limits (split.go), a
+// message too long for one posted as a thread (thread.go), a clear banner
+// in drills, and Slack's rate-limit answers turned into waits rather than
+// losses.
 package slack
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/crierhq/crier/notifiers"
 	"github.com/slack-go/slack"
@@ -18,7 +20,8 @@ import (
 
 // Notifier posts to Slack with a bot token.
 type Notifier struct {
-	Client *slack.Client // slack.New(token, slack.OptionAPIURL(...)) for tests
+	Client  *slack.Client // slack.New(token, slack.OptionAPIURL(...)) for tests
+	threads threads
 }
 
 var _ notifiers.Notifier = (*Notifier)(nil)
@@ -37,24 +40,49 @@ func (n *Notifier) Route(perChannel, workspace float64) notifiers.Route {
 		Overall:   notifiers.Limit{Rate: rate.Limit(workspace), Burst: max(1, int(workspace))}}
 }
 
-// Slack's own limits on Block Kit text.
-const (
-	maxHeader  = 150
-	maxSection = 3000
-)
-
 // Notify implements notifiers.Notifier. The target is a channel (#name or
-// id) or, for a direct message, a user id.
+// id) or, for a direct message, a user id. A message too long for one
+// Slack message goes as a thread: its first part in the channel, the rest
+// as replies to it, in order. If a reply fails for a moment, the next
+// Notify for the same delivery goes on from that reply (see threads).
 func (n *Notifier) Notify(ctx context.Context, m notifiers.Message) (bool, error) {
-	_, _, err := n.Client.PostMessageContext(ctx, strings.TrimPrefix(m.Target, "#"),
-		slack.MsgOptionText(fallback(m), true), // escaped: & < > are Slack mark-up
-		slack.MsgOptionBlocks(Blocks(m)...),
-		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: "crier_delivery", EventPayload: map[string]any{"delivery": m.Delivery}}),
-	)
-	if err == nil {
-		return false, nil
+	parts := layout(m)
+	t := n.threads.resume(m.Delivery, len(parts))
+	for i := t.sent; i < len(parts); i++ {
+		p := parts[i]
+		opts := []slack.MsgOption{
+			slack.MsgOptionText(p.text, true), // escaped: & < > are Slack mark-up
+			slack.MsgOptionBlocks(p.blocks...),
+			slack.MsgOptionMetadata(slack.SlackMetadata{EventType: "crier_delivery",
+				EventPayload: map[string]any{"delivery": m.Delivery, "part": i + 1, "parts": len(parts)}}),
+		}
+		channel := strings.TrimPrefix(m.Target, "#")
+		if i > 0 {
+			channel = t.channel
+			opts = append(opts, slack.MsgOptionTS(t.ts))
+		}
+		gotChannel, ts, err := n.Client.PostMessageContext(ctx, channel, opts...)
+		if err != nil {
+			retry, err := classify(err)
+			if len(parts) > 1 {
+				err = fmt.Errorf("%w (part %d of %d)", err, i+1, len(parts))
+			}
+			if retry && i > 0 {
+				n.threads.remember(m.Delivery, t)
+			} else {
+				n.threads.forget(m.Delivery)
+			}
+			return retry, err
+		}
+		if i == 0 {
+			// Replies go to the channel Slack names: a direct message to a
+			// user id lands in a D… channel.
+			t.channel, t.ts = cmp.Or(gotChannel, channel), ts
+		}
+		t.sent = i + 1
 	}
-	return classify(err)
+	n.threads.forget(m.Delivery)
+	return false, nil
 }
 
 // classify sorts Slack's failures: rate limits wait as long as Slack says,
@@ -77,53 +105,87 @@ func classify(err error) (bool, error) {
 	return true, fmt.Errorf("slack: %w", notifiers.RedactError(err))
 }
 
-// fallback is the text notifications and screen readers use.
+// fallback is the text notifications and screen readers use: a one-line
+// preview, far below maxText.
 func fallback(m notifiers.Message) string {
 	if m.Kind == notifiers.KindApprovalRequest {
-		return "Approval needed: " + m.Subject
+		return "Approval needed: " + preview(m.Subject, maxHeader)
 	}
-	if m.Subject != "" {
-		return m.Subject
-	}
-	return truncate(m.Body, maxHeader)
+	return preview(cmp.Or(m.Subject, m.Body), maxHeader)
 }
 
-// Blocks lays a message out: in a drill a banner first; the subject as a
-// header; the body as plain text (template values are not markup: a param
-// cannot ping @channel); a context line naming runbook, step and activation.
+// part is one Slack message of a crier message: the first stands in the
+// channel, the others are replies in its thread.
+type part struct {
+	text   string // the fallback
+	blocks []slack.Block
+}
+
+// Blocks lays out the first Slack message of m: the whole message when it
+// fits in one, as it mostly does.
 func Blocks(m notifiers.Message) []slack.Block {
-	var blocks []slack.Block
-	if m.Exercise {
-		blocks = append(blocks, slack.NewSectionBlock(
-			slack.NewTextBlockObject(slack.MarkdownType, ":rotating_light: *EXERCISE*: this is a drill, not a real incident", false, false), nil, nil))
-	}
-	if m.Kind == notifiers.KindApprovalRequest {
-		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType,
-			fmt.Sprintf(":memo: *Approval needed* for revision %d: nothing is sent until it is approved", m.Revision), false, false), nil, nil))
-	}
-	if m.Subject != "" {
-		blocks = append(blocks, slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, truncate(m.Subject, maxHeader), true, false)))
-	}
-	for _, para := range strings.Split(strings.TrimSpace(m.Body), "\n\n") {
-		for para != "" {
-			chunk := truncate(para, maxSection)
-			blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.PlainTextType, chunk, true, false), nil, nil))
-			para = strings.TrimPrefix(para, chunk)
-		}
-	}
-	if b := buttons(m); b != nil {
-		blocks = append(blocks, b)
-	}
-	blocks = append(blocks, slack.NewContextBlock("",
-		slack.NewTextBlockObject(slack.PlainTextType, fmt.Sprintf("crier · runbook %s · step %s · activation %s", m.Runbook, m.Step, m.Activation), false, false)))
-	return blocks
+	return layout(m)[0].blocks
 }
 
-// truncate cuts s to at most n characters, on a rune boundary.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+// layout lays a message out as one or more Slack messages, each within
+// Slack's limits. The first has, in a drill, a banner; the approval line;
+// the subject as a header; then the body; the buttons; a context line
+// naming runbook, step and activation. Replies have the banner, more of the
+// body and the context line. The body is plain text (template values are
+// not markup: a param cannot ping @channel), cut into sections of at most
+// maxSection at paragraph, line or word breaks, and into messages of at
+// most maxBodyText and maxBlocks.
+func layout(m notifiers.Message) []part {
+	body := strings.ReplaceAll(m.Body, "\r\n", "\n")
+	header := preview(m.Subject, maxHeader)
+	if header != strings.TrimSpace(m.Subject) { // shortened: the body starts with the whole subject
+		body = m.Subject + "\n\n" + body
 	}
-	r := []rune(s)
-	return string(r[:n])
+	var groups [][]string
+	var group []string
+	size := 0
+	for _, sec := range split(body, maxSection) {
+		if len(group) > 0 && (len(group) == maxBlocks-maxFrame || size+length(sec) > maxBodyText) {
+			groups, group, size = append(groups, group), nil, 0
+		}
+		group, size = append(group, sec), size+length(sec)
+	}
+	groups = append(groups, group)
+
+	parts := make([]part, len(groups))
+	for i, sections := range groups {
+		var blocks []slack.Block
+		if m.Exercise {
+			blocks = append(blocks, slack.NewSectionBlock(
+				slack.NewTextBlockObject(slack.MarkdownType, ":rotating_light: *EXERCISE*: this is a drill, not a real incident", false, false), nil, nil))
+		}
+		if i == 0 && m.Kind == notifiers.KindApprovalRequest {
+			blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType,
+				fmt.Sprintf(":memo: *Approval needed* for revision %d: nothing is sent until it is approved", m.Revision), false, false), nil, nil))
+		}
+		if i == 0 && header != "" {
+			blocks = append(blocks, slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, header, true, false)))
+		}
+		for _, sec := range sections {
+			blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.PlainTextType, sec, true, false), nil, nil))
+		}
+		if b := buttons(m); i == 0 && b != nil { // on the first part, where people see them
+			blocks = append(blocks, b)
+		}
+		context := fmt.Sprintf("crier · runbook %s · step %s · activation %s", m.Runbook, m.Step, m.Activation)
+		switch {
+		case len(groups) > 1 && i == 0:
+			context += fmt.Sprintf(" · part 1 of %d: continued in the thread", len(groups))
+		case len(groups) > 1:
+			context += fmt.Sprintf(" · part %d of %d", i+1, len(groups))
+		}
+		blocks = append(blocks, slack.NewContextBlock("",
+			slack.NewTextBlockObject(slack.PlainTextType, preview(context, maxContext), false, false)))
+		text := fallback(m)
+		if i > 0 {
+			text += fmt.Sprintf(" (part %d of %d)", i+1, len(groups))
+		}
+		parts[i] = part{text: text, blocks: blocks}
+	}
+	return parts
 }

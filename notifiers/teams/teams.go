@@ -1,13 +1,14 @@
 // Package teams posts crier messages to Microsoft Teams channels as
 // Adaptive Cards, through the channel's Workflows webhook ("When a Teams
-// webhook request is received"). Most UK councils run Microsoft 365, and
-// Teams is where many of their partners already are.
+// webhook request is received"), shortened to fit what a Workflows webhook
+// takes (fit.go). Most UK councils run Microsoft 365, and Teams is where
+// many of their partners already are.
 package teams
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -21,6 +22,8 @@ type Notifier struct {
 	// Lookup resolves the ${ENV_VAR} references runbooks give for URLs.
 	Lookup func(name string) (string, bool)
 	Now    func() time.Time
+	// Log, when set, hears of each message shortened to fit in a card.
+	Log *slog.Logger
 }
 
 var _ notifiers.Notifier = (*Notifier)(nil)
@@ -31,9 +34,13 @@ func (n *Notifier) Notify(ctx context.Context, m notifiers.Message) (bool, error
 	if err != nil {
 		return false, fmt.Errorf("teams: %w", err)
 	}
-	body, err := json.Marshal(Card(m))
+	body, short, err := fit(m)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("teams: %w", err)
+	}
+	if short.left > 0 && n.Log != nil {
+		n.Log.InfoContext(ctx, "teams: message shortened to fit in a card", "delivery", m.Delivery,
+			"kept", short.kept, "left_out", short.left, "bytes", len(body), "linked", m.Link != "")
 	}
 	return notifiers.PostJSON(ctx, n.Client, "teams", target, body, nil, n.Now())
 }
@@ -51,10 +58,17 @@ type attachment struct {
 }
 
 type card struct {
-	Schema  string `json:"$schema"`
-	Type    string `json:"type"`
-	Version string `json:"version"`
-	Body    []any  `json:"body"`
+	Schema  string    `json:"$schema"`
+	Type    string    `json:"type"`
+	Version string    `json:"version"`
+	Body    []any     `json:"body"`
+	Actions []openURL `json:"actions,omitempty"`
+}
+
+type openURL struct {
+	Type  string `json:"type"`
+	Title string `json:"title"`
+	URL   string `json:"url"`
 }
 
 type textBlock struct {
@@ -76,8 +90,16 @@ type container struct {
 
 // Card lays a message out as an Adaptive Card: for drills a red banner
 // first, then the subject as the heading, the body, and a line naming the
-// runbook, step and activation.
+// runbook, step and activation. Notify sends it shortened (see fit) when
+// it is too big for a Workflows webhook.
 func Card(m notifiers.Message) any {
+	return layout(m, bodyText(m), nil)
+}
+
+// layout lays m out with text as its body. A card that shows only the start
+// of the body (short) says so after it, and links to the whole message on
+// crier, in the text and as the card's action, when m.Link is set.
+func layout(m notifiers.Message, text string, short *shortening) message {
 	var body []any
 	if m.Exercise {
 		body = append(body, container{Type: "Container", Style: "attention", Bleed: true, Items: []any{
@@ -87,13 +109,21 @@ func Card(m notifiers.Message) any {
 	if m.Subject != "" {
 		body = append(body, textBlock{Type: "TextBlock", Text: m.Subject, Wrap: true, Weight: "Bolder", Size: "Medium"})
 	}
-	for _, para := range strings.Split(strings.TrimSpace(m.Body), "\n\n") {
+	for _, para := range strings.Split(text, "\n\n") {
 		body = append(body, textBlock{Type: "TextBlock", Text: para, Wrap: true})
+	}
+	var actions []openURL
+	if short != nil {
+		body = append(body, note(m, *short))
+		if m.Link != "" {
+			actions = append(actions, openURL{Type: "Action.OpenUrl", Title: "Read the full message on crier", URL: m.Link})
+		}
 	}
 	body = append(body, textBlock{Type: "TextBlock", Wrap: true, IsSubtle: true, Size: "Small",
 		Text: fmt.Sprintf("crier · runbook %s · step %s · activation %s", m.Runbook, m.Step, m.Activation)})
 	return message{Type: "message", Attachments: []attachment{{
 		ContentType: "application/vnd.microsoft.card.adaptive",
-		Content:     card{Schema: "http://adaptivecards.io/schemas/adaptive-card.json", Type: "AdaptiveCard", Version: "1.4", Body: body},
+		Content: card{Schema: "http://adaptivecards.io/schemas/adaptive-card.json", Type: "AdaptiveCard", Version: "1.4",
+			Body: body, Actions: actions},
 	}}}
 }

@@ -15,13 +15,22 @@ import (
 
 // workflow stands in for a Teams Workflows webhook: it takes a message with
 // an Adaptive Card attachment and answers 202, as Power Automate does.
+// Like Power Automate, it answers 202 to a body over maxBody too, and then
+// drops it: the card never reaches the channel.
 type workflow struct {
-	status int
-	cards  []map[string]any
+	status  int
+	cards   []map[string]any
+	sizes   []int // of the bodies whose cards reached the channel
+	dropped []int // the sizes of those that did not
 }
 
 func (w *workflow) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	data, _ := io.ReadAll(r.Body)
+	if len(data) > maxBody {
+		w.dropped = append(w.dropped, len(data))
+		rw.WriteHeader(http.StatusAccepted)
+		return
+	}
 	var msg struct {
 		Type        string `json:"type"`
 		Attachments []struct {
@@ -35,6 +44,7 @@ func (w *workflow) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.cards = append(w.cards, msg.Attachments[0].Content)
+	w.sizes = append(w.sizes, len(data))
 	rw.WriteHeader(w.status)
 }
 
