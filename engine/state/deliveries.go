@@ -15,6 +15,10 @@ const (
 	DeliveryFailed    = "failed"
 	DeliveryCancelled = "cancelled"
 	DeliveryWithheld  = "withheld" // an exercise's, to someone not taking part: never sent
+	// After sent, for services that say what became of a message (GOV.UK
+	// Notify's texts): it reached the phone, or the network gave up on it.
+	DeliveryDelivered   = "delivered"
+	DeliveryUndelivered = "undelivered"
 )
 
 // Delivery is one revision of one message to one endpoint.
@@ -31,6 +35,10 @@ type Delivery struct {
 	State        string
 	Attempts     int
 	Error        string
+	// Ref is the service's own reference for a message it accepted, and
+	// Receipt what it last said became of it (see DeliveryDelivered).
+	Ref     string
+	Receipt string
 	// PossiblyDuplicated: crier stopped after an attempt was recorded and
 	// before its outcome was, so it was sent again and may have arrived twice.
 	PossiblyDuplicated bool
