@@ -28,6 +28,9 @@ type Deliverer struct {
 	// AckLink, when set, gives a delivery its own acknowledgement link
 	// (or ""): the server's signed links for emails.
 	AckLink func(notifiers.Message) string
+	// MessageLink, when set, gives a delivery its message's page on crier,
+	// where a notifier that must shorten a message points for the rest.
+	MessageLink func(notifiers.Message) string
 
 	mu     sync.Mutex
 	queued map[string]bool // deliveries with the dispatcher now
@@ -143,6 +146,9 @@ func (d *Deliverer) submit(deliveries []*state.Delivery) error {
 		m := from.message(dl)
 		if d.AckLink != nil {
 			m.AckURL = d.AckLink(m)
+		}
+		if d.MessageLink != nil {
+			m.Link = d.MessageLink(m)
 		}
 		ms = append(ms, m)
 	}

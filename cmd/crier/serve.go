@@ -6,12 +6,14 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/crierhq/crier/notifiers"
 	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -102,6 +104,9 @@ func runServe(ctx context.Context, args []string, e env) int {
 		deliverer := engine.NewDeliverer(eng, built.Options)
 		deliverer.ApprovalsChannel = built.ApprovalsChannel
 		deliverer.AckLink = links.Link
+		deliverer.MessageLink = func(m notifiers.Message) string {
+			return strings.TrimSuffix(cfg.Server.PublicURL, "/") + "/ui/messages/" + m.Message
+		}
 		deliverer.Follow(sched)
 		go sched.Run(ctx)
 		sent := make(chan struct{})

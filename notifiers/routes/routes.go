@@ -96,10 +96,13 @@ func FromConfig(c *config.Config, env Env) (*Built, error) {
 	// Where the configuration has no setting: Teams Workflows webhooks
 	// take about four requests a second; a webhook receiver is not flooded.
 	if n.Teams != nil {
-		routes["teams"] = notifiers.Route{Notifier: &teams.Notifier{Client: env.HTTP, Lookup: env.Lookup, Now: env.Now},
+		routes["teams"] = notifiers.Route{Notifier: &teams.Notifier{Client: env.HTTP, Lookup: env.Lookup, Now: env.Now, Log: env.Log},
 			PerTarget: notifiers.Limit{Rate: 4, Burst: 1}}
 	}
 	if w := n.Webhook; w != nil {
+		if _, err := webhook.StandardKey([]byte(w.SigningSecret.Reveal())); err != nil {
+			return nil, fmt.Errorf("notifiers.webhook.signing_secret: %w", err)
+		}
 		routes["webhook"] = notifiers.Route{
 			Notifier:  &webhook.Notifier{Client: env.HTTP, Secret: []byte(w.SigningSecret.Reveal()), Lookup: env.Lookup, Now: env.Now},
 			PerTarget: notifiers.Limit{Rate: 10, Burst: 1},

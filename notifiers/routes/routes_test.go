@@ -1,6 +1,7 @@
 package routes
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -61,5 +62,20 @@ func TestDefaultIsTheOutbox(t *testing.T) {
 	out, ok := b.Options.Default.Notifier.(*notifiers.Outbox)
 	if !ok || out.Dir == "" {
 		t.Errorf("default route: %+v", b.Options.Default)
+	}
+}
+
+// A webhook secret in the Standard Webhooks form whose key is not base64
+// is refused when crier starts, not at every delivery; the error never
+// shows the secret.
+func TestMalformedStandardWebhooksSecretIsRefusedAtStart(t *testing.T) {
+	lookup := func(string) (string, bool) { return "whsec_not*base64*at*all*0123456789", true }
+	c, _, err := config.Parse("crier.yaml", []byte("version: 1\nnotifiers:\n  webhook: {signing_secret: \"${HOOK_SECRET}\"}\n"), lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = FromConfig(c, Env{})
+	if err == nil || !strings.Contains(err.Error(), "notifiers.webhook.signing_secret") || strings.Contains(err.Error(), "not*base64") {
+		t.Errorf("got %v", err)
 	}
 }
