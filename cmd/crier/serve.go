@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"github.com/crierhq/crier/notifiers"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/crierhq/crier/config"
 	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/notifiers"
 	"github.com/crierhq/crier/notifiers/routes"
 	"github.com/crierhq/crier/server"
 	"github.com/slack-go/slack"
