@@ -148,8 +148,13 @@ type AnnounceLeader struct {
 // Outcome is what became of one delivery.
 type Outcome struct {
 	Delivery string `json:"delivery"`
-	State    string `json:"state"` // attempted, sent or failed
-	Error    string `json:"error,omitempty"`
+	// State is attempted, sent or failed; after sent, a receipt: delivered,
+	// undelivered, or sent again with a Receipt saying it is not known to
+	// have arrived.
+	State   string `json:"state"`
+	Error   string `json:"error,omitempty"`
+	Ref     string `json:"ref,omitempty"`     // the service's reference for a message it accepted
+	Receipt string `json:"receipt,omitempty"` // what the service said became of it
 }
 
 // SendInject sends an exercise lead's inject to targets of the runbook

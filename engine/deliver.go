@@ -32,6 +32,8 @@ type Deliverer struct {
 	// where a notifier that must shorten a message points for the rest.
 	MessageLink func(notifiers.Message) string
 
+	receipts *receipts
+
 	mu     sync.Mutex
 	queued map[string]bool // deliveries with the dispatcher now
 	unhook func()
@@ -43,18 +45,22 @@ func NewDeliverer(e *Engine, opts notifiers.DispatchOptions) *Deliverer {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	d := &Deliverer{engine: e, log: opts.Log, queued: map[string]bool{}}
+	d := &Deliverer{engine: e, log: opts.Log, queued: map[string]bool{}, receipts: newReceipts(e, opts.Routes, opts.Log)}
 	d.dispatcher = notifiers.NewDispatcher(opts, (*record)(d))
 	return d
 }
 
-// Run sends until ctx ends; then it hears no more.
+// Run sends, and follows what became of what was sent, until ctx ends;
+// then it hears no more.
 func (d *Deliverer) Run(ctx context.Context) error {
 	defer func() {
 		if d.unhook != nil {
 			d.unhook()
 		}
 	}()
+	followed := make(chan struct{})
+	go func() { d.receipts.run(ctx); close(followed) }()
+	defer func() { <-followed }()
 	return d.dispatcher.Run(ctx)
 }
 
@@ -89,6 +95,9 @@ func (d *Deliverer) Follow(s *Scheduler) {
 // lead. Run sends them.
 func (d *Deliverer) Resume(ctx context.Context) error {
 	if _, err := d.engine.Apply(ctx, &ResumeDeliveries{Meta: Meta{Actor: "dispatcher"}}); err != nil {
+		return err
+	}
+	if err := d.receipts.resume(); err != nil {
 		return err
 	}
 	pending, err := d.engine.Read().DeliveriesInState(nil, state.DeliveryPending)
@@ -282,7 +291,7 @@ func (r *record) Finished(ctx context.Context, outcomes []notifiers.Outcome) {
 		if o.Message.Kind != notifiers.KindMessage {
 			continue // an approval request's failure is in the log already
 		}
-		out := Outcome{Delivery: o.Message.Delivery, State: state.DeliverySent}
+		out := Outcome{Delivery: o.Message.Delivery, State: state.DeliverySent, Ref: o.Ref}
 		if o.Err != nil {
 			out.State, out.Error = state.DeliveryFailed, o.Err.Error()
 		}
@@ -296,6 +305,12 @@ func (r *record) Finished(ctx context.Context, outcomes []notifiers.Outcome) {
 	// unrecorded because the service is stopping.
 	if _, err := r.engine.Apply(context.WithoutCancel(ctx), &RecordOutcomes{Meta: Meta{Actor: "dispatcher"}, Outcomes: done}); err != nil {
 		r.log.Error("recording delivery outcomes", "deliveries", len(done), "err", err)
+	} else {
+		for _, o := range outcomes {
+			if o.Err == nil && o.Ref != "" {
+				r.receipts.follow(o.Message.Delivery, o.Message.Type, o.Ref, time.Now())
+			}
+		}
 	}
 	r.forget(ids...)
 }

@@ -256,7 +256,7 @@ func notYetAcknowledged(tx *state.Txn, id string) (waiting, unreachable []string
 		if _, seen := reached[d.Stakeholder]; !seen {
 			order = append(order, d.Stakeholder)
 		}
-		reached[d.Stakeholder] = reached[d.Stakeholder] || d.State != state.DeliveryFailed
+		reached[d.Stakeholder] = reached[d.Stakeholder] || d.State != state.DeliveryFailed && d.State != state.DeliveryUndelivered
 	}
 	for _, sh := range order {
 		if slices.ContainsFunc(acks, func(k *state.Acknowledgement) bool { return k.Stakeholder == sh }) {

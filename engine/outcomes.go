@@ -42,6 +42,11 @@ func (f *fsm) recordOutcomes(w *writer, c *RecordOutcomes) error {
 			return err
 		case d == nil:
 			return fmt.Errorf("no delivery %q", o.Delivery)
+		case o.Receipt != "":
+			if err := receipt(w, d, o); err != nil {
+				return err
+			}
+			continue
 		case o.State != state.DeliveryAttempted && o.State != state.DeliverySent && o.State != state.DeliveryFailed:
 			return fmt.Errorf("delivery %s: %q is not an outcome", o.Delivery, o.State)
 		case d.State == state.DeliverySent || d.State == state.DeliveryFailed:
@@ -51,6 +56,9 @@ func (f *fsm) recordOutcomes(w *writer, c *RecordOutcomes) error {
 		}
 		next := *d
 		next.State, next.Error, next.UpdatedAt = o.State, o.Error, w.meta.At
+		if o.Ref != "" {
+			next.Ref = o.Ref
+		}
 		if o.State == state.DeliveryAttempted {
 			next.Attempts++
 		}
@@ -76,6 +84,28 @@ func (f *fsm) recordOutcomes(w *writer, c *RecordOutcomes) error {
 		if err := f.settle(w, id, finished[id].sent, finished[id].failed); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// receipt records what a service said became of a message it accepted:
+// delivered, undelivered (failed at the phone network), or sent and not
+// known to have arrived. The message was settled when it was sent; a
+// receipt changes the delivery alone, once.
+func receipt(w *writer, d *state.Delivery, o Outcome) error {
+	switch {
+	case d.State != state.DeliverySent || d.Receipt != "":
+		return nil // not sent, or its receipt is in already
+	case o.State != state.DeliveryDelivered && o.State != state.DeliveryUndelivered && o.State != state.DeliverySent:
+		return fmt.Errorf("delivery %s: %q is not a receipt", o.Delivery, o.State)
+	}
+	next := *d
+	next.State, next.Receipt, next.UpdatedAt = o.State, o.Receipt, w.meta.At
+	if err := w.tx.UpsertDelivery(&next); err != nil {
+		return err
+	}
+	if o.State == state.DeliveryUndelivered {
+		return w.event(d.ActivationID, "delivery_undelivered", d.MessageID, d.Type+" to "+d.Target+": "+o.Receipt)
 	}
 	return nil
 }
