@@ -10,16 +10,16 @@ import (
 // CheckChannels refuses to activate a runbook that has a channel of a type
 // nothing is configured to send: its messages would have nowhere to go.
 // handles says whether a channel type has a notifier. In an exercise with
-// a redirect only the redirect channels and the injects' are used, so only
-// they are checked. Each problem is located in the runbook file.
+// a redirect only the redirect channels are used, and with participants
+// only theirs, so only they are checked. Each problem is located in the runbook file.
 func CheckChannels(rb *runbooks.Runbook, exercise bool, handles func(channelType string) bool) error {
 	var refs []runbooks.Ref
-	if exercise && rb.Exercise != nil && len(rb.Exercise.Redirect) > 0 {
-		refs = append(refs, rb.Exercise.Redirect...)
-		for _, in := range rb.Exercise.Injects {
-			refs = append(refs, in.To...)
-		}
-	} else {
+	switch x := rb.Exercise; {
+	case exercise && x != nil && len(x.Redirect) > 0:
+		refs = x.Redirect
+	case exercise && x != nil && len(x.Participants) > 0:
+		refs = x.Participants
+	default:
 		for i := range rb.Channels {
 			refs = append(refs, runbooks.Ref{Name: string(rb.Channels[i].ID)})
 		}

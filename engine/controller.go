@@ -12,13 +12,18 @@ import (
 // Controller stands in for the people in a drill run without them: a set
 // time after a message is held for approval it approves it, as many
 // approvers as the step needs; a set time after a task opens it
-// acknowledges and completes it. Everything it does is recorded as done by
-// the simulated controller.
+// acknowledges and completes it; a set time after a message that asks for
+// acknowledgement is sent, everyone it reached acknowledges it. Everything
+// it does is recorded as done by the simulated controller.
 type Controller struct {
 	Engine    *Engine
 	Scheduler *Scheduler
 	After     time.Duration
-	Log       *slog.Logger
+	// AckAfter is when the people a message reached acknowledge it; with
+	// NoAck they never do, and the escalation policy shows what follows.
+	AckAfter time.Duration
+	NoAck    bool
+	Log      *slog.Logger
 }
 
 // actor is how the controller's commands are signed in the record.
@@ -39,6 +44,12 @@ func (c *Controller) react(done Committed) {
 			c.Scheduler.At(ev.At.Add(c.After), ev.ActivationID, func(ctx context.Context, now time.Time) {
 				c.finishTask(ctx, now, ev)
 			})
+		case "message_dispatched":
+			if !c.NoAck {
+				c.Scheduler.At(ev.At.Add(c.AckAfter), ev.ActivationID, func(ctx context.Context, now time.Time) {
+					c.acknowledge(ctx, now, ev)
+				})
+			}
 		}
 	}
 }
@@ -87,6 +98,36 @@ func (c *Controller) finishTask(ctx context.Context, now time.Time, ev *state.Ev
 	} {
 		if _, err := c.Engine.Apply(ctx, cmd); err != nil {
 			c.Log.Error("simulated task", "task", t.ID, "err", err)
+			return
+		}
+	}
+}
+
+// acknowledge has everyone a message reached acknowledge it, if its step
+// asks them to. A task's notice is left to finishTask.
+func (c *Controller) acknowledge(ctx context.Context, now time.Time, ev *state.Event) {
+	rb, err := c.Engine.Runbook(ev.ActivationID)
+	if err != nil {
+		c.Log.Error("simulated acknowledgement", "err", err)
+		return
+	}
+	tx := c.Engine.Read()
+	m, _ := tx.Message(nil, ev.Subject)
+	if m == nil || !asksForAck(rb, m) {
+		return
+	}
+	if s, _ := rb.Step(m.Step); s.Notify == nil {
+		return // a task's notice: finishTask acknowledges the task
+	}
+	waiting, _, err := notYetAcknowledged(tx, m.ID)
+	if err != nil {
+		c.Log.Error("simulated acknowledgement", "message", m.ID, "err", err)
+		return
+	}
+	for _, who := range waiting {
+		cmd := &Acknowledge{Meta: Meta{Actor: actor, At: now}, Subject: m.ID, By: who, Via: "simulated"}
+		if _, err := c.Engine.Apply(ctx, cmd); err != nil {
+			c.Log.Error("simulated acknowledgement", "message", m.ID, "err", err)
 			return
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/notifiers"
+	"github.com/crierhq/crier/runbooks"
 )
 
 // Deliverer hands deliveries to a dispatcher and keeps the record of each
@@ -186,9 +187,15 @@ func (d *Deliverer) contextOf(tx *state.Txn, dl *state.Delivery) (*messageContex
 	if err != nil {
 		return nil, err
 	}
-	// What a step says must be acknowledged, and every task.
+	return &messageContext{m: m, a: a, ack: asksForAck(rb, m)}, nil
+}
+
+// asksForAck reports whether the people a message reaches are asked to
+// acknowledge it: a task's notice, and a message whose step says so — not
+// an escalation notice about either.
+func asksForAck(rb *runbooks.Runbook, m *state.Message) bool {
 	s, ok := rb.Step(m.Step)
-	return &messageContext{m: m, a: a, ack: ok && (s.Task != nil || s.Notify != nil && s.Notify.AckWithin != nil)}, nil
+	return ok && m.About == "" && (s.Task != nil || s.Notify != nil && s.Notify.AckWithin != nil)
 }
 
 // message builds what a notifier sends for one delivery.

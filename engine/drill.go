@@ -26,6 +26,11 @@ type DrillOptions struct {
 	// ApproveAfter is how long the simulated controller takes to approve
 	// a message or finish a task, in scenario time.
 	ApproveAfter time.Duration
+	// AckAfter is how long the people a message reached take to
+	// acknowledge it, when its step asks them to; NoAck leaves them
+	// unacknowledged, for the escalation policy to show what follows.
+	AckAfter time.Duration
+	NoAck    bool
 	// Dispatch says how messages are sent: the routes to each channel
 	// type's notifier, their pacing, retries and deadlines.
 	Dispatch notifiers.DispatchOptions
@@ -57,7 +62,7 @@ func Drill(ctx context.Context, opts DrillOptions) (*Engine, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	(&Controller{Engine: e, Scheduler: s, After: opts.ApproveAfter, Log: opts.Log}).Watch()
+	(&Controller{Engine: e, Scheduler: s, After: opts.ApproveAfter, AckAfter: opts.AckAfter, NoAck: opts.NoAck, Log: opts.Log}).Watch()
 	if opts.Dispatch.Log == nil {
 		opts.Dispatch.Log = opts.Log
 	}

@@ -121,7 +121,7 @@ func (f *fsm) check(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 	start := o.DueAt.Add(-x.chain.Deadline - x.chain.Offset(round)) // when the wait began
 	subject, body := notice(a, rb, x, round, fresh, w.meta.At.Sub(start))
 	subject, body = marked(a, rb, subject, body)
-	m := &state.Message{ID: o.ID, ActivationID: a.ID, OccurrenceID: o.ID, Step: o.Step,
+	m := &state.Message{ID: o.ID, ActivationID: a.ID, OccurrenceID: o.ID, Step: o.Step, About: o.Subject,
 		Revisions: []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At}}, CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
 	detail := fmt.Sprintf("%s, round %d of %d: waiting for %s; told %s", x.reason, round, x.chain.Rounds(), list(x.waiting), list(told))
 	if len(fresh) > 0 {

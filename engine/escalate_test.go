@@ -189,3 +189,61 @@ func TestOnlyTheAddresseeAcknowledges(t *testing.T) {
 		t.Errorf("an admin's acknowledgement for the officer: %+v", acks)
 	}
 }
+
+// A week-long instant drill in which nobody acknowledges a partner alert
+// sends each deadline's three notices and stops; with the simulated
+// controller acknowledging, nothing is escalated at all.
+func TestDrillEscalationIsBounded(t *testing.T) {
+	src := strings.Replace(policyRunbook, "  - id: alert\n", `  - id: sitrep
+    title: Situation report
+    every: "@every 4h"
+    until: 7d
+    notify: {to: [officer, deputy, director], subject: Sitrep, body: Acknowledge the sitrep, ack_within: 15m}
+  - id: alert
+`, 1)
+	for _, tc := range []struct {
+		name    string
+		noAck   bool
+		notices int // most escalation deliveries
+	}{
+		// 41 sitreps and the alert, 3 rounds each, to at most 4 contacts.
+		{name: "nobody acknowledges", noAck: true, notices: 42 * 3 * 4},
+		{name: "the controller acknowledges", notices: 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sent := &recorder{}
+			e, id, err := Drill(context.Background(), DrillOptions{
+				Source: []byte(src), SourceName: "p.yaml", Start: start, Instant: true, Horizon: 7 * 24 * time.Hour,
+				ApproveAfter: 5 * time.Minute, AckAfter: 5 * time.Minute, NoAck: tc.noAck, Dispatch: to(sent), Log: quiet(),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var notices, reminders int
+			for _, m := range sent.got {
+				if strings.Contains(m.Message, "_check/") {
+					notices++
+				}
+				if strings.Contains(m.Subject, "Reminder 3") {
+					reminders++
+				}
+			}
+			xs, _ := e.Read().EscalationsOf(nil, id)
+			rounds := map[string]int{}
+			for _, x := range xs {
+				if !x.Exhausted {
+					rounds[x.SubjectID]++
+				}
+			}
+			for subject, n := range rounds {
+				if n > 3 {
+					t.Errorf("%s: %d notices, want at most 3 with no policy written", subject, n)
+				}
+			}
+			if notices > tc.notices || reminders != 0 || (tc.noAck && notices == 0) || (!tc.noAck && len(rounds) > 0) {
+				t.Errorf("%d escalation deliveries (at most %d), %d third reminders, rounds %v", notices, tc.notices, reminders, rounds)
+			}
+			t.Logf("%d deliveries in all, %d of them escalation notices", len(sent.got), notices)
+		})
+	}
+}

@@ -18,16 +18,22 @@ import (
 )
 
 func runDrill(ctx context.Context, args []string, e env) int {
-	flags := newFlags("drill", "[--instant | --speed N] [--param name=value]... [--approve-after DURATION] [--horizon DURATION] [--outbox DIR | --config FILE] [--json] FILE",
+	flags := newFlags("drill", "[--instant | --speed N] [--param name=value]... [--approve-after DURATION] [--ack-after DURATION | --no-ack] [--horizon DURATION] [--outbox DIR | --config FILE [--allow-real-recipients]] [--json] FILE",
 		"Run a runbook as an exercise, in-process and end to end: every step fires on its schedule,\n"+
-			"every message is marked as an exercise, a simulated controller approves messages and\n"+
-			"completes tasks, and deliveries are written to an outbox instead of being sent — or, with\n"+
-			"--config, sent through the notifiers crier.yaml configures.\n"+
+			"every message is marked as an exercise, a simulated controller approves messages,\n"+
+			"completes tasks and acknowledges what asks for it, and deliveries are written to an outbox\n"+
+			"instead of being sent — or, with --config, sent through the notifiers crier.yaml configures.\n"+
+			"It first says who the drill can reach. An instant drill through real services that can\n"+
+			"reach anyone outside exercise.redirect or exercise.participants is refused unless\n"+
+			"--allow-real-recipients is given.\n"+
 			"Prints the timeline as it happens, then the report. Without --speed the drill is instant:\n"+
 			"a virtual clock jumps from one due item to the next.")
 	instant := flags.Bool("instant", false, "jump from one due item to the next (the default)")
 	speed := flags.Float64("speed", 0, "run at N scenario seconds per real second instead")
 	approveAfter := flags.String("approve-after", "5m", "how long the simulated controller takes to approve a message or finish a task")
+	ackAfter := flags.String("ack-after", "", "how long the people a message reached take to acknowledge it (default: --approve-after)")
+	noAck := flags.Bool("no-ack", false, "nobody acknowledges messages: the escalation policies show what follows")
+	allowReal := flags.Bool("allow-real-recipients", false, "with --config, drill instantly even though real people outside the exercise can be reached")
 	horizonText := flags.String("horizon", "", "how long the drill runs (default: to the last one-off step; recurring steps to their until, or 7d)")
 	outbox := flags.String("outbox", "crier-data/outbox", "the directory deliveries are written to")
 	configFile := flags.String("config", "", "send through the notifiers this crier.yaml configures instead of writing to an outbox")
@@ -51,6 +57,9 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	case *configFile != "" && flagGiven(flags, "outbox"):
 		fmt.Fprintln(e.stderr, "crier drill: choose --outbox or --config, not both (the configuration names its outbox)")
 		return exitUsage
+	case *noAck && *ackAfter != "":
+		fmt.Fprintln(e.stderr, "crier drill: choose --ack-after or --no-ack, not both")
+		return exitUsage
 	case flagGiven(flags, "config") && *configFile == "":
 		fmt.Fprintln(e.stderr, "crier drill: --config needs a file")
 		return exitUsage
@@ -63,6 +72,13 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier drill: --approve-after: %v\n", err)
 		return exitUsage
+	}
+	acked := after
+	if *ackAfter != "" {
+		if acked, err = runbooks.ParseDuration(*ackAfter); err != nil {
+			fmt.Fprintf(e.stderr, "crier drill: --ack-after: %v\n", err)
+			return exitUsage
+		}
 	}
 	source, err := os.ReadFile(files[0])
 	if err != nil {
@@ -84,6 +100,17 @@ func runDrill(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	defer sending.Close()
+	reach := engine.CanReach(rb, true, sending.ApprovalsChannel)
+	if sending.outbox == "" && *speed == 0 && !reach.Sealed && !*allowReal {
+		fmt.Fprintf(e.stderr, "crier drill: refusing to drill %s instantly through real services: the runbook sets neither exercise.redirect\n"+
+			"nor exercise.participants, so in seconds this drill would reach:\n", files[0])
+		for _, l := range reach.Lines() {
+			fmt.Fprintf(e.stderr, "  %s\n", l)
+		}
+		fmt.Fprintln(e.stderr, "Add exercise.redirect (exercise channels) or exercise.participants to the runbook, drill with --outbox,\n"+
+			"or give --allow-real-recipients if every one of them is taking part.")
+		return exitError
+	}
 	given, placeholders := drillParams(rb, params)
 	if len(placeholders) > 0 && !*jsonOut {
 		fmt.Fprintf(e.stdout, "Params not given, drilled as placeholders: %s\n", strings.Join(placeholders, ", "))
@@ -92,11 +119,12 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	var printer *timelinePrinter
 	if !*jsonOut {
 		printer = &timelinePrinter{w: e.stdout, start: start}
-		fmt.Fprintf(e.stdout, "Drill of %s (%s), %s\n\n", rb.Title, rb.ID, pace(*speed))
+		fmt.Fprintf(e.stdout, "Drill of %s (%s), %s\n", rb.Title, rb.ID, pace(*speed))
+		printReach(e.stdout, reach, sending.outbox)
 	}
 	eng, id, err := engine.Drill(ctx, engine.DrillOptions{
 		Source: source, SourceName: files[0], Params: given, Start: start,
-		Instant: *speed == 0, Speed: *speed, Horizon: horizon, ApproveAfter: after,
+		Instant: *speed == 0, Speed: *speed, Horizon: horizon, ApproveAfter: after, AckAfter: acked, NoAck: *noAck,
 		Dispatch: sending.Options, ApprovalsChannel: sending.ApprovalsChannel,
 		Log:      sending.Options.Log,
 		OnCommit: printer.print,
@@ -111,7 +139,7 @@ func runDrill(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	if *jsonOut {
-		return printDrillJSON(e, report)
+		return printDrillJSON(e, report, reach)
 	}
 	if sending.outbox != "" {
 		fmt.Fprintf(e.stdout, "\nDeliveries are in %s.\n\n", sending.outbox)
@@ -176,7 +204,25 @@ func (p *timelinePrinter) print(c engine.Committed) {
 	}
 }
 
-func printDrillJSON(e env, r *engine.Report) int {
+// printReach says who a drill or activation can reach, by channel type.
+func printReach(w io.Writer, r engine.Reach, outbox string) {
+	switch {
+	case outbox != "":
+		fmt.Fprintf(w, "Writes to the outbox %s, sending nothing; through real services it could reach:\n", outbox)
+	case r.Exercise && r.Sealed:
+		fmt.Fprintln(w, "This exercise can reach only (everything else is withheld or redirected):")
+	case r.Exercise:
+		fmt.Fprintln(w, "This exercise is not sealed (no exercise.redirect or exercise.participants): it can reach real people:")
+	default:
+		fmt.Fprintln(w, "This activation can reach:")
+	}
+	for _, l := range r.Lines() {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+	fmt.Fprintln(w)
+}
+
+func printDrillJSON(e env, r *engine.Report, reach engine.Reach) int {
 	type timelineEntry struct {
 		OffsetSeconds int64  `json:"offset_seconds"`
 		Kind          string `json:"kind"`
@@ -187,9 +233,10 @@ func printDrillJSON(e env, r *engine.Report) int {
 		Activation string                  `json:"activation"`
 		Mode       string                  `json:"mode"`
 		Timeline   []timelineEntry         `json:"timeline"`
+		Reach      engine.Reach            `json:"reach"`
 		Deliveries []engine.DeliveryReport `json:"deliveries"`
 		Report     *engine.Report          `json:"report"`
-	}{Activation: r.Activation, Mode: r.Mode, Timeline: []timelineEntry{}, Deliveries: r.Deliveries, Report: r}
+	}{Activation: r.Activation, Mode: r.Mode, Timeline: []timelineEntry{}, Reach: reach, Deliveries: r.Deliveries, Report: r}
 	for _, t := range r.Timeline {
 		out.Timeline = append(out.Timeline, timelineEntry{OffsetSeconds: t.OffsetSeconds, Kind: t.Kind, Step: t.Step, Event: t.Event})
 	}

@@ -160,7 +160,19 @@ delivery:
 `, api.URL, l.Addr().(*net.TCPAddr).Port))
 	rb := writeFile(t, dir, "flood.yaml", configuredDrill)
 
-	out, errOut, code := crier(t, "drill", "--json", "--config", cfg, rb)
+	// Unsealed, the instant drill through real services is refused,
+	// saying whom it would reach, and nothing is sent.
+	_, errOut, code := crier(t, "drill", "--config", cfg, rb)
+	for _, want := range []string{"refusing to drill", "slack: 3 Slack users and channels: #comms-cell (cell), #partners (partner-chat), #comms-approvals (approvals channel)",
+		"email: 5 addresses: warden.one@example.org (wardens), busy@example.org (wardens)", "--allow-real-recipients"} {
+		if code != exitError || !strings.Contains(errOut, want) {
+			t.Errorf("unsealed drill: exit %d, want %q in\n%s", code, want, errOut)
+		}
+	}
+	if len(slackFake.calls) != 0 || len(box.tries) != 0 {
+		t.Fatalf("a refused drill sent: Slack %v, email %v", slackFake.calls, box.tries)
+	}
+	out, errOut, code := crier(t, "drill", "--json", "--allow-real-recipients", "--config", cfg, rb)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
@@ -220,5 +232,31 @@ func TestDrillRefusesUnconfiguredChannels(t *testing.T) {
 	located := regexp.MustCompile(`flood\.yaml:\d+:\d+: channel "cell" sends by slack, and no slack notifier is configured`)
 	if code != exitError || !located.MatchString(errOut) || !strings.Contains(errOut, `channel "wardens" sends by email`) {
 		t.Errorf("exit %d\n%s", code, errOut)
+	}
+}
+
+// With exercise.participants the instant drill needs no flag: it sends only
+// to the participants, and records every other delivery as withheld.
+func TestDrillWithParticipantsSendsOnlyToThem(t *testing.T) {
+	slackFake := &slackAPI{calls: map[string]int{}, got: map[string][]string{}}
+	api := httptest.NewServer(slackFake)
+	defer api.Close()
+	t.Setenv("DRILL_SLACK_TOKEN", "xoxb-drill")
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "crier.yaml", fmt.Sprintf(`version: 1
+notifiers:
+  slack: {token: "${DRILL_SLACK_TOKEN}", api_url: %s/, approvals_channel: "#comms-approvals"}
+  outbox: {dir: %s}
+`, api.URL, dir))
+	rb := writeFile(t, dir, "flood.yaml", configuredDrill+"exercise: {participants: [cell]}\n") // no email notifier: the wardens are not taking part
+	out, errOut, code := crier(t, "drill", "--config", cfg, rb)
+	if code != exitOK || !strings.Contains(out, "This exercise can reach only (everything else is withheld or redirected):\n  slack: 1 Slack user or channel: #comms-cell (cell)\n") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if fmt.Sprint(slackFake.calls) != "map[comms-cell:3]" {
+		t.Errorf("Slack was called %v; want #comms-cell only (its first post answered 429)", slackFake.calls)
+	}
+	if !strings.Contains(out, "1 deliveries, 5 withheld (not taking part)") {
+		t.Errorf("the withheld deliveries to #partners and the wardens are not in the timeline:\n%s", out)
 	}
 }

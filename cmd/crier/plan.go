@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/runbooks"
 )
 
@@ -125,6 +126,7 @@ func printTimeline(w io.Writer, rb *runbooks.Runbook, plan []runbooks.Occurrence
 		}
 		fmt.Fprintln(w)
 	}
+	printReach(w, engine.CanReach(rb, exercise, ""), "")
 	if missing := missingParams(rb, params); len(missing) > 0 {
 		fmt.Fprintf(w, "Params to give at activation: %s\n", strings.Join(missing, ", "))
 	}

@@ -40,8 +40,11 @@ type Message struct {
 	// so that a message knows it is finished without reading them all.
 	Outstanding, Sent, Failed int
 	Withheld                  int // an exercise's deliveries to people not taking part, never sent
-	CreatedAt                 time.Time
-	UpdatedAt                 time.Time
+	// About is, for an escalation notice, the message or task it is about:
+	// a notice is read, never acknowledged.
+	About     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Revision is one version of a message's text.
