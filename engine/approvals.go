@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/notifiers/sms"
 	"github.com/crierhq/crier/runbooks"
 )
 
@@ -208,6 +209,9 @@ func (f *fsm) edit(w *writer, c *Edit) error {
 		subject = m.Current().Subject
 	}
 	subject, body := marked(a, rb, subject, c.Body)
+	if err := fitsText(a, rb, s, subject, body); err != nil {
+		return err
+	}
 	editor := string(sh.ID)
 	edited := *m
 	edited.Revisions = append(slices.Clone(m.Revisions), state.Revision{
@@ -217,4 +221,18 @@ func (f *fsm) edit(w *writer, c *Edit) error {
 		return err
 	}
 	return w.event(a.ID, "message_edited", m.ID, fmt.Sprintf("%s wrote revision %d; earlier approvals no longer count", editor, edited.Current().N))
+}
+
+// fitsText refuses an edit that makes a message too long for the texts it
+// is sent as: better refused now, with the reason, than failed at send.
+func fitsText(a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step, subject, body string) error {
+	eps, _ := sealOf(a, rb).route(endpoints(rb, s.Notify.To))
+	if !slices.ContainsFunc(eps, func(ep endpoint) bool { return ep.kind == string(runbooks.ChannelSMS) }) {
+		return nil
+	}
+	if n, _ := sms.Length(sms.Text(subject, body)); n > sms.MaxLength {
+		return invalid("this message is also sent as a text, and as edited it is %d characters (subject and body%s); GOV.UK Notify takes at most %d: shorten it",
+			n, map[bool]string{true: ", with the exercise marking", false: ""}[a.Exercise()], sms.MaxLength)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -167,4 +168,20 @@ func TestCanReach(t *testing.T) {
 			t.Errorf("%s (exercise %v):\n got %s (sealed %v)\nwant %s", tc.bounds, tc.exercise, got, r.Sealed, tc.want)
 		}
 	}
+}
+
+// An edit that makes a message too long for the texts it is sent as is
+// refused, saying why; one that fits is taken.
+func TestEditTooLongForATextIsRefused(t *testing.T) {
+	e, clock := newEngine(t, nil)
+	s, _ := NewScheduler(e, clock, quiet())
+	id := ActivationID(apply(t, e, &Activate{Source: []byte(strings.Replace(sealedRunbook, "%s", "redirect: [drill]", 1)),
+		SourceName: "sealed.yaml", Mode: "live"}))
+	s.RunInstant(context.Background(), clock, start)
+	statement := OccurrenceID(id, "statement", 1)
+	_, err := e.Apply(context.Background(), &Edit{Message: statement, By: "deputy", Body: strings.Repeat("flood ", 171) + "xxxx"})
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "as edited it is 1041 characters (subject and body); GOV.UK Notify takes at most 918") {
+		t.Errorf("a 1,030-character edit: %v", err)
+	}
+	apply(t, e, &Edit{Message: statement, By: "deputy", Body: "We are aware of an incident in the town centre."})
 }

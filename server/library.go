@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/runbooks"
 )
 
@@ -52,6 +53,9 @@ func (l *Library) Reload() error {
 			continue
 		}
 		rb, err := runbooks.Parse(f, src)
+		if err == nil {
+			err = fitErrors(rb)
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -99,4 +103,19 @@ func (l *Library) List() []*runbooks.Runbook {
 	}
 	slices.SortFunc(out, func(a, b *runbooks.Runbook) int { return strings.Compare(string(a.ID), string(b.ID)) })
 	return out
+}
+
+// fitErrors are the messages of a runbook no service would take, as
+// crier validate reports them.
+func fitErrors(rb *runbooks.Runbook) error {
+	var list runbooks.ErrorList
+	for _, d := range engine.TextFit(rb) {
+		if d.Severity == runbooks.SeverityError {
+			list = append(list, d)
+		}
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	return list
 }

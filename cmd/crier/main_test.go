@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -275,5 +276,44 @@ func TestDrillUsage(t *testing.T) {
 		if _, errOut, code := crier(t, args...); code != exitUsage || errOut == "" {
 			t.Errorf("crier %v: exit %d %q", args, code, errOut)
 		}
+	}
+}
+
+// A text too long for GOV.UK Notify is an error at its body; one whose
+// values may make it too long, or whose exercise marking does, a warning.
+func TestValidateCountsTexts(t *testing.T) {
+	dir := t.TempDir()
+	words := func(n int) string { return strings.Repeat("flood ", n/6) + strings.Repeat("x", n%6) } // n characters, no space at the end
+	rb := fmt.Sprintf(`version: 1
+id: wardens
+title: Flood wardens
+params: [{name: area}]
+stakeholders:
+  - {id: warden, name: Warden, phone: "+447700900101"}
+channels:
+  - {id: texts, type: sms, to: [warden]}
+steps:
+  - id: long
+    title: Too long
+    at: 0s
+    notify:
+      to: [texts]
+      body: %q
+  - id: values
+    title: May be too long
+    at: 0s
+    notify:
+      to: [warden]
+      body: "{{ .Params.area }} %s"
+  - id: fine
+    title: Fine
+    at: 0s
+    notify: {to: [texts], body: Check the sandbags.}
+`, words(1030), words(800))
+	file := writeFile(t, dir, "wardens.yaml", rb)
+	out, errOut, code := crier(t, "validate", file)
+	if code != exitError || !strings.Contains(out+errOut, "wardens.yaml:15:13: error: steps[0].notify.body: step \"long\" sends a text of 1030 characters (subject and body); GOV.UK Notify takes at most 918") ||
+		!strings.Contains(out+errOut, "warning: steps[1].notify.body: step \"values\" sends a text whose fixed words are 800 characters") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 
+	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/runbooks"
 )
 
@@ -111,6 +113,11 @@ func validateFiles(ctx context.Context, files []string, e env) (diags []runbooks
 			continue
 		}
 		diags = append(diags, rb.Warnings(e.now())...)
+		fit := engine.TextFit(rb)
+		diags = append(diags, fit...)
+		if slices.ContainsFunc(fit, func(d runbooks.Diagnostic) bool { return d.Severity == runbooks.SeverityError }) {
+			continue
+		}
 		idPos := rb.IDPos()
 		if first, dup := ids[string(rb.ID)]; dup {
 			diags = append(diags, runbooks.Diagnostic{File: f, Line: idPos.Line, Column: idPos.Column, Severity: runbooks.SeverityError,
