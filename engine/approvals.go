@@ -231,8 +231,12 @@ func fitsText(a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step, subje
 		return nil
 	}
 	if n, _ := sms.Length(sms.Text(subject, body)); n > sms.MaxLength {
-		return invalid("this message is also sent as a text, and as edited it is %d characters (subject and body%s); GOV.UK Notify takes at most %d: shorten it",
-			n, map[bool]string{true: ", with the exercise marking", false: ""}[a.Exercise()], sms.MaxLength)
+		counted := "subject and body"
+		if a.Exercise() {
+			counted += ", with the exercise marking"
+		}
+		return invalid("this message is also sent as a text, and as edited it is %d characters (%s); GOV.UK Notify takes at most %d: shorten it",
+			n, counted, sms.MaxLength)
 	}
 	return nil
 }

@@ -214,8 +214,9 @@ func (c *messageContext) message(dl *state.Delivery) notifiers.Message {
 
 // requestApproval posts a draft's current revision to the approvals
 // channel — in a sealed exercise, to its redirect's Slack channels, or
-// nowhere when the exercise's bounds do not allow the channel. The request is not a delivery of the message: it is sent,
-// paced and retried like one, but only its failure is kept, in the log.
+// nowhere when the exercise's bounds do not allow the channel. The request
+// is not a delivery of the message: it is sent, paced and retried like
+// one, but only its failure is kept, in the log.
 func (d *Deliverer) requestApproval(ctx context.Context, message string) error {
 	tx := d.engine.Read()
 	m, err := tx.Message(nil, message)
