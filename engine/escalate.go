@@ -130,7 +130,7 @@ func (f *fsm) check(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 	if err := w.event(a.ID, state.EventEscalated, o.Subject, detail); err != nil {
 		return err
 	}
-	if err := dispatch(w, a, rb, m, endpoints(rb, refsTo(told))); err != nil {
+	if err := dispatch(w, a, rb, m, noticeEndpoints(rb, told)); err != nil {
 		return err
 	}
 	next := o.DueAt.Add(x.chain.Offset(round+1) - x.chain.Offset(round))
@@ -138,7 +138,7 @@ func (f *fsm) check(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 }
 
 // tellers are the stakeholders a round's notice goes to, each once however
-// many roles bring them in: the level's people, but never someone about
+// many roles or levels bring them in: the level's people, but never someone about
 // their own delay as if they were the manager, nor someone no delivery
 // reaches; when that leaves no one, or the level names no one, the people
 // still waiting, as a reminder to themselves.
@@ -305,10 +305,27 @@ func list(xs []string) string {
 	return strings.Join(xs, ", ")
 }
 
-func refsTo(ids []string) []runbooks.Ref {
-	refs := make([]runbooks.Ref, len(ids))
-	for i, id := range ids {
-		refs[i] = runbooks.Ref{Name: id}
+// noticeEndpoints are where a round's notice goes: one notice a person, by
+// the first contact they have of a Slack direct message, an email and a
+// text — never the same notice three times over.
+func noticeEndpoints(rb *runbooks.Runbook, ids []string) []endpoint {
+	var out []endpoint
+	for _, id := range ids {
+		sh, ok := stakeholderFor(rb, id)
+		if !ok {
+			continue
+		}
+		switch ep := (endpoint{stakeholder: id}); {
+		case sh.Slack != "":
+			ep.kind, ep.target = string(runbooks.ChannelSlack), sh.Slack
+			out = append(out, ep)
+		case len(sh.Email) > 0:
+			ep.kind, ep.target = string(runbooks.ChannelEmail), sh.Email[0].Name
+			out = append(out, ep)
+		case sh.Phone != "":
+			ep.kind, ep.target = string(runbooks.ChannelSMS), sh.Phone
+			out = append(out, ep)
+		}
 	}
-	return refs
+	return out
 }
