@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -156,16 +157,25 @@ func (r *Report) escalationsMarkdown(p func(string, ...any)) {
 		if i == 0 || r.Escalations[i-1].SubjectID != x.SubjectID {
 			p("\n### %s\n\n", mdText(capital(x.What)))
 		}
+		told := "told " + r.names(x.To)
+		switch {
+		case sameSet(x.To, x.Waiting):
+			told = "reminded " + r.names(x.To)
+		case len(x.Waiting) > 0:
+			told += "; waiting for " + r.names(x.Waiting)
+		}
 		line := "- " + x.At.Format(time.RFC3339) + ": "
 		switch {
+		case x.Exhausted && len(x.Waiting) == 0:
+			line += "no more reminders will be sent"
 		case x.Exhausted:
 			line += "no more reminders will be sent; still waiting for " + r.names(x.Waiting)
 		case x.Levels == 0:
-			line += fmt.Sprintf("round %d: told %s; waiting for %s", x.Reminder, r.names(x.To), r.names(x.Waiting))
+			line += fmt.Sprintf("round %d: %s", x.Reminder, told)
 		case x.Reminder > x.Levels:
-			line += fmt.Sprintf("reminder %d of %d: told %s; waiting for %s", x.Reminder-x.Levels, x.Reminders, r.names(x.To), r.names(x.Waiting))
+			line += fmt.Sprintf("reminder %d of %d: %s", x.Reminder-x.Levels, x.Reminders, told)
 		default:
-			line += fmt.Sprintf("level %d of %d: told %s; waiting for %s", x.Reminder, x.Levels, r.names(x.To), r.names(x.Waiting))
+			line += fmt.Sprintf("level %d of %d: %s", x.Reminder, x.Levels, told)
 		}
 		if len(x.Unreachable) > 0 {
 			line += "; unreachable, every delivery failed: " + r.names(x.Unreachable)
@@ -232,6 +242,10 @@ func mdText(s string) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+func sameSet(a, b []string) bool {
+	return len(a) == len(b) && !slices.ContainsFunc(a, func(x string) bool { return !slices.Contains(b, x) })
 }
 
 func capital(s string) string {
