@@ -45,6 +45,8 @@ type page struct {
 	Diff        []diffLine // the current revision against the draft
 	Previews    []preview  // the message as each channel shows it
 	Approvers   []string   // who may approve the message
+	Waits       []runningWaits
+	Still       []engine.StillWaiting // about the message shown, after its escalation ran out
 }
 
 // preview is a message as one kind of channel shows it.
@@ -170,6 +172,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *User) {
 	for _, a := range slices.Backward(as) {
 		p.Activations = append(p.Activations, viewActivation(a))
 	}
+	p.Waits = s.stillWaiting(p.Activations)
 	for _, rb := range s.library.List() {
 		p.Runbooks = append(p.Runbooks, viewRunbook(rb, ""))
 	}
@@ -222,6 +225,12 @@ func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User
 	a, _ := tx.Activation(nil, m.ActivationID)
 	p := &page{Title: v.Subject, User: u, Message: v, CanDecide: commsOfficer(u, r) && s.approverOf(m, u),
 		Exercise: a != nil && a.Exercise(), Done: done, Error: problem, Previews: s.previews(m.ActivationID, m.Step, v)}
+	still, _ := s.engine.StillWaiting(m.ActivationID)
+	for _, w := range still {
+		if w.Subject == m.ID {
+			p.Still = append(p.Still, w)
+		}
+	}
 	if rb, err := s.engine.Runbook(m.ActivationID); err == nil {
 		p.Approvers = engine.Approvers(rb, m.Step)
 	}

@@ -27,6 +27,7 @@ type activationPage struct {
 	Steps      []stepRow
 	ByChannel  []engine.ChannelCount
 	Failed     []engine.DeliveryReport
+	Still      []engine.StillWaiting // after the escalation ran out
 	Waiting    []ackWaiting
 	Runbook    runbookView
 	Severities []string // for the activate form
@@ -88,6 +89,7 @@ func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User,
 				p.Failed = append(p.Failed, d)
 			}
 		}
+		p.Still = rep.StillWaiting
 	}
 	p.Waiting = s.ackWaiting(tx, a.ID)
 	ms, _ := tx.MessagesOf(nil, a.ID)
@@ -254,23 +256,46 @@ func (s *Server) ackWaiting(tx *state.Txn, activation string) []ackWaiting {
 		if !ok || (st.Task == nil && (st.Notify == nil || st.Notify.AckWithin == nil)) {
 			continue
 		}
+		if m.ID != engine.OccurrenceID(activation, m.Step, occurrenceN(m.ID)) {
+			continue // an escalation's notice about the step, not the step's own message
+		}
 		acked := map[string]bool{}
 		acks, _ := tx.AcknowledgementsOf(nil, m.ID)
 		for _, k := range acks {
 			acked[k.Stakeholder] = true
 		}
 		ds, _ := tx.DeliveriesOf(nil, m.ID)
-		var who []string
+		var ids []string
+		reached := map[string]bool{} // whether any delivery to them did not fail
 		for _, d := range ds {
-			if d.Stakeholder != "" && !acked[d.Stakeholder] && !slices.Contains(who, d.Stakeholder) {
-				who = append(who, d.Stakeholder)
+			if d.Stakeholder == "" || d.State == state.DeliveryWithheld || acked[d.Stakeholder] {
+				continue
 			}
+			if !slices.Contains(ids, d.Stakeholder) {
+				ids = append(ids, d.Stakeholder)
+			}
+			reached[d.Stakeholder] = reached[d.Stakeholder] || d.State != state.DeliveryFailed
+		}
+		var who []string
+		for _, id := range ids {
+			name := stakeholderName(rb, id)
+			if !reached[id] {
+				name += " (unreachable: every delivery failed)"
+			}
+			who = append(who, name)
 		}
 		if len(who) > 0 {
 			out = append(out, ackWaiting{Subject: m.Current().Subject, Message: m.ID, Who: who})
 		}
 	}
 	return out
+}
+
+// occurrenceN is the occurrence number at the end of a step's message
+// id (a-000001/statement/2), or 0.
+func occurrenceN(id string) int {
+	n, _ := strconv.Atoi(id[strings.LastIndex(id, "/")+1:])
+	return n
 }
 
 // speedFromForm changes an exercise's speed from the exercise controls.
