@@ -32,6 +32,8 @@ type activationPage struct {
 	Runbook    runbookView
 	Severities []string // for the activate form
 	Plan       []runbooks.Occurrence
+	Reach      []modeReach // what each mode can reach, on the activate form
+	Prefix     string      // the exercise marking
 }
 
 func (s *Server) activationRoutes() {
@@ -154,7 +156,7 @@ func (s *Server) showActivateForm(w http.ResponseWriter, r *http.Request, u *Use
 	}
 	plan, _ := runbooks.Plan(rb, s.now(), horizon, runbooks.PlanOptions{Exercise: true})
 	p := &activationPage{page: page{Title: "Activate " + rb.Title, User: u, Error: problem, CSRF: s.csrfToken(r)},
-		Runbook: viewRunbook(rb, file), Plan: plan, Severities: runbooks.Severities()}
+		Runbook: viewRunbook(rb, file), Plan: plan, Severities: runbooks.Severities(), Reach: s.reachByMode(rb), Prefix: rb.ExercisePrefix()}
 	s.renderPage(w, status, "activate.html", p)
 }
 
