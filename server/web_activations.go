@@ -27,7 +27,8 @@ type activationPage struct {
 	Steps      []stepRow
 	ByChannel  []engine.ChannelCount
 	Failed     []engine.DeliveryReport
-	Still      []engine.StillWaiting // after the escalation ran out
+	NotArrived []engine.DeliveryReport // texts the phone network did not deliver
+	Still      []engine.StillWaiting   // after the escalation ran out
 	Waiting    []ackWaiting
 	Runbook    runbookView
 	Severities []string // for the activate form
@@ -87,8 +88,11 @@ func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User,
 		}
 		p.ByChannel = rep.ByChannel
 		for _, d := range rep.Deliveries {
-			if d.Status == state.DeliveryFailed {
+			switch d.Status {
+			case state.DeliveryFailed:
 				p.Failed = append(p.Failed, d)
+			case state.DeliveryUndelivered:
+				p.NotArrived = append(p.NotArrived, d)
 			}
 		}
 		p.Still = rep.StillWaiting
