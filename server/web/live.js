@@ -41,7 +41,9 @@
     }
     var li = document.createElement("li");
     var strong = document.createElement("strong");
-    strong.textContent = (ev.step ? ev.step + ": " : "") + ev.detail;
+    // The event says "<reason>: no more notices; still waiting: <people>".
+    var who = /still waiting: (.*)$/.exec(ev.detail);
+    strong.textContent = who ? "Still waiting: " + who[1] + (ev.step ? " — " + ev.step : "") : ev.detail;
     li.appendChild(strong);
     li.appendChild(document.createTextNode(" (no more reminders will be sent; reload the page to see it in full)"));
     box.querySelector("ul").appendChild(li);
