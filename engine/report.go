@@ -2,8 +2,6 @@ package engine
 
 import (
 	"encoding/hex"
-	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -14,23 +12,28 @@ import (
 
 // Report is an activation's record, live or finished, for a debrief.
 type Report struct {
-	Activation  string              `json:"activation"`
-	Runbook     string              `json:"runbook"`
-	Title       string              `json:"title"`
-	Mode        string              `json:"mode"`
-	State       string              `json:"state"`
-	StartedAt   time.Time           `json:"started_at"`
-	EndedAt     *time.Time          `json:"ended_at,omitempty"`
-	EndReason   string              `json:"end_reason,omitempty"`
-	Params      map[string]string   `json:"params,omitempty"`
-	Timeline    []TimelineEntry     `json:"timeline"`
-	Steps       []StepReport        `json:"steps"`
-	Messages    []MessageReport     `json:"messages"`
-	Deliveries  []DeliveryReport    `json:"deliveries"`
-	ByChannel   []ChannelCount      `json:"deliveries_by_channel"`
-	Tasks       []TaskReport        `json:"tasks"`
-	Escalations []*state.Escalation `json:"escalations"`
-	Decisions   []*state.Decision   `json:"decisions"`
+	Activation  string             `json:"activation"`
+	Runbook     string             `json:"runbook"`
+	Title       string             `json:"title"`
+	Mode        string             `json:"mode"`
+	State       string             `json:"state"`
+	StartedAt   time.Time          `json:"started_at"`
+	EndedAt     *time.Time         `json:"ended_at,omitempty"`
+	EndReason   string             `json:"end_reason,omitempty"`
+	Params      map[string]string  `json:"params,omitempty"`
+	Timeline    []TimelineEntry    `json:"timeline"`
+	Steps       []StepReport       `json:"steps"`
+	Messages    []MessageReport    `json:"messages"`
+	Deliveries  []DeliveryReport   `json:"deliveries"`
+	ByChannel   []ChannelCount     `json:"deliveries_by_channel"`
+	Tasks       []TaskReport       `json:"tasks"`
+	Escalations []EscalationReport `json:"escalations"`
+	// StillWaiting is what is still not done after its escalation chain
+	// sent every notice it may: no more reminders will be sent about it.
+	StillWaiting []StillWaiting    `json:"still_waiting"`
+	Decisions    []*state.Decision `json:"decisions"`
+	// People are the runbook's stakeholders' names, by id.
+	People map[string]string `json:"people"`
 	// Record is where crier's whole record had got to when the report was
 	// made: with it, `crier audit verify --head` shows the record has not
 	// been changed since.
@@ -105,17 +108,27 @@ type DeliveryReport struct {
 	PossiblyDuplicated bool   `json:"possibly_duplicated,omitempty"`
 	Attempts           int    `json:"attempts"`
 	Error              string `json:"error,omitempty"`
-	Subject            string `json:"subject"`
-	Body               string `json:"body"`
+	// Receipt is what the service last said became of it: for a text
+	// not delivered, why the phone network gave up.
+	Receipt string `json:"receipt,omitempty"`
+	Subject string `json:"subject"`
+	Body    string `json:"body"`
 }
 
-// ChannelCount totals deliveries per channel.
+// ChannelCount totals deliveries per channel. Each delivery counts once
+// in sent (the service took it), failed (never taken), withheld (an
+// exercise's, to someone not taking part) or other (still on its way, or
+// cancelled); of those sent, texts the phone network said reached the
+// phone count in delivered too, and those it gave up on in undelivered.
 type ChannelCount struct {
-	Channel string `json:"channel"`
-	Type    string `json:"type"`
-	Sent    int    `json:"sent"`
-	Failed  int    `json:"failed"`
-	Other   int    `json:"other"`
+	Channel     string `json:"channel"`
+	Type        string `json:"type"`
+	Sent        int    `json:"sent"`
+	Delivered   int    `json:"delivered"`
+	Undelivered int    `json:"undelivered"`
+	Failed      int    `json:"failed"`
+	Withheld    int    `json:"withheld"`
+	Other       int    `json:"other"`
 }
 
 // TaskReport is a task with how long it took to acknowledge and finish.
@@ -186,14 +199,22 @@ func (e *Engine) Report(activation string) (*Report, error) {
 		}
 		r.Tasks = append(r.Tasks, tr)
 	}
-	if r.Escalations, err = tx.EscalationsOf(nil, a.ID); err != nil {
+	if r.Escalations, err = escalationReports(tx, rb, a.ID); err != nil {
 		return nil, err
+	}
+	if r.StillWaiting, err = stillWaiting(tx, rb, a.ID); err != nil {
+		return nil, err
+	}
+	r.People = map[string]string{}
+	for _, sh := range rb.Stakeholders {
+		r.People[string(sh.ID)] = personOf(rb, string(sh.ID)).Name
 	}
 	if r.Decisions, err = tx.DecisionsOf(nil, a.ID); err != nil {
 		return nil, err
 	}
 	// Lists are lists in JSON, empty or not.
 	r.Escalations = nonNil(r.Escalations)
+	r.StillWaiting = nonNil(r.StillWaiting)
 	r.Decisions = nonNil(r.Decisions)
 	r.Tasks = nonNil(r.Tasks)
 	r.Deliveries = nonNil(r.Deliveries)
@@ -285,7 +306,7 @@ func (r *Report) addMessages(tx *state.Txn, a *state.Activation) error {
 				rev.Subject, rev.Body = tr.Subject, tr.Body
 			}
 			r.Deliveries = append(r.Deliveries, DeliveryReport{ID: d.ID, Step: m.Step, Language: d.Language, Channel: d.Channel, Type: d.Type,
-				Target: d.Target, Stakeholder: d.Stakeholder, Status: d.State, PossiblyDuplicated: d.PossiblyDuplicated, Attempts: d.Attempts, Error: d.Error, Subject: rev.Subject, Body: rev.Body})
+				Target: d.Target, Stakeholder: d.Stakeholder, Status: d.State, PossiblyDuplicated: d.PossiblyDuplicated, Attempts: d.Attempts, Error: d.Error, Receipt: d.Receipt, Subject: rev.Subject, Body: rev.Body})
 			key := [2]string{d.Channel, d.Type}
 			c, ok := counts[key]
 			if !ok {
@@ -295,8 +316,16 @@ func (r *Report) addMessages(tx *state.Txn, a *state.Activation) error {
 			switch d.State {
 			case state.DeliverySent:
 				c.Sent++
+			case state.DeliveryDelivered:
+				c.Sent++
+				c.Delivered++
+			case state.DeliveryUndelivered:
+				c.Sent++
+				c.Undelivered++
 			case state.DeliveryFailed:
 				c.Failed++
+			case state.DeliveryWithheld:
+				c.Withheld++
 			default:
 				c.Other++
 			}
@@ -309,126 +338,4 @@ func (r *Report) addMessages(tx *state.Txn, a *state.Activation) error {
 		return strings.Compare(x.Channel+"/"+x.Type, y.Channel+"/"+y.Type)
 	})
 	return nil
-}
-
-// Markdown writes the report for people.
-func (r *Report) Markdown(w io.Writer) error {
-	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
-	p("# %s\n\n", r.Title)
-	p("Activation %s of runbook `%s`, %s, %s. Started %s.\n", r.Activation, r.Runbook, r.Mode, strings.ReplaceAll(r.State, "_", " "), r.StartedAt.Format(time.RFC3339))
-	if r.EndedAt != nil {
-		p("Ended %s: %s\n", r.EndedAt.Format(time.RFC3339), r.EndReason)
-	}
-	p("\n## Steps: planned and actual\n\n| step | # | kind | planned | fired | complete | state |\n|---|---|---|---|---|---|---|\n")
-	for _, s := range r.Steps {
-		state := strings.ReplaceAll(s.State, "_", " ")
-		if len(s.WaitingFor) > 0 {
-			state += " (waits for " + strings.Join(s.WaitingFor, ", ") + ")"
-		}
-		p("| %s | %d | %s | %s | %s | %s | %s |\n", s.Step, s.Occurrence, s.Kind, offset(s.PlannedSeconds), offset(s.FiredSeconds), offset(s.CompleteSeconds), state)
-	}
-	p("\n## Messages\n")
-	for _, m := range r.Messages {
-		p("\n### %s (%s)\n\n**%s**\n\n%s\n\n", m.Step, strings.ReplaceAll(m.State, "_", " "), m.Subject, quote(m.Body))
-		if len(m.Revisions) > 1 {
-			p("Revisions: %d, last by %s.\n\n", len(m.Revisions), m.Revisions[len(m.Revisions)-1].EditedBy)
-		}
-		for _, a := range m.Approvals {
-			sim := ""
-			if a.Simulated {
-				sim = " (simulated)"
-			}
-			p("- approved revision %d by %s at %s%s\n", a.Revision, a.By, a.At.Format(time.RFC3339), sim)
-		}
-		if m.ApprovalSeconds != nil {
-			p("- approval took %s\n", offset(m.ApprovalSeconds))
-		}
-		if m.RejectedBy != "" {
-			p("- rejected by %s: %s\n", m.RejectedBy, m.RejectReason)
-		}
-		for _, k := range m.Acknowledged {
-			p("- acknowledged by %s after %s\n", k.Stakeholder, offset(&k.Seconds))
-		}
-	}
-	p("\n## Deliveries by channel\n\n| channel | type | sent | failed | other |\n|---|---|---|---|---|\n")
-	for _, c := range r.ByChannel {
-		p("| %s | %s | %d | %d | %d |\n", dash(c.Channel), c.Type, c.Sent, c.Failed, c.Other)
-	}
-	var failed []DeliveryReport
-	for _, d := range r.Deliveries {
-		if d.Status == state.DeliveryFailed {
-			failed = append(failed, d)
-		}
-	}
-	if len(failed) > 0 {
-		p("\n## Failed deliveries\n\n| step | type | to | attempts | why |\n|---|---|---|---|---|\n")
-		for _, d := range failed {
-			p("| %s | %s | %s | %d | %s |\n", d.Step, d.Type, d.Target, d.Attempts, strings.ReplaceAll(d.Error, "|", "\\|"))
-		}
-	}
-	var again []DeliveryReport
-	for _, d := range r.Deliveries {
-		if d.PossiblyDuplicated {
-			again = append(again, d)
-		}
-	}
-	if len(again) > 0 {
-		p("\n## Possibly duplicated\n\ncrier stopped while these were being sent, and sent them again: each may have arrived twice.\n\n| step | type | to | state |\n|---|---|---|---|\n")
-		for _, d := range again {
-			p("| %s | %s | %s | %s |\n", d.Step, d.Type, d.Target, d.Status)
-		}
-	}
-	p("\n## Tasks\n\n| task | assignee | state | acknowledged after | done after |\n|---|---|---|---|---|\n")
-	for _, t := range r.Tasks {
-		p("| %s | %s | %s | %s | %s |\n", t.Step, t.Assignee, t.State, offset(t.AckSeconds), offset(t.DoneSeconds))
-	}
-	p("\n## Escalations\n\n")
-	if len(r.Escalations) == 0 {
-		p("None.\n")
-	}
-	for _, x := range r.Escalations {
-		p("- %s: %s, to %s (waiting for %s)\n", x.At.Format(time.RFC3339), x.Reason, strings.Join(x.To, ", "), strings.Join(x.Waiting, ", "))
-	}
-	p("\n## Decisions\n\n")
-	if len(r.Decisions) == 0 {
-		p("None recorded.\n")
-	}
-	for _, d := range r.Decisions {
-		line := fmt.Sprintf("- %s, %s: **%s**.", d.At.Format(time.RFC3339), d.By, d.Decision)
-		if d.Rationale != "" {
-			line += " Rationale: " + d.Rationale + "."
-		}
-		if d.Information != "" {
-			line += " Information: " + d.Information + "."
-		}
-		p("%s\n", line)
-	}
-	p("\n## Timeline\n\n| T+ | event | step | by | detail |\n|---|---|---|---|---|\n")
-	for _, t := range r.Timeline {
-		p("| %s | %s | %s | %s | %s |\n", offset(&t.OffsetSeconds), t.Kind, dash(t.Step), t.Actor, strings.ReplaceAll(t.Event, "|", "/"))
-	}
-	p("\n## The record\n\nWhen this report was made, crier's record had reached command %d, whose link in the record's hash chain is `%s`. "+
-		"`crier audit verify --head %s` shows the record up to there is as it was.\n", r.Record.Index, r.Record.Head, r.Record.Head)
-	return nil
-}
-
-func offset(s *int64) string {
-	if s == nil {
-		return "-"
-	}
-	if *s == 0 {
-		return "0"
-	}
-	return runbooks.FormatDuration(time.Duration(*s) * time.Second)
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func quote(body string) string {
-	return "> " + strings.ReplaceAll(strings.TrimSpace(body), "\n", "\n> ")
 }

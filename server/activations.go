@@ -30,6 +30,9 @@ type activationView struct {
 	EndedAt   *time.Time        `json:"ended_at,omitempty"`
 	EndedBy   string            `json:"ended_by,omitempty"`
 	EndReason string            `json:"end_reason,omitempty"`
+	// StillWaiting counts, on the dashboard, what is still waiting after
+	// its escalation ran out.
+	StillWaiting int `json:"-"`
 }
 
 func viewActivation(a *state.Activation) activationView {

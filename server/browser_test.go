@@ -86,44 +86,7 @@ func TestInTheBrowser(t *testing.T) {
 	browser, closeBrowser := chromedp.NewContext(alloc)
 	defer closeBrowser()
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	// audit checks what a screen reader, a keyboard, weak eyes and a phone
-	// need on the page shown: a language, one h1, a label for every field,
-	// a name for every button and link, text with a contrast of 4.5:1, and
-	// no sideways scrolling of the page at 390px wide.
-	audit := func(tab context.Context, page string) {
-		t.Helper()
-		problems, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`(() => {
-			const p = [];
-			if (!document.documentElement.lang) p.push("no lang on <html>");
-			if (document.querySelectorAll("h1").length !== 1) p.push("not exactly one h1");
-			for (const el of document.querySelectorAll("input:not([type=hidden]), textarea, select")) {
-				const labelled = (el.id && document.querySelector('label[for="' + el.id + '"]')) || el.closest("label") || el.getAttribute("aria-label");
-				if (!labelled) p.push("a field without a label: " + (el.name || el.id));
-			}
-			for (const el of document.querySelectorAll("button, a")) {
-				if (!el.textContent.trim() && !el.getAttribute("aria-label")) p.push("a " + el.tagName.toLowerCase() + " without a name");
-			}
-			// WCAG contrast: at least 4.5:1 for the text of every element
-			// that has text of its own, against the background behind it.
-			const rgb = c => (c.match(/[\d.]+/g) || []).map(Number);
-			const lum = c => { const [r, g, b] = rgb(c).slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
-			const behind = el => { for (; el; el = el.parentElement) { const c = getComputedStyle(el).backgroundColor; const v = rgb(c); if (v.length === 3 || v[3] > 0) return c; } return "rgb(255, 255, 255)"; };
-			for (const el of document.querySelectorAll("body *")) {
-				if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
-				const a = lum(getComputedStyle(el).color), b = lum(behind(el));
-				const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-				if (ratio < 4.5) p.push("contrast " + ratio.toFixed(2) + ":1 for " + el.tagName.toLowerCase() + " '" + el.textContent.trim().slice(0, 30) + "'");
-			}
-			// On a phone only a table's own box scrolls sideways, never the page.
-			if (window.innerWidth > 390) p.push("a window " + window.innerWidth + "px wide, not a phone's");
-			if (document.documentElement.scrollWidth > window.innerWidth)
-				p.push("the page is " + document.documentElement.scrollWidth + "px wide in a " + window.innerWidth + "px window");
-			return p;
-		})()`))
-		if err != nil || len(problems) > 0 {
-			t.Errorf("%s: %v %v", page, problems, err)
-		}
-	}
+	audit := func(tab context.Context, page string) { t.Helper(); auditPage(t, tab, page) }
 	signIn := func(tab context.Context, who string) error {
 		return chromedp.Do(tab,
 			chromedp.Navigate(srv.URL+"/login"),
@@ -196,5 +159,92 @@ func TestInTheBrowser(t *testing.T) {
 	download, err2 := chromedp.Run(browser, chromedp.Evaluate[string](`fetch(document.querySelector('a[download]').href).then(r => r.text())`, chromedp.EvalAwaitPromise))
 	if err1 != nil || err2 != nil || report != "Steps: planned and actual" || !strings.HasPrefix(download, "# Reassurance after a local incident") {
 		t.Errorf("report: %v %v\n%.200s\ndownload: %.100s", err1, err2, report, download)
+	}
+}
+
+// auditPage checks what a screen reader, a keyboard, weak eyes and a phone
+// need on the page shown: a language, one h1, a label for every field, a
+// name for every button and link, text with a contrast of 4.5:1, and no
+// sideways scrolling of the page at 390px wide.
+func auditPage(t *testing.T, tab context.Context, page string) {
+	t.Helper()
+	problems, err := chromedp.Run(tab, chromedp.Evaluate[[]string](auditScript))
+	if err != nil || len(problems) > 0 {
+		t.Errorf("%s: %v %v", page, problems, err)
+	}
+}
+
+const auditScript = `(() => {
+	const p = [];
+	if (!document.documentElement.lang) p.push("no lang on <html>");
+	if (document.querySelectorAll("h1").length !== 1) p.push("not exactly one h1");
+	for (const el of document.querySelectorAll("input:not([type=hidden]), textarea, select")) {
+		const labelled = (el.id && document.querySelector('label[for="' + el.id + '"]')) || el.closest("label") || el.getAttribute("aria-label");
+		if (!labelled) p.push("a field without a label: " + (el.name || el.id));
+	}
+	for (const el of document.querySelectorAll("button, a")) {
+		if (!el.textContent.trim() && !el.getAttribute("aria-label")) p.push("a " + el.tagName.toLowerCase() + " without a name");
+	}
+	// WCAG contrast: at least 4.5:1 for the text of every element
+	// that has text of its own, against the background behind it.
+	const rgb = c => (c.match(/[\d.]+/g) || []).map(Number);
+	const lum = c => { const [r, g, b] = rgb(c).slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+	const behind = el => { for (; el; el = el.parentElement) { const c = getComputedStyle(el).backgroundColor; const v = rgb(c); if (v.length === 3 || v[3] > 0) return c; } return "rgb(255, 255, 255)"; };
+	for (const el of document.querySelectorAll("body *")) {
+		if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+		const a = lum(getComputedStyle(el).color), b = lum(behind(el));
+		const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+		if (ratio < 4.5) p.push("contrast " + ratio.toFixed(2) + ":1 for " + el.tagName.toLowerCase() + " '" + el.textContent.trim().slice(0, 30) + "'");
+	}
+	// On a phone only a table's own box scrolls sideways, never the page.
+	if (window.innerWidth > 390) p.push("a window " + window.innerWidth + "px wide, not a phone's");
+	if (document.documentElement.scrollWidth > window.innerWidth)
+		p.push("the page is " + document.documentElement.scrollWidth + "px wide in a " + window.innerWidth + "px window");
+	return p;
+})()`
+
+// In a real browser, on a phone: an alert whose escalation ran out, and a
+// draft text too long to send, are each the first thing on the pages a
+// comms officer opens, and those pages pass the same audit as the others.
+func TestStillWaitingAndTextsInTheBrowser(t *testing.T) {
+	exe := chromium(t)
+	f := newScheduled(t, map[string]string{"partners": partnerAlert, "residents": residents}, Options{})
+	ids := map[string]string{}
+	for _, rb := range []string{"partners", "residents"} {
+		code, a := f.call(token("Ada"), "POST", "/api/v1/activations", map[string]any{"runbook": rb, "mode": "exercise"})
+		if code != 201 {
+			t.Fatalf("activating %s: %d %v", rb, code, a)
+		}
+		ids[rb] = a["id"].(string)
+	}
+	f.until(24 * time.Hour)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	alloc, stop := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(390, 844))...)
+	defer stop()
+	tab, closeTab := chromedp.NewContext(alloc)
+	defer closeTab()
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844), chromedp.Navigate(f.http.URL+"/login"),
+		chromedp.SendKeys(chromedp.CSS("#token"), token("Hana")), chromedp.Submit(chromedp.CSS("#token")),
+		chromedp.WaitVisible(chromedp.CSS("#runbooks"))); err != nil {
+		t.Fatal(err)
+	}
+	for _, pg := range []struct{ path, first string }{
+		{"/", "Still waiting after every reminder"},
+		{"/ui/activations/" + ids["partners"], "Still waiting after every reminder"},
+		{"/ui/messages/" + ids["residents"] + "/warning/1", "Too long for a text message: 1,120 characters"},
+		{"/ui/runbooks/partners/activate", "This exercise will send to real people."},
+	} {
+		if err := chromedp.Do(tab, chromedp.Navigate(f.http.URL+pg.path)); err != nil {
+			t.Fatal(err)
+		}
+		// The first thing after the page's heading and its line of facts.
+		first, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector("main .alert").innerText`))
+		if err != nil || !strings.Contains(first, pg.first) {
+			t.Errorf("%s: the first alert says %q (%v), want %q", pg.path, first, err, pg.first)
+		}
+		auditPage(t, tab, pg.path)
 	}
 }

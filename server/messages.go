@@ -1,7 +1,9 @@
 package server
 
 import (
+	"cmp"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/crierhq/crier/engine"
@@ -27,23 +29,68 @@ type messageView struct {
 	Sent          int               `json:"sent"`
 	Failed        int               `json:"failed"`
 	Outstanding   int               `json:"outstanding"`
+	Withheld      int               `json:"withheld"`    // an exercise's, to people not taking part: never sent
+	Delivered     int               `json:"delivered"`   // texts the phone network says reached the phone
+	Undelivered   int               `json:"undelivered"` // texts the phone network gave up on
 	CreatedAt     time.Time         `json:"created_at"`
 	UpdatedAt     time.Time         `json:"updated_at"`
 	Deliveries    []deliveryView    `json:"deliveries,omitempty"`
+	// Summary says what became of its deliveries, for pages.
+	Summary string `json:"-"`
 }
 
 type deliveryView struct {
-	ID          string    `json:"id"`
-	Revision    int       `json:"revision"`
-	Type        string    `json:"type"`
-	Channel     string    `json:"channel,omitempty"`
-	Target      string    `json:"target"`
-	Stakeholder string    `json:"stakeholder,omitempty"`
-	Language    string    `json:"language,omitempty"`
-	State       string    `json:"state"`
-	Attempts    int       `json:"attempts"`
-	Error       string    `json:"error,omitempty"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string `json:"id"`
+	Revision    int    `json:"revision"`
+	Type        string `json:"type"`
+	Channel     string `json:"channel,omitempty"`
+	Target      string `json:"target"`
+	Stakeholder string `json:"stakeholder,omitempty"`
+	Language    string `json:"language,omitempty"`
+	State       string `json:"state"`
+	Attempts    int    `json:"attempts"`
+	Error       string `json:"error,omitempty"`
+	// Receipt is what the service last said became of it (a text not
+	// delivered: why).
+	Receipt   string    `json:"receipt,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Name      string    `json:"-"` // the stakeholder's name, for pages
+}
+
+// Words says a delivery's state as a comms officer reads it.
+func (d deliveryView) Words() string {
+	switch d.State {
+	case state.DeliveryWithheld:
+		return "withheld — not taking part in the exercise"
+	case state.DeliveryDelivered:
+		return "delivered to the phone"
+	case state.DeliveryUndelivered:
+		return "not delivered: " + cmp.Or(d.Receipt, "the phone network gave no reason")
+	case state.DeliverySent:
+		if d.Type == "sms" {
+			return "sent — not yet known to have reached the phone"
+		}
+		return "sent"
+	case state.DeliveryFailed:
+		return "failed: " + cmp.Or(d.Error, "no reason given")
+	case state.DeliveryAttempted:
+		return "being sent"
+	}
+	return strings.ReplaceAll(d.State, "_", " ")
+}
+
+// Class is how a page marks a delivery's state: grey for withheld or
+// cancelled, red for what did not arrive, green for a text delivered.
+func (d deliveryView) Class() string {
+	switch d.State {
+	case state.DeliveryWithheld, state.DeliveryCancelled:
+		return "withheld"
+	case state.DeliveryFailed, state.DeliveryUndelivered:
+		return "problem"
+	case state.DeliveryDelivered:
+		return "delivered"
+	}
+	return ""
 }
 
 func (s *Server) viewMessage(tx *state.Txn, m *state.Message, withDeliveries bool) (messageView, error) {
@@ -51,32 +98,81 @@ func (s *Server) viewMessage(tx *state.Txn, m *state.Message, withDeliveries boo
 	v := messageView{ID: m.ID, Activation: m.ActivationID, Step: m.Step, State: m.State, Subject: cur.Subject, Body: cur.Body,
 		Revision: cur.N, Revisions: m.Revisions, NeedsApproval: m.NeedsApproval, MinApprovals: m.MinApprovals,
 		RejectedBy: m.RejectedBy, RejectReason: m.RejectReason, Sent: m.Sent, Failed: m.Failed, Outstanding: m.Outstanding,
-		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+		Withheld: m.Withheld, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
 	approvals, err := tx.ApprovalsOf(nil, m.ID)
 	if err != nil {
 		return v, err
 	}
 	v.Approvals = nonNil(approvals)
+	ds, err := tx.DeliveriesOf(nil, m.ID)
+	if err != nil {
+		return v, err
+	}
+	rb, _ := s.engine.Runbook(m.ActivationID)
 	if withDeliveries {
-		ds, err := tx.DeliveriesOf(nil, m.ID)
-		if err != nil {
-			return v, err
-		}
 		v.Deliveries = []deliveryView{}
-		for _, d := range ds {
+	}
+	n := map[string]int{}
+	for _, d := range ds {
+		n[d.State]++
+		switch d.State {
+		case state.DeliveryDelivered:
+			v.Delivered++
+		case state.DeliveryUndelivered:
+			v.Undelivered++
+		}
+		if withDeliveries {
 			v.Deliveries = append(v.Deliveries, deliveryView{ID: d.ID, Revision: d.Revision, Type: d.Type, Channel: d.Channel,
 				Target: d.Target, Stakeholder: d.Stakeholder, Language: d.Language, State: d.State, Attempts: d.Attempts,
-				Error: d.Error, UpdatedAt: d.UpdatedAt})
+				Error: d.Error, Receipt: d.Receipt, UpdatedAt: d.UpdatedAt, Name: stakeholderName(rb, d.Stakeholder)})
 		}
 	}
+	v.Summary = deliverySummary(n)
 	return v, nil
+}
+
+// deliverySummary says what became of a message's deliveries, counted by
+// state: "3 sent (2 delivered to the phone, 1 not delivered), 4 withheld
+// (not taking part in the exercise)".
+func deliverySummary(n map[string]int) string {
+	var parts []string
+	if took := n[state.DeliverySent] + n[state.DeliveryDelivered] + n[state.DeliveryUndelivered]; took > 0 {
+		part := plural(took, "sent", "sent")
+		var texts []string
+		if d := n[state.DeliveryDelivered]; d > 0 {
+			texts = append(texts, thousands(d)+" delivered to the phone")
+		}
+		if u := n[state.DeliveryUndelivered]; u > 0 {
+			texts = append(texts, thousands(u)+" not delivered")
+		}
+		if len(texts) > 0 {
+			part += " (" + strings.Join(texts, ", ") + ")"
+		}
+		parts = append(parts, part)
+	}
+	if f := n[state.DeliveryFailed]; f > 0 {
+		parts = append(parts, thousands(f)+" failed")
+	}
+	if w := n[state.DeliveryWithheld]; w > 0 {
+		parts = append(parts, thousands(w)+" withheld (not taking part in the exercise)")
+	}
+	if o := n[state.DeliveryPending] + n[state.DeliveryAttempted]; o > 0 {
+		parts = append(parts, thousands(o)+" on the way")
+	}
+	if c := n[state.DeliveryCancelled]; c > 0 {
+		parts = append(parts, thousands(c)+" cancelled")
+	}
+	if len(parts) == 0 {
+		return "nothing sent yet"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // listMessages lists messages by ?activation= and/or ?state=
 // (pending_approval: what waits for the comms team).
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, _ *User) {
 	st, ok := stateQuery(w, r, state.MessageDrafted, state.MessagePendingApproval, state.MessageApproved, state.MessageDispatching,
-		state.MessageSent, state.MessagePartiallyFailed, state.MessageFailed, state.MessageRejected, state.MessageCancelled)
+		state.MessageSent, state.MessagePartiallyFailed, state.MessageFailed, state.MessageRejected, state.MessageCancelled, state.MessageWithheld)
 	if !ok {
 		return
 	}

@@ -34,6 +34,10 @@ type Options struct {
 	HTTP     *http.Client // for answering Slack; a 10s client when nil
 	Metrics  *Metrics     // served at /metrics when set
 	AckLinks *AckLinks    // checks acknowledgement links; without it /ack/ is not served
+	// ApprovalsChannel is the Slack channel drafts are posted to for
+	// approval (the configuration's notifiers.slack.approvals_channel):
+	// part of what an activation can reach.
+	ApprovalsChannel string
 	// Location is the time zone times are shown in (the configuration's
 	// timezone); UTC when nil.
 	Location *time.Location
@@ -64,14 +68,17 @@ type Server struct {
 	hub         hub
 	links       *AckLinks
 	loc         *time.Location
-	sessionKey  []byte // signs the web app's session cookies; new at each start
-	pages       *template.Template
+	// approvalsChannel is where drafts are posted for approval, if anywhere.
+	approvalsChannel string
+	sessionKey       []byte // signs the web app's session cookies; new at each start
+	pages            *template.Template
 }
 
 // New makes a server.
 func New(opts Options) *Server {
 	s := &Server{engine: opts.Engine, library: opts.Library, users: newUsers(opts.Users), log: opts.Log, now: opts.Now,
-		mux: http.NewServeMux(), slackSecret: opts.SlackSigningSecret, slackAPI: opts.SlackAPI, http: opts.HTTP, links: opts.AckLinks, loc: opts.Location}
+		mux: http.NewServeMux(), slackSecret: opts.SlackSigningSecret, slackAPI: opts.SlackAPI, http: opts.HTTP, links: opts.AckLinks, loc: opts.Location,
+		approvalsChannel: opts.ApprovalsChannel}
 	if s.http == nil {
 		s.http = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -164,6 +171,7 @@ func (s *Server) routes() []route {
 	return []route{
 		{"GET /api/v1/runbooks", anyone, s.listRunbooks},
 		{"GET /api/v1/runbooks/{id}", anyone, s.getRunbook},
+		{"GET /api/v1/runbooks/{id}/reach", anyone, s.getReach}, // ?mode=exercise|live
 		{"POST /api/v1/runbooks/reload", role(RolePlanner), s.reloadRunbooks},
 		{"POST /api/v1/activations", anyone, s.activate}, // live or exercise: checked against the body
 		{"GET /api/v1/activations", anyone, s.listActivations},

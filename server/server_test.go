@@ -220,6 +220,7 @@ func TestWhoMayDoWhat(t *testing.T) {
 	}{
 		{"GET", "/api/v1/runbooks", nil, everyone},
 		{"GET", "/api/v1/runbooks/tension", nil, everyone},
+		{"GET", "/api/v1/runbooks/tension/reach?mode=exercise", nil, everyone},
 		{"POST", "/api/v1/activations", map[string]any{"runbook": "tension", "mode": "live", "params": map[string]string{"area": "X"}}, []string{RolePlanner}},
 		{"POST", "/api/v1/activations", map[string]any{"runbook": "tension", "mode": "exercise", "params": map[string]string{"area": "X"}}, []string{RolePlanner, RoleExerciseLead}},
 		{"GET", "/api/v1/activations", nil, everyone},

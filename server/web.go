@@ -45,6 +45,9 @@ type page struct {
 	Diff        []diffLine // the current revision against the draft
 	Previews    []preview  // the message as each channel shows it
 	Approvers   []string   // who may approve the message
+	Waits       []runningWaits
+	Still       []engine.StillWaiting // about the message shown, after its escalation ran out
+	Text        *textFit              // the message as a text message, when it goes as one
 }
 
 // preview is a message as one kind of channel shows it.
@@ -61,6 +64,7 @@ func (s *Server) webRoutes() {
 		"day":      func(t time.Time) string { return t.In(s.loc).Format("Mon 2 Jan 15:04 MST") },
 		"seconds":  func(t time.Time) string { return t.In(s.loc).Format("15:04:05") },
 		"duration": runbooks.FormatDuration,
+		"plural":   plural,
 	}).ParseFS(webFiles, "web/*.html"))
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(mustSub(webFiles, "web"))))
 	s.mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
@@ -170,6 +174,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *User) {
 	for _, a := range slices.Backward(as) {
 		p.Activations = append(p.Activations, viewActivation(a))
 	}
+	p.Waits = s.stillWaiting(p.Activations)
 	for _, rb := range s.library.List() {
 		p.Runbooks = append(p.Runbooks, viewRunbook(rb, ""))
 	}
@@ -220,8 +225,16 @@ func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User
 		return
 	}
 	a, _ := tx.Activation(nil, m.ActivationID)
+	exercise := a != nil && a.Exercise()
 	p := &page{Title: v.Subject, User: u, Message: v, CanDecide: commsOfficer(u, r) && s.approverOf(m, u),
-		Exercise: a != nil && a.Exercise(), Done: done, Error: problem, Previews: s.previews(m.ActivationID, m.Step, v)}
+		Exercise: exercise, Done: done, Error: problem, Text: s.fitText(m, v, exercise)}
+	p.Previews = s.previews(m.ActivationID, m.Step, v, p.Text)
+	still, _ := s.engine.StillWaiting(m.ActivationID)
+	for _, w := range still {
+		if w.Subject == m.ID {
+			p.Still = append(p.Still, w)
+		}
+	}
 	if rb, err := s.engine.Runbook(m.ActivationID); err == nil {
 		p.Approvers = engine.Approvers(rb, m.Step)
 	}
@@ -232,28 +245,34 @@ func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User
 	s.render(w, r, status, "message.html", p)
 }
 
-// previews shows a message as each kind of channel its step reaches will:
-// Slack and Teams a heading and the text, email a subject line, SMS one
-// text with its length.
-func (s *Server) previews(activation, step string, v messageView) []preview {
-	rb, err := s.engine.Runbook(activation)
-	if err != nil {
-		return nil
-	}
-	st, ok := rb.Step(step)
-	if !ok || st.Notify == nil {
-		return nil
-	}
-	reach := rb.Reach(st.Notify.To)
+// previews shows a message as each kind of channel it goes to will: the
+// kinds of its deliveries once it has any, else of what its step reaches.
+// Slack and Teams a heading and the text, email a subject line, SMS the
+// one text sent (fit: its length, or nil when it goes by no text).
+func (s *Server) previews(activation, step string, v messageView, fit *textFit) []preview {
 	kinds := map[string]bool{}
-	for _, c := range reach.Channels {
-		kinds[string(c.Type)] = true
+	for _, d := range v.Deliveries {
+		kinds[d.Type] = kinds[d.Type] || d.State != state.DeliveryWithheld
 	}
-	for _, sh := range reach.Stakeholders {
-		kinds["email"] = kinds["email"] || len(sh.Email) > 0
-		kinds["slack"] = kinds["slack"] || sh.Slack != ""
-		kinds["sms"] = kinds["sms"] || sh.Phone != ""
+	if len(v.Deliveries) == 0 {
+		rb, err := s.engine.Runbook(activation)
+		if err != nil {
+			return nil
+		}
+		st, ok := rb.Step(step)
+		if !ok || st.Notify == nil {
+			return nil
+		}
+		reach := rb.Reach(st.Notify.To)
+		for _, c := range reach.Channels {
+			kinds[string(c.Type)] = true
+		}
+		for _, sh := range reach.Stakeholders {
+			kinds["email"] = kinds["email"] || len(sh.Email) > 0
+			kinds["slack"] = kinds["slack"] || sh.Slack != ""
+		}
 	}
+	kinds["sms"] = fit != nil
 	var out []preview
 	for _, k := range []string{"slack", "teams", "email", "sms", "webhook", "log"} {
 		if !kinds[k] {
@@ -264,9 +283,15 @@ func (s *Server) previews(activation, step string, v messageView) []preview {
 		case "email":
 			p.Note = "Subject line, then the text (and an HTML copy with every character escaped)."
 		case "sms":
-			text := v.Subject + "\n\n" + v.Body
-			p.Subject, p.Body = "", text
-			p.Note = fmt.Sprintf("%d characters: about %d text messages.", len([]rune(text)), (len([]rune(text))+152)/153)
+			p.Subject, p.Body = "", fit.Text
+			p.Note = fmt.Sprintf("As a text message: %s characters as GOV.UK Notify counts them (it takes at most %s), sent as %s.",
+				fit.CharsText(), fit.MaxText(), plural(fit.Fragments, "fragment", "fragments"))
+			if fit.Fragments > 1 {
+				p.Note = strings.TrimSuffix(p.Note, ".") + ": the phone network carries a long text in parts, and Notify charges for each."
+			}
+			if fit.TooLong {
+				p.Note = fmt.Sprintf("%s characters as GOV.UK Notify counts them: too long, Notify takes at most %s.", fit.CharsText(), fit.MaxText())
+			}
 		case "slack", "teams":
 			p.Note = "A heading, the text as plain text (no mentions or formatting from the text), and the runbook, step and activation."
 		}
@@ -307,4 +332,12 @@ func mustSub(f fs.FS, dir string) fs.FS {
 		panic(err) // the directory is embedded: it is there
 	}
 	return sub
+}
+
+// plural counts things in words: "1 fragment", "3 fragments".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
 }

@@ -27,10 +27,14 @@ type activationPage struct {
 	Steps      []stepRow
 	ByChannel  []engine.ChannelCount
 	Failed     []engine.DeliveryReport
+	NotArrived []engine.DeliveryReport // texts the phone network did not deliver
+	Still      []engine.StillWaiting   // after the escalation ran out
 	Waiting    []ackWaiting
 	Runbook    runbookView
 	Severities []string // for the activate form
 	Plan       []runbooks.Occurrence
+	Reach      []modeReach // what each mode can reach, on the activate form
+	Prefix     string      // the exercise marking
 }
 
 func (s *Server) activationRoutes() {
@@ -84,10 +88,14 @@ func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User,
 		}
 		p.ByChannel = rep.ByChannel
 		for _, d := range rep.Deliveries {
-			if d.Status == state.DeliveryFailed {
+			switch d.Status {
+			case state.DeliveryFailed:
 				p.Failed = append(p.Failed, d)
+			case state.DeliveryUndelivered:
+				p.NotArrived = append(p.NotArrived, d)
 			}
 		}
+		p.Still = rep.StillWaiting
 	}
 	p.Waiting = s.ackWaiting(tx, a.ID)
 	ms, _ := tx.MessagesOf(nil, a.ID)
@@ -152,7 +160,7 @@ func (s *Server) showActivateForm(w http.ResponseWriter, r *http.Request, u *Use
 	}
 	plan, _ := runbooks.Plan(rb, s.now(), horizon, runbooks.PlanOptions{Exercise: true})
 	p := &activationPage{page: page{Title: "Activate " + rb.Title, User: u, Error: problem, CSRF: s.csrfToken(r)},
-		Runbook: viewRunbook(rb, file), Plan: plan, Severities: runbooks.Severities()}
+		Runbook: viewRunbook(rb, file), Plan: plan, Severities: runbooks.Severities(), Reach: s.reachByMode(rb), Prefix: rb.ExercisePrefix()}
 	s.renderPage(w, status, "activate.html", p)
 }
 
@@ -254,23 +262,46 @@ func (s *Server) ackWaiting(tx *state.Txn, activation string) []ackWaiting {
 		if !ok || (st.Task == nil && (st.Notify == nil || st.Notify.AckWithin == nil)) {
 			continue
 		}
+		if m.ID != engine.OccurrenceID(activation, m.Step, occurrenceN(m.ID)) {
+			continue // an escalation's notice about the step, not the step's own message
+		}
 		acked := map[string]bool{}
 		acks, _ := tx.AcknowledgementsOf(nil, m.ID)
 		for _, k := range acks {
 			acked[k.Stakeholder] = true
 		}
 		ds, _ := tx.DeliveriesOf(nil, m.ID)
-		var who []string
+		var ids []string
+		reached := map[string]bool{} // whether any delivery to them did not fail
 		for _, d := range ds {
-			if d.Stakeholder != "" && !acked[d.Stakeholder] && !slices.Contains(who, d.Stakeholder) {
-				who = append(who, d.Stakeholder)
+			if d.Stakeholder == "" || d.State == state.DeliveryWithheld || acked[d.Stakeholder] {
+				continue
 			}
+			if !slices.Contains(ids, d.Stakeholder) {
+				ids = append(ids, d.Stakeholder)
+			}
+			reached[d.Stakeholder] = reached[d.Stakeholder] || d.State != state.DeliveryFailed
+		}
+		var who []string
+		for _, id := range ids {
+			name := stakeholderName(rb, id)
+			if !reached[id] {
+				name += " (unreachable: every delivery failed)"
+			}
+			who = append(who, name)
 		}
 		if len(who) > 0 {
 			out = append(out, ackWaiting{Subject: m.Current().Subject, Message: m.ID, Who: who})
 		}
 	}
 	return out
+}
+
+// occurrenceN is the occurrence number at the end of a step's message
+// id (a-000001/statement/2), or 0.
+func occurrenceN(id string) int {
+	n, _ := strconv.Atoi(id[strings.LastIndex(id, "/")+1:])
+	return n
 }
 
 // speedFromForm changes an exercise's speed from the exercise controls.

@@ -183,7 +183,7 @@ func TestWebOutstandingAndOverdue(t *testing.T) {
 	b := f.browser()
 	b.do("POST", "/login", url.Values{"token": {token("Priya")}})
 	_, page, _ := b.do("GET", "/ui/activations/"+id, nil)
-	if !strings.Contains(page, "waiting for cohesion") || !strings.Contains(page, "<td>statement</td><td>notify</td><td>&#43;0s</td><td>&#43;0s</td><td>–</td><td>fired</td>") {
+	if !strings.Contains(page, "waiting for Community cohesion officer") || !strings.Contains(page, "<td>statement</td><td>notify</td><td>&#43;0s</td><td>&#43;0s</td><td>–</td><td>fired</td>") {
 		t.Errorf("activation page:\n%s", page)
 	}
 	// A planner reassigns the task from the page.

@@ -118,6 +118,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	}
 
 	opts := server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now, Metrics: metrics, AckLinks: links, Location: cfg.Location()}
+	opts.ApprovalsChannel = built.ApprovalsChannel // part of what an activation can reach
 	if cfg.Cluster != nil {
 		opts.ClusterSecret = cfg.Cluster.Secret.Reveal()
 	}

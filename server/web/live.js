@@ -18,7 +18,39 @@
     li.appendChild(document.createTextNode(" " + ev.kind + " " + (ev.step || "") + " — " + ev.detail));
     list.appendChild(li);
   }
+  // An escalation that ran out is put at the top, where it cannot be missed:
+  // nothing more will be sent about it.
+  function exhausted(e) {
+    var ev = JSON.parse(e.data);
+    if (list.dataset.last && ev.id <= list.dataset.last) return;
+    var box = document.getElementById("still-waiting");
+    if (!box) {
+      box = document.createElement("section");
+      box.id = "still-waiting";
+      box.className = "alert";
+      box.setAttribute("role", "alert");
+      var h = document.createElement("h2");
+      h.textContent = "Still waiting after every reminder";
+      var p = document.createElement("p");
+      p.textContent = "crier has sent every reminder it may about these and will send no more. Chase them yourself.";
+      box.appendChild(h);
+      box.appendChild(p);
+      box.appendChild(document.createElement("ul"));
+      var main = document.getElementById("main");
+      main.insertBefore(box, main.querySelector("h1").nextElementSibling.nextElementSibling);
+    }
+    var li = document.createElement("li");
+    var strong = document.createElement("strong");
+    // The event says "<reason>: no more notices; still waiting: <people>".
+    var who = /still waiting: (.*)$/.exec(ev.detail);
+    strong.textContent = who ? "Still waiting: " + who[1] + (ev.step ? " — " + ev.step : "") : ev.detail;
+    li.appendChild(strong);
+    li.appendChild(document.createTextNode(" (no more reminders will be sent; reload the page to see it in full)"));
+    box.querySelector("ul").appendChild(li);
+  }
+  source.addEventListener("escalation_exhausted", exhausted);
   ["activated", "step_fired", "message_drafted", "message_edited", "message_approved", "message_rejected", "message_dispatched",
    "message_sent", "message_partially_failed", "message_failed", "task_opened", "acknowledged", "task_done", "task_reassigned",
-   "escalated", "decision_recorded", "stood_down", "halted", "inject_sent", "speed_changed"].forEach(function (k) { source.addEventListener(k, add); });
+   "escalated", "escalation_exhausted", "decision_recorded", "stood_down", "halted", "inject_sent", "speed_changed",
+   "message_withheld", "message_cancelled", "render_failed", "translations_withheld", "delivery_resumed"].forEach(function (k) { source.addEventListener(k, add); });
 })();
