@@ -226,8 +226,7 @@ func (f *fsm) edit(w *writer, c *Edit) error {
 // fitsText refuses an edit that makes a message too long for the texts it
 // is sent as: better refused now, with the reason, than failed at send.
 func fitsText(a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step, subject, body string) error {
-	eps, _ := sealOf(a, rb).route(endpoints(rb, s.Notify.To))
-	if !slices.ContainsFunc(eps, func(ep endpoint) bool { return ep.kind == string(runbooks.ChannelSMS) }) {
+	if !ReachesText(rb, string(s.ID), a.Exercise()) {
 		return nil
 	}
 	if n, _ := sms.Length(sms.Text(subject, body)); n > sms.MaxLength {

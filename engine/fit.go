@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/crierhq/crier/notifiers/sms"
 	"github.com/crierhq/crier/runbooks"
@@ -17,7 +18,7 @@ func TextFit(rb *runbooks.Runbook) []runbooks.Diagnostic {
 	var out []runbooks.Diagnostic
 	for i := range rb.Steps {
 		s := &rb.Steps[i]
-		if s.Notify == nil || !reachesText(rb, s.Notify.To) {
+		if s.Notify == nil || !ReachesText(rb, string(s.ID), false) {
 			continue
 		}
 		path := fmt.Sprintf("steps[%d].notify", i)
@@ -63,13 +64,29 @@ func textFit(rb *runbooks.Runbook, s *runbooks.Step, subject, body runbooks.Temp
 	return []runbooks.Diagnostic{d}
 }
 
-// reachesText reports whether targets reach anyone by text: an sms channel,
-// or a stakeholder named directly who has a phone.
-func reachesText(rb *runbooks.Runbook, targets []runbooks.Ref) bool {
-	for _, ep := range endpoints(rb, targets) {
-		if ep.kind == string(runbooks.ChannelSMS) {
-			return true
-		}
+// ReachesText reports whether a step's message, once approved, would go
+// by text message (SMS) to anyone: through an sms channel or to a
+// stakeholder's phone, in an exercise only where its redirect and
+// participants let it. A comms officer reading a draft needs to know
+// whether its length matters before approving it.
+func ReachesText(rb *runbooks.Runbook, step string, exercise bool) bool {
+	s, ok := rb.Step(step)
+	if !ok {
+		return false
 	}
-	return false
+	var to []runbooks.Ref
+	switch {
+	case s.Notify != nil:
+		to = s.Notify.To
+	case s.Task != nil:
+		to = []runbooks.Ref{s.Task.Assignee}
+	default:
+		return false
+	}
+	var seal *exerciseBounds
+	if exercise {
+		seal = exerciseSeal(rb)
+	}
+	send, _ := seal.route(endpoints(rb, to))
+	return slices.ContainsFunc(send, func(ep endpoint) bool { return ep.kind == string(runbooks.ChannelSMS) })
 }

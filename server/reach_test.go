@@ -13,6 +13,9 @@ import (
 var residents = `version: 1
 id: residents
 title: Texts to residents in a flood
+params:
+  # Too long for a text once filled in: crier validate can only warn of it.
+  - {name: advice, default: "` + strings.Repeat("Move cars away from the river. ", 33) + `"}
 stakeholders:
   - id: head-comms
     name: Head of communications
@@ -44,7 +47,7 @@ steps:
     notify:
       to: [wardens]
       subject: Flood warning
-      body: "` + strings.Repeat("Move cars away from the river. ", 33) + `"
+      body: "{{ .Params.advice }}"
       approval: {approvers: [role:approver]}
 `
 

@@ -1,12 +1,13 @@
 package server
 
 import (
-	"bytes"
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/engine/state"
 )
 
@@ -81,40 +82,20 @@ func TestTextsOnTheMessageAndActivationPages(t *testing.T) {
 }
 
 // receipts records what the phone network said of texts, by number: the
-// state and the receipt, as the receipt poller does. The poller's command
-// is not on this branch, so the state is written directly and restored.
+// state and the receipt, with the command the receipt poller applies.
 func receipts(t *testing.T, f *fixture, by map[string][2]string) {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := f.engine.WriteSnapshot(&buf); err != nil {
-		t.Fatal(err)
-	}
-	st, err := state.Restore(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx := st.Write()
-	as, _ := tx.Activations(nil)
+	as, _ := f.engine.Read().Activations(nil)
+	var outcomes []engine.Outcome
 	for _, a := range as {
-		ds, _ := tx.DeliveriesOfActivation(nil, a.ID)
+		ds, _ := f.engine.Read().DeliveriesOfActivation(nil, a.ID)
 		for _, d := range ds {
-			r, ok := by[d.Target]
-			if !ok || d.State != state.DeliverySent {
-				continue
-			}
-			next := *d
-			next.State, next.Receipt = r[0], r[1]
-			if err := tx.UpsertDelivery(&next); err != nil {
-				t.Fatal(err)
+			if r, ok := by[d.Target]; ok && d.State == state.DeliverySent {
+				outcomes = append(outcomes, engine.Outcome{Delivery: d.ID, State: r[0], Receipt: r[1]})
 			}
 		}
 	}
-	tx.Commit()
-	buf.Reset()
-	if err := st.Read().WriteSnapshot(&buf); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.engine.Restore(&buf); err != nil {
+	if _, err := f.engine.Apply(context.Background(), &engine.RecordOutcomes{Meta: engine.Meta{Actor: "dispatcher"}, Outcomes: outcomes}); err != nil {
 		t.Fatal(err)
 	}
 }
