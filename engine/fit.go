@@ -9,26 +9,42 @@ import (
 )
 
 // TextFit checks that every message a runbook sends as a text fits GOV.UK
-// Notify's limit: an error when its fixed text alone is too long (no
-// values could make it fit), a warning when its templates may make it so.
-// The length is counted on what is sent, subject and body, as Notify
-// counts it, with the exercise marking a drill adds said separately. The
-// diagnostics are located at the body in the runbook file.
+// Notify's limit — step messages and their translations, task notices,
+// injects: an error when its fixed words alone are too long (no values
+// could make it fit), a warning when its values or the exercise marking
+// may make it so. The length is counted on what is sent, subject and body,
+// as Notify counts it. The diagnostics are located at the text in the
+// runbook file.
 func TextFit(rb *runbooks.Runbook) []runbooks.Diagnostic {
 	var out []runbooks.Diagnostic
 	for i := range rb.Steps {
 		s := &rb.Steps[i]
-		if s.Notify == nil || !ReachesText(rb, string(s.ID), false) {
+		if !ReachesText(rb, string(s.ID), false) {
 			continue
 		}
-		path := fmt.Sprintf("steps[%d].notify", i)
-		out = append(out, textFit(rb, s, s.Notify.Subject, s.Notify.Body, path, "")...)
-		for lang, tr := range s.Notify.Translations {
-			subject := tr.Subject
-			if subject.Text == "" {
-				subject = s.Notify.Subject
+		what := fmt.Sprintf("step %q sends a text", s.ID)
+		if n := s.Notify; n != nil {
+			path := fmt.Sprintf("steps[%d].notify", i)
+			out = append(out, textFit(rb, what, n.Subject.Fixed(), n.Body, path+".body", false)...)
+			for lang, tr := range n.Translations {
+				subject := tr.Subject
+				if subject.Text == "" {
+					subject = n.Subject
+				}
+				out = append(out, textFit(rb, what+" ("+lang+")", subject.Fixed(), tr.Body, path+".translations."+lang+".body", false)...)
 			}
-			out = append(out, textFit(rb, s, subject, tr.Body, path+".translations."+lang, " ("+lang+")")...)
+		}
+		if t := s.Task; t != nil {
+			out = append(out, textFit(rb, fmt.Sprintf("task %q sends its instructions as a text", s.ID), "Task: "+s.Title,
+				t.Instructions, fmt.Sprintf("steps[%d].task.instructions", i), false)...)
+		}
+	}
+	if x := rb.Exercise; x != nil && len(x.Redirect) == 0 {
+		for i, in := range x.Injects {
+			if reachesText(rb, in.To) {
+				out = append(out, textFit(rb, fmt.Sprintf("inject %q sends a text", in.ID), "Scenario inject: "+string(in.ID),
+					in.Body, fmt.Sprintf("exercise.injects[%d].body", i), true)...)
+			}
 		}
 	}
 	runbooks.SortDiagnostics(out)
@@ -39,25 +55,29 @@ func TextFit(rb *runbooks.Runbook) []runbooks.Diagnostic {
 // judging whether it may pass the limit: a place name, a time, a summary.
 const textAllowance = 160
 
-func textFit(rb *runbooks.Runbook, s *runbooks.Step, subject, body runbooks.Template, path, lang string) []runbooks.Diagnostic {
-	fixed, _ := sms.Length(sms.Text(subject.Fixed(), body.Fixed()))
+// textFit measures one text: its subject's fixed words and its body. An
+// exercise-only text (an inject) is measured as marked.
+func textFit(rb *runbooks.Runbook, what, subject string, body runbooks.Template, path string, exerciseOnly bool) []runbooks.Diagnostic {
+	fixed, _ := sms.Length(sms.Text(subject, body.Fixed()))
 	p := rb.ExercisePrefix()
-	drilled, _ := sms.Length(sms.Text(p+" "+subject.Fixed(), p+"\n\n"+body.Fixed()+"\n\n"+p))
-	d := runbooks.Diagnostic{File: rb.File(), Line: body.Pos.Line, Column: body.Pos.Column, Path: path + ".body"}
-	templated := subject.HasActions() || body.HasActions()
+	drilled, _ := sms.Length(sms.Text(p+" "+subject, p+"\n\n"+body.Fixed()+"\n\n"+p))
+	if exerciseOnly {
+		fixed = drilled
+	}
+	d := runbooks.Diagnostic{File: rb.File(), Line: body.Pos.Line, Column: body.Pos.Column, Path: path}
 	switch {
 	case fixed > sms.MaxLength:
 		d.Severity = runbooks.SeverityError
-		d.Message = fmt.Sprintf("step %q sends a text%s of %d characters (subject and body); GOV.UK Notify takes at most %d — shorten it, or send the long version by email",
-			s.ID, lang, fixed, sms.MaxLength)
+		d.Message = fmt.Sprintf("%s of %d characters (subject and body); GOV.UK Notify takes at most %d — shorten it, or send the long version by email",
+			what, fixed, sms.MaxLength)
 	case drilled > sms.MaxLength:
 		d.Severity = runbooks.SeverityWarning
-		d.Message = fmt.Sprintf("step %q sends a text%s of %d characters; in an exercise the %q marking makes it %d, over GOV.UK Notify's %d, so drills of it will fail",
-			s.ID, lang, fixed, p, drilled, sms.MaxLength)
-	case templated && fixed+textAllowance > sms.MaxLength:
+		d.Message = fmt.Sprintf("%s of %d characters; in an exercise the %q marking makes it %d, over GOV.UK Notify's %d, so drills of it will fail",
+			what, fixed, p, drilled, sms.MaxLength)
+	case body.HasActions() && fixed+textAllowance > sms.MaxLength:
 		d.Severity = runbooks.SeverityWarning
-		d.Message = fmt.Sprintf("step %q sends a text%s whose fixed words are %d characters; with its values filled in it may pass GOV.UK Notify's %d and fail when sent",
-			s.ID, lang, fixed, sms.MaxLength)
+		d.Message = fmt.Sprintf("%s whose fixed words are %d characters; with its values filled in it may pass GOV.UK Notify's %d and fail when sent",
+			what, fixed, sms.MaxLength)
 	default:
 		return nil
 	}
@@ -88,5 +108,12 @@ func ReachesText(rb *runbooks.Runbook, step string, exercise bool) bool {
 		seal = exerciseSeal(rb)
 	}
 	send, _ := seal.route(endpoints(rb, to))
-	return slices.ContainsFunc(send, func(ep endpoint) bool { return ep.kind == string(runbooks.ChannelSMS) })
+	return slices.ContainsFunc(send, isText)
 }
+
+// reachesText reports whether targets reach anyone by text.
+func reachesText(rb *runbooks.Runbook, to []runbooks.Ref) bool {
+	return slices.ContainsFunc(endpoints(rb, to), isText)
+}
+
+func isText(ep endpoint) bool { return ep.kind == string(runbooks.ChannelSMS) }

@@ -36,6 +36,8 @@ func (f *fsm) acknowledge(w *writer, c *Acknowledge) error {
 		activation = task.ActivationID
 	} else if m, err := w.tx.Message(nil, c.Subject); err != nil {
 		return err
+	} else if m != nil && m.About != "" {
+		return notAllowed("%s is an escalation notice about %s: it is read, not acknowledged; acknowledge %s itself", c.Subject, m.About, m.About)
 	} else if m != nil {
 		activation = m.ActivationID
 	} else {

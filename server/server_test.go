@@ -235,7 +235,7 @@ func TestWhoMayDoWhat(t *testing.T) {
 		{"POST", "/api/v1/messages/" + msg + "/ack", nil, everyone},
 		{"GET", "/api/v1/tasks?activation=" + id, nil, everyone},
 		{"GET", "/api/v1/snapshot", nil, nil}, // the admin's alone
-		{"POST", "/api/v1/tasks/" + task + "/ack", nil, []string{RolePlanner}},
+		{"POST", "/api/v1/tasks/" + task + "/ack", nil, everyone},
 		{"POST", "/api/v1/activations/" + id + "/speed", map[string]float64{"speed": 60}, []string{RolePlanner, RoleExerciseLead}},
 		{"POST", "/api/v1/activations/" + id + "/injects", map[string]any{"to": []string{"public"}, "body": "A second incident"}, []string{RoleExerciseLead}},
 		{"POST", "/api/v1/activations/" + id + "/halt", map[string]string{"reason": "real incident"}, []string{RolePlanner, RoleExerciseLead}},
