@@ -118,12 +118,11 @@ func (f *fsm) check(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 	if err := w.tx.UpsertEscalation(e); err != nil {
 		return err
 	}
-	start := o.DueAt.Add(-x.chain.Deadline - x.chain.Offset(round)) // when the wait began
-	subject, body := notice(a, rb, x, round, fresh, w.meta.At.Sub(start))
+	subject, body := notice(a, rb, x, round, fresh, w.meta.At.Sub(waitBegan(w.tx, o, x.chain, round)))
 	subject, body = marked(a, rb, subject, body)
 	m := &state.Message{ID: o.ID, ActivationID: a.ID, OccurrenceID: o.ID, Step: o.Step, About: o.Subject,
 		Revisions: []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At}}, CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
-	detail := fmt.Sprintf("%s, round %d of %d: waiting for %s; told %s", x.reason, round, x.chain.Rounds(), list(x.waiting), list(told))
+	detail := fmt.Sprintf("%s, %s: waiting for %s; told %s", x.reason, roundName(x.chain, round), list(x.waiting), list(told))
 	if len(fresh) > 0 {
 		detail += "; unreachable: " + strings.Join(fresh, ", ")
 	}
@@ -133,7 +132,13 @@ func (f *fsm) check(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 	if err := dispatch(w, a, rb, m, noticeEndpoints(rb, told)); err != nil {
 		return err
 	}
-	next := o.DueAt.Add(x.chain.Offset(round+1) - x.chain.Offset(round))
+	// The next round keeps its gap from this one, even when this one came
+	// late (crier was stopped): never two notices back to back.
+	gap := x.chain.Offset(round+1) - x.chain.Offset(round)
+	next := o.DueAt.Add(gap)
+	if late := w.meta.At.Add(gap); next.Before(late) {
+		next = late
+	}
 	return w.scheduleCheck(a, o.Step, o.Kind, o.Subject, o.N+1, round+1, next)
 }
 
@@ -160,14 +165,10 @@ func tellers(rb *runbooks.Runbook, level runbooks.ChainLevel, waiting, unreachab
 func notice(a *state.Activation, rb *runbooks.Runbook, x watch, round int, unreachable []string, waited time.Duration) (string, string) {
 	c := x.chain
 	What := strings.ToUpper(x.what[:1]) + x.what[1:]
-	var subject string
-	switch {
-	case round > len(c.Levels):
-		subject = fmt.Sprintf("Reminder %d of %d, overdue: %s", round-len(c.Levels), c.Reminders, x.what)
-	case len(c.Levels) > 1:
-		subject = fmt.Sprintf("Overdue (escalation %d of %d): %s", round, len(c.Levels), x.what)
-	default:
-		subject = "Overdue: " + x.what
+	subject := "Overdue: " + x.what
+	if round > len(c.Levels) || len(c.Levels) > 1 {
+		name := roundName(c, round)
+		subject = fmt.Sprintf("%s%s, overdue: %s", strings.ToUpper(name[:1]), name[1:], x.what)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s in activation %s (%s) was due within %s and is overdue by %s.\n",
@@ -182,6 +183,26 @@ func notice(a *state.Activation, rb *runbooks.Runbook, x watch, round int, unrea
 		b.WriteString("This is the last notice crier sends about it.\n")
 	}
 	return subject, strings.TrimSpace(b.String())
+}
+
+// roundName says which notice of a chain a round is, as its subject and
+// the record both say it: "escalation 2 of 3", "reminder 1 of 2".
+func roundName(c runbooks.Chain, round int) string {
+	if round > len(c.Levels) {
+		return fmt.Sprintf("reminder %d of %d", round-len(c.Levels), c.Reminders)
+	}
+	return fmt.Sprintf("escalation %d of %d", round, len(c.Levels))
+}
+
+// waitBegan is when what a check watches began to wait: the first round's
+// due time less the deadline.
+func waitBegan(tx *state.Txn, o *state.Occurrence, c runbooks.Chain, round int) time.Time {
+	if round > 1 {
+		if first, _ := tx.Occurrence(nil, fmt.Sprintf("%s/%s/%d", o.Subject, o.Kind, o.N-round+1)); first != nil {
+			return first.DueAt.Add(-c.Deadline)
+		}
+	}
+	return o.DueAt.Add(-c.Deadline - c.Offset(round))
 }
 
 // exhausted ends a chain that has sent all its policy allows, or has no one

@@ -253,3 +253,22 @@ func TestDrillEscalationIsBounded(t *testing.T) {
 		})
 	}
 }
+
+// A round that fires late, as after crier was stopped, keeps its gap to the
+// next: no two notices back to back, nor out of order.
+func TestLateRoundKeepsItsGap(t *testing.T) {
+	e, clock := newEngine(t, nil)
+	s, _ := NewScheduler(e, clock, quiet())
+	id := ActivationID(apply(t, e, &Activate{Source: []byte(policyRunbook), SourceName: "p.yaml", Mode: "live"}))
+	s.RunInstant(context.Background(), clock, start)
+	task := OccurrenceID(id, "check-in", 1)
+	apply(t, e, &Fire{Meta: Meta{At: start.Add(3 * time.Hour)}, Occurrence: task + "/ack_check/1"})
+	next, _ := e.Read().Occurrence(nil, task+"/ack_check/2")
+	if next == nil || !next.DueAt.Equal(start.Add(3*time.Hour+30*time.Minute)) {
+		t.Errorf("the round after one three hours late: %+v, want due 30 minutes after it", next)
+	}
+	notice, _ := e.Read().Message(nil, task+"/ack_check/1")
+	if notice == nil || !strings.Contains(notice.Current().Body, "was due within 15m and is overdue by 2h45m") {
+		t.Errorf("late notice: %+v", notice)
+	}
+}

@@ -227,9 +227,9 @@ func dispatch(w *writer, a *state.Activation, rb *runbooks.Runbook, m *state.Mes
 			return err
 		}
 	}
-	detail := fmt.Sprintf("%d deliveries: %s", len(eps), m.Current().Subject)
+	detail := fmt.Sprintf("%s: %s", deliveries(len(eps)), m.Current().Subject)
 	if len(withheld) > 0 {
-		detail = fmt.Sprintf("%d deliveries, %d withheld (not taking part): %s", len(eps), len(withheld), m.Current().Subject)
+		detail = fmt.Sprintf("%s, %d withheld (not taking part): %s", deliveries(len(eps)), len(withheld), m.Current().Subject)
 	}
 	if err := w.event(m.ActivationID, "message_dispatched", m.ID, detail); err != nil {
 		return err
@@ -271,4 +271,11 @@ func tellAssignee(w *writer, a *state.Activation, rb *runbooks.Runbook, t *state
 	notice := &state.Message{ID: t.ID, ActivationID: a.ID, Step: t.Step,
 		Revisions: []state.Revision{{N: 1, Subject: subject, Body: t.Instructions, At: w.meta.At}}, CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
 	return dispatch(w, a, rb, notice, endpoints(rb, []runbooks.Ref{{Name: t.Assignee}}))
+}
+
+func deliveries(n int) string {
+	if n == 1 {
+		return "1 delivery"
+	}
+	return fmt.Sprintf("%d deliveries", n)
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -484,5 +485,15 @@ func nounOf(t reflect.Type) string {
 	case reflect.TypeFor[Task]():
 		return "task action"
 	}
-	return strings.ToLower(t.Name())
+	// EscalationLevel is "escalation level": words as people write them.
+	var b strings.Builder
+	prev := ' '
+	for _, r := range t.Name() {
+		if unicode.IsUpper(r) && unicode.IsLower(prev) {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(unicode.ToLower(r))
+		prev = r
+	}
+	return b.String()
 }

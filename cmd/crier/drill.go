@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -23,8 +24,8 @@ func runDrill(ctx context.Context, args []string, e env) int {
 			"every message is marked as an exercise, a simulated controller approves messages,\n"+
 			"completes tasks and acknowledges what asks for it, and deliveries are written to an outbox\n"+
 			"instead of being sent — or, with --config, sent through the notifiers crier.yaml configures.\n"+
-			"It first says who the drill can reach. An instant drill through real services that can\n"+
-			"reach anyone outside exercise.redirect or exercise.participants is refused unless\n"+
+			"It first says who the drill can reach. A drill through real services that can reach\n"+
+			"anyone outside exercise.redirect or exercise.participants is refused unless\n"+
 			"--allow-real-recipients is given.\n"+
 			"Prints the timeline as it happens, then the report. Without --speed the drill is instant:\n"+
 			"a virtual clock jumps from one due item to the next.")
@@ -33,7 +34,7 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	approveAfter := flags.String("approve-after", "5m", "how long the simulated controller takes to approve a message or finish a task")
 	ackAfter := flags.String("ack-after", "", "how long the people a message reached take to acknowledge it (default: --approve-after)")
 	noAck := flags.Bool("no-ack", false, "nobody acknowledges messages: the escalation policies show what follows")
-	allowReal := flags.Bool("allow-real-recipients", false, "with --config, drill instantly even though real people outside the exercise can be reached")
+	allowReal := flags.Bool("allow-real-recipients", false, "with --config, drill even though real people outside the exercise can be reached")
 	horizonText := flags.String("horizon", "", "how long the drill runs (default: to the last one-off step; recurring steps to their until, or 7d)")
 	outbox := flags.String("outbox", "crier-data/outbox", "the directory deliveries are written to")
 	configFile := flags.String("config", "", "send through the notifiers this crier.yaml configures instead of writing to an outbox")
@@ -51,8 +52,11 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	case *instant && *speed != 0:
 		fmt.Fprintln(e.stderr, "crier drill: choose --instant or --speed, not both")
 		return exitUsage
-	case *speed < 0:
-		fmt.Fprintln(e.stderr, "crier drill: --speed must be positive")
+	case *speed < 0 || math.IsNaN(*speed) || *speed > maxDrillSpeed:
+		fmt.Fprintf(e.stderr, "crier drill: --speed must be a number above 0 and at most %d (a week in a minute); for faster, drill --instant\n", maxDrillSpeed)
+		return exitUsage
+	case *allowReal && *configFile == "":
+		fmt.Fprintln(e.stderr, "crier drill: --allow-real-recipients is for drills through real services, with --config")
 		return exitUsage
 	case *configFile != "" && flagGiven(flags, "outbox"):
 		fmt.Fprintln(e.stderr, "crier drill: choose --outbox or --config, not both (the configuration names its outbox)")
@@ -82,7 +86,11 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	}
 	source, err := os.ReadFile(files[0])
 	if err != nil {
-		fmt.Fprintf(e.stderr, "crier drill: %s: no such file\n", files[0])
+		why := "no such file"
+		if info, statErr := os.Stat(files[0]); statErr == nil && info.IsDir() {
+			why = "a directory; name one runbook file"
+		}
+		fmt.Fprintf(e.stderr, "crier drill: %s: %s\n", files[0], why)
 		return exitUsage
 	}
 	rb, err := runbooks.Parse(files[0], source)
@@ -101,9 +109,9 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	}
 	defer sending.Close()
 	reach := engine.CanReach(rb, true, sending.ApprovalsChannel)
-	if sending.outbox == "" && *speed == 0 && !reach.Sealed && !*allowReal {
-		fmt.Fprintf(e.stderr, "crier drill: refusing to drill %s instantly through real services: the runbook sets neither exercise.redirect\n"+
-			"nor exercise.participants, so in seconds this drill would reach:\n", files[0])
+	if sending.outbox == "" && !reach.Sealed && !*allowReal {
+		fmt.Fprintf(e.stderr, "crier drill: refusing to drill %s through real services: the runbook sets neither exercise.redirect\n"+
+			"nor exercise.participants, so this drill would reach:\n", files[0])
 		for _, l := range reach.Lines() {
 			fmt.Fprintf(e.stderr, "  %s\n", l)
 		}
@@ -149,6 +157,10 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	report.Markdown(e.stdout)
 	return exitOK
 }
+
+// maxDrillSpeed is a week of scenario in a minute: faster than that, a
+// paced drill is an instant one with a clock that can only lag.
+const maxDrillSpeed = 10080
 
 func pace(speed float64) string {
 	if speed == 0 {

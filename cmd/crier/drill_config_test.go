@@ -256,7 +256,7 @@ notifiers:
 	if fmt.Sprint(slackFake.calls) != "map[comms-cell:3]" {
 		t.Errorf("Slack was called %v; want #comms-cell only (its first post answered 429)", slackFake.calls)
 	}
-	if !strings.Contains(out, "1 deliveries, 5 withheld (not taking part)") {
+	if !strings.Contains(out, "1 delivery, 5 withheld (not taking part)") {
 		t.Errorf("the withheld deliveries to #partners and the wardens are not in the timeline:\n%s", out)
 	}
 }

@@ -109,6 +109,13 @@ func TestLongMessageIsShortenedToFit(t *testing.T) {
 			if !strings.Contains(logged.String(), "shortened") || !strings.Contains(logged.String(), "left_out=") {
 				t.Errorf("log: %s", logged.String())
 			}
+			// A drill's card still ends marked as an exercise, the cut having
+			// taken the body's closing marking.
+			blocks := card["body"].([]any)
+			last := blocks[len(blocks)-2].(map[string]any) // before the line naming the runbook
+			if last["type"] != "Container" || !strings.Contains(fmt.Sprint(last["items"]), "EXERCISE: this is a drill") {
+				t.Errorf("a shortened drill card does not end with the exercise banner: %v", last)
+			}
 		})
 	}
 }

@@ -101,10 +101,11 @@ func Card(m notifiers.Message) any {
 // crier, in the text and as the card's action, when m.Link is set.
 func layout(m notifiers.Message, text string, short *shortening) message {
 	var body []any
+	banner := container{Type: "Container", Style: "attention", Bleed: true, Items: []any{
+		textBlock{Type: "TextBlock", Text: "EXERCISE: this is a drill, not a real incident", Wrap: true, Weight: "Bolder", Color: "Attention"},
+	}}
 	if m.Exercise {
-		body = append(body, container{Type: "Container", Style: "attention", Bleed: true, Items: []any{
-			textBlock{Type: "TextBlock", Text: "EXERCISE: this is a drill, not a real incident", Wrap: true, Weight: "Bolder", Color: "Attention"},
-		}})
+		body = append(body, banner)
 	}
 	if m.Subject != "" {
 		body = append(body, textBlock{Type: "TextBlock", Text: m.Subject, Wrap: true, Weight: "Bolder", Size: "Medium"})
@@ -115,6 +116,9 @@ func layout(m notifiers.Message, text string, short *shortening) message {
 	var actions []openURL
 	if short != nil {
 		body = append(body, note(m, *short))
+		if m.Exercise { // the cut took the closing exercise marking with it
+			body = append(body, banner)
+		}
 		if m.Link != "" {
 			actions = append(actions, openURL{Type: "Action.OpenUrl", Title: "Read the full message on crier", URL: m.Link})
 		}
