@@ -175,7 +175,7 @@ func (r *Report) escalationsMarkdown(p func(string, ...any)) {
 		case x.Reminder > x.Levels:
 			line += fmt.Sprintf("reminder %d of %d: %s", x.Reminder-x.Levels, x.Reminders, told)
 		default:
-			line += fmt.Sprintf("level %d of %d: %s", x.Reminder, x.Levels, told)
+			line += fmt.Sprintf("escalation %d of %d: %s", x.Reminder, x.Levels, told)
 		}
 		if len(x.Unreachable) > 0 {
 			line += "; unreachable, every delivery failed: " + r.names(x.Unreachable)

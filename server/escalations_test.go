@@ -155,7 +155,7 @@ func TestStillWaitingAfterTheEscalationRanOut(t *testing.T) {
 	for _, want := range []string{
 		"**1 thing is still waiting after every reminder: no more reminders will be sent.**",
 		"### Acknowledgement of Partner alert\n\n" +
-			"- 2026-11-22T09:15:00Z: level 1 of 1: told Head of communications; waiting for Community cohesion officer; " +
+			"- 2026-11-22T09:15:00Z: escalation 1 of 1: told Head of communications; waiting for Community cohesion officer; " +
 			"unreachable, every delivery failed: Police \\<b\\>liaison\\</b\\> \\*officer\\*\n" +
 			"- 2026-11-22T09:30:00Z: reminder 1 of 2: told Head of communications; waiting for Community cohesion officer\n" +
 			"- 2026-11-22T10:00:00Z: reminder 2 of 2: told Head of communications; waiting for Community cohesion officer\n" +
