@@ -64,7 +64,7 @@ func TestWhatAnActivationCanReach(t *testing.T) {
 		lines         string
 	}{
 		{"tension", "exercise", false, "email: 3 addresses: head.comms@northbridge.gov.uk (head-comms), duty.comms@northbridge.gov.uk (duty-comms), " +
-			"cohesion@northbridge.gov.uk (cohesion)|slack: 3 Slack users and channels: #public-updates (public), U0COHESION (cohesion), #comms-approvals (approvals channel)"},
+			"cohesion@northbridge.gov.uk (cohesion)|slack: 4 Slack users and channels: #public-updates (public), U0COHESION (cohesion), U0LIAISON (liaison), #comms-approvals (approvals channel)"},
 		{"residents", "exercise", true, "sms: 2 phones: +447700900101 (wardens), +447700900102 (wardens)"},
 		{"residents", "live", false, "email: 2 addresses: head.comms@northbridge.gov.uk (head-comms), duty.comms@northbridge.gov.uk (duty-comms)|" +
 			"slack: 1 Slack user or channel: #comms-approvals (approvals channel)|sms: 3 phones: +447700900101 (wardens), +447700900102 (wardens), +447700900103 (wardens)"},
@@ -94,7 +94,7 @@ func TestWhatAnActivationCanReach(t *testing.T) {
 	for _, want := range []string{
 		`<h2 id="reach-exercise">This exercise can reach:</h2>`,
 		`<p class="alert error" role="alert">This exercise will send to real people.`,
-		`<li>slack: 3 Slack users and channels: #public-updates (public), U0COHESION (Community cohesion officer), #comms-approvals (approvals channel)</li>`,
+		`<li>slack: 4 Slack users and channels: #public-updates (public), U0COHESION (Community cohesion officer), U0LIAISON (Police liaison officer), #comms-approvals (approvals channel)</li>`,
 		`<h2 id="reach-live">This activation can reach:</h2>`,
 	} {
 		if !strings.Contains(form, want) {

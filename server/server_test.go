@@ -41,6 +41,9 @@ stakeholders:
     name: Community cohesion officer
     email: cohesion@northbridge.gov.uk
     slack: U0COHESION
+  - id: liaison
+    name: Police liaison officer
+    slack: U0LIAISON
 channels:
   - id: public
     type: slack

@@ -176,6 +176,13 @@ func TestSlackButtons(t *testing.T) {
 	// A stakeholder acknowledges their task from Slack, with no crier account.
 	task := notifiers.Message{Delivery: id + "/walkabout/1/r1/000", Message: id + "/walkabout/1", Activation: id, Runbook: "tension",
 		Step: "walkabout", Type: "slack", Target: "U0COHESION", Stakeholder: "cohesion", Revision: 1, Body: "Walk.", AckRequested: true}
+	// Another stakeholder pressing the button, forwarded the message, is
+	// refused: only the person the task is for acknowledges it.
+	other, _ := f.click("U0LIAISON", task, crierslack.ActionAcknowledge, responses.URL, now, slackSecret)
+	send(t, other)
+	if a := answers.last(); a["response_type"] != "ephemeral" || !strings.Contains(fmt.Sprint(a["text"]), "assigned to cohesion, not liaison") {
+		t.Errorf("another stakeholder's click: %v", a)
+	}
 	ack, _ := f.click("U0COHESION", task, crierslack.ActionAcknowledge, responses.URL, now, slackSecret)
 	send(t, ack)
 	_, tasks := f.call(token("Val"), "GET", "/api/v1/tasks?activation="+id, nil)
