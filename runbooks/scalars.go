@@ -199,3 +199,31 @@ func FormatDuration(d time.Duration) string {
 	}
 	return b.String()
 }
+
+// HumanDuration writes a duration for people to read: to the second at
+// most, in its largest unit and the next one down when that is not zero:
+// "45s", "5m 30s", "1h 5m", "2d 3h". The record keeps the exact value.
+func HumanDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	sign := ""
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	units := []struct {
+		unit time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
+	for i, u := range units {
+		if d < u.unit {
+			continue
+		}
+		out := fmt.Sprintf("%s%d%s", sign, d/u.unit, u.name)
+		if i+1 < len(units) {
+			if next := (d % u.unit) / units[i+1].unit; next > 0 {
+				out += fmt.Sprintf(" %d%s", next, units[i+1].name)
+			}
+		}
+		return out
+	}
+	return "0s"
+}

@@ -139,3 +139,22 @@ func TestParseDuration(t *testing.T) {
 		t.Errorf("FormatDuration = %q", got)
 	}
 }
+
+func TestHumanDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0:                                  "0s",
+		400 * time.Millisecond:             "0s",
+		45 * time.Second:                   "45s",
+		5*time.Minute + 30*time.Second:     "5m 30s",
+		time.Hour + 408360*time.Nanosecond: "1h",
+		time.Hour + 5*time.Minute + 44*time.Second:                                "1h 5m",
+		5*time.Hour + 15*time.Minute + 44*time.Second + 373801417*time.Nanosecond: "5h 15m",
+		51*time.Hour + 20*time.Minute:                                             "2d 3h",
+		-90 * time.Second:                                                         "-1m 30s",
+		2*time.Hour + 50*time.Minute + 20*time.Second + 242994*time.Microsecond:   "2h 50m",
+	} {
+		if got := HumanDuration(d); got != want {
+			t.Errorf("HumanDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
