@@ -116,7 +116,9 @@ func TestResumeSendsWhatAStopCaughtInFlight(t *testing.T) {
 	r, _ := e.Report(id)
 	var md strings.Builder
 	r.Markdown(&md)
-	if !strings.Contains(md.String(), "## Possibly duplicated") || !strings.Contains(md.String(), "crier audit verify --head "+r.Record.Head) {
+	// This engine's record is in memory: the report names no head to verify.
+	if !strings.Contains(md.String(), "## Possibly duplicated") || strings.Contains(md.String(), "crier audit verify") ||
+		!strings.Contains(md.String(), "cannot be verified later") {
 		t.Errorf("report:\n%s", md.String())
 	}
 }

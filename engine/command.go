@@ -14,8 +14,13 @@ import (
 
 // Meta is stamped on a command once, before it is logged.
 type Meta struct {
-	Index uint64    `json:"index"` // its place in the log
-	At    time.Time `json:"at"`    // when it happened, by the engine's clock
+	Index uint64 `json:"index"` // its place in the log
+	// At is when it happened in its activation's own time: for an exercise
+	// running faster than real time, scenario time.
+	At time.Time `json:"at"`
+	// Wall is when it happened by the engine's clock, kept beside At for
+	// the audit: the same as At but in a paced exercise.
+	Wall  time.Time `json:"wall,omitempty"`
 	Actor string    `json:"actor"` // who: a user, or scheduler, dispatcher, simulated-controller
 }
 

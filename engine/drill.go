@@ -87,6 +87,11 @@ func Drill(ctx context.Context, opts DrillOptions) (*Engine, string, error) {
 		return nil, "", err
 	}
 	id := ActivationID(index)
+	activation, err := e.Read().Activation(nil, id)
+	if err != nil {
+		return nil, "", err
+	}
+	p := paceOf(activation) // scenario time from the start, wall time from the moment it was made
 	// Let approvals and tasks that fall due at the very end finish too,
 	// and then run on while the drill waits on the simulated controller:
 	// a step after an approval or a task comes later than the plan, which
@@ -95,7 +100,7 @@ func Drill(ctx context.Context, opts DrillOptions) (*Engine, string, error) {
 	step := max(opts.ApproveAfter, time.Minute)
 	limit := end.Add(max(opts.Horizon, 24*time.Hour)) // however long the chain, not for ever
 	for {
-		if err := runUntil(ctx, s, virtual, opts.Instant, pace{scenario0: start, wall0: start, speed: speed}, end); err != nil {
+		if err := runUntil(ctx, s, virtual, opts.Instant, p, end); err != nil {
 			return e, id, err
 		}
 		if err := deliverer.dispatcher.Flush(ctx); err != nil {

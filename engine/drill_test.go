@@ -344,3 +344,51 @@ func TestDrillWaitsForTheController(t *testing.T) {
 		t.Errorf("%d messages sent, want 3", len(sent.got))
 	}
 }
+
+// A paced drill keeps one scenario clock from whatever instant it starts:
+// started at a whole minute in scenario time but some seconds into the real
+// minute, its steps fire at their offsets and what the dispatcher records
+// (sent, completed) falls just after, never before and never far ahead.
+func TestPacedDrillKeepsOneClock(t *testing.T) {
+	src := []byte(`version: 1
+id: paced
+title: Paced drill
+stakeholders: [{id: lead, name: Exercise lead, email: lead@northbridge.gov.uk}]
+channels: [{id: ctl, type: log}]
+steps:
+  - {id: first, title: First, at: 0s, notify: {to: [ctl], body: At once.}}
+  - {id: second, title: Second, at: 9m, notify: {to: [ctl], body: Nine minutes in.}}
+exercise: {redirect: [ctl]}
+`)
+	start := time.Now().UTC().Truncate(time.Minute) // as crier drill does
+	e, id, err := Drill(context.Background(), DrillOptions{Source: src, SourceName: "paced.yaml", Start: start,
+		Speed: 600, Horizon: 10 * time.Minute, Dispatch: to(&recorder{}), Log: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, _ := e.Read().EventsOf(nil, id)
+	dispatched := map[string]time.Duration{}
+	for _, ev := range events {
+		step := StepOf(id, ev.Subject)
+		switch ev.Kind {
+		case "message_dispatched":
+			dispatched[step] = ev.At.Sub(start)
+		case "message_sent":
+			at := ev.At.Sub(start)
+			if d, ok := dispatched[step]; !ok || at < d || at > d+5*time.Minute {
+				t.Errorf("%s sent at T+%v, dispatched at T+%v: one clock keeps them together, in order", step, at, d)
+			}
+		}
+	}
+	for step, due := range map[string]time.Duration{"first": 0, "second": 9 * time.Minute} {
+		if at, ok := dispatched[step]; !ok || at < due || at > due+5*time.Minute {
+			t.Errorf("%s dispatched at T+%v, due at T+%v", step, at, due)
+		}
+	}
+	r, _ := e.Report(id)
+	for _, s := range r.Steps {
+		if s.FiredSeconds != nil && s.CompleteSeconds != nil && *s.CompleteSeconds < *s.FiredSeconds {
+			t.Errorf("%s completed at %ds, before it fired at %ds", s.Step, *s.CompleteSeconds, *s.FiredSeconds)
+		}
+	}
+}

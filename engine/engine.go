@@ -103,10 +103,13 @@ func (e *Engine) ApplyHere(ctx context.Context, c Command) (uint64, error) {
 
 func (e *Engine) apply(ctx context.Context, c Command, forward bool) (uint64, error) {
 	m := c.meta()
-	if m.At.IsZero() {
-		m.At = e.scenarioNow(e.store.Read(), c)
+	if m.Wall.IsZero() {
+		m.Wall = e.clock.Now()
 	}
-	m.At, m.Index = m.At.UTC(), 0 // the log gives the index
+	if m.At.IsZero() {
+		m.At = e.scenarioNow(e.store.Read(), c, m.Wall)
+	}
+	m.At, m.Wall, m.Index = m.At.UTC(), m.Wall.UTC(), 0 // the log gives the index
 	command, err := EncodeCommand(c)
 	if err != nil {
 		return 0, err
@@ -341,8 +344,7 @@ func (e *Engine) Restore(r io.Reader) error {
 // scenarioNow is the time in the activation a command is about: for an
 // exercise running faster than real time, its scenario time, so that what
 // people do in a paced drill lines up with the steps around it.
-func (e *Engine) scenarioNow(tx *state.Txn, c Command) time.Time {
-	now := e.clock.Now()
+func (e *Engine) scenarioNow(tx *state.Txn, c Command, now time.Time) time.Time {
 	a, err := tx.Activation(nil, activationOf(tx, c))
 	if err != nil || a == nil || !a.Exercise() || a.Speed <= 0 {
 		return now

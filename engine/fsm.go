@@ -74,6 +74,10 @@ type Committed struct {
 // apply applies one stamped command in tx.
 func (f *fsm) apply(tx *state.Txn, c Command) (Committed, error) {
 	w := &writer{fsm: f, tx: tx, meta: c.meta()}
+	switch c.(type) {
+	case *RecordOutcomes, *ResumeDeliveries:
+		w.onWall = true // about many activations: stamped on the wall clock
+	}
 	err := f.applyCommand(w, c)
 	return w.done, err
 }
@@ -158,6 +162,22 @@ type writer struct {
 	tx   *state.Txn
 	meta *Meta
 	done Committed
+	// onWall: the command's At is wall time, not one activation's time;
+	// now turns it into each activation's own.
+	onWall bool
+}
+
+// now is the command's time in an activation's own time: scenario time
+// in a paced exercise, so that every time recorded for it is on one clock.
+func (w *writer) now(activation string) time.Time {
+	if !w.onWall {
+		return w.meta.At
+	}
+	a, err := w.tx.Activation(nil, activation)
+	if err != nil || a == nil || !a.Exercise() || a.Speed <= 0 {
+		return w.meta.At
+	}
+	return paceOf(a).scenario(w.meta.At).UTC()
 }
 
 // settleNow finishes a message that has no delivery to wait for.
@@ -165,7 +185,7 @@ func (w *writer) settleNow(message string) error { return w.fsm.settle(w, messag
 
 func (w *writer) event(activation, kind, subject, detail string) error {
 	e := &state.Event{ID: state.EventID(w.meta.Index, len(w.done.Events)), ActivationID: activation, Kind: kind,
-		Actor: w.meta.Actor, At: w.meta.At, Subject: subject, Detail: detail}
+		Actor: w.meta.Actor, At: w.now(activation), Subject: subject, Detail: detail}
 	w.done.Events = append(w.done.Events, e)
 	return w.tx.AppendEvent(e)
 }
@@ -215,6 +235,12 @@ func (f *fsm) activate(w *writer, c *Activate) error {
 		ID: ActivationID(w.meta.Index), Runbook: string(rb.ID), Title: rb.Title,
 		Source: c.Source, SourceName: c.SourceName, Mode: c.Mode, Event: c.Event, Severity: c.Severity,
 		Params: params, Speed: c.Speed, State: state.ActivationActive, StartedAt: w.meta.At, StartedBy: w.meta.Actor,
+	}
+	if c.Speed > 0 { // scenario time runs from its start at the moment the activation was made
+		a.PaceScenario, a.PaceWall = w.meta.At, w.meta.Wall
+		if a.PaceWall.IsZero() {
+			a.PaceWall = w.meta.At
+		}
 	}
 	if err := w.tx.UpsertActivation(a); err != nil {
 		return err

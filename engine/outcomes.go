@@ -17,7 +17,7 @@ func (f *fsm) resumeDeliveries(w *writer) error {
 	}
 	for _, d := range caught {
 		next := *d
-		next.State, next.PossiblyDuplicated, next.UpdatedAt = state.DeliveryPending, true, w.meta.At
+		next.State, next.PossiblyDuplicated, next.UpdatedAt = state.DeliveryPending, true, w.now(d.ActivationID)
 		next.Error = "crier stopped while this was being sent; sent again, so it may arrive twice"
 		if err := w.tx.UpsertDelivery(&next); err != nil {
 			return err
@@ -55,7 +55,7 @@ func (f *fsm) recordOutcomes(w *writer, c *RecordOutcomes) error {
 			continue // stood down before the attempt: it must not start
 		}
 		next := *d
-		next.State, next.Error, next.UpdatedAt = o.State, o.Error, w.meta.At
+		next.State, next.Error, next.UpdatedAt = o.State, o.Error, w.now(d.ActivationID)
 		if o.Ref != "" {
 			next.Ref = o.Ref
 		}
@@ -100,7 +100,7 @@ func receipt(w *writer, d *state.Delivery, o Outcome) error {
 		return fmt.Errorf("delivery %s: %q is not a receipt", o.Delivery, o.State)
 	}
 	next := *d
-	next.State, next.Receipt, next.UpdatedAt = o.State, o.Receipt, w.meta.At
+	next.State, next.Receipt, next.UpdatedAt = o.State, o.Receipt, w.now(d.ActivationID)
 	if err := w.tx.UpsertDelivery(&next); err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (f *fsm) settle(w *writer, id string, sent, failed int) error {
 	}
 	next := *m
 	next.Sent, next.Failed, next.Outstanding = m.Sent+sent, m.Failed+failed, m.Outstanding-sent-failed
-	next.UpdatedAt = w.meta.At
+	next.UpdatedAt = w.now(m.ActivationID)
 	finished := m.State == state.MessageDispatching && next.Outstanding <= 0
 	if finished {
 		switch {
@@ -158,7 +158,7 @@ func (f *fsm) complete(w *writer, a *state.Activation, rb *runbooks.Runbook, occ
 		return err
 	}
 	done := *o
-	done.State, done.CompletedAt = state.OccurrenceComplete, w.meta.At
+	done.State, done.CompletedAt = state.OccurrenceComplete, w.now(a.ID)
 	if err := w.tx.UpsertOccurrence(&done); err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (f *fsm) complete(w *writer, a *state.Activation, rb *runbooks.Runbook, occ
 		if s.Delay != nil {
 			delay = s.Delay.D
 		}
-		if err := w.schedule(a, string(s.ID), s.Kind(), 1, w.meta.At.Add(delay)); err != nil {
+		if err := w.schedule(a, string(s.ID), s.Kind(), 1, w.now(a.ID).Add(delay)); err != nil {
 			return err
 		}
 	}

@@ -34,15 +34,28 @@ type Report struct {
 	Decisions    []*state.Decision `json:"decisions"`
 	// People are the runbook's stakeholders' names, by id.
 	People map[string]string `json:"people"`
+	// Pace, for an exercise run faster than real time, is its speed and
+	// the real time it has run at that speed from: every time in the report
+	// is exercise time.
+	Pace *Pace `json:"pace,omitempty"`
 	// Record is where crier's whole record had got to when the report was
 	// made: with it, `crier audit verify --head` shows the record has not
 	// been changed since.
 	Record RecordHead `json:"record"`
 }
 
+// Pace is how fast an exercise's time ran.
+type Pace struct {
+	Speed float64   `json:"speed"`
+	Since time.Time `json:"since"` // real time
+}
+
 // RecordHead is the head of the record's hash chain: a command's index
 // and its link.
+// A record kept only in memory (an instant drill's) has a head too, but
+// nothing to verify it against later: InMemory says so.
 type RecordHead struct {
+	InMemory bool `json:"in_memory,omitempty"`
 	Index uint64 `json:"index"`
 	Head  string `json:"head"`
 }
@@ -159,6 +172,12 @@ func (e *Engine) Report(activation string) (*Report, error) {
 	r := &Report{Activation: a.ID, Runbook: a.Runbook, Title: a.Title, Mode: a.Mode, State: a.State,
 		StartedAt: a.StartedAt, EndReason: a.EndReason, Params: a.Params,
 		Record: RecordHead{Index: head.Index, Head: hex.EncodeToString(head.Link[:])}}
+	if _, ok := e.log.(*MemoryLog); ok {
+		r.Record.InMemory = true
+	}
+	if a.Exercise() && a.Speed > 0 {
+		r.Pace = &Pace{Speed: a.Speed, Since: paceOf(a).wall0}
+	}
 	if !a.EndedAt.IsZero() {
 		r.EndedAt = &a.EndedAt
 	}

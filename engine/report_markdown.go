@@ -19,6 +19,10 @@ func (r *Report) Markdown(w io.Writer) error {
 	if r.EndedAt != nil {
 		p("Ended %s: %s\n", r.EndedAt.Format(time.RFC3339), r.EndReason)
 	}
+	if r.Pace != nil {
+		p("\nTimes are exercise time: speed ×%g from %s real time. The record keeps the real time of each action beside it.\n",
+			r.Pace.Speed, r.Pace.Since.Format("15:04:05 MST, 2 Jan"))
+	}
 	if n := len(r.StillWaiting); n > 0 {
 		p("\n**%s still waiting after every reminder: no more reminders will be sent.** See Still waiting, under Escalations.\n",
 			plural(n, "thing is", "things are"))
@@ -119,6 +123,11 @@ func (r *Report) Markdown(w io.Writer) error {
 	p("\n## Timeline\n\n| T+ | event | step | by | detail |\n|---|---|---|---|---|\n")
 	for _, t := range r.Timeline {
 		p("| %s | %s | %s | %s | %s |\n", offset(&t.OffsetSeconds), t.Kind, dash(t.Step), t.Actor, strings.ReplaceAll(t.Event, "|", "/"))
+	}
+	if r.Record.InMemory {
+		p("\n## The record\n\nThis activation's record was kept in memory only (an instant drill) and is gone once the drill ends: " +
+			"it cannot be verified later. Activations that must stand up to an inquiry run on `crier serve`, whose record is on disk.\n")
+		return nil
 	}
 	p("\n## The record\n\nWhen this report was made, crier's record had reached command %d, whose link in the record's hash chain is `%s`. "+
 		"`crier audit verify --head %s` shows the record up to there is as it was.\n", r.Record.Index, r.Record.Head, r.Record.Head)
