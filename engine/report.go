@@ -55,9 +55,9 @@ type Pace struct {
 // A record kept only in memory (an instant drill's) has a head too, but
 // nothing to verify it against later: InMemory says so.
 type RecordHead struct {
-	InMemory bool `json:"in_memory,omitempty"`
-	Index uint64 `json:"index"`
-	Head  string `json:"head"`
+	InMemory bool   `json:"in_memory,omitempty"`
+	Index    uint64 `json:"index"`
+	Head     string `json:"head"`
 }
 
 // TimelineEntry is one event, at its offset from activation.
