@@ -172,7 +172,7 @@ func notice(a *state.Activation, rb *runbooks.Runbook, x watch, round int, unrea
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s in activation %s (%s) was due within %s and is overdue by %s.\n",
-		What, a.ID, a.Title, runbooks.FormatDuration(c.Deadline), runbooks.FormatDuration((waited - c.Deadline).Round(time.Second)))
+		What, a.ID, a.Title, runbooks.HumanDuration(c.Deadline), runbooks.HumanDuration(waited-c.Deadline))
 	if len(x.waiting) > 0 {
 		fmt.Fprintf(&b, "Still waiting for: %s.\n", names(rb, x.waiting))
 	}

@@ -268,7 +268,7 @@ func TestLateRoundKeepsItsGap(t *testing.T) {
 		t.Errorf("the round after one three hours late: %+v, want due 30 minutes after it", next)
 	}
 	notice, _ := e.Read().Message(nil, task+"/ack_check/1")
-	if notice == nil || !strings.Contains(notice.Current().Body, "was due within 15m and is overdue by 2h45m") {
+	if notice == nil || !strings.Contains(notice.Current().Body, "was due within 15m and is overdue by 2h 45m") {
 		t.Errorf("late notice: %+v", notice)
 	}
 }

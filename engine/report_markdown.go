@@ -141,7 +141,7 @@ func offset(s *int64) string {
 	if *s == 0 {
 		return "0"
 	}
-	return runbooks.FormatDuration(time.Duration(*s) * time.Second)
+	return runbooks.HumanDuration(time.Duration(*s) * time.Second)
 }
 
 func dash(s string) string {

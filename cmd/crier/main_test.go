@@ -138,10 +138,10 @@ func TestPlanTimeline(t *testing.T) {
 	for _, want := range []string{
 		"Activated Mon 16 Mar 2026 10:00 GMT (Europe/London), live, next 21d",
 		"T+30m", "statement", "2 approvals within 15m",
-		"T+1h30m", "after declare+statement",
+		"T+1h 30m", "after declare+statement",
 		"monitor #3",
-		"T+6d23h", "Mon 23 Mar 09:00 GMT",
-		"T+13d22h", "Mon 30 Mar 09:00 BST",
+		"T+6d 23h", "Mon 23 Mar 09:00 GMT",
+		"T+13d 22h", "Mon 30 Mar 09:00 BST",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("timeline lacks %q:\n%s", want, out)

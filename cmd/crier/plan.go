@@ -118,7 +118,7 @@ func printTimeline(w io.Writer, rb *runbooks.Runbook, plan []runbooks.Occurrence
 		mode = "exercise"
 	}
 	fmt.Fprintf(w, "%s (%s)\n", rb.Title, rb.ID)
-	fmt.Fprintf(w, "Activated %s (%s), %s, next %s\n", start.In(loc).Format("Mon 2 Jan 2006 15:04 MST"), loc, mode, runbooks.FormatDuration(horizon))
+	fmt.Fprintf(w, "Activated %s (%s), %s, next %s\n", start.In(loc).Format("Mon 2 Jan 2006 15:04 MST"), loc, mode, runbooks.HumanDuration(horizon))
 	if exercise {
 		fmt.Fprintf(w, "Every message is marked %q", rb.ExercisePrefix())
 		if rb.Exercise != nil && len(rb.Exercise.Redirect) > 0 {
@@ -140,7 +140,7 @@ func printTimeline(w io.Writer, rb *runbooks.Runbook, plan []runbooks.Occurrence
 	for _, o := range plan {
 		offset := "T+0"
 		if o.Offset > 0 {
-			offset = "T+" + runbooks.FormatDuration(o.Offset)
+			offset = "T+" + runbooks.HumanDuration(o.Offset)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			offset, o.At.In(loc).Format("Mon 2 Jan 15:04 MST"), dash(o.Phase),
