@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -104,25 +105,29 @@ func (f *fsm) approve(w *writer, c *Approve) error {
 	if c.Revision != 0 && c.Revision != rev.N {
 		return fmt.Errorf("message %s has been edited since revision %d, which %s saw: revision %d is waiting for approval", m.ID, c.Revision, sh.ID, rev.N)
 	}
-	if rev.EditedBy == string(sh.ID) {
-		return notAllowed("four eyes: %s wrote revision %d of message %s, so another approver must approve it", sh.ID, rev.N, m.ID)
+	// Four eyes, person by person: where either side has no person behind
+	// it (a system, an older record), stakeholder by stakeholder.
+	who := person(w.meta, sh, c.Simulated)
+	byPerson := rev.Editor != "" && rev.Editor != rev.EditedBy && who != string(sh.ID)
+	if byPerson && rev.Editor == who || !byPerson && rev.EditedBy == string(sh.ID) {
+		return notAllowed("four eyes: %s wrote revision %d of message %s, so someone else must approve it", who, rev.N, m.ID)
 	}
 	given, err := w.tx.ApprovalsOf(nil, m.ID)
 	if err != nil {
 		return err
 	}
-	approvers := map[string]bool{}
+	approvers := map[string]bool{} // by person
 	for _, p := range given {
 		if p.Revision == rev.N {
-			approvers[p.By] = true
+			approvers[cmp.Or(p.Person, p.By)] = true
 		}
 	}
-	if approvers[string(sh.ID)] {
-		return fmt.Errorf("%s has already approved revision %d of message %s", sh.ID, rev.N, m.ID)
+	if approvers[who] {
+		return fmt.Errorf("%s has already approved revision %d of message %s", who, rev.N, m.ID)
 	}
-	approvers[string(sh.ID)] = true
+	approvers[who] = true
 	p := &state.Approval{ID: fmt.Sprintf("%s/approval/%d", m.ID, w.meta.Index), MessageID: m.ID, Revision: rev.N,
-		By: string(sh.ID), At: w.meta.At, Simulated: c.Simulated}
+		By: string(sh.ID), Person: who, At: w.meta.At, Simulated: c.Simulated}
 	if err := w.tx.UpsertApproval(p); err != nil {
 		return err
 	}
@@ -130,7 +135,7 @@ func (f *fsm) approve(w *writer, c *Approve) error {
 	if c.Simulated {
 		detail += " by the simulated controller"
 	}
-	if err := w.event(a.ID, "message_approved", m.ID, string(sh.ID)+" "+detail); err != nil {
+	if err := w.event(a.ID, "message_approved", m.ID, actingAs(who, sh)+" "+detail); err != nil {
 		return err
 	}
 	if len(approvers) < m.MinApprovals {
@@ -212,15 +217,15 @@ func (f *fsm) edit(w *writer, c *Edit) error {
 	if err := fitsText(a, rb, s, subject, body); err != nil {
 		return err
 	}
-	editor := string(sh.ID)
+	editor := person(w.meta, sh, false)
 	edited := *m
 	edited.Revisions = append(slices.Clone(m.Revisions), state.Revision{
-		N: m.Current().N + 1, Subject: subject, Body: body, EditedBy: editor, At: w.meta.At})
+		N: m.Current().N + 1, Subject: subject, Body: body, EditedBy: string(sh.ID), Editor: editor, At: w.meta.At})
 	edited.UpdatedAt = w.meta.At
 	if err := w.tx.UpsertMessage(&edited); err != nil {
 		return err
 	}
-	return w.event(a.ID, "message_edited", m.ID, fmt.Sprintf("%s wrote revision %d; earlier approvals no longer count", editor, edited.Current().N))
+	return w.event(a.ID, "message_edited", m.ID, fmt.Sprintf("%s wrote revision %d; earlier approvals no longer count", actingAs(editor, sh), edited.Current().N))
 }
 
 // fitsText refuses an edit that makes a message too long for the texts it
@@ -238,4 +243,27 @@ func fitsText(a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step, subje
 			n, counted, sms.MaxLength)
 	}
 	return nil
+}
+
+// person is who did something: the person who signed in (the command's
+// actor), not the post or mailbox they act as; for a command with no
+// person behind it (a test, a system), the stakeholder; for the simulated
+// controller, the controller standing in for that stakeholder.
+func person(m *Meta, sh *runbooks.Stakeholder, simulated bool) string {
+	switch {
+	case simulated:
+		return "simulated controller for " + string(sh.ID)
+	case m.Actor == "":
+		return string(sh.ID)
+	}
+	return m.Actor
+}
+
+// actingAs names a person and, when it says something more, the
+// stakeholder they act as: "Dev Duty (as duty-comms)".
+func actingAs(who string, sh *runbooks.Stakeholder) string {
+	if who == string(sh.ID) || strings.HasSuffix(who, " "+string(sh.ID)) {
+		return who
+	}
+	return fmt.Sprintf("%s (as %s)", who, sh.ID)
 }

@@ -185,3 +185,31 @@ func TestEditTooLongForATextIsRefused(t *testing.T) {
 	}
 	apply(t, e, &Edit{Message: statement, By: "deputy", Body: "We are aware of an incident in the town centre."})
 }
+
+// People, not posts: two officers sharing the duty mailbox are two
+// approvers, and four eyes is about the person who wrote the words.
+func TestTwoPeopleBehindOneMailboxApproveAsTwo(t *testing.T) {
+	e, clock := newEngine(t, nil)
+	s, _ := NewScheduler(e, clock, quiet())
+	src := strings.Replace(sealedRunbook, "%s", "redirect: [drill]", 1)
+	src = strings.Replace(src, "approval: {approvers: [role:comms], within: 5m, escalate_to: [chief]}", "approval: {approvers: [role:comms], min: 2}", 1)
+	id := ActivationID(apply(t, e, &Activate{Source: []byte(src), SourceName: "sealed.yaml", Mode: "live"}))
+	s.RunInstant(context.Background(), clock, start)
+	statement := OccurrenceID(id, "statement", 1)
+	as := func(person string) Meta { return Meta{Actor: person} }
+	const mailbox = "deputy@northbridge.gov.uk"
+	apply(t, e, &Edit{Meta: as("Dev Duty"), Message: statement, By: mailbox, Body: "We are aware of an incident in the town centre."})
+	if _, err := e.Apply(context.Background(), &Approve{Meta: as("Dev Duty"), Message: statement, By: mailbox}); err == nil || !strings.Contains(err.Error(), "four eyes: Dev Duty wrote revision 2") {
+		t.Errorf("the editor approving their own words: %v", err)
+	}
+	apply(t, e, &Approve{Meta: as("Dina Duty"), Message: statement, By: mailbox})
+	if _, err := e.Apply(context.Background(), &Approve{Meta: as("Dina Duty"), Message: statement, By: mailbox}); err == nil || !strings.Contains(err.Error(), "Dina Duty has already approved") {
+		t.Errorf("the same person approving twice: %v", err)
+	}
+	apply(t, e, &Approve{Meta: as("Sam Standby"), Message: statement, By: mailbox})
+	m, _ := e.Read().Message(nil, statement)
+	approvals, _ := e.Read().ApprovalsOf(nil, statement)
+	if m.State != state.MessageDispatching || len(approvals) != 2 || approvals[0].Person != "Dina Duty" || approvals[1].Person != "Sam Standby" || approvals[0].By != "deputy" {
+		t.Errorf("after two people behind one mailbox approved: %s %+v", m.State, approvals)
+	}
+}

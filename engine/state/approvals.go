@@ -8,10 +8,13 @@ import (
 
 // Approval is one approver's yes to one revision of a message.
 type Approval struct {
-	ID        string    `json:"id"`
-	MessageID string    `json:"message_id"`
-	Revision  int       `json:"revision"`
-	By        string    `json:"by"` // the stakeholder id of the approver
+	ID        string `json:"id"`
+	MessageID string `json:"message_id"`
+	Revision  int    `json:"revision"`
+	By        string `json:"by"` // the stakeholder id of the approver
+	// Person is who approved: the signed-in user (two people sharing one
+	// stakeholder's mailbox are two approvers).
+	Person    string    `json:"person,omitempty"`
 	At        time.Time `json:"at"`
 	Simulated bool      `json:"simulated,omitempty"` // given by a drill's simulated controller
 }

@@ -52,7 +52,8 @@ type Revision struct {
 	N        int       `json:"revision"`
 	Subject  string    `json:"subject"`
 	Body     string    `json:"body"`
-	EditedBy string    `json:"edited_by,omitempty"` // empty for the text the engine rendered
+	EditedBy string    `json:"edited_by,omitempty"` // the stakeholder; empty for the text the engine rendered
+	Editor   string    `json:"editor,omitempty"`    // the person who wrote it
 	At       time.Time `json:"at"`
 }
 
