@@ -39,14 +39,15 @@ func (r *Report) Markdown(w io.Writer) error {
 	for _, m := range r.Messages {
 		p("\n### %s (%s)\n\n**%s**\n\n%s\n\n", m.Step, strings.ReplaceAll(m.State, "_", " "), m.Subject, quote(m.Body))
 		if len(m.Revisions) > 1 {
-			p("Revisions: %d, last by %s.\n\n", len(m.Revisions), m.Revisions[len(m.Revisions)-1].EditedBy)
+			last := m.Revisions[len(m.Revisions)-1]
+			p("Revisions: %d, last by %s.\n\n", len(m.Revisions), mdText(whoAs(last.Editor, last.EditedBy)))
 		}
 		for _, a := range m.Approvals {
-			sim := ""
+			who := whoAs(a.Person, a.By)
 			if a.Simulated {
-				sim = " (simulated)"
+				who = a.By + " (simulated)"
 			}
-			p("- approved revision %d by %s at %s%s\n", a.Revision, a.By, a.At.Format(time.RFC3339), sim)
+			p("- approved revision %d by %s at %s\n", a.Revision, mdText(who), a.At.Format(time.RFC3339))
 		}
 		if m.ApprovalSeconds != nil {
 			p("- approval took %s\n", offset(m.ApprovalSeconds))
@@ -269,4 +270,13 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// whoAs names a person and the stakeholder they acted as, when both are
+// known and differ: "Dev Duty (as duty-comms)".
+func whoAs(person, stakeholder string) string {
+	if person == "" || person == stakeholder {
+		return stakeholder
+	}
+	return person + " (as " + stakeholder + ")"
 }
