@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -68,7 +69,7 @@ func (f *fsm) acknowledge(w *writer, c *Acknowledge) error {
 		}
 	}
 	k := &state.Acknowledgement{ID: fmt.Sprintf("%s/ack/%d", c.Subject, w.meta.Index), ActivationID: a.ID,
-		SubjectID: c.Subject, Stakeholder: string(sh.ID), At: w.meta.At, Via: c.Via, For: c.For != "", By: c.By}
+		SubjectID: c.Subject, Stakeholder: string(sh.ID), At: w.meta.At, Via: c.Via, For: c.For != "", By: cmp.Or(w.meta.Actor, c.By)}
 	if err := w.tx.UpsertAcknowledgement(k); err != nil {
 		return err
 	}

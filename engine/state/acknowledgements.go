@@ -15,7 +15,7 @@ type Acknowledgement struct {
 	At           time.Time
 	Via          string // api, slack, email link, simulated
 	For          bool   // acknowledged by an admin (By) for the stakeholder
-	By           string
+	By           string // the person who acknowledged
 }
 
 // UpsertAcknowledgement writes an acknowledgement.
