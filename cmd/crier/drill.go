@@ -85,6 +85,10 @@ func runDrill(ctx context.Context, args []string, e env) int {
 			return exitUsage
 		}
 	}
+	if isConfiguration(files[0]) {
+		fmt.Fprintf(e.stderr, "crier drill: %s is a configuration, not a runbook: give it as --config, and name a runbook to drill\n", files[0])
+		return exitUsage
+	}
 	source, err := os.ReadFile(files[0])
 	if err != nil {
 		why := "no such file"
