@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -71,6 +72,12 @@ func (l *loader) resolve(lookup func(string) (string, bool)) {
 			l.warnf(path, "a literal secret in the file: give it as ${ENV_VAR}, such as %s, and set the variable where crier runs", suggestRef(l.c, path))
 		}
 		if !strings.Contains(raw, "${") {
+			return
+		}
+		if l.unresolved != nil { // Check: the environment is not this one's
+			l.c.refs[path] = raw
+			l.unresolved[path] = true
+			s.SetString("")
 			return
 		}
 		value, err := expand(raw, lookup, lastName(path))
@@ -193,6 +200,19 @@ func (c *Config) secretShown(path string) string {
 		return fmt.Sprintf("the value of %s", raw)
 	}
 	return "the " + lastName(path)
+}
+
+// variables are the environment variables the file's references name,
+// sorted.
+func (c *Config) variables() []string {
+	var out []string
+	for _, raw := range c.refs {
+		for _, m := range envRefRE.FindAllStringSubmatch(raw, -1) {
+			out = append(out, m[1])
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // fromEnv reports whether the value at path came from the environment.

@@ -19,22 +19,51 @@ import (
 // in the file. On any error it returns a runbooks.ErrorList of every
 // problem in the file, warnings included, sorted by position.
 func Load(path string, lookup func(string) (string, bool)) (*Config, []runbooks.Diagnostic, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, runbooks.MaxFileSize+1))
+	data, err := readFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	return Parse(path, data, lookup)
 }
 
+// readFile reads a file up to one byte past the largest crier reads, so
+// that the decoder can say it is too large.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, runbooks.MaxFileSize+1))
+}
+
 // Parse checks a configuration read from a file; name is used in messages.
 // It returns what Load returns.
 func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Config, []runbooks.Diagnostic, error) {
-	l := &loader{c: &Config{file: name, refs: map[string]string{}}, file: name}
+	return parse(&loader{c: &Config{file: name, refs: map[string]string{}}, file: name}, data, lookup)
+}
+
+// Check checks the configuration file at path as a file, apart from the
+// environment crier will run in (crier validate): its ${ENV_VAR}
+// references are not resolved, and the values they stand for are left to
+// be checked when crier loads the file to run on it. It returns the
+// variables the file needs, sorted, and its warnings; on any error, a
+// runbooks.ErrorList as Load does.
+func Check(path string) (needs []string, warnings []runbooks.Diagnostic, err error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := &loader{c: &Config{file: path, refs: map[string]string{}}, file: path, unresolved: map[string]bool{}}
+	c, warnings, err := parse(l, data, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.variables(), warnings, nil
+}
+
+func parse(l *loader, data []byte, lookup func(string) (string, bool)) (*Config, []runbooks.Diagnostic, error) {
+	name := l.file
 	if len(bytes.TrimSpace(data)) == 0 {
 		l.add(runbooks.SeverityError, runbooks.Pos{Line: 1, Column: 1}, "",
 			"file is empty; expected a configuration starting with version: 1 (with no file at all, crier runs on its embedded default)")
@@ -63,6 +92,9 @@ type loader struct {
 	file  string
 	pos   runbooks.Positions
 	diags runbooks.ErrorList // errors and warnings
+	// unresolved holds the paths of values written with references that
+	// Check leaves unresolved: nil when loading to run.
+	unresolved map[string]bool
 }
 
 func (l *loader) result() (*Config, []runbooks.Diagnostic, error) {
@@ -117,8 +149,12 @@ func (l *loader) written(path string) bool {
 }
 
 // failed reports whether a problem with the value at path is already
-// reported, so that it is not reported again as something else.
+// reported, so that it is not reported again as something else, or
+// whether its value is unknown (Check).
 func (l *loader) failed(path string) bool {
+	if l.unresolved[path] { // its value is not known, so not checked
+		return true
+	}
 	for _, d := range l.diags {
 		if d.Severity == runbooks.SeverityError && d.Path == path {
 			return true

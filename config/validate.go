@@ -98,7 +98,7 @@ func (l *loader) checkEmail(e *Email) {
 	case l.ok(at+"password") && !l.written(at+"username"):
 		l.errorf(at+"password", "a password needs a username; add username")
 	}
-	if e.TLS == "none" && l.written(at+"password") && !isLoopback(e.Host) {
+	if e.TLS == "none" && l.written(at+"password") && !l.unresolved[at+"host"] && !isLoopback(e.Host) {
 		l.errorf(at+"tls", "with tls: none the password would cross the network unencrypted, so crier will not send it; use starttls or tls")
 	}
 	if !l.failed(at+"tls") && !l.failed(at+"port") {

@@ -2,6 +2,7 @@ package notifiers
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -36,5 +37,25 @@ func TestOutboxWritesOneLinePerDelivery(t *testing.T) {
 	}
 	if len(got) != 2 || got[0].Delivery != "d1" || got[1].Subject != "Incident" || !got[0].At.Equal(now) {
 		t.Errorf("outbox holds %+v", got)
+	}
+}
+
+// An outbox given a File writes every message there, whatever its
+// activation: a drill's deliveries in a file of the drill's own.
+func TestOutboxWithAFileOfItsOwn(t *testing.T) {
+	dir := t.TempDir()
+	o := &Outbox{Dir: dir, File: "drill-flood-20261122T100000Z.jsonl", Now: time.Now}
+	for _, a := range []string{"a-000001", "a-000002"} {
+		if _, err := o.Notify(context.Background(), Message{Delivery: "d", Activation: a, Type: "email", Body: "Avoid the area"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, _ := os.ReadDir(dir)
+	if len(files) != 1 || files[0].Name() != o.File {
+		t.Fatalf("the outbox holds %v, want only %s", files, o.File)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, o.File))
+	if n := bytes.Count(data, []byte("\n")); n != 2 {
+		t.Errorf("%s holds %d lines, want 2", o.File, n)
 	}
 }

@@ -14,7 +14,11 @@ import (
 // a directory, instead of sending it: for drills, demonstrations and tests.
 type Outbox struct {
 	Dir string
-	Now func() time.Time
+	// File, when set, is the one file in Dir every message is written to,
+	// whatever its activation: a drill's own, as every drill's activation
+	// has the same id.
+	File string
+	Now  func() time.Time
 
 	mu sync.Mutex
 }
@@ -38,7 +42,11 @@ func (o *Outbox) Notify(_ context.Context, m Message) (bool, error) {
 	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
 		return true, fmt.Errorf("outbox: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(o.Dir, m.Activation+".jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
+	name := o.File
+	if name == "" {
+		name = m.Activation + ".jsonl"
+	}
+	f, err := os.OpenFile(filepath.Join(o.Dir, name), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
 	if err != nil {
 		return true, fmt.Errorf("outbox: %w", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 
 	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/engine/state"
@@ -120,4 +122,48 @@ func snapshotHead(r io.Reader) (state.Head, error) {
 		return state.Head{}, err
 	}
 	return s.Read().Head(nil)
+}
+
+// HeadFinding is what a verified record says of a chain head taken from
+// elsewhere, such as a report's.
+type HeadFinding int
+
+const (
+	// HeadFound: the record holds the head; up to there it is as it was.
+	HeadFound HeadFinding = iota
+	// HeadNotHere: the record has no command with that link (at the index
+	// given, when one is). It may be another record's, such as a drill's,
+	// which is kept in memory; nothing says this record was changed.
+	HeadNotHere
+	// HeadPastEnd: the record ends before the index given. The head is
+	// another record's, or the commands after the record's end were cut off.
+	HeadPastEnd
+	// HeadTooOld: the index given is older than the commands kept: the
+	// head can no longer be checked.
+	HeadTooOld
+	// HeadDiffers: the record's command at the index given has another
+	// link. For a head this record gave, the record has been rewritten.
+	HeadDiffers
+)
+
+// FindHead looks for link among the links verified. index, when not 0, is
+// the command the head is said to be the link of (a report gives both):
+// without it, a link that is not here cannot tell another record's head
+// from this record's, changed. It returns the command where the head was
+// found, or the index given.
+func (v Verification) FindHead(link [32]byte, index uint64) (HeadFinding, uint64) {
+	if i, ok := v.Links[link]; ok {
+		return HeadFound, i
+	}
+	switch {
+	case index == 0:
+		return HeadNotHere, 0
+	case index > v.HeadIndex:
+		return HeadPastEnd, index
+	case slices.Contains(slices.Collect(maps.Values(v.Links)), index):
+		return HeadDiffers, index
+	case index < v.First || index <= v.Snapshot: // only a snapshot's state holds it now
+		return HeadTooOld, index
+	}
+	return HeadNotHere, index // an entry of Raft's own, not a command
 }

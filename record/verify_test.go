@@ -102,3 +102,57 @@ func TestTheChainHoldsUnderLoad(t *testing.T) {
 		t.Errorf("%d commands checked; %s %v", v.Commands, v.Problem, err)
 	}
 }
+
+// A head the record does not hold is not called a change to the record
+// unless the record holds another command at the head's own index.
+func TestFindHead(t *testing.T) {
+	link := func(b byte) [32]byte { return [32]byte{b} }
+	// Log entries 10 to 20 after a snapshot at command 12; entry 15 is
+	// Raft's own.
+	v := Verification{Snapshot: 12, First: 10, Last: 20, HeadIndex: 20, Links: map[[32]byte]uint64{}}
+	for i := uint64(12); i <= 20; i++ {
+		if i != 15 {
+			v.Links[link(byte(i))] = i
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		link  [32]byte
+		index uint64
+		want  HeadFinding
+		at    uint64
+	}{
+		{"its own head", link(17), 0, HeadFound, 17},
+		{"its own head, with its index", link(17), 17, HeadFound, 17},
+		{"another record's head", link(99), 0, HeadNotHere, 0},
+		{"a head past the record's end", link(99), 25, HeadPastEnd, 25},
+		{"a head where the record has no command", link(99), 15, HeadNotHere, 15},
+		{"a head older than the log kept", link(99), 3, HeadTooOld, 3},
+		{"a head where the record has another command", link(99), 18, HeadDiffers, 18},
+		{"the snapshot's command, changed", link(99), 12, HeadDiffers, 12},
+	} {
+		if got, at := v.FindHead(c.link, c.index); got != c.want || at != c.at {
+			t.Errorf("%s: FindHead = %v, %d; want %v, %d", c.name, got, at, c.want, c.at)
+		}
+	}
+
+	// A drill's head, from a record kept in memory, is not in a record on
+	// disk that nobody has touched.
+	dir := t.TempDir()
+	n, e := open(t, dir, Config{})
+	work(t, e)
+	n.Close()
+	drill, err := engine.Open(context.Background(), engine.Options{Clock: engine.NewVirtualClock(start)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	work(t, drill)
+	head, _ := drill.Head()
+	v, err = Verify(dir)
+	if err != nil || v.Broken != 0 {
+		t.Fatalf("%+v %v", v, err)
+	}
+	if got, _ := v.FindHead(head.Link, 0); got != HeadNotHere {
+		t.Errorf("a drill's head: %v, want HeadNotHere", got)
+	}
+}

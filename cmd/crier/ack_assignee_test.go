@@ -57,7 +57,7 @@ steps:
 	defer srv.Close()
 	t.Setenv("CRIER_SERVER", srv.URL)
 	t.Setenv("CRIER_TOKEN", "token-planner-000000000")
-	if out, errOut, code := crier(t, "activate", "walk"); code != exitOK {
+	if out, errOut, code := crier(t, "activate", "--live", "walk"); code != exitOK {
 		t.Fatalf("activate: %d %q %s", code, out, errOut)
 	}
 	task := engine.OccurrenceID("a-000001", "walkabout", 1)

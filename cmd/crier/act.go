@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -17,18 +19,32 @@ type messageOut struct {
 }
 
 func runActivate(ctx context.Context, args []string, e env) int {
-	var exercise *bool
+	var live, exercise *bool
 	var event, severity *string
 	var speed *float64
-	params := paramFlag{}
-	return clientCommand(ctx, e, "activate", "[--exercise [--speed N]] [--param name=value]... [--event TEXT] [--severity S] RUNBOOK",
-		"Activate a runbook on the server: live, or with --exercise as a drill.", args,
+	var params paramFlag
+	return checkedClientCommand(ctx, e, "activate", "--live | --exercise [--speed N] [--param name=value]... [--event TEXT] [--severity S] RUNBOOK",
+		"Activate a runbook on the server: --live for a real incident, its messages sent for real,\n"+
+			"or --exercise for a drill, every message marked as an exercise. Say which: one is required.", args,
 		func(f *flag.FlagSet) {
+			params = paramFlag{}
+			live = f.Bool("live", false, "a real incident: messages go to the people the runbook names")
 			exercise = f.Bool("exercise", false, "an exercise: every message marked, injects fired")
 			speed = f.Float64("speed", 0, "for an exercise: scenario seconds per real second")
 			event = f.String("event", "", "what happened, for the record")
 			severity = f.String("severity", "", "how severe, for the record")
 			f.Var(params, "param", "a param value, name=value (repeatable)")
+		},
+		func() error {
+			switch {
+			case *live && *exercise:
+				return errors.New("choose --live or --exercise, not both")
+			case !*live && !*exercise:
+				return errors.New("say --live (a real incident: messages go out for real) or --exercise (a drill: every message marked as an exercise)")
+			case *live && *speed != 0:
+				return errors.New("--speed is for an exercise; a live activation runs in real time")
+			}
+			return nil
 		},
 		func(ctx context.Context, c *client, runbook string) (string, error) {
 			mode := "live"
@@ -40,6 +56,32 @@ func runActivate(ctx context.Context, args []string, e env) int {
 				"event": *event, "severity": *severity, "speed": *speed}, &a)
 			return fmt.Sprintf("%s: %s (%s), %s\n", a.ID, a.Title, a.Mode, a.State), err
 		})
+}
+
+// checkedClientCommand is clientCommand with the command line checked
+// first: what check finds is a usage error (exit 2), said before anything
+// is sent. check sees the flags as parsed; help and flag errors are left
+// to clientCommand, which parses them again, so setup must start afresh.
+func checkedClientCommand(ctx context.Context, e env, name, synopsis, about string, args []string,
+	setup func(*flag.FlagSet), check func() error, do func(context.Context, *client, string) (string, error)) int {
+	flags := newFlags(name, synopsis, about)
+	clientFlags(flags)
+	setup(flags)
+	if _, _, ok := parseFlags(flags, args, env{stdout: io.Discard, stderr: io.Discard, now: e.now}); ok {
+		if err := check(); err != nil {
+			fmt.Fprintf(e.stderr, "crier %s: %v\n", name, err)
+			return exitUsage
+		}
+	}
+	return clientCommand(ctx, e, name, synopsis, about, args, setup, do)
+}
+
+// needReason checks the --reason of a command that puts one in the record.
+func needReason(reason, why string) error {
+	if strings.TrimSpace(reason) == "" {
+		return fmt.Errorf("give --reason: %s, for the record", why)
+	}
+	return nil
 }
 
 func runApprove(ctx context.Context, args []string, e env) int {
@@ -57,8 +99,9 @@ func runApprove(ctx context.Context, args []string, e env) int {
 
 func runReject(ctx context.Context, args []string, e env) int {
 	var reason *string
-	return clientCommand(ctx, e, "reject", "--reason TEXT MESSAGE", "Reject a message waiting for approval: it will not be sent.", args,
+	return checkedClientCommand(ctx, e, "reject", "--reason TEXT MESSAGE", "Reject a message waiting for approval: it will not be sent.", args,
 		func(f *flag.FlagSet) { reason = f.String("reason", "", "why, for the record (required)") },
+		func() error { return needReason(*reason, "why the message is rejected") },
 		func(ctx context.Context, c *client, id string) (string, error) {
 			var m messageOut
 			err := c.call(ctx, "POST", "/api/v1/messages/"+idPath(id)+"/reject", map[string]string{"reason": *reason}, &m)
@@ -82,8 +125,9 @@ func runAck(ctx context.Context, args []string, e env) int {
 
 func runStandDown(ctx context.Context, args []string, e env) int {
 	var reason *string
-	return clientCommand(ctx, e, "standdown", "--reason TEXT ACTIVATION", "Stand an activation down: nothing more is sent.", args,
+	return checkedClientCommand(ctx, e, "standdown", "--reason TEXT ACTIVATION", "Stand an activation down: nothing more is sent.", args,
 		func(f *flag.FlagSet) { reason = f.String("reason", "", "why, for the record (required)") },
+		func() error { return needReason(*reason, "why it is stood down") },
 		func(ctx context.Context, c *client, id string) (string, error) {
 			var a activationOut
 			err := c.call(ctx, "POST", "/api/v1/activations/"+idPath(id)+"/standdown", map[string]string{"reason": *reason}, &a)

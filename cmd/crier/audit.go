@@ -17,18 +17,34 @@ import (
 )
 
 func runAudit(ctx context.Context, args []string, e env) int {
-	flags := newFlags("audit", "verify [--config FILE | --data-dir DIR] [--head HEX]",
+	flags := newFlags("audit", "verify [--config FILE | --data-dir DIR] [--head HEX [--index N]]",
 		"Check crier's record in a data directory while crier is stopped: the latest snapshot\n"+
 			"against its checksum and every command in the log against the record's hash chain.\n"+
 			"It names the first broken link. With --head (a report's record head), it also checks\n"+
-			"that the record still holds that link: the record up to there is as it was.")
+			"that the record still holds that link: the record up to there is as it was. With\n"+
+			"--index, the command the report gives with the head, a head that is not there is told\n"+
+			"apart: another record's (such as a drill's, kept in memory), one older than the log\n"+
+			"kept, or this record's command changed since.")
 	dataDir, head := dataDirFlags(flags), flags.String("head", "", "a chain head to find, as a report gives it")
+	index := flags.Uint64("index", 0, "the command the head is the link of, as the report gives it")
 	rest, code, ok := parseFlags(flags, args, e)
 	if !ok {
 		return code
 	}
 	if len(rest) != 1 || rest[0] != "verify" {
 		fmt.Fprintln(e.stderr, "crier audit: say what to do: crier audit verify [--config FILE | --data-dir DIR]")
+		return exitUsage
+	}
+	var want [32]byte
+	if *head != "" {
+		if b, err := hex.DecodeString(*head); err != nil || len(b) != len(want) {
+			fmt.Fprintf(e.stderr, "crier audit verify: --head %q is not a chain head (64 hex characters)\n", *head)
+			return exitUsage
+		} else {
+			copy(want[:], b)
+		}
+	} else if *index != 0 {
+		fmt.Fprintln(e.stderr, "crier audit verify: --index is the command of a head: give --head too")
 		return exitUsage
 	}
 	cfg, code, ok := dataDir(e)
@@ -54,19 +70,41 @@ func runAudit(ctx context.Context, args []string, e env) int {
 	if *head == "" {
 		return exitOK
 	}
-	var want [32]byte
-	if b, err := hex.DecodeString(*head); err != nil || len(b) != len(want) {
-		fmt.Fprintf(e.stderr, "crier audit verify: --head %q is not a chain head (64 hex characters)\n", *head)
-		return exitUsage
-	} else {
-		copy(want[:], b)
+	found, at := v.FindHead(want, *index)
+	fmt.Fprintln(e.stdout, headFinding(v, found, at, *head, *index))
+	if found != record.HeadFound {
+		return exitError
 	}
-	if i, ok := v.Links[want]; ok {
-		fmt.Fprintf(e.stdout, "The head %s is command %d's link: the record up to there is as it was.\n", *head, i)
-		return exitOK
+	return exitOK
+}
+
+// headFinding says what the record holds of a head, in words. Only a
+// command of this record at the head's own index, with another link, is
+// said to be a change: a head that is simply not here may be another
+// record's, such as a drill's, which is kept in memory.
+func headFinding(v record.Verification, found record.HeadFinding, at uint64, head string, index uint64) string {
+	const another = "it may be another record's, such as a drill's, which is kept in memory, or another data directory's"
+	switch found {
+	case record.HeadFound:
+		if index != 0 && index != at {
+			return fmt.Sprintf("The head %s is command %d's link (not command %d's, as given): the record up to there is as it was.", head, at, index)
+		}
+		return fmt.Sprintf("The head %s is command %d's link: the record up to there is as it was.", head, at)
+	case record.HeadPastEnd:
+		return fmt.Sprintf("The head %s is not in this record: this record has no command %d with that head (it ends at command %d): %s. "+
+			"If it is this record's, the commands after %d have been cut off.", head, at, v.HeadIndex, another, v.HeadIndex)
+	case record.HeadTooOld:
+		return fmt.Sprintf("The head %s cannot be checked: command %d is older than the log and snapshot kept here (log entries %d to %d).", head, at, v.First, v.Last)
+	case record.HeadDiffers:
+		return fmt.Sprintf("The head %s is NOT in this record: its command %d has another link, so the record has been rewritten since that head was taken "+
+			"(unless the head is another record's).", head, at)
 	}
-	fmt.Fprintf(e.stdout, "The head %s is NOT in this record: it has been rewritten, or that command is older than the log and snapshot kept here.\n", *head)
-	return exitError
+	if at != 0 {
+		return fmt.Sprintf("The head %s is not in this record: this record has no command %d with that head: %s.", head, at, another)
+	}
+	return fmt.Sprintf("The head %s is not in this record: this record has no command with that head: %s; or its command is older than "+
+		"the log kept here (log entries %d to %d). Give --index, the command the report gives with the head, to check this record's command there.",
+		head, another, v.First, v.Last)
 }
 
 // dataDirFlags adds --config and --data-dir, and reads the configuration

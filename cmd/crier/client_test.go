@@ -36,7 +36,7 @@ func TestClientCommands(t *testing.T) {
 		t.Errorf("without a token: %d %s", code, errOut)
 	}
 	t.Setenv("CRIER_TOKEN", "token-planner-000000000")
-	out, errOut, code := crier(t, "activate", "--param", "venue=Victoria Hall", "--event", "Fire at the hall", "minimal")
+	out, errOut, code := crier(t, "activate", "--live", "--param", "venue=Victoria Hall", "--event", "Fire at the hall", "minimal")
 	if code != exitOK || !strings.HasPrefix(out, "a-000001: Smallest useful runbook (live), active") {
 		t.Fatalf("activate: %d %q %s", code, out, errOut)
 	}

@@ -22,8 +22,9 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	flags := newFlags("drill", "[--instant | --speed N] [--param name=value]... [--approve-after DURATION] [--ack-after DURATION | --no-ack] [--horizon DURATION] [--outbox DIR | --config FILE [--allow-real-recipients]] [--json] FILE",
 		"Run a runbook as an exercise, in-process and end to end: every step fires on its schedule,\n"+
 			"every message is marked as an exercise, a simulated controller approves messages,\n"+
-			"completes tasks and acknowledges what asks for it, and deliveries are written to an outbox\n"+
-			"instead of being sent — or, with --config, sent through the notifiers crier.yaml configures.\n"+
+			"completes tasks and acknowledges what asks for it, and deliveries are written to a file of\n"+
+			"the drill's own in an outbox (drill-RUNBOOK-TIME.jsonl) instead of being sent — or, with\n"+
+			"--config, sent through the notifiers crier.yaml configures.\n"+
 			"It first says who the drill can reach. A drill through real services that can reach\n"+
 			"anyone outside exercise.redirect or exercise.participants is refused unless\n"+
 			"--allow-real-recipients is given.\n"+
@@ -36,7 +37,7 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	noAck := flags.Bool("no-ack", false, "nobody acknowledges messages: the escalation policies show what follows")
 	allowReal := flags.Bool("allow-real-recipients", false, "with --config, drill even though real people outside the exercise can be reached")
 	horizonText := flags.String("horizon", "", "how long the drill runs (default: to the last one-off step; recurring steps to their until, or 7d)")
-	outbox := flags.String("outbox", "crier-data/outbox", "the directory deliveries are written to")
+	outbox := flags.String("outbox", "crier-data/outbox", "the directory deliveries are written to, in a file of the drill's own")
 	configFile := flags.String("config", "", "send through the notifiers this crier.yaml configures instead of writing to an outbox")
 	jsonOut := flags.Bool("json", false, "print one JSON object: activation, mode, timeline, deliveries and report")
 	params := paramFlag{}
@@ -83,6 +84,10 @@ func runDrill(ctx context.Context, args []string, e env) int {
 			fmt.Fprintf(e.stderr, "crier drill: --ack-after: %v\n", err)
 			return exitUsage
 		}
+	}
+	if isConfiguration(files[0]) {
+		fmt.Fprintf(e.stderr, "crier drill: %s is a configuration, not a runbook: give it as --config, and name a runbook to drill\n", files[0])
+		return exitUsage
 	}
 	source, err := os.ReadFile(files[0])
 	if err != nil {
@@ -147,7 +152,7 @@ func runDrill(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	if *jsonOut {
-		return printDrillJSON(e, report, reach)
+		return printDrillJSON(e, report, reach, sending.outbox)
 	}
 	if sending.outbox != "" {
 		fmt.Fprintf(e.stdout, "\nDeliveries are in %s.\n\n", sending.outbox)
@@ -220,7 +225,7 @@ func (p *timelinePrinter) print(c engine.Committed) {
 func printReach(w io.Writer, r engine.Reach, outbox string) {
 	switch {
 	case outbox != "":
-		fmt.Fprintf(w, "Writes to the outbox %s, sending nothing; through real services it could reach:\n", outbox)
+		fmt.Fprintf(w, "Writes to the outbox file %s, sending nothing; through real services it could reach:\n", outbox)
 	case r.Exercise && r.Sealed:
 		fmt.Fprintln(w, "This exercise can reach only (everything else is withheld or redirected):")
 	case r.Exercise:
@@ -234,7 +239,7 @@ func printReach(w io.Writer, r engine.Reach, outbox string) {
 	fmt.Fprintln(w)
 }
 
-func printDrillJSON(e env, r *engine.Report, reach engine.Reach) int {
+func printDrillJSON(e env, r *engine.Report, reach engine.Reach, outbox string) int {
 	type timelineEntry struct {
 		OffsetSeconds int64  `json:"offset_seconds"`
 		Kind          string `json:"kind"`
@@ -244,11 +249,12 @@ func printDrillJSON(e env, r *engine.Report, reach engine.Reach) int {
 	out := struct {
 		Activation string                  `json:"activation"`
 		Mode       string                  `json:"mode"`
+		Outbox     string                  `json:"outbox,omitempty"` // the drill's own file, when it writes to the outbox
 		Timeline   []timelineEntry         `json:"timeline"`
 		Reach      engine.Reach            `json:"reach"`
 		Deliveries []engine.DeliveryReport `json:"deliveries"`
 		Report     *engine.Report          `json:"report"`
-	}{Activation: r.Activation, Mode: r.Mode, Timeline: []timelineEntry{}, Reach: reach, Deliveries: r.Deliveries, Report: r}
+	}{Activation: r.Activation, Mode: r.Mode, Outbox: outbox, Timeline: []timelineEntry{}, Reach: reach, Deliveries: r.Deliveries, Report: r}
 	for _, t := range r.Timeline {
 		out.Timeline = append(out.Timeline, timelineEntry{OffsetSeconds: t.OffsetSeconds, Kind: t.Kind, Step: t.Step, Event: t.Event})
 	}

@@ -18,7 +18,7 @@ func main() {
 		<-ctx.Done()
 		stop() // a second interrupt stops crier at once
 	}()
-	code := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, now: time.Now})
+	code := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin, now: time.Now})
 	stop()
 	os.Exit(code)
 }
@@ -26,6 +26,7 @@ func main() {
 // env is what a subcommand may touch; tests pass their own.
 type env struct {
 	stdout, stderr io.Writer
+	stdin          io.Reader // nil: nothing to read
 	now            func() time.Time
 }
 
@@ -54,6 +55,9 @@ func commands() []command {
 		{"reject", "reject a message on a crier server", runReject},
 		{"ack", "acknowledge a task on a crier server", runAck},
 		{"standdown", "stand an activation down on a crier server", runStandDown},
+		{"halt", "halt an exercise on a crier server", runHalt},
+		{"inject", "send an inject to an exercise on a crier server", runInject},
+		{"speed", "change how fast an exercise runs on a crier server", runSpeed},
 		{"status", "show an activation on a crier server", runStatus},
 		{"report", "print an activation's report from a crier server", runReport},
 		{"audit", "verify crier's record against its hash chain", runAudit},

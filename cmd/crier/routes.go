@@ -1,13 +1,18 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/crierhq/crier/config"
 	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/notifiers"
 	"github.com/crierhq/crier/notifiers/routes"
 	"github.com/crierhq/crier/runbooks"
 )
@@ -16,12 +21,13 @@ import (
 // the given one or the embedded default (the outbox).
 type sending struct {
 	*routes.Built
-	outbox string // where deliveries are written, when it is the outbox
+	outbox string // the drill's own file in the outbox, when it is the outbox
 }
 
 // drillRoutes builds the routes for a drill of rb: with a configuration,
 // its notifiers (refusing a runbook with a channel no notifier takes);
-// without, the embedded default writing to outbox. Problems are printed;
+// without, the embedded default writing to a file of the drill's own in
+// the outbox directory. Problems are printed;
 // the error only says so.
 func drillRoutes(e env, file, outbox string, rb *runbooks.Runbook) (*sending, error) {
 	cfg := config.Default()
@@ -53,10 +59,52 @@ func drillRoutes(e env, file, outbox string, rb *runbooks.Runbook) (*sending, er
 		return nil, err
 	}
 	s := &sending{Built: built}
-	if cfg.OutboxOnly() {
-		s.outbox = cfg.Notifiers.Outbox.Dir
+	if o := outboxOf(built); o != nil {
+		file, err := claimDrillFile(o.Dir, rb.ID, e.now())
+		if err != nil {
+			built.Close()
+			fmt.Fprintf(e.stderr, "crier drill: the outbox: %v\n", err)
+			return nil, err
+		}
+		o.File, s.outbox = filepath.Base(file), file
 	}
 	return s, nil
+}
+
+// outboxOf is the outbox every message goes to, when it is the only
+// notifier, or nil.
+func outboxOf(b *routes.Built) *notifiers.Outbox {
+	if b.Options.Default == nil {
+		return nil
+	}
+	o, _ := b.Options.Default.Notifier.(*notifiers.Outbox)
+	return o
+}
+
+// claimDrillFile makes the file in the outbox directory a drill's
+// deliveries go to: drill-RUNBOOK-TIME.jsonl, with -2, -3… after it when a
+// drill of the same runbook started in the same second. Each drill has its
+// own: every drill's activation has the same id, so the file per
+// activation that crier serve writes would mix them.
+func claimDrillFile(dir string, runbook runbooks.Slug, now time.Time) (string, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", err
+	}
+	base := filepath.Join(dir, fmt.Sprintf("drill-%s-%s", runbook, now.UTC().Format("20060102T150405Z")))
+	for n := 1; ; n++ {
+		name := base + ".jsonl"
+		if n > 1 {
+			name = fmt.Sprintf("%s-%d.jsonl", base, n)
+		}
+		f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+		if errors.Is(err, fs.ErrExist) && n < 1000 {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		return name, f.Close()
+	}
 }
 
 // flagGiven reports whether a flag was set on the command line.

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/crierhq/crier/config"
+	"github.com/crierhq/crier/runbooks"
+	"go.yaml.in/yaml/v3"
+)
+
+// toValidate is a file crier validate checks, and how.
+type toValidate struct {
+	path          string
+	configuration bool // checked as a crier.yaml, not as a runbook
+	inDirectory   bool // found in a directory named on the command line
+}
+
+// filesToValidate expands paths as runbooks.Files does (a file as it is; a
+// directory searched, hidden ones aside, for .yaml and .yml files) but
+// keeps the configurations that runbooks.Files leaves out of a directory
+// (crier.yaml, crier.yml): validate checks those too, as configurations.
+func filesToValidate(paths []string) ([]toValidate, error) {
+	var out []toValidate
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("%s: no such file or directory", p)
+			}
+			return nil, err
+		}
+		if !info.IsDir() {
+			out = append(out, toValidate{path: p})
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil:
+				return err
+			case d.IsDir() && path != p && strings.HasPrefix(d.Name(), "."):
+				return filepath.SkipDir
+			case !d.IsDir() && (runbooks.IsRunbookFile(path) || isConfigurationName(path)):
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("%s: no *.yaml or *.yml files in this directory", p)
+		}
+		slices.Sort(found)
+		for _, f := range found {
+			out = append(out, toValidate{path: f, inDirectory: true})
+		}
+	}
+	for i := range out {
+		out[i].configuration = isConfiguration(out[i].path)
+	}
+	return out, nil
+}
+
+// isConfigurationName reports whether a file in a runbook directory is
+// named as the configuration (crier.yaml, crier.yml): a YAML file that
+// crier serve, through runbooks.IsRunbookFile, leaves out of the runbooks.
+func isConfigurationName(path string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return (ext == ".yaml" || ext == ".yml") && !runbooks.IsRunbookFile(path)
+}
+
+// Top-level keys that only a configuration has, and those a runbook
+// cannot do without.
+var (
+	configurationKeys = []string{"data_dir", "runbooks", "server", "notifiers", "users", "cluster", "delivery"}
+	runbookKeys       = []string{"steps", "stakeholders"}
+)
+
+// isConfiguration reports whether a file is a configuration rather than
+// a runbook: a YAML mapping with none of a runbook's steps and
+// stakeholders and either a key only a configuration has or the
+// configuration's name. A file that is not such a mapping is told apart
+// by its name alone, so that its errors are a configuration's when it is
+// named as one.
+func isConfiguration(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return isConfigurationName(path)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, runbooks.MaxFileSize+1))
+	var doc yaml.Node
+	if err != nil || len(data) > runbooks.MaxFileSize || yaml.Unmarshal(data, &doc) != nil ||
+		len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return isConfigurationName(path)
+	}
+	var keys []string
+	for i := 0; i < len(doc.Content[0].Content); i += 2 {
+		keys = append(keys, doc.Content[0].Content[i].Value)
+	}
+	has := func(k string) bool { return slices.Contains(keys, k) }
+	if slices.ContainsFunc(runbookKeys, has) {
+		return false
+	}
+	return isConfigurationName(path) || slices.ContainsFunc(configurationKeys, has)
+}
+
+// checkConfiguration checks a configuration file as a file, apart from
+// the environment crier will run in (config.Check), and says what it is.
+// A configuration in a directory named otherwise is a warning: crier
+// serve would read it as a runbook there.
+func checkConfiguration(f toValidate) (diags []runbooks.Diagnostic, about string) {
+	needs, warnings, err := config.Check(f.path)
+	var list runbooks.ErrorList
+	switch {
+	case errors.As(err, &list):
+		diags = list
+	case err != nil:
+		diags = []runbooks.Diagnostic{{File: f.path, Line: 1, Column: 1, Severity: runbooks.SeverityError, Message: describeFileError(err)}}
+	default:
+		diags = warnings
+	}
+	if f.inDirectory && !isConfigurationName(f.path) {
+		diags = append(diags, runbooks.Diagnostic{File: f.path, Line: 1, Column: 1, Severity: runbooks.SeverityWarning,
+			Message: "a configuration among runbooks: crier reads every .yaml and .yml file in a runbook directory as a runbook, " +
+				"but crier.yaml; name it crier.yaml or keep it elsewhere"})
+	}
+	switch {
+	case err != nil:
+		about = fmt.Sprintf("%s is a configuration: not valid", f.path)
+	case len(needs) > 0:
+		about = fmt.Sprintf("%s is a configuration: valid as written; the values it takes from %s are checked where crier runs on it",
+			f.path, strings.Join(needs, ", "))
+	default:
+		about = fmt.Sprintf("%s is a configuration: valid", f.path)
+	}
+	return diags, about
+}
+
+// misnamedRunbook is the warning for a runbook named as the configuration
+// in a directory: crier serve leaves it out of the runbooks there.
+func misnamedRunbook(f toValidate) []runbooks.Diagnostic {
+	if !f.inDirectory || !isConfigurationName(f.path) {
+		return nil
+	}
+	return []runbooks.Diagnostic{{File: f.path, Line: 1, Column: 1, Severity: runbooks.SeverityWarning,
+		Message: "a runbook named as the configuration: crier leaves crier.yaml and crier.yml out when it loads a runbook directory, " +
+			"so this runbook is never offered; rename it"}}
+}
