@@ -131,7 +131,7 @@ func (r *Report) Markdown(w io.Writer) error {
 		return nil
 	}
 	p("\n## The record\n\nWhen this report was made, crier's record had reached command %d, whose link in the record's hash chain is `%s`. "+
-		"`crier audit verify --head %s` shows the record up to there is as it was.\n", r.Record.Index, r.Record.Head, r.Record.Head)
+		"`crier audit verify --head %s --index %d` shows the record up to there is as it was.\n", r.Record.Index, r.Record.Head, r.Record.Head, r.Record.Index)
 	return nil
 }
 
