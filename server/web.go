@@ -63,7 +63,7 @@ func (s *Server) webRoutes() {
 		"clock":    func(t time.Time) string { return t.In(s.loc).Format("15:04") },
 		"day":      func(t time.Time) string { return t.In(s.loc).Format("Mon 2 Jan 15:04 MST") },
 		"seconds":  func(t time.Time) string { return t.In(s.loc).Format("15:04:05") },
-		"duration": runbooks.FormatDuration,
+		"duration": runbooks.HumanDuration, // for people: "1h 5m", never "5h15m44s373.8ms"
 		"plural":   plural,
 	}).ParseFS(webFiles, "web/*.html"))
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(mustSub(webFiles, "web"))))

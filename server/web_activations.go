@@ -343,7 +343,7 @@ func offsetText(seconds *int64) string {
 	if seconds == nil {
 		return "–"
 	}
-	return "+" + runbooks.FormatDuration(time.Duration(*seconds)*time.Second)
+	return "+" + runbooks.HumanDuration(time.Duration(*seconds)*time.Second)
 }
 
 // applyAndShow runs a command from the activation page and shows the page
