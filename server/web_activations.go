@@ -34,6 +34,9 @@ type activationPage struct {
 	Plan       []runbooks.Occurrence
 	Reach      []modeReach // what each mode can reach, on the activate form
 	Prefix     string      // the exercise marking
+	// Unconfirmed: a live activation was asked for without the runbook's
+	// id typed to confirm it.
+	Unconfirmed bool
 }
 
 func (s *Server) activationRoutes() {
@@ -145,7 +148,8 @@ func (s *Server) showActivateForm(w http.ResponseWriter, r *http.Request, u *Use
 	}
 	plan, _ := runbooks.Plan(rb, s.now(), horizon, runbooks.PlanOptions{Exercise: true})
 	p := &activationPage{page: page{Title: "Activate " + rb.Title, User: u, Error: problem, CSRF: s.csrfToken(r)},
-		Runbook: viewRunbook(rb, file), Plan: plan, Severities: runbooks.Severities(), Reach: s.reachByMode(rb), Prefix: rb.ExercisePrefix()}
+		Runbook: viewRunbook(rb, file), Plan: plan, Severities: runbooks.Severities(), Reach: s.reachByMode(rb), Prefix: rb.ExercisePrefix(),
+		Unconfirmed: r.Method == http.MethodPost && r.PostFormValue("mode") == "live" && !liveConfirmed(r, string(rb.ID))}
 	p.refillFrom(r)
 	s.renderPage(w, status, "activate.html", p)
 }

@@ -138,9 +138,9 @@ func (s *Server) activateFromForm(w http.ResponseWriter, r *http.Request, u *Use
 		s.showActivateForm(w, r, u, http.StatusNotFound, "There is no such runbook.")
 		return
 	}
-	if mode == "live" && !strings.EqualFold(strings.TrimSpace(r.PostFormValue("confirm")), string(rb.ID)) {
+	if mode == "live" && !liveConfirmed(r, string(rb.ID)) {
 		s.showActivateForm(w, r, u, http.StatusUnprocessableEntity, "Not activated. A live activation sends to real people at once: "+
-			"to confirm it, type the runbook's id, "+string(rb.ID)+", in the box above the Activate button.")
+			"to confirm it, type the runbook's id, "+string(rb.ID)+", in the box above the button.")
 		return
 	}
 	params := map[string]string{}
@@ -160,6 +160,12 @@ func (s *Server) activateFromForm(w http.ResponseWriter, r *http.Request, u *Use
 		return
 	}
 	s.done(w, r, "/ui/activations/"+engine.ActivationID(index), "activated-"+mode)
+}
+
+// liveConfirmed reports whether the activate form has the runbook's id
+// typed in its confirm field, as a live activation needs.
+func liveConfirmed(r *http.Request, runbook string) bool {
+	return strings.EqualFold(strings.TrimSpace(r.PostFormValue("confirm")), runbook)
 }
 
 // injectFromForm sends an inject from the exercise controls.
