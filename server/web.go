@@ -75,7 +75,7 @@ func (p *page) refillFrom(r *http.Request) {
 		p.posted = "decision"
 	case strings.HasSuffix(r.Pattern, "/activate"):
 		p.posted = "activate"
-	case strings.HasPrefix(r.Pattern, "POST /ui/activations/{id}"):
+	case r.Pattern == "POST /ui/activations/{id}":
 		p.posted = "end"
 	default:
 		p.posted = r.PostFormValue("action") // the message page's: reject or edit
@@ -175,7 +175,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // approval (where the runbook names them), open tasks, and activations.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *User) {
 	tx := s.engine.Read()
-	p := &page{Title: "Dashboard", User: u, Approvals: []messageView{}, CanReload: u.Has(RolePlanner), Done: notice(w, r)}
+	p := &page{Title: "Dashboard", User: u, Approvals: []messageView{}, CanReload: u.Has(RolePlanner), Done: takeNotice(w, r)}
 	waiting, _ := tx.MessagesInState(nil, state.MessagePendingApproval)
 	for _, m := range waiting {
 		if u.Has(RoleComms) && s.approverOf(m, u) {
@@ -242,7 +242,7 @@ func (s *Server) approverOf(m *state.Message, u *User) bool {
 }
 
 func (s *Server) messagePage(w http.ResponseWriter, r *http.Request, u *User) {
-	s.showMessagePage(w, r, u, http.StatusOK, notice(w, r), "")
+	s.showMessagePage(w, r, u, http.StatusOK, takeNotice(w, r), "")
 }
 
 func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User, status int, done, problem string) {

@@ -69,7 +69,7 @@ func mayEnd(u *User, r *http.Request) bool {
 }
 
 func (s *Server) activationPage(w http.ResponseWriter, r *http.Request, u *User) {
-	s.showActivation(w, r, u, http.StatusOK, notice(w, r), "")
+	s.showActivation(w, r, u, http.StatusOK, takeNotice(w, r), "")
 }
 
 func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User, status int, done, problem string) {

@@ -66,8 +66,8 @@ func (s *Server) done(w http.ResponseWriter, r *http.Request, to, notice string)
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// notice is the notice a page shows once, after a form; it is then cleared.
-func notice(w http.ResponseWriter, r *http.Request) string {
+// takeNotice is the notice a page shows once, after a form; it is then cleared.
+func takeNotice(w http.ResponseWriter, r *http.Request) string {
 	c, err := r.Cookie(noticeCookie)
 	if err != nil {
 		return ""
@@ -159,7 +159,11 @@ func (s *Server) activateFromForm(w http.ResponseWriter, r *http.Request, u *Use
 		s.showActivateForm(w, r, u, http.StatusUnprocessableEntity, "Not activated: "+err.Error())
 		return
 	}
-	s.done(w, r, "/ui/activations/"+engine.ActivationID(index), "activated-"+mode)
+	started := "activated-exercise"
+	if mode == "live" {
+		started = "activated-live"
+	}
+	s.done(w, r, "/ui/activations/"+engine.ActivationID(index), started)
 }
 
 // liveConfirmed reports whether the activate form has the runbook's id
