@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -69,8 +70,35 @@ func (s *Server) getRunbook(w http.ResponseWriter, r *http.Request, _ *User) {
 	}
 	writeJSON(w, http.StatusOK, struct {
 		runbookView
-		Plan []runbooks.Occurrence `json:"plan"`
-	}{viewRunbook(rb, file), nonNil(plan)})
+		Plan []planEntry `json:"plan"`
+	}{viewRunbook(rb, file), planEntries(plan)})
+}
+
+// planEntry is one occurrence of a plan as the API shows it: its offset
+// written for people ("1h 5m"), beside the exact offset_seconds for programs.
+type planEntry struct{ runbooks.Occurrence }
+
+func planEntries(plan []runbooks.Occurrence) []planEntry {
+	out := make([]planEntry, 0, len(plan))
+	for _, o := range plan {
+		out = append(out, planEntry{o})
+	}
+	return out
+}
+
+func (p planEntry) MarshalJSON() ([]byte, error) {
+	data, err := p.Occurrence.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return nil, err
+	}
+	if fields["offset"], err = json.Marshal(runbooks.HumanDuration(p.Offset)); err != nil {
+		return nil, err
+	}
+	return json.Marshal(fields)
 }
 
 func nonNil[T any](s []T) []T {

@@ -71,6 +71,7 @@ type Server struct {
 	// approvalsChannel is where drafts are posted for approval, if anywhere.
 	approvalsChannel string
 	sessionKey       []byte // signs the web app's session cookies; new at each start
+	keys             *keys  // idempotency keys seen, with their answers
 	pages            *template.Template
 }
 
@@ -93,6 +94,7 @@ func New(opts Options) *Server {
 	if s.loc == nil {
 		s.loc = time.UTC
 	}
+	s.keys = newKeys(s.now)
 	if s.engine != nil {
 		s.engine.OnApplied(s.hub.publish) // on every node of a cluster, in the order applied
 	}
@@ -240,6 +242,10 @@ func (s *Server) guard(rt route) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		if changes(r) && len(r.Header.Values(IdempotencyKeyHeader)) > 0 {
+			s.onceForAPI(w, r, u, rt.handle)
+			return
+		}
 		rt.handle(w, r, u)
 	})
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +47,39 @@ type page struct {
 	Waits       []runningWaits
 	Still       []engine.StillWaiting // about the message shown, after its escalation ran out
 	Text        *textFit              // the message as a text message, when it goes as one
+	// Given is what a refused form had in it, to fill it in again
+	// (Refill) so that nothing typed is lost; posted names that form.
+	Given  url.Values
+	posted string
+}
+
+// Refill is what a refused form had in a field, to show it again; "" for
+// any other form.
+func (p page) Refill(form, field string) string {
+	if p.posted != form {
+		return ""
+	}
+	return p.Given.Get(field)
+}
+
+// refillFrom keeps what a refused form had in it, for Refill.
+func (p *page) refillFrom(r *http.Request) {
+	if r.Method != http.MethodPost {
+		return
+	}
+	p.Given = r.PostForm
+	switch {
+	case strings.HasSuffix(r.Pattern, "/injects"):
+		p.posted = "inject"
+	case strings.HasSuffix(r.Pattern, "/decisions"):
+		p.posted = "decision"
+	case strings.HasSuffix(r.Pattern, "/activate"):
+		p.posted = "activate"
+	case r.Pattern == "POST /ui/activations/{id}":
+		p.posted = "end"
+	default:
+		p.posted = r.PostFormValue("action") // the message page's: reject or edit
+	}
 }
 
 // preview is a message as one kind of channel shows it.
@@ -63,8 +95,9 @@ func (s *Server) webRoutes() {
 		"clock":    func(t time.Time) string { return t.In(s.loc).Format("15:04") },
 		"day":      func(t time.Time) string { return t.In(s.loc).Format("Mon 2 Jan 15:04 MST") },
 		"seconds":  func(t time.Time) string { return t.In(s.loc).Format("15:04:05") },
-		"duration": runbooks.FormatDuration,
+		"duration": runbooks.HumanDuration, // for people: "1h 5m", never "5h15m44s373.8ms"
 		"plural":   plural,
+		"key":      newKey, // a form's idempotency key, new at each rendering
 	}).ParseFS(webFiles, "web/*.html"))
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(mustSub(webFiles, "web"))))
 	s.mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
@@ -77,7 +110,7 @@ func (s *Server) webRoutes() {
 	}))
 	s.mux.Handle("GET /{$}", s.web(anyone, s.dashboard))
 	s.mux.Handle("GET /ui/messages/{id...}", s.web(anyone, s.messagePage))
-	s.mux.Handle("POST /ui/messages/{id...}", s.web(commsOfficer, s.messageDecision))
+	s.mux.Handle("POST /ui/messages/{id...}", s.form(commsOfficer, s.messageDecision))
 	s.activationRoutes()
 }
 
@@ -142,7 +175,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // approval (where the runbook names them), open tasks, and activations.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *User) {
 	tx := s.engine.Read()
-	p := &page{Title: "Dashboard", User: u, Approvals: []messageView{}, CanReload: u.Has(RolePlanner)}
+	p := &page{Title: "Dashboard", User: u, Approvals: []messageView{}, CanReload: u.Has(RolePlanner), Done: takeNotice(w, r)}
 	waiting, _ := tx.MessagesInState(nil, state.MessagePendingApproval)
 	for _, m := range waiting {
 		if u.Has(RoleComms) && s.approverOf(m, u) {
@@ -209,7 +242,7 @@ func (s *Server) approverOf(m *state.Message, u *User) bool {
 }
 
 func (s *Server) messagePage(w http.ResponseWriter, r *http.Request, u *User) {
-	s.showMessagePage(w, r, u, http.StatusOK, "", "")
+	s.showMessagePage(w, r, u, http.StatusOK, takeNotice(w, r), "")
 }
 
 func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User, status int, done, problem string) {
@@ -228,6 +261,7 @@ func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User
 	exercise := a != nil && a.Exercise()
 	p := &page{Title: v.Subject, User: u, Message: v, CanDecide: commsOfficer(u, r) && s.approverOf(m, u),
 		Exercise: exercise, Done: done, Error: problem, Text: s.fitText(m, v, exercise)}
+	p.refillFrom(r)
 	p.Previews = s.previews(m.ActivationID, m.Step, v, p.Text)
 	still, _ := s.engine.StillWaiting(m.ActivationID)
 	for _, w := range still {
@@ -298,32 +332,6 @@ func (s *Server) previews(activation, step string, v messageView, fit *textFit) 
 		out = append(out, p)
 	}
 	return out
-}
-
-// messageDecision approves or rejects from the message page.
-func (s *Server) messageDecision(w http.ResponseWriter, r *http.Request, u *User) {
-	id := r.PathValue("id")
-	meta := engine.Meta{Actor: u.Identity()}
-	var c engine.Command
-	var done string
-	switch r.PostFormValue("action") {
-	case "approve":
-		rev, _ := strconv.Atoi(r.PostFormValue("revision"))
-		c, done = &engine.Approve{Meta: meta, Message: id, Revision: rev, By: u.Identity()}, "Your approval is recorded."
-	case "reject":
-		c, done = &engine.Reject{Meta: meta, Message: id, By: u.Identity(), Reason: r.PostFormValue("reason")}, "The message is rejected; it will not be sent."
-	case "edit":
-		c, done = &engine.Edit{Meta: meta, Message: id, By: u.Identity(), Subject: r.PostFormValue("subject"),
-			Body: strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n")}, "Your revision is saved; earlier approvals no longer count."
-	default:
-		s.showMessagePage(w, r, u, http.StatusBadRequest, "", "Choose approve or reject.")
-		return
-	}
-	if _, err := s.engine.Apply(r.Context(), c); err != nil {
-		s.showMessagePage(w, r, u, http.StatusConflict, "", "Not done: "+err.Error())
-		return
-	}
-	s.showMessagePage(w, r, u, http.StatusOK, done, "")
 }
 
 func mustSub(f fs.FS, dir string) fs.FS {

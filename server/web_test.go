@@ -26,9 +26,14 @@ func (f *fixture) browser() *browser {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
+// do makes a request. A form posted to the app without an idempotency
+// key gets a fresh one, as a page rendered anew would give it.
 func (b *browser) do(method, path string, form url.Values) (int, string, http.Header) {
 	b.t.Helper()
 	var body io.Reader
+	if form != nil && strings.HasPrefix(path, "/ui/") && form.Get("idempotency_key") == "" {
+		form.Set("idempotency_key", newKey())
+	}
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
@@ -43,6 +48,17 @@ func (b *browser) do(method, path string, form url.Values) (int, string, http.He
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(data), resp.Header
+}
+
+// post submits a form as a browser does: a 303 See Other is followed to
+// the page it names, whose status and text are returned.
+func (b *browser) post(path string, form url.Values) (int, string) {
+	b.t.Helper()
+	code, body, h := b.do("POST", path, form)
+	if code == http.StatusSeeOther {
+		code, body, _ = b.do("GET", h.Get("Location"), nil)
+	}
+	return code, body
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -83,14 +99,21 @@ func TestWebApproval(t *testing.T) {
 		!strings.Contains(body, "did not come from crier") {
 		t.Errorf("without CSRF: %d", code)
 	}
-	if code, body, _ := b.do("POST", "/ui/messages/"+msg, url.Values{"action": {"approve"}, "revision": {"1"}, "csrf": {csrf[1]}}); code != http.StatusOK ||
-		!strings.Contains(body, "Your approval is recorded") {
-		t.Errorf("approve: %d\n%s", code, body)
+	if code, _, h := b.do("POST", "/ui/messages/"+msg, url.Values{"action": {"approve"}, "revision": {"1"}, "csrf": {csrf[1]}}); code != http.StatusSeeOther ||
+		h.Get("Location") != "/ui/messages/"+msg {
+		t.Errorf("approve: %d %s", code, h.Get("Location"))
+	}
+	// The page it goes to says so, once.
+	if _, body, _ := b.do("GET", "/ui/messages/"+msg, nil); !strings.Contains(body, `<p class="done" role="status">Your approval is recorded.</p>`) {
+		t.Errorf("after approving:\n%s", body)
 	}
 	if approvals, _ := f.engine.Read().ApprovalsOf(nil, msg); len(approvals) != 1 || approvals[0].By != "head-comms" {
 		t.Errorf("approvals: %+v", approvals)
 	}
 	_, page, _ := b.do("GET", "/ui/messages/"+msg, nil)
+	if strings.Contains(page, "Your approval is recorded") {
+		t.Error("the notice is shown again")
+	}
 	for _, want := range []string{`href="/ui/activations/` + id + `"`, "pending approval", "the runbook's draft",
 		"from Head of communications, Duty communications officer", "Approved by head-comms at 09:00"} {
 		if !strings.Contains(page, want) {
@@ -125,7 +148,7 @@ func TestWebEditShowsTheDiff(t *testing.T) {
 	msg := "/ui/messages/" + id + "/statement/1"
 	_, page, _ := b.do("GET", msg, nil)
 	csrf := csrfField.FindStringSubmatch(page)
-	code, page, _ := b.do("POST", msg, url.Values{"csrf": {csrf[1]}, "action": {"edit"}, "subject": {"Statement for Eastfield"},
+	code, page := b.post(msg, url.Values{"csrf": {csrf[1]}, "action": {"edit"}, "subject": {"Statement for Eastfield"},
 		"body": {"We know there is concern in Eastfield.\r\nOfficers are on patrol tonight."}})
 	if code != http.StatusOK || !strings.Contains(page, "Your revision is saved") {
 		t.Fatalf("edit: %d\n%s", code, page)
@@ -148,14 +171,14 @@ func TestWebWhoMayDoWhat(t *testing.T) {
 		may  []string // besides admin
 	}{
 		{"/ui/messages/a-000001/statement/1", url.Values{"action": {"reject"}, "reason": {"wrong area"}}, []string{RoleComms}},
-		{"/ui/activations/a-000001", url.Values{"action": {"standdown"}, "reason": {"all clear"}}, []string{RolePlanner}},
-		{"/ui/activations/a-000001", url.Values{"action": {"halt"}, "reason": {"real incident"}}, []string{RolePlanner, RoleExerciseLead}},
+		{"/ui/activations/a-000001", url.Values{"action": {"standdown"}, "reason": {"all clear"}, "confirm": {"yes"}}, []string{RolePlanner}},
+		{"/ui/activations/a-000001", url.Values{"action": {"halt"}, "reason": {"real incident"}, "confirm": {"yes"}}, []string{RolePlanner, RoleExerciseLead}},
 		{"/ui/activations/a-000001/injects", url.Values{"to": {"public"}, "body": {"A second incident"}}, []string{RoleExerciseLead}},
 		{"/ui/activations/a-000001/speed", url.Values{"speed": {"60"}}, []string{RolePlanner, RoleExerciseLead}},
 		{"/ui/activations/a-000001/decisions", url.Values{"decision": {"Open a rest centre"}}, []string{RolePlanner}},
 		{"/ui/runbooks/reload", url.Values{}, []string{RolePlanner}},
 		{"/ui/tasks/a-000001/walkabout/1", url.Values{"action": {"done"}}, []string{RolePlanner}},
-		{"/ui/runbooks/tension/activate", url.Values{"mode": {"live"}, "param.area": {"X"}}, []string{RolePlanner}},
+		{"/ui/runbooks/tension/activate", url.Values{"mode": {"live"}, "param.area": {"X"}, "confirm": {"tension"}}, []string{RolePlanner}},
 		{"/ui/runbooks/tension/activate", url.Values{"mode": {"exercise"}, "param.area": {"X"}}, []string{RolePlanner, RoleExerciseLead}},
 	}
 	for _, fm := range forms {
@@ -166,6 +189,7 @@ func TestWebWhoMayDoWhat(t *testing.T) {
 			b.do("POST", "/login", url.Values{"token": {string(p.Token)}})
 			_, dash, _ := b.do("GET", "/", nil)
 			fm.form.Set("csrf", csrfField.FindStringSubmatch(dash)[1])
+			fm.form.Del("idempotency_key")
 			code, body, _ := b.do("POST", fm.path, fm.form)
 			allowed := p.Roles[0] == RoleAdmin || slices.Contains(fm.may, p.Roles[0])
 			if refused := code == http.StatusForbidden && strings.Contains(body, " may not "); refused == allowed {
@@ -188,7 +212,7 @@ func TestWebOutstandingAndOverdue(t *testing.T) {
 	}
 	// A planner reassigns the task from the page.
 	form := url.Values{"csrf": {csrfField.FindStringSubmatch(page)[1]}, "action": {"reassign"}, "to": {"head-comms"}}
-	if code, page, _ := b.do("POST", "/ui/tasks/"+id+"/walkabout/1", form); code != http.StatusOK || !strings.Contains(page, "The task is now for head-comms") ||
+	if code, page := b.post("/ui/tasks/"+id+"/walkabout/1", form); code != http.StatusOK || !strings.Contains(page, "The task is reassigned") ||
 		!strings.Contains(page, "for head-comms · open") {
 		t.Errorf("reassigning: %d\n%s", code, page)
 	}
@@ -218,13 +242,13 @@ func TestWebActivateForm(t *testing.T) {
 		}
 	}
 	form := url.Values{"csrf": {csrfField.FindStringSubmatch(page)[1]}, "mode": {"live"}, "param.area": {"Eastfield"},
-		"event": {"Disorder after a stabbing"}, "severity": {"high"}}
+		"event": {"Disorder after a stabbing"}, "severity": {"high"}, "confirm": {"tension"}}
 	code, _, h := b.do("POST", "/ui/runbooks/tension/activate", form)
 	as, _ := f.engine.Read().Activations(nil)
 	if code != http.StatusSeeOther || len(as) != 1 || as[0].Severity != "high" || h.Get("Location") != "/ui/activations/"+as[0].ID {
 		t.Fatalf("activating: %d %s %+v", code, h.Get("Location"), as)
 	}
-	if _, page, _ = b.do("GET", h.Get("Location"), nil); !strings.Contains(page, "live · active") {
+	if _, page, _ = b.do("GET", h.Get("Location"), nil); !strings.Contains(page, "live · active") || !strings.Contains(page, "Activated live") {
 		t.Errorf("the activation page:\n%s", page)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -61,6 +62,9 @@ func (c *client) call(ctx context.Context, method, path string, body, out any) e
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
+	if stateChanging(method) {
+		req.Header.Set("Idempotency-Key", newIdempotencyKey())
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("cannot reach %s: %w", c.server, err)
@@ -86,6 +90,17 @@ func (c *client) call(ctx context.Context, method, path string, body, out any) e
 	}
 	return nil
 }
+
+// stateChanging reports whether a request with this method may change something
+// on the server: every method but GET, HEAD and OPTIONS.
+func stateChanging(method string) bool {
+	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
+}
+
+// newIdempotencyKey is a fresh random key for one action, as a Structured
+// Fields string: the server carries out requests with the same key once,
+// so a retry of the action must send the same key again.
+func newIdempotencyKey() string { return `"` + rand.Text() + `"` }
 
 // download streams a snapshot into w, however long it takes, and checks
 // it against the SHA-256 the server sends after it.
