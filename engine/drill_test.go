@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -386,6 +387,14 @@ exercise: {redirect: [ctl]}
 		}
 	}
 	r, _ := e.Report(id)
+	var md strings.Builder
+	r.Markdown(&md)
+	if frac := regexp.MustCompile(`\d(ms|µs|ns)\b|\d\.\d+s\b`).FindString(md.String()); frac != "" {
+		t.Errorf("the report shows a fraction of a second (%q):\n%s", frac, md.String())
+	}
+	if !strings.Contains(md.String(), "Times are exercise time: speed ×600 from ") {
+		t.Errorf("the report does not say its times are exercise time:\n%s", md.String())
+	}
 	for _, s := range r.Steps {
 		if s.FiredSeconds != nil && s.CompleteSeconds != nil && *s.CompleteSeconds < *s.FiredSeconds {
 			t.Errorf("%s completed at %ds, before it fired at %ds", s.Step, *s.CompleteSeconds, *s.FiredSeconds)

@@ -42,12 +42,12 @@ func newReportView(p page, rep *engine.Report) (*reportView, error) {
 // other level-1 heading becomes a level-2 one. Raw HTML in the Markdown,
 // which is text people typed (messages, reasons, decisions), is shown as
 // text, never as markup; each table is wrapped in a box that scrolls
-// sideways by itself, named by the heading above it; offsets are written
-// for people (reportDurations).
+// sideways by itself, named by the heading above it. (The report writes
+// its durations for people itself.)
 func reportHTML(markdown string) (template.HTML, error) {
 	md := goldmark.New(
 		goldmark.WithExtensions(extension.Table),
-		goldmark.WithParserOptions(parser.WithAutoHeadingID(), parser.WithASTTransformers(util.Prioritized(reportHeadings{}, 100), util.Prioritized(reportDurations{}, 101))),
+		goldmark.WithParserOptions(parser.WithAutoHeadingID(), parser.WithASTTransformers(util.Prioritized(reportHeadings{}, 100))),
 		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(reportRenderer{}, 100))),
 	)
 	var out bytes.Buffer
