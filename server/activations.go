@@ -82,7 +82,7 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request, u *User) {
 		writeError(w, http.StatusUnprocessableEntity, "unprocessable", "no runbook "+req.Runbook+" in the library")
 		return
 	}
-	index, err := s.engine.Apply(r.Context(), &engine.Activate{Meta: engine.Meta{Actor: u.Identity()}, Source: source, SourceName: file,
+	index, err := s.engine.Apply(r.Context(), &engine.Activate{Meta: engine.Meta{Actor: u.Person()}, Source: source, SourceName: file,
 		Mode: req.Mode, Event: req.Event, Severity: req.Severity, Params: req.Params, Speed: req.Speed})
 	if err != nil {
 		writeError(w, http.StatusUnprocessableEntity, "unprocessable", err.Error())
@@ -170,13 +170,13 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, c engine.Command,
 
 func (s *Server) standDown(w http.ResponseWriter, r *http.Request, u *User) {
 	if why, ok := reason(w, r); ok {
-		s.apply(w, r, &engine.StandDown{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"), Reason: why}, r.PathValue("id"))
+		s.apply(w, r, &engine.StandDown{Meta: engine.Meta{Actor: u.Person()}, Activation: r.PathValue("id"), Reason: why}, r.PathValue("id"))
 	}
 }
 
 func (s *Server) halt(w http.ResponseWriter, r *http.Request, u *User) {
 	if why, ok := reason(w, r); ok {
-		s.apply(w, r, &engine.Halt{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"), Reason: why}, r.PathValue("id"))
+		s.apply(w, r, &engine.Halt{Meta: engine.Meta{Actor: u.Person()}, Activation: r.PathValue("id"), Reason: why}, r.PathValue("id"))
 	}
 }
 
@@ -194,7 +194,7 @@ func (s *Server) recordDecision(w http.ResponseWriter, r *http.Request, u *User)
 		return
 	}
 	id := r.PathValue("id")
-	index, err := s.engine.Apply(r.Context(), &engine.RecordDecision{Meta: engine.Meta{Actor: u.Identity()}, Activation: id,
+	index, err := s.engine.Apply(r.Context(), &engine.RecordDecision{Meta: engine.Meta{Actor: u.Person()}, Activation: id,
 		Decision: req.Decision, Rationale: req.Rationale, Information: req.Information})
 	if err != nil {
 		refused(w, err)
@@ -269,7 +269,7 @@ func (s *Server) sendInject(w http.ResponseWriter, r *http.Request, u *User) {
 	if !decode(w, r, &req) {
 		return
 	}
-	s.apply(w, r, &engine.SendInject{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"), To: req.To, Body: req.Body}, r.PathValue("id"))
+	s.apply(w, r, &engine.SendInject{Meta: engine.Meta{Actor: u.Person()}, Activation: r.PathValue("id"), To: req.To, Body: req.Body}, r.PathValue("id"))
 }
 
 // setSpeed changes how fast an exercise runs, from now: {speed}, scenario
@@ -281,5 +281,5 @@ func (s *Server) setSpeed(w http.ResponseWriter, r *http.Request, u *User) {
 	if !decode(w, r, &req) {
 		return
 	}
-	s.apply(w, r, &engine.SetSpeed{Meta: engine.Meta{Actor: u.Identity()}, Activation: r.PathValue("id"), Speed: req.Speed, Wall: s.now()}, r.PathValue("id"))
+	s.apply(w, r, &engine.SetSpeed{Meta: engine.Meta{Actor: u.Person()}, Activation: r.PathValue("id"), Speed: req.Speed, Wall: s.now()}, r.PathValue("id"))
 }

@@ -265,7 +265,7 @@ func (s *Server) editMessage(w http.ResponseWriter, r *http.Request, u *User) {
 		return
 	}
 	id := r.PathValue("id")
-	if _, err := s.engine.Apply(r.Context(), &engine.Edit{Meta: engine.Meta{Actor: u.Identity()}, Message: id, By: u.Identity(),
+	if _, err := s.engine.Apply(r.Context(), &engine.Edit{Meta: engine.Meta{Actor: u.Person()}, Message: id, By: u.Identity(),
 		Subject: req.Subject, Body: req.Body}); err != nil {
 		refused(w, err)
 		return
@@ -293,13 +293,13 @@ func (s *Server) actOnMessage(w http.ResponseWriter, r *http.Request, u *User) {
 		if r.ContentLength != 0 && !decode(w, r, &req) {
 			return
 		}
-		c = &engine.Approve{Meta: engine.Meta{Actor: u.Identity()}, Message: id, Revision: req.Revision, By: u.Identity()}
+		c = &engine.Approve{Meta: engine.Meta{Actor: u.Person()}, Message: id, Revision: req.Revision, By: u.Identity()}
 	case "reject":
 		why, ok := reason(w, r)
 		if !ok {
 			return
 		}
-		c = &engine.Reject{Meta: engine.Meta{Actor: u.Identity()}, Message: id, By: u.Identity(), Reason: why}
+		c = &engine.Reject{Meta: engine.Meta{Actor: u.Person()}, Message: id, By: u.Identity(), Reason: why}
 	default:
 		writeError(w, http.StatusNotFound, "not_found", "POST a message's /approve, /reject or /ack")
 		return
@@ -325,5 +325,5 @@ func acknowledgement(w http.ResponseWriter, r *http.Request, u *User, id string)
 		writeError(w, http.StatusForbidden, "forbidden", "only an admin may acknowledge for someone else")
 		return nil, false
 	}
-	return &engine.Acknowledge{Meta: engine.Meta{Actor: u.Identity()}, Subject: id, By: u.Identity(), Via: "api", For: req.For}, true
+	return &engine.Acknowledge{Meta: engine.Meta{Actor: u.Person()}, Subject: id, By: u.Identity(), Via: "api", For: req.For}, true
 }

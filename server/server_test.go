@@ -74,6 +74,8 @@ var people = []config.User{
 	{Name: "Priya Planner", Email: "planner@northbridge.gov.uk", Roles: []string{RolePlanner}, Token: "token-planner-000000000"},
 	{Name: "Hana Head", Email: "head.comms@northbridge.gov.uk", Slack: "U0HEADCOMMS", Roles: []string{RoleComms}, Token: "token-head-comms-000000"},
 	{Name: "Dev Duty", Email: "duty.comms@northbridge.gov.uk", Slack: "U0DUTYCOMMS", Roles: []string{RoleComms}, Token: "token-duty-comms-000000"},
+	// On the same duty rota, sharing its mailbox: another person.
+	{Name: "Dina Duty", Email: "duty.comms@northbridge.gov.uk", Roles: []string{RoleComms}, Token: "token-duty-comms-second"},
 	{Name: "Omar Other", Email: "press@northbridge.gov.uk", Roles: []string{RoleComms}, Token: "token-other-comms-00000"},
 	{Name: "Elle Lead", Email: "exercises@northbridge.gov.uk", Roles: []string{RoleExerciseLead}, Token: "token-exercise-lead-000"},
 	{Name: "Ada Admin", Email: "admin@northbridge.gov.uk", Roles: []string{RoleAdmin}, Token: "token-admin-00000000000"},
@@ -353,5 +355,30 @@ func TestRefusalsSayWhy(t *testing.T) {
 	code, d := f.call(token("Priya"), "POST", "/api/v1/activations/"+id+"/decisions", map[string]string{"decision": "Open a rest centre"})
 	if code != http.StatusCreated || d["decision"] != "Open a rest centre" || d["id"] == nil {
 		t.Errorf("decision: %d %v", code, d)
+	}
+}
+
+// Two officers on one duty rota share its mailbox, and so one stakeholder:
+// they are two people, each approving once, and the record names each.
+func TestTwoPeopleSharingAMailboxApproveAsTwo(t *testing.T) {
+	f := newFixture(t)
+	id := f.activated()
+	msg := "/api/v1/messages/" + id + "/statement/1"
+	if code, out := f.call(token("Dev"), "POST", msg+"/approve", nil); code != http.StatusOK {
+		t.Fatalf("Dev approving: %d %v", code, out)
+	}
+	if code, out := f.call(token("Dev"), "POST", msg+"/approve", nil); code == http.StatusOK || !strings.Contains(fmt.Sprint(out["error"]), "Dev Duty has already approved") {
+		t.Errorf("Dev approving again: %d %v", code, out)
+	}
+	code, m := f.call(token("Dina"), "POST", msg+"/approve", nil)
+	if code != http.StatusOK || m["state"] != "dispatching" {
+		t.Fatalf("Dina approving after Dev, on the same mailbox: %d %v", code, m)
+	}
+	_, r := f.call(token("Val"), "GET", "/api/v1/activations/"+id+"/report?format=md", nil)
+	report := fmt.Sprint(r["raw"])
+	for _, want := range []string{"approved revision 1 by Dev Duty (as duty-comms)", "approved revision 1 by Dina Duty (as duty-comms)"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q:\n%s", want, report)
+		}
 	}
 }

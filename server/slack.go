@@ -145,14 +145,14 @@ func (s *Server) click(ctx context.Context, who slack.User, action string, v cri
 	case crierslack.ActionAcknowledge: // a stakeholder the runbook names by Slack id; no crier account needed
 		actor := who.ID
 		if u != nil {
-			actor = u.Identity() // recorded as everything else they do is
+			actor = u.Person() // recorded as everything else they do is
 		}
 		c = &engine.Acknowledge{Meta: engine.Meta{Actor: actor}, Subject: v.Message, By: who.ID, Via: "slack"}
 	case crierslack.ActionApprove, crierslack.ActionReject:
 		if u == nil || !u.Has(RoleComms) {
 			return outcome{}, fmt.Errorf("only a comms officer with a crier account linked to this Slack user may approve or reject")
 		}
-		meta := engine.Meta{Actor: u.Identity()}
+		meta := engine.Meta{Actor: u.Person()}
 		if action == crierslack.ActionApprove {
 			c = &engine.Approve{Meta: meta, Message: v.Message, Revision: v.Revision, By: u.Identity()}
 		} else {

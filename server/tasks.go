@@ -83,7 +83,7 @@ func (s *Server) actOnTask(w http.ResponseWriter, r *http.Request, u *User) {
 		writeError(w, http.StatusNotFound, "not_found", "no task "+id+" (a message is acknowledged at /api/v1/messages/ID/ack)")
 		return
 	}
-	meta := engine.Meta{Actor: u.Identity()}
+	meta := engine.Meta{Actor: u.Person()}
 	var c engine.Command
 	switch action {
 	case "ack":

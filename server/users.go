@@ -45,6 +45,11 @@ func (u *User) Identity() string {
 	return u.Name
 }
 
+// Person is who the user is in the record: their name, which the
+// configuration keeps unique. Two users sharing one mailbox, and so one
+// Identity, are two people.
+func (u *User) Person() string { return u.Name }
+
 func (u *User) rolesText() string {
 	if len(u.Roles) == 0 {
 		return "none"

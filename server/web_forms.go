@@ -80,7 +80,7 @@ func takeNotice(w http.ResponseWriter, r *http.Request) string {
 // messageDecision approves, rejects or edits from the message page.
 func (s *Server) messageDecision(w http.ResponseWriter, r *http.Request, u *User) {
 	id := r.PathValue("id")
-	meta := engine.Meta{Actor: u.Identity()}
+	meta := engine.Meta{Actor: u.Person()}
 	var c engine.Command
 	var done string
 	switch r.PostFormValue("action") {
@@ -107,7 +107,7 @@ func (s *Server) messageDecision(w http.ResponseWriter, r *http.Request, u *User
 // reason, and only once the box saying so is ticked.
 func (s *Server) endActivation(w http.ResponseWriter, r *http.Request, u *User) {
 	id, why := r.PathValue("id"), r.PostFormValue("reason")
-	meta := engine.Meta{Actor: u.Identity()}
+	meta := engine.Meta{Actor: u.Person()}
 	var c engine.Command = &engine.Halt{Meta: meta, Activation: id, Reason: why}
 	done, notDone := "halted", "Not halted"
 	if r.PostFormValue("action") == "standdown" {
@@ -153,7 +153,7 @@ func (s *Server) activateFromForm(w http.ResponseWriter, r *http.Request, u *Use
 	if mode != "exercise" || speed <= 1 {
 		speed = 0 // real time
 	}
-	index, err := s.engine.Apply(r.Context(), &engine.Activate{Meta: engine.Meta{Actor: u.Identity()}, Source: source, SourceName: file,
+	index, err := s.engine.Apply(r.Context(), &engine.Activate{Meta: engine.Meta{Actor: u.Person()}, Source: source, SourceName: file,
 		Mode: mode, Event: r.PostFormValue("event"), Severity: r.PostFormValue("severity"), Params: params, Speed: speed})
 	if err != nil {
 		s.showActivateForm(w, r, u, http.StatusUnprocessableEntity, "Not activated: "+err.Error())
@@ -181,7 +181,7 @@ func (s *Server) injectFromForm(w http.ResponseWriter, r *http.Request, u *User)
 		}
 	}
 	id := r.PathValue("id")
-	s.applyAndRedirect(w, r, u, &engine.SendInject{Meta: engine.Meta{Actor: u.Identity()}, Activation: id,
+	s.applyAndRedirect(w, r, u, &engine.SendInject{Meta: engine.Meta{Actor: u.Person()}, Activation: id,
 		To: to, Body: r.PostFormValue("body")}, id, "inject", "Not sent")
 }
 
@@ -192,7 +192,7 @@ func (s *Server) decisionFromForm(w http.ResponseWriter, r *http.Request, u *Use
 		return
 	}
 	id := r.PathValue("id")
-	s.applyAndRedirect(w, r, u, &engine.RecordDecision{Meta: engine.Meta{Actor: u.Identity()}, Activation: id,
+	s.applyAndRedirect(w, r, u, &engine.RecordDecision{Meta: engine.Meta{Actor: u.Person()}, Activation: id,
 		Decision: r.PostFormValue("decision"), Rationale: r.PostFormValue("rationale"), Information: r.PostFormValue("information")},
 		id, "decision", "Not recorded")
 }
@@ -201,7 +201,7 @@ func (s *Server) decisionFromForm(w http.ResponseWriter, r *http.Request, u *Use
 func (s *Server) speedFromForm(w http.ResponseWriter, r *http.Request, u *User) {
 	speed, _ := strconv.ParseFloat(r.PostFormValue("speed"), 64)
 	id := r.PathValue("id")
-	s.applyAndRedirect(w, r, u, &engine.SetSpeed{Meta: engine.Meta{Actor: u.Identity()}, Activation: id,
+	s.applyAndRedirect(w, r, u, &engine.SetSpeed{Meta: engine.Meta{Actor: u.Person()}, Activation: id,
 		Speed: speed, Wall: s.now()}, id, "speed", "Not changed")
 }
 
@@ -209,7 +209,7 @@ func (s *Server) speedFromForm(w http.ResponseWriter, r *http.Request, u *User) 
 // activation page.
 func (s *Server) taskFromForm(w http.ResponseWriter, r *http.Request, u *User) {
 	id := r.PathValue("id")
-	meta := engine.Meta{Actor: u.Identity()}
+	meta := engine.Meta{Actor: u.Person()}
 	var c engine.Command = &engine.CompleteTask{Meta: meta, Task: id, By: u.Identity()}
 	done := "task-done"
 	switch r.PostFormValue("action") {
