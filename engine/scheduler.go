@@ -46,6 +46,17 @@ func paceOf(a *state.Activation) pace {
 	return pace{scenario0: a.PaceScenario, wall0: a.PaceWall, speed: a.Speed}
 }
 
+// ExerciseClock says how an activation's own time runs: from scenario0
+// at the real moment wall0, speed scenario seconds a real second — speed 1
+// for real time, as a live activation and an unpaced exercise run.
+func ExerciseClock(a *state.Activation) (scenario0, wall0 time.Time, speed float64) {
+	if !a.Exercise() || a.Speed <= 0 {
+		return a.StartedAt, a.StartedAt, 1
+	}
+	p := paceOf(a)
+	return p.scenario0, p.wall0, p.speed
+}
+
 func (p pace) wall(scenario time.Time) time.Time {
 	return p.wall0.Add(time.Duration(float64(scenario.Sub(p.scenario0)) / p.speed))
 }

@@ -37,6 +37,31 @@ type activationPage struct {
 	// Unconfirmed: a live activation was asked for without the runbook's
 	// id typed to confirm it.
 	Unconfirmed bool
+	Clock       *exerciseClock // an exercise's own time, running on the page
+}
+
+// exerciseClock is what the page needs to show an exercise's time now and
+// keep it running: scenario time at a real moment, and the speed.
+type exerciseClock struct {
+	Now      string // exercise time when the page was made
+	Since    string // the real time the pace runs from, when faster than real time
+	Speed    float64
+	Scenario int64 // ms since the epoch
+	Wall     int64 // ms since the epoch
+	Zone     string
+}
+
+func (s *Server) clockOf(a *state.Activation) *exerciseClock {
+	if !a.Exercise() || a.State != state.ActivationActive {
+		return nil
+	}
+	scenario0, wall0, speed := engine.ExerciseClock(a)
+	now := scenario0.Add(time.Duration(float64(s.now().Sub(wall0)) * speed))
+	c := &exerciseClock{Now: now.In(s.loc).Format("15:04:05"), Speed: speed, Scenario: scenario0.UnixMilli(), Wall: wall0.UnixMilli(), Zone: s.loc.String()}
+	if speed != 1 {
+		c.Since = wall0.In(s.loc).Format("15:04")
+	}
+	return c
 }
 
 func (s *Server) activationRoutes() {
@@ -83,6 +108,7 @@ func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User,
 		Activation: viewActivation(a), CanHalt: a.Exercise() && u.Has(RolePlanner, RoleExerciseLead) || u.Has(RolePlanner),
 		CanInject: a.Exercise() && u.Has(RoleExerciseLead), CanDecide: u.Has(RolePlanner)}
 	p.refillFrom(r)
+	p.Clock = s.clockOf(a)
 	p.Decisions, _ = tx.DecisionsOf(nil, a.ID)
 	if rep, err := s.engine.Report(a.ID); err == nil {
 		for _, st := range rep.Steps {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -250,5 +251,24 @@ func TestWebActivateForm(t *testing.T) {
 	}
 	if _, page, _ = b.do("GET", h.Get("Location"), nil); !strings.Contains(page, "live · active") || !strings.Contains(page, "Activated live") {
 		t.Errorf("the activation page:\n%s", page)
+	}
+}
+
+// An exercise's page says once that its times are exercise time, and at
+// what speed from when, with the exercise's clock to run on the page.
+func TestExercisePageShowsItsClock(t *testing.T) {
+	f := newFixture(t)
+	code, a := f.call(token("Elle"), "POST", "/api/v1/activations", map[string]any{"runbook": "tension", "mode": "exercise",
+		"params": map[string]string{"area": "Eastfield"}, "speed": 60})
+	if code != http.StatusCreated {
+		t.Fatalf("activate: %d %v", code, a)
+	}
+	b := f.browser()
+	b.do("POST", "/login", url.Values{"token": {token("Elle")}})
+	_, page, _ := b.do("GET", "/ui/activations/"+a["id"].(string), nil)
+	want := `Exercise time now: <time id="exercise-clock" data-scenario="` + fmt.Sprint(start.UnixMilli()) + `" data-wall="` + fmt.Sprint(start.UnixMilli()) +
+		`" data-speed="60" data-zone="UTC">09:00:00</time>. Times on this page are exercise time: speed ×60 from 09:00 real time.`
+	if !strings.Contains(page, want) {
+		t.Errorf("the exercise's page lacks its clock:\n%s", page)
 	}
 }

@@ -1,3 +1,21 @@
+// An exercise's own clock, running on its page: scenario time moves at the
+// exercise's speed from the moment the page was given.
+(function () {
+  var clock = document.getElementById("exercise-clock");
+  if (!clock) return;
+  var scenario = Number(clock.dataset.scenario), wall = Number(clock.dataset.wall), speed = Number(clock.dataset.speed);
+  var format;
+  try {
+    format = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone: clock.dataset.zone });
+  } catch (e) {
+    format = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  }
+  function tick() {
+    clock.textContent = format.format(new Date(scenario + (Date.now() - wall) * speed));
+  }
+  setInterval(tick, speed > 1 ? 250 : 1000);
+})();
+
 // The activation page's timeline, kept live from the event stream.
 (function () {
   var list = document.getElementById("timeline");
