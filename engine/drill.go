@@ -126,7 +126,7 @@ func runUntil(ctx context.Context, s *Scheduler, virtual *VirtualClock, instant 
 	if p.speed > 0 {
 		wall = p.wall(end)
 	}
-	runCtx, cancel := context.WithDeadline(ctx, wall.Add(time.Second))
+	runCtx, cancel := context.WithDeadline(ctx, wall.Add(250*time.Millisecond)) // what falls due at the end fires too
 	defer cancel()
 	s.Run(runCtx)
 	return ctx.Err()

@@ -214,7 +214,7 @@ func (p *timelinePrinter) print(c engine.Committed) {
 	defer p.mu.Unlock()
 	for _, ev := range c.Events {
 		offset := "T+0"
-		if d := ev.At.Sub(p.start); d > 0 {
+		if d := ev.At.Sub(p.start).Truncate(time.Second); d > 0 { // whole seconds, as the report counts
 			offset = "T+" + runbooks.HumanDuration(d)
 		}
 		fmt.Fprintf(p.w, "%-10s %-28s %-24s %s\n", offset, engine.StepOf(ev.ActivationID, ev.Subject), strings.ReplaceAll(ev.Kind, "_", " "), ev.Detail)
