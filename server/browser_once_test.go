@@ -24,11 +24,7 @@ func TestOneActionInTheBrowser(t *testing.T) {
 	f := newFixture(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
-	alloc, stop := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900))...)
-	defer stop()
-	tab, closeTab := chromedp.NewContext(alloc)
-	defer closeTab()
+	tab := launch(t, ctx, exe, 1280, 900)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	phone, desk := [2]int64{390, 844}, [2]int64{1280, 900}
 	view := func(size [2]int64) chromedp.Action[chromedp.Void] { return chromedp.EmulateViewport(size[0], size[1]) }

@@ -57,6 +57,28 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
+// launch starts Chromium at a window size and returns a tab in it. A
+// Chromium that dies as it starts, as one can on a busy machine, is
+// started again, up to three times; the tab is closed when the test ends.
+func launch(t *testing.T, ctx context.Context, exe string, width, height int) context.Context {
+	t.Helper()
+	var err error
+	for range 3 {
+		alloc, stop := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(width, height))...)
+		tab, closeTab := chromedp.NewContext(alloc)
+		if err = chromedp.Do(tab); err == nil { // starts the browser
+			t.Cleanup(func() { closeTab(); stop() })
+			return tab
+		}
+		closeTab()
+		stop()
+		t.Logf("Chromium did not start, trying again: %v", err)
+	}
+	t.Fatalf("Chromium did not start three times: %v", err)
+	return nil
+}
+
 // In a real browser: a planner signs in and starts an exercise from its
 // runbook; a comms officer approves the statement on its page; the
 // activation page, open meanwhile, shows it sent without a reload; the
@@ -80,11 +102,7 @@ func TestInTheBrowser(t *testing.T) {
 	srv := httptest.NewServer(New(Options{Engine: e, Library: lib, Users: people}))
 	defer srv.Close()
 
-	alloc, stop := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(390, 844))...) // a phone
-	defer stop()
-	browser, closeBrowser := chromedp.NewContext(alloc)
-	defer closeBrowser()
+	browser := launch(t, ctx, exe, 390, 844) // a phone
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	audit := func(tab context.Context, page string) { t.Helper(); auditPage(t, tab, page) }
 	signIn := func(tab context.Context, who string) error {
@@ -221,11 +239,7 @@ func TestStillWaitingAndTextsInTheBrowser(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	alloc, stop := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(390, 844))...)
-	defer stop()
-	tab, closeTab := chromedp.NewContext(alloc)
-	defer closeTab()
+	tab := launch(t, ctx, exe, 390, 844)
 	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844), chromedp.Navigate(f.http.URL+"/login"),
 		chromedp.SendKeys(chromedp.CSS("#token"), token("Hana")), chromedp.Submit(chromedp.CSS("#token")),
 		chromedp.WaitVisible(chromedp.CSS("#runbooks"))); err != nil {

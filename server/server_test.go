@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -373,6 +374,12 @@ func TestTwoPeopleSharingAMailboxApproveAsTwo(t *testing.T) {
 	code, m := f.call(token("Dina"), "POST", msg+"/approve", nil)
 	if code != http.StatusOK || m["state"] != "dispatching" {
 		t.Fatalf("Dina approving after Dev, on the same mailbox: %d %v", code, m)
+	}
+	b := f.browser()
+	b.do("POST", "/login", url.Values{"token": {token("Val")}})
+	if _, page, _ := b.do("GET", "/ui/messages/"+id+"/statement/1", nil); !strings.Contains(page, "Approved by Dev Duty (as duty-comms)") ||
+		!strings.Contains(page, "Approved by Dina Duty (as duty-comms)") {
+		t.Errorf("the message page does not name both people:\n%s", page)
 	}
 	_, r := f.call(token("Val"), "GET", "/api/v1/activations/"+id+"/report?format=md", nil)
 	report := fmt.Sprint(r["raw"])
