@@ -92,11 +92,11 @@ func Drill(ctx context.Context, opts DrillOptions) (*Engine, string, error) {
 		return nil, "", err
 	}
 	p := paceOf(activation) // scenario time from the start, wall time from the moment it was made
-	// Let approvals and tasks that fall due at the very end finish too,
-	// and then run on while the drill waits on the simulated controller:
-	// a step after an approval or a task comes later than the plan, which
-	// counts them as instant, places it.
-	end := start.Add(opts.Horizon + opts.ApproveAfter)
+	// Run to the horizon, and then on while the drill waits on the
+	// simulated controller — approvals and tasks that fall due at the very
+	// end, and a step after an approval or a task, which comes later than
+	// the plan (counting them as instant) places it.
+	end := start.Add(opts.Horizon)
 	step := max(opts.ApproveAfter, time.Minute)
 	limit := end.Add(max(opts.Horizon, 24*time.Hour)) // however long the chain, not for ever
 	for {
