@@ -49,6 +49,16 @@ type Options struct {
 	Cluster func() (any, error)
 	// AddNode adds a node that asks to join (POST /internal/v1/join).
 	AddNode func(id, addr string) error
+	// SessionIdle ends a web session after this long without a request;
+	// 30 minutes when zero. A session ends 12 hours after sign-in anyway.
+	SessionIdle time.Duration
+	// SlackResponseHosts are hosts, besides hooks.slack.com, that answers
+	// to Slack may go to (a test's fake Slack); any other response_url a
+	// request names is ignored.
+	SlackResponseHosts []string
+	// WrongTokens limits the wrong tokens one client address may give
+	// before it must wait: 5 a minute in bursts of 10 when zero.
+	WrongTokens GuessLimit
 }
 
 // Server answers the API.
@@ -70,8 +80,12 @@ type Server struct {
 	loc         *time.Location
 	// approvalsChannel is where drafts are posted for approval, if anywhere.
 	approvalsChannel string
-	sessionKey       []byte // signs the web app's session cookies; new at each start
-	keys             *keys  // idempotency keys seen, with their answers
+	sessionKey       []byte    // signs the web app's CSRF tokens; new at each start
+	sessions         *sessions // the web app's signed-in browsers
+	guesses          guesses   // wrong tokens, by client address
+	slackHosts       []string  // besides Slack's own, where answers to Slack may go (tests)
+	handler          http.Handler
+	keys             *keys // idempotency keys seen, with their answers
 	pages            *template.Template
 }
 
@@ -79,7 +93,9 @@ type Server struct {
 func New(opts Options) *Server {
 	s := &Server{engine: opts.Engine, library: opts.Library, users: newUsers(opts.Users), log: opts.Log, now: opts.Now,
 		mux: http.NewServeMux(), slackSecret: opts.SlackSigningSecret, slackAPI: opts.SlackAPI, http: opts.HTTP, links: opts.AckLinks, loc: opts.Location,
-		approvalsChannel: opts.ApprovalsChannel}
+		approvalsChannel: opts.ApprovalsChannel, sessions: newSessions(opts.SessionIdle),
+		guesses:    guesses{limit: opts.WrongTokens},
+		slackHosts: opts.SlackResponseHosts}
 	if s.http == nil {
 		s.http = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -132,6 +148,7 @@ func New(opts Options) *Server {
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
 	})
+	s.handler = s.protect(s.mux)
 	return s
 }
 
@@ -156,7 +173,7 @@ func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // route is one API route and who may use it.
 type route struct {
@@ -228,7 +245,16 @@ func messageAction(u *User, r *http.Request) bool {
 // a role that may use it.
 func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u := s.users.fromRequest(r)
+		token, given := bearer(r)
+		if given && s.tooManyGuesses(w, r, func(wait time.Duration) {
+			writeError(w, http.StatusTooManyRequests, "too_many_requests", "too many wrong tokens from this address; try again in "+wait.Round(time.Second).String())
+		}) {
+			return
+		}
+		u := s.users.byToken(token)
+		if u == nil && given {
+			s.wrongToken(r)
+		}
 		if u == nil && r.Method == http.MethodGet {
 			u = s.fromSession(r) // the web app reads the API too (its live timeline); it changes nothing there
 		}

@@ -114,7 +114,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(New(Options{Engine: e, Library: lib, Users: people, Now: func() time.Time { return start },
-		SlackSigningSecret: slackSecret}))
+		SlackSigningSecret: slackSecret, SlackResponseHosts: []string{"127.0.0.1"}}))
 	t.Cleanup(srv.Close)
 	return &fixture{t: t, engine: e, lib: lib, http: srv}
 }
@@ -215,6 +215,7 @@ func TestApprovalOverTheAPI(t *testing.T) {
 // engine then says).
 func TestWhoMayDoWhat(t *testing.T) {
 	f := newFixture(t)
+	f = f.withServer(Options{WrongTokens: GuessLimit{PerMinute: 5, Burst: 1000}}) // every route tries a wrong token
 	id := f.activated()
 	msg := id + "/statement/1"
 	task := id + "/walkabout/1"

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -264,6 +265,10 @@ func (s *Server) answerInSlack(ctx context.Context, responseURL string, shown []
 	if responseURL == "" {
 		return
 	}
+	if host, ok := s.toSlack(responseURL); !ok {
+		s.log.Warn("not answering Slack at a response_url that is not Slack's", "host", host)
+		return
+	}
 	msg := map[string]any{"replace_original": false, "response_type": "ephemeral"}
 	if err != nil {
 		msg["text"] = "Not done: " + err.Error()
@@ -291,6 +296,26 @@ func (s *Server) answerInSlack(ctx context.Context, responseURL string, shown []
 		return
 	}
 	resp.Body.Close()
+}
+
+// slackResponseHost is where Slack's response_urls point.
+const slackResponseHost = "hooks.slack.com"
+
+// toSlack reports whether a response_url is Slack's (or a host the
+// options allow), so that a signed request cannot send crier's answer,
+// with the message it shows, anywhere else; and the host it names, for
+// the log (the whole URL is a credential).
+func (s *Server) toSlack(responseURL string) (string, bool) {
+	u, err := url.Parse(responseURL)
+	if err != nil || u.User != nil {
+		return "", false
+	}
+	if u.Scheme == "https" && u.Host == slackResponseHost {
+		return u.Host, true
+	}
+	return u.Host, (u.Scheme == "https" || u.Scheme == "http") && slices.ContainsFunc(s.slackHosts, func(h string) bool {
+		return h == u.Host || h == u.Hostname()
+	})
 }
 
 // replays remembers the signatures of the last five minutes' Slack

@@ -314,6 +314,7 @@ func shown(answer map[string]any) string {
 // f's engine and runbooks: for the Slack API, a time zone or a clock.
 func (f *fixture) withServer(opts Options) *fixture {
 	opts.Engine, opts.Library, opts.Users, opts.SlackSigningSecret = f.engine, f.lib, people, slackSecret
+	opts.SlackResponseHosts = []string{"127.0.0.1"}
 	srv := httptest.NewServer(New(opts))
 	f.t.Cleanup(srv.Close)
 	return &fixture{t: f.t, engine: f.engine, lib: f.lib, http: srv}

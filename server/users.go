@@ -75,17 +75,15 @@ func (us *users) add(u *User, token string) {
 	us.all = append(us.all, u)
 }
 
-// fromRequest is the user whose token the request carries, or nil. Every
-// user's digest is compared, in constant time, whoever matches.
-func (us *users) fromRequest(r *http.Request) *User {
+// bearer is the token the request carries as Authorization: Bearer, and
+// whether it carries one.
+func bearer(r *http.Request) (string, bool) {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		return nil
-	}
-	return us.byToken(token)
+	return token, ok && strings.TrimSpace(token) != ""
 }
 
-// byToken is the user whose token this is, or nil.
+// byToken is the user whose token this is, or nil. Every user's digest is
+// compared, in constant time, whoever matches.
 func (us *users) byToken(token string) *User {
 	token = strings.TrimSpace(token)
 	if token == "" {

@@ -105,7 +105,7 @@ func (s *Server) webRoutes() {
 	})
 	s.mux.HandleFunc("POST /login", s.login)
 	s.mux.Handle("POST /logout", s.web(anyone, func(w http.ResponseWriter, r *http.Request, _ *User) {
-		endSession(w, r)
+		s.endSession(w, r)
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	}))
 	s.mux.Handle("GET /{$}", s.web(anyone, s.dashboard))
@@ -162,8 +162,15 @@ func inCrier(next string) string {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	next := inCrier(r.PostFormValue("next"))
+	if s.tooManyGuesses(w, r, func(wait time.Duration) {
+		s.render(w, r, http.StatusTooManyRequests, "login.html", &page{Title: "Sign in", Next: next,
+			Error: "Too many wrong tokens have come from here. Try again in " + runbooks.HumanDuration(wait.Round(time.Second)) + "."})
+	}) {
+		return
+	}
 	u := s.users.byToken(r.PostFormValue("token"))
 	if u == nil {
+		s.wrongToken(r)
 		s.render(w, r, http.StatusUnauthorized, "login.html", &page{Title: "Sign in", Next: next, Error: "That token is not one crier knows."})
 		return
 	}

@@ -150,8 +150,6 @@ func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User,
 func (s *Server) renderPage(w http.ResponseWriter, status int, name string, p any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Frame-Options", "DENY")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'")
 	w.WriteHeader(status)
 	if err := s.pages.ExecuteTemplate(w, name, p); err != nil {
 		s.log.Error("rendering a page", "page", name, "err", err)
