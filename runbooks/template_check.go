@@ -64,6 +64,10 @@ func (c *templateCheck) check(t *Template, path string) {
 	if problems > 0 {
 		return
 	}
+	if err := checkWork(tmpl.Root, len(c.params)); err != nil {
+		c.diags.errorf(t.Pos, path, "%s", err)
+		return
+	}
 	// A trial run with every declared param set catches type mistakes such
 	// as {{ date "15:04" .Params.venue }} before an incident does.
 	if err := tmpl.Execute(&cappedBuffer{budget: budget}, c.sample); err != nil && !dataDependent(err) {
