@@ -18,6 +18,10 @@ import (
 // 100,000 steps render in milliseconds; a real message needs a few hundred.
 const maxSteps = 100_000
 
+// maxRunbookSteps bounds the steps of all a runbook's templates together,
+// as its load renders each once to check it.
+const maxRunbookSteps = 10 * maxSteps
+
 // errTooMuchWork is the start of the message for a template over budget.
 var errTooMuchWork = errors.New("the template does too much work")
 
@@ -25,8 +29,8 @@ var errTooMuchWork = errors.New("the template does too much work")
 // nodes with params params.
 func checkWork(root *parse.ListNode, params int) error {
 	if steps := work(root, params); steps > maxSteps {
-		return fmt.Errorf("%w: with %d params its ranges over .Params could run more than %d steps "+
-			"(at most %d are allowed); nest fewer ranges", errTooMuchWork, params, min(steps, maxSteps), maxSteps)
+		return fmt.Errorf("%w: with %d params its ranges over .Params could run more than %d steps, "+
+			"the most one template may; nest fewer ranges", errTooMuchWork, params, maxSteps)
 	}
 	return nil
 }

@@ -97,3 +97,34 @@ func TestWork(t *testing.T) {
 		}
 	}
 }
+
+// Many templates each within the bound are bounded together, so that
+// loading a runbook, as validate and activate do, stays quick.
+func TestTemplateWorkPerRunbook(t *testing.T) {
+	// 20 params, 3 levels: 8,000 iterations of a few steps, within one
+	// template's bound; 30 of them are not within a runbook's.
+	body := nestedRanges(3)
+	src := withParams(t, 20, body)
+	var steps strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&steps, "  - id: heavy%d\n    title: Heavy\n    at: 0s\n    notify:\n      to: [partners]\n      body: '%s'\n", i, body)
+	}
+	src = strings.Replace(src, "steps:\n", "steps:\n"+steps.String(), 1)
+	_, err := Parse("m.yaml", []byte(src))
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("got %v, want errors", err)
+	}
+	found := false
+	for _, d := range list {
+		if strings.Contains(d.Message, "the template does too much work: with this one the runbook's templates") {
+			found = true
+		}
+		if strings.Contains(d.Message, "ranges over .Params could run") {
+			t.Errorf("one template over its own bound: %s: %s", d.Path, d.Message)
+		}
+	}
+	if !found {
+		t.Errorf("got %v, want the runbook's templates to do too much work", list)
+	}
+}
