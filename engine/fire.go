@@ -79,7 +79,10 @@ func templateValues(a *state.Activation, title string, o *state.Occurrence, now 
 }
 
 // draft renders a notify step's message and either holds it for approval
-// or hands it to delivery.
+// or hands it to delivery. It renders inside the write path, as every
+// firing does: that is safe because a rendering is bounded in work
+// (runbooks' maxSteps, checked before it runs) as well as in output, so an
+// untrusted runbook's template cannot hold other writes for long.
 func (f *fsm) draft(w *writer, a *state.Activation, rb *runbooks.Runbook, o *state.Occurrence, s *runbooks.Step, v runbooks.TemplateValues) error {
 	subject, err := s.Notify.Subject.Render(v)
 	if err != nil {

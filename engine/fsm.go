@@ -224,8 +224,8 @@ func (f *fsm) activate(w *writer, c *Activate) error {
 	switch {
 	case c.Mode != "live" && c.Mode != "exercise":
 		return invalid("mode %q is neither live nor exercise", c.Mode)
-	case c.Speed < 0:
-		return invalid("speed %v is negative", c.Speed)
+	case c.Speed != 0 && checkSpeed(c.Speed) != nil:
+		return checkSpeed(c.Speed)
 	case c.Speed != 0 && c.Mode == "live":
 		return invalid("only an exercise can run faster than real time")
 	case c.Severity != "" && !slices.Contains(runbooks.Severities(), c.Severity):
@@ -336,6 +336,25 @@ func (f *fsm) recordDecision(w *writer, c *RecordDecision) error {
 	return w.event(a.ID, "decision_recorded", d.ID, c.Decision)
 }
 
+// MaxSpeed is the fastest an exercise runs, in scenario seconds per real
+// second: about a week of scenario in a real minute. Faster, a paced
+// exercise is an instant one whose clock can only lag, and a speed without
+// bound stamps times off any calendar (1e308 once dated decisions 1734).
+const MaxSpeed = 10_000
+
+// SpeedRange is the range of speeds in users' words, for every message
+// about it: the API's, the web form's and the CLI's.
+const SpeedRange = "from 1 (real time) to 10,000 scenario seconds per real second"
+
+// checkSpeed holds an exercise's pace to the range; 0, an activation's
+// unpaced real time, is the caller's to allow.
+func checkSpeed(speed float64) error {
+	if !(speed >= 1 && speed <= MaxSpeed) { // so NaN is refused too
+		return invalid("speed %g is out of range: a speed is %s", speed, SpeedRange)
+	}
+	return nil
+}
+
 // setSpeed changes an exercise's pace from now: its scenario time so far
 // stands, and runs on at the new speed.
 func (f *fsm) setSpeed(w *writer, c *SetSpeed) error {
@@ -345,8 +364,10 @@ func (f *fsm) setSpeed(w *writer, c *SetSpeed) error {
 		return err
 	case !a.Exercise():
 		return fmt.Errorf("activation %s is live: only an exercise runs at another speed", a.ID)
-	case c.Speed < 1 || c.Wall.IsZero():
-		return invalid("a speed is at least 1 (real time), from a given moment")
+	case c.Wall.IsZero():
+		return invalid("a speed is from a given moment; the command has none")
+	case checkSpeed(c.Speed) != nil:
+		return checkSpeed(c.Speed)
 	}
 	next := *a
 	next.Speed, next.PaceScenario, next.PaceWall = c.Speed, w.meta.At, c.Wall.UTC()

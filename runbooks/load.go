@@ -274,8 +274,12 @@ func checkVersion(ds *diagnostics, root *yaml.Node) bool {
 
 // checkAliases refuses a tree that YAML aliases expand far beyond its
 // written size (a "billion laughs" alias bomb) or that refers to itself,
-// before anything walks the expansion. Sizes are memoised per node, so the
-// check costs one pass over the written tree.
+// before anything walks the expansion. It counts what the expansion holds
+// two ways: values, for the work of walking it, and the bytes of its
+// scalars, for the text it makes; a few aliases of a long string are few
+// values but many bytes. Written out, a file's scalars hold fewer bytes
+// than the file, so the bytes are held to the file's own limit. Sizes are
+// memoised per node, so the check costs one pass over the written tree.
 func checkAliases(ds *diagnostics, root *yaml.Node) bool {
 	written := 0
 	stack := []*yaml.Node{root}
@@ -285,18 +289,19 @@ func checkAliases(ds *diagnostics, root *yaml.Node) bool {
 		written++
 		stack = append(stack, n.Content...)
 	}
-	limit := 2*written + 100_000
-	const inProgress = -1
-	sizes := map[*yaml.Node]int{}
+	limit := expansion{values: 2*written + 100_000, bytes: MaxFileSize}
+	over := func(e expansion) bool { return e.values > limit.values || e.bytes > limit.bytes }
+	inProgress := expansion{values: -1}
+	sizes := map[*yaml.Node]expansion{}
 	ok := true
-	var size func(n *yaml.Node) int
-	size = func(n *yaml.Node) int {
+	var size func(n *yaml.Node) expansion
+	size = func(n *yaml.Node) expansion {
 		target := n
 		if n.Kind == yaml.AliasNode {
 			target = n.Alias
 		}
 		if target == nil {
-			return 1
+			return expansion{values: 1}
 		}
 		switch s, seen := sizes[target]; {
 		case seen && s == inProgress:
@@ -304,18 +309,26 @@ func checkAliases(ds *diagnostics, root *yaml.Node) bool {
 				ds.errorf(posOf(n), "", "YAML alias *%s refers to a value that contains it; write the value out instead", n.Value)
 			}
 			ok = false
-			return limit + 1
+			return expansion{values: limit.values + 1}
 		case seen:
 			return s
 		}
 		sizes[target] = inProgress
-		total := 1
-		for _, c := range target.Content {
-			total = min(total+size(c), limit+1)
+		total := expansion{values: 1}
+		if target.Kind == yaml.ScalarNode {
+			total.bytes = len(target.Value)
 		}
-		if total > limit && ok {
+		for _, c := range target.Content {
+			e := size(c)
+			total = expansion{values: min(total.values+e.values, limit.values+1), bytes: min(total.bytes+e.bytes, limit.bytes+1)}
+		}
+		if over(total) && ok {
 			ok = false
-			ds.errorf(posOf(target), "", "YAML aliases here expand to more than %d values (an alias bomb?); write the values out instead", limit)
+			if total.values > limit.values {
+				ds.errorf(posOf(target), "", "YAML aliases here expand to more than %d values (an alias bomb?); write the values out instead", limit.values)
+			} else {
+				ds.errorf(posOf(target), "", "YAML aliases here expand to more than 1 MiB of text (an alias bomb?); write the values out instead")
+			}
 		}
 		sizes[target] = total
 		return total
@@ -323,3 +336,6 @@ func checkAliases(ds *diagnostics, root *yaml.Node) bool {
 	size(root)
 	return ok
 }
+
+// expansion is what a YAML value holds with its aliases expanded.
+type expansion struct{ values, bytes int }

@@ -106,6 +106,8 @@ func TestWholeFileErrors(t *testing.T) {
 		{"deep nesting", strings.Repeat("[", 20_000), "exceeded max depth", 1},
 		{"too many steps", manySteps, "1001 items is too many; at most 1000 are allowed", 7},
 		{"self alias", "version: 1\nid: x\ntitle: &t [*t]\n", "refers to a value that contains it", 3},
+		{"alias bomb", string(aliasBomb()), "expand to more than 100198 values", 10},
+		{"long aliased text", byteBomb(), "expand to more than 1 MiB of text", 4},
 		{"not utf-8", "version: 1\ntitle: \xff\xfe\n", "not UTF-8", 1},
 		{"missing version", "id: x\n", `missing required field "version" in runbook`, 1},
 	} {
@@ -231,5 +233,24 @@ func TestTemplateInATitleIsWarnedAbout(t *testing.T) {
 	ws := rb.Warnings(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))
 	if len(ws) != 1 || !strings.Contains(ws[0].Message, "a title is not a template") || ws[0].Path != "steps[1].title" {
 		t.Errorf("warnings: %v", ws)
+	}
+}
+
+// byteBomb is a runbook of a few aliases of a long string: few values, but
+// 2 MiB of text from a 100 KiB file.
+func byteBomb() string {
+	return "version: 1\nid: x\ntitle: &t " + strings.Repeat("x", 100_000) + "\n" +
+		"description: [" + strings.TrimSuffix(strings.Repeat("*t, ", 20), ", ") + "]\n"
+}
+
+// A file near the size limit without aliases is within the alias limits:
+// its text is no more than it is written.
+func TestBigFileWithoutAliases(t *testing.T) {
+	data := manyStakeholders()
+	if len(data) < MaxFileSize*3/4 {
+		t.Fatalf("the file is %d bytes, want one near the limit", len(data))
+	}
+	if _, err := Parse("many.yaml", data); err != nil && strings.Contains(err.Error(), "alias") {
+		t.Errorf("got %v", err)
 	}
 }

@@ -128,6 +128,11 @@ func (t *Template) execute(v TemplateValues) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// The check bounded the work with the runbook's params; the params an
+	// activation brings are held to them, but this stays sound if not.
+	if err := checkWork(tmpl.Root, len(v.Params)); err != nil {
+		return "", err
+	}
 	budget := &textBudget{left: maxRender}
 	tmpl.Funcs(templateFuncs(t.loc, budget))
 	out := &cappedBuffer{budget: budget}

@@ -19,6 +19,10 @@ type templateCheck struct {
 	loc    *time.Location
 	params []string
 	sample TemplateValues
+	// work is the bound on the trial renders' steps so far: loading a
+	// runbook, which activation does inside the engine's write path, stays
+	// bounded however many templates it has.
+	work int
 }
 
 func newTemplateCheck(rb *Runbook, diags *diagnostics) *templateCheck {
@@ -62,6 +66,15 @@ func (c *templateCheck) check(t *Template, path string) {
 	problems := 0
 	c.walk(t, tmpl.Root, true, path, &problems)
 	if problems > 0 {
+		return
+	}
+	if err := checkWork(tmpl.Root, len(c.params)); err != nil {
+		c.diags.errorf(t.Pos, path, "%s", err)
+		return
+	}
+	if c.work += work(tmpl.Root, len(c.params)); c.work > maxRunbookSteps {
+		c.diags.errorf(t.Pos, path, "%s: with this one the runbook's templates could run more than %d steps, "+
+			"the most one runbook's may; range over .Params in fewer of them", errTooMuchWork, maxRunbookSteps)
 		return
 	}
 	// A trial run with every declared param set catches type mistakes such

@@ -273,7 +273,8 @@ func (s *Server) sendInject(w http.ResponseWriter, r *http.Request, u *User) {
 }
 
 // setSpeed changes how fast an exercise runs, from now: {speed}, scenario
-// seconds per real second (1 is real time).
+// seconds per real second, from 1 (real time) to engine.MaxSpeed; the
+// engine refuses any other as invalid (400).
 func (s *Server) setSpeed(w http.ResponseWriter, r *http.Request, u *User) {
 	var req struct {
 		Speed float64 `json:"speed"`

@@ -30,7 +30,7 @@ func runActivate(ctx context.Context, args []string, e env) int {
 			params = paramFlag{}
 			live = f.Bool("live", false, "a real incident: messages go to the people the runbook names")
 			exercise = f.Bool("exercise", false, "an exercise: every message marked, injects fired")
-			speed = f.Float64("speed", 0, "for an exercise: scenario seconds per real second")
+			speed = f.Float64("speed", 0, "for an exercise: scenario seconds per real second, from 1 (real time) to 10,000")
 			event = f.String("event", "", "what happened, for the record")
 			severity = f.String("severity", "", "how severe, for the record")
 			f.Var(params, "param", "a param value, name=value (repeatable)")

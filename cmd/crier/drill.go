@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"maps"
-	"math"
 	"os"
 	"strings"
 	"sync"
@@ -31,7 +30,7 @@ func runDrill(ctx context.Context, args []string, e env) int {
 			"Prints the timeline as it happens, then the report. Without --speed the drill is instant:\n"+
 			"a virtual clock jumps from one due item to the next.")
 	instant := flags.Bool("instant", false, "jump from one due item to the next (the default)")
-	speed := flags.Float64("speed", 0, "run at N scenario seconds per real second instead")
+	speed := flags.Float64("speed", 0, "run at N scenario seconds per real second instead, from 1 (real time) to 10,000")
 	approveAfter := flags.String("approve-after", "5m", "how long the simulated controller takes to approve a message or finish a task")
 	ackAfter := flags.String("ack-after", "", "how long the people a message reached take to acknowledge it (default: --approve-after)")
 	noAck := flags.Bool("no-ack", false, "nobody acknowledges messages: the escalation policies show what follows")
@@ -53,8 +52,8 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	case *instant && *speed != 0:
 		fmt.Fprintln(e.stderr, "crier drill: choose --instant or --speed, not both")
 		return exitUsage
-	case *speed < 0 || math.IsNaN(*speed) || *speed > maxDrillSpeed:
-		fmt.Fprintf(e.stderr, "crier drill: --speed must be a number above 0 and at most %d (a week in a minute); for faster, drill --instant\n", maxDrillSpeed)
+	case *speed != 0 && !(*speed >= 1 && *speed <= engine.MaxSpeed):
+		fmt.Fprintf(e.stderr, "crier drill: --speed is %s (about a week in a minute); for faster, drill --instant\n", engine.SpeedRange)
 		return exitUsage
 	case *allowReal && *configFile == "":
 		fmt.Fprintln(e.stderr, "crier drill: --allow-real-recipients is for drills through real services, with --config")
@@ -162,10 +161,6 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	report.Markdown(e.stdout)
 	return exitOK
 }
-
-// maxDrillSpeed is a week of scenario in a minute: faster than that, a
-// paced drill is an instant one with a clock that can only lag.
-const maxDrillSpeed = 10080
 
 func pace(speed float64) string {
 	if speed == 0 {

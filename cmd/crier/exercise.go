@@ -107,9 +107,9 @@ func injectText(e env, body, file string) (string, error) {
 
 func runSpeed(ctx context.Context, args []string, e env) int {
 	flags := newFlags("speed", "[--server URL] N ACTIVATION",
-		"Change how fast an exercise runs, from now: N scenario seconds per real second (1 is real\n"+
-			"time, 60 an hour a minute). Scenario time so far stands; what is still to come is placed\n"+
-			"again at the new speed.\nThe token is read from CRIER_TOKEN.")
+		"Change how fast an exercise runs, from now: N scenario seconds per real second, from 1 (real\n"+
+			"time) to 10,000 (about a week a minute); 60 is an hour a minute. Scenario time so far\n"+
+			"stands; what is still to come is placed again at the new speed.\nThe token is read from CRIER_TOKEN.")
 	serverURL := clientFlags(flags)
 	rest, code, ok := parseFlags(flags, args, e)
 	if !ok {

@@ -136,8 +136,10 @@ func TestExerciseControls(t *testing.T) {
 			"crier speed: \"fast\" is not a speed; give scenario seconds per real second, such as 60 (an hour a minute)\n", false},
 		{"a speed without the activation", "lead", "", []string{"speed", "60"}, exitUsage, "",
 			"crier speed: give the speed and the activation: crier speed N ACTIVATION\n", false},
+		{"faster than the range", "lead", "", []string{"speed", "1e308", "a-000001"}, exitError, "",
+			"crier speed: speed 1e+308 is out of range: a speed is from 1 (real time) to 10,000 scenario seconds per real second\n", false},
 		{"slower than real time", "lead", "", []string{"speed", "0.5", "a-000001"}, exitError, "",
-			"crier speed: a speed is at least 1 (real time), from a given moment\n", false},
+			"crier speed: speed 0.5 is out of range: a speed is from 1 (real time) to 10,000 scenario seconds per real second\n", false},
 		{"a live activation's speed", "planner", "", []string{"speed", "60", "a-000002"}, exitError, "",
 			"crier speed: activation a-000002 is live: only an exercise runs at another speed\n", false},
 

@@ -267,6 +267,9 @@ func TestDrillUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"drill"},
 		{"drill", "--instant", "--speed", "60", "x.yaml"},
+		{"drill", "--speed", "0.5", "../../runbooks/testdata/plan.good.yaml"},
+		{"drill", "--speed", "10001", "../../runbooks/testdata/plan.good.yaml"},
+		{"drill", "--speed", "NaN", "../../runbooks/testdata/plan.good.yaml"},
 		{"drill", "--approve-after", "soon", "../../runbooks/testdata/plan.good.yaml"},
 		{"drill", "nope.yaml"},
 		{"drill", "--config", "", "../../runbooks/testdata/plan.good.yaml"},
