@@ -79,12 +79,12 @@ func (s *Server) fromANode(w http.ResponseWriter, r *http.Request, secret string
 		writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the request is too large")
 		return nil, false
 	}
-	sig := r.Header.Get(record.SignatureHeader)
-	if err := record.CheckSignature(sig, secret, r.URL.Path, body, s.now()); err != nil {
+	signed, err := record.CheckSignature(r.Header.Get(record.SignatureHeader), secret, r.URL.Path, body, s.now())
+	if err != nil {
 		writeError(w, http.StatusUnauthorized, "unauthenticated", "only crier's other nodes may: "+err.Error())
 		return nil, false
 	}
-	if !s.nodeReplays.first(sig, s.now()) {
+	if !s.nodeReplays.first(s.now(), "id:"+string(signed.ID[:]), "sig:"+string(signed.Signature[:])) {
 		writeError(w, http.StatusUnauthorized, "unauthenticated", "this request was sent before")
 		return nil, false
 	}
