@@ -19,7 +19,7 @@ func TestCommandsPassedOnAreSignedOnce(t *testing.T) {
 	f := newFixture(t)
 	id := f.activated()
 	secret := "the-cluster-secret-0123456789"
-	srv := httptest.NewServer(New(Options{Engine: f.engine, Library: f.lib, Users: people, Now: func() time.Time { return start }, ClusterSecret: secret}))
+	srv := httptest.NewServer(New(Options{Engine: f.engine, Library: f.lib, Users: people, Now: func() time.Time { return start }, ClusterSecret: secret}).Internal())
 	defer srv.Close()
 	command, _ := engine.EncodeCommand(&engine.RecordDecision{Meta: engine.Meta{Actor: "planner@northbridge.gov.uk"}, Activation: id, Decision: "Open the rest centre"})
 	send := func(sig string) int {
@@ -46,6 +46,20 @@ func TestCommandsPassedOnAreSignedOnce(t *testing.T) {
 	}
 	if code := send(record.Sign("another-secret-0123456789", "/internal/v1/apply", command, start)); code != http.StatusUnauthorized {
 		t.Errorf("signed with another secret: %d", code)
+	}
+	// The API's own address does not serve the nodes' routes: they come
+	// only over the nodes' mutual TLS.
+	public := httptest.NewServer(New(Options{Engine: f.engine, Library: f.lib, Users: people, Now: func() time.Time { return start }, ClusterSecret: secret}))
+	defer public.Close()
+	req, _ := http.NewRequestWithContext(context.Background(), "POST", public.URL+"/internal/v1/apply", bytes.NewReader(command))
+	req.Header.Set(record.SignatureHeader, record.Sign(secret, "/internal/v1/apply", command, start))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Error("a signed command on the API's address was applied")
 	}
 	if ds, _ := f.engine.Read().DecisionsOf(nil, id); len(ds) != 1 {
 		t.Errorf("%d decisions, want the one", len(ds))
