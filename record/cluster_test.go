@@ -42,11 +42,18 @@ type member struct {
 // its own goroutine (a node waits for a leader, which needs the others).
 func startCluster(t *testing.T, secret string) []*member {
 	t.Helper()
+	return startClusterWith(t, secret, func() *TLSFiles { return nil })
+}
+
+// startClusterWith starts three nodes, each with the certificate files
+// files gives (nil: made from the secret).
+func startClusterWith(t *testing.T, secret string, files func() *TLSFiles) []*member {
+	t.Helper()
 	addrs := freeAddrs(t, 3)
 	ms := make([]*member, 3)
 	errs := make(chan error, 3)
 	for i := range 3 {
-		cfg := Config{Dir: t.TempDir(), NodeID: fmt.Sprintf("node-%d", i), RaftAddr: addrs[i], Secret: secret}
+		cfg := Config{Dir: t.TempDir(), NodeID: fmt.Sprintf("node-%d", i), RaftAddr: addrs[i], Secret: secret, TLS: files()}
 		for j := range 3 {
 			if j != i {
 				cfg.Peers = append(cfg.Peers, Peer{ID: fmt.Sprintf("node-%d", j), Addr: addrs[j]})
@@ -185,6 +192,16 @@ func TestCertificateFilesMakeTheCluster(t *testing.T) {
 	if _, err := dialler(t, secret, nil).Dial(raft.ServerAddress(addr), time.Second); err == nil || !isTLS(err) {
 		t.Errorf("a node with the secret but not the files: %v, want a refusal at the TLS handshake", err)
 	}
+}
+
+// Three nodes on an operator's own certificates keep one record.
+func TestAClusterOnItsOwnCertificates(t *testing.T) {
+	ms := startClusterWith(t, "a-cluster-secret-0123456789", func() *TLSFiles {
+		return certificateFiles(t, "an-operators-own-ca-0123456789")
+	})
+	leader := leaderOf(t, ms)
+	work(t, leader.engine)
+	waitSame(t, leader, ms)
 }
 
 func layerFor(t *testing.T, addr, secret string, files *TLSFiles) *secretLayer {
