@@ -69,6 +69,17 @@ type Cluster struct {
 	// others, on the Raft connections and when a node passes a command
 	// to the leader. crier's addition; needed with peers.
 	Secret Secret `yaml:"secret"`
+	// TLS is this node's certificate, its key and the cluster's CA, for
+	// the mutual TLS between nodes; without it, crier makes them from
+	// Secret.
+	TLS *ClusterTLS `yaml:"tls"`
+}
+
+// ClusterTLS names PEM files: all three, or none.
+type ClusterTLS struct {
+	Cert string `yaml:"cert" jsonschema:"required"`
+	Key  string `yaml:"key" jsonschema:"required"`
+	CA   string `yaml:"ca" jsonschema:"required"`
 }
 
 // Peer is another node of the cluster.

@@ -2,9 +2,14 @@ package record
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,11 +42,18 @@ type member struct {
 // its own goroutine (a node waits for a leader, which needs the others).
 func startCluster(t *testing.T, secret string) []*member {
 	t.Helper()
+	return startClusterWith(t, secret, func() *TLSFiles { return nil })
+}
+
+// startClusterWith starts three nodes, each with the certificate files
+// files gives (nil: made from the secret).
+func startClusterWith(t *testing.T, secret string, files func() *TLSFiles) []*member {
+	t.Helper()
 	addrs := freeAddrs(t, 3)
 	ms := make([]*member, 3)
 	errs := make(chan error, 3)
 	for i := range 3 {
-		cfg := Config{Dir: t.TempDir(), NodeID: fmt.Sprintf("node-%d", i), RaftAddr: addrs[i], Secret: secret}
+		cfg := Config{Dir: t.TempDir(), NodeID: fmt.Sprintf("node-%d", i), RaftAddr: addrs[i], Secret: secret, TLS: files()}
 		for j := range 3 {
 			if j != i {
 				cfg.Peers = append(cfg.Peers, Peer{ID: fmt.Sprintf("node-%d", j), Addr: addrs[j]})
@@ -134,24 +146,122 @@ func TestAClusterOutlivesItsLeader(t *testing.T) {
 	}
 }
 
-// A node without the cluster's secret cannot join it.
+// A node without the cluster's secret cannot join it: its certificate,
+// made from another secret, is refused at the TLS handshake, whichever
+// end checks first.
 func TestTheClusterKeepsStrangersOut(t *testing.T) {
-	addrs := freeAddrs(t, 1)
-	layer, err := newSecretLayer(addrs[0], key("a-cluster-secret-0123456789", "raft"))
-	if err != nil {
-		t.Fatal(err)
+	secret := "a-cluster-secret-0123456789"
+	addr := freeAddrs(t, 1)[0]
+	layer := layerFor(t, addr, secret, nil)
+	stranger := dialler(t, "another-secret-0123456789", nil)
+	if _, err := stranger.Dial(raft.ServerAddress(addr), time.Second); err == nil || !isTLS(err) {
+		t.Errorf("a node with another secret: %v, want a refusal at the TLS handshake", err)
 	}
-	defer layer.Close()
-	stranger := &secretLayer{secret: key("another-secret-0123456789", "raft")}
-	if _, err := stranger.Dial(raft.ServerAddress(addrs[0]), time.Second); err == nil {
-		t.Error("a node with another secret connected")
+	// One that does not check the listener's certificate is refused by it.
+	careless := dialler(t, "another-secret-0123456789", nil)
+	careless.tls.VerifyConnection = nil
+	if _, err := careless.Dial(raft.ServerAddress(addr), time.Second); err == nil || !isTLS(err) {
+		t.Errorf("a node with another secret, not checking: %v, want a refusal at the TLS handshake", err)
 	}
-	friend := &secretLayer{secret: key("a-cluster-secret-0123456789", "raft")}
-	conn, err := friend.Dial(raft.ServerAddress(addrs[0]), time.Second)
+	conn, err := dialler(t, secret, nil).Dial(raft.ServerAddress(addr), time.Second)
 	if err != nil {
 		t.Fatalf("a node with the secret: %v", err)
 	}
 	conn.Close()
+	// HTTP between nodes is the same mutual TLS.
+	resp, err := dialler(t, "another-secret-0123456789", nil).client().Get("https://" + addr + "/internal/v1/apply")
+	if err == nil {
+		resp.Body.Close()
+		t.Error("an HTTP request from a node with another secret got through")
+	}
+	layer.Close()
+}
+
+// With certificate files (cluster.tls), a node needs one the cluster's CA
+// signed: one made from the secret alone, without it, is refused.
+func TestCertificateFilesMakeTheCluster(t *testing.T) {
+	secret := "a-cluster-secret-0123456789"
+	files := certificateFiles(t, "an-operators-own-ca-0123456789")
+	addr := freeAddrs(t, 1)[0]
+	layerFor(t, addr, secret, files)
+	conn, err := dialler(t, secret, files).Dial(raft.ServerAddress(addr), time.Second)
+	if err != nil {
+		t.Fatalf("a node with the files: %v", err)
+	}
+	conn.Close()
+	if _, err := dialler(t, secret, nil).Dial(raft.ServerAddress(addr), time.Second); err == nil || !isTLS(err) {
+		t.Errorf("a node with the secret but not the files: %v, want a refusal at the TLS handshake", err)
+	}
+}
+
+// Three nodes on an operator's own certificates keep one record.
+func TestAClusterOnItsOwnCertificates(t *testing.T) {
+	ms := startClusterWith(t, "a-cluster-secret-0123456789", func() *TLSFiles {
+		return certificateFiles(t, "an-operators-own-ca-0123456789")
+	})
+	leader := leaderOf(t, ms)
+	work(t, leader.engine)
+	waitSame(t, leader, ms)
+}
+
+func layerFor(t *testing.T, addr, secret string, files *TLSFiles) *secretLayer {
+	t.Helper()
+	conf, err := nodeTLS("node-0", secret, files, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := newSecretLayer(addr, key(secret, "raft"), conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func dialler(t *testing.T, secret string, files *TLSFiles) *secretLayer {
+	t.Helper()
+	conf, err := nodeTLS("node-1", secret, files, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &secretLayer{secret: key(secret, "raft"), tls: conf}
+}
+
+// isTLS reports whether err is TLS refusing: a certificate not the
+// cluster's, or an alert from the other end.
+func isTLS(err error) bool {
+	var alert tls.AlertError
+	return errors.As(err, &alert) || strings.Contains(err.Error(), "tls:") || strings.Contains(err.Error(), "not the cluster's")
+}
+
+// certificateFiles writes a CA and a node certificate signed by it, as an
+// operator's own PKI would, made here from caSeed.
+func certificateFiles(t *testing.T, caSeed string) *TLSFiles {
+	t.Helper()
+	ca, caKey, err := derivedCA(caSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := nodeCertificate("node", ca, caKey, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	files := &TLSFiles{Cert: filepath.Join(dir, "node.pem"), Key: filepath.Join(dir, "node-key.pem"), CA: filepath.Join(dir, "ca.pem")}
+	for file, block := range map[string]*pem.Block{
+		files.Cert: {Type: "CERTIFICATE", Bytes: cert.Certificate[0]},
+		files.Key:  {Type: "PRIVATE KEY", Bytes: keyDER},
+		files.CA:   {Type: "CERTIFICATE", Bytes: ca.Raw},
+	} {
+		if err := os.WriteFile(file, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return files
 }
 
 // The lead goes from a to b and back; a's first command on taking it back

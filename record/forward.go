@@ -9,18 +9,19 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/crierhq/crier/engine"
 )
 
 // Forwarder passes commands given to a follower to the leader's API
-// (POST /internal/v1/apply), as engine.Options.Forward; e gives the
-// engine, which is made with it. The leader is the one Raft names, at the
-// address it announced on taking the lead; while a new leader has not yet
-// announced itself, or cannot be reached, it waits and tries again.
-func (n *Node) Forwarder(e func() *engine.Engine, secret string, client *http.Client) func(context.Context, []byte) (uint64, error) {
+// (POST /internal/v1/apply on its raft_addr, over mutual TLS), as
+// engine.Options.Forward; e gives the engine, which is made with it. The
+// leader is the one Raft names, once it has announced itself on taking
+// the lead; until then, or while it cannot be reached, it waits and tries
+// again.
+func (n *Node) Forwarder(e func() *engine.Engine, secret string) func(context.Context, []byte) (uint64, error) {
+	client := n.Client()
 	return func(ctx context.Context, command []byte) (uint64, error) {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
@@ -38,7 +39,7 @@ func (n *Node) Forwarder(e func() *engine.Engine, secret string, client *http.Cl
 }
 
 func (n *Node) forwardOnce(ctx context.Context, e *engine.Engine, secret string, client *http.Client, command []byte) (uint64, bool, error) {
-	_, id := n.raft.LeaderWithID()
+	addr, id := n.raft.LeaderWithID()
 	leader, err := e.Read().Leader(nil)
 	if err != nil {
 		return 0, false, err
@@ -46,7 +47,7 @@ func (n *Node) forwardOnce(ctx context.Context, e *engine.Engine, secret string,
 	if id == "" || leader == nil || leader.Node != string(id) {
 		return 0, true, fmt.Errorf("%w, and the leader has not yet said where it is", engine.ErrNotLeader)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, leader.API+"/internal/v1/apply", bytes.NewReader(command))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+string(addr)+"/internal/v1/apply", bytes.NewReader(command))
 	if err != nil {
 		return 0, false, err
 	}
@@ -84,9 +85,11 @@ func (n *Node) forwardOnce(ctx context.Context, e *engine.Engine, secret string,
 	return 0, false, errors.New(answer.Error)
 }
 
-// Join asks a running cluster, through any of its nodes' HTTP address, to
-// add this node, until one of them, or the leader it names, does.
-func (n *Node) Join(ctx context.Context, via, secret string, client *http.Client) error {
+// Join asks a running cluster, through any of its nodes' raft_addr (over
+// mutual TLS), to add this node, until one of them, or the leader it
+// names, does.
+func (n *Node) Join(ctx context.Context, via, secret string) error {
+	client := n.Client()
 	body, _ := json.Marshal(map[string]string{"id": n.cfg.NodeID, "raft_addr": n.RaftAddr()})
 	for {
 		err := n.joinOnce(ctx, via, secret, client, body, 0)
@@ -103,7 +106,7 @@ func (n *Node) Join(ctx context.Context, via, secret string, client *http.Client
 }
 
 func (n *Node) joinOnce(ctx context.Context, via, secret string, client *http.Client, body []byte, depth int) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(via, "/")+"/internal/v1/join", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+via+"/internal/v1/join", bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -118,7 +121,7 @@ func (n *Node) joinOnce(ctx context.Context, via, secret string, client *http.Cl
 	}
 	var answer struct{ Error, Leader string }
 	json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&answer)
-	if answer.Leader != "" && answer.Leader != via && depth < 3 { // a follower names the leader's address
+	if answer.Leader != "" && answer.Leader != via && depth < 3 { // a follower names the leader's raft_addr
 		return n.joinOnce(ctx, answer.Leader, secret, client, body, depth+1)
 	}
 	return fmt.Errorf("%s: %s", resp.Status, answer.Error)

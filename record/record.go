@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -35,6 +37,9 @@ type Config struct {
 	RaftAddr string // host:port for the other nodes; "" for a single node
 	Peers    []Peer // the other nodes, when they are known in advance
 	Secret   string // shared by the nodes: each proves it to the others
+	// TLS is the node's certificate files (cluster.tls); when nil, the
+	// nodes' certificates are made from the secret.
+	TLS *TLSFiles
 	// Joining: the node joins a running cluster (crier serve --join)
 	// rather than starting one; the leader adds it.
 	Joining bool
@@ -57,6 +62,7 @@ type Node struct {
 	store     *raftboltdb.BoltStore
 	snapshots *raft.FileSnapshotStore
 	transport raft.Transport
+	layer     *secretLayer // nil for a single node
 	fsm       *fsm
 	log       *slog.Logger
 	ready     atomic.Uint64 // the term whose entries before it this node has applied, leading
@@ -97,11 +103,17 @@ func New(cfg Config) (*Node, error) {
 			store.Close()
 			return nil, errors.New("a cluster needs its secret (cluster.secret, at least 16 characters)")
 		}
-		layer, err := newSecretLayer(cfg.RaftAddr, key(cfg.Secret, "raft"))
+		tlsConf, err := nodeTLS(cfg.NodeID, cfg.Secret, cfg.TLS, time.Now())
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+		layer, err := newSecretLayer(cfg.RaftAddr, key(cfg.Secret, "raft"), tlsConf)
 		if err != nil {
 			store.Close()
 			return nil, fmt.Errorf("listening for the other nodes on %s: %w", cfg.RaftAddr, err)
 		}
+		n.layer = layer
 		n.transport = raft.NewNetworkTransportWithLogger(layer, 3, 10*time.Second, hclogger(cfg.Log, false))
 	}
 	return n, nil
@@ -263,17 +275,43 @@ func (n *Node) Status() (Status, error) {
 	return st, nil
 }
 
+// NotLeading is engine.ErrNotLeader with where the leader is: its
+// raft_addr, "" when none is known.
+type NotLeading struct{ Leader string }
+
+func (e *NotLeading) Error() string { return engine.ErrNotLeader.Error() }
+func (e *NotLeading) Unwrap() error { return engine.ErrNotLeader }
+
 // Add makes a node a voting member of the cluster: the leader's side of
 // crier serve --join. On a follower the error is engine.ErrNotLeader.
 func (n *Node) Add(id, addr string) error {
 	if n.raft.State() != raft.Leader {
-		return engine.ErrNotLeader
+		addr, _ := n.raft.LeaderWithID()
+		return &NotLeading{Leader: string(addr)}
 	}
 	return n.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(addr), 0, 30*time.Second).Error()
 }
 
 // RaftAddr is where this node listens for the others.
 func (n *Node) RaftAddr() string { return string(n.transport.LocalAddr()) }
+
+// Web is where the other nodes' HTTP requests to this one arrive, over
+// mutual TLS on raft_addr (an http.Server serves it); nil for a single node.
+func (n *Node) Web() net.Listener {
+	if n.layer == nil {
+		return nil
+	}
+	return webListener{n.layer}
+}
+
+// Client is an HTTP client to the other nodes (https://their raft_addr),
+// over mutual TLS; nil for a single node.
+func (n *Node) Client() *http.Client {
+	if n.layer == nil {
+		return nil
+	}
+	return n.layer.client()
+}
 
 // ID is this node's id.
 func (n *Node) ID() string { return n.cfg.NodeID }

@@ -10,6 +10,23 @@ import (
 	"github.com/crierhq/crier/record"
 )
 
+// nodeRoutes are the routes only the cluster's other nodes use, served
+// apart from the API (Internal), over the nodes' mutual TLS.
+func (s *Server) nodeRoutes(secret string, add func(id, addr string) error) http.Handler {
+	mux := http.NewServeMux()
+	if secret != "" {
+		mux.HandleFunc("POST /internal/v1/apply", s.passedOn(secret))
+		if add != nil {
+			mux.HandleFunc("POST /internal/v1/join", s.joins(secret, add))
+		}
+	}
+	return mux
+}
+
+// Internal serves the other nodes of a cluster: crier serve serves it on
+// the node's raft_addr, behind mutual TLS, never on server.listen.
+func (s *Server) Internal() http.Handler { return s.internal }
+
 // passedOn applies a command another node of the cluster was given: the
 // follower's side of engine.Options.Forward. Only the cluster's nodes,
 // with its secret, may; a node that no longer leads says so (421).
@@ -55,10 +72,9 @@ func (s *Server) joins(secret string, add func(id, addr string) error) http.Hand
 		err := add(req.ID, req.Addr)
 		switch {
 		case errors.Is(err, engine.ErrNotLeader):
-			leader, _ := s.engine.Read().Leader(nil)
 			answer := map[string]string{"error": "this node does not lead", "code": "not_leader"}
-			if leader != nil {
-				answer["leader"] = leader.API
+			if nl := (*record.NotLeading)(nil); errors.As(err, &nl) && nl.Leader != "" {
+				answer["leader"] = nl.Leader // its raft_addr, where the joiner asks next
 			}
 			writeJSON(w, http.StatusMisdirectedRequest, answer)
 		case err != nil:
@@ -79,12 +95,12 @@ func (s *Server) fromANode(w http.ResponseWriter, r *http.Request, secret string
 		writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the request is too large")
 		return nil, false
 	}
-	sig := r.Header.Get(record.SignatureHeader)
-	if err := record.CheckSignature(sig, secret, r.URL.Path, body, s.now()); err != nil {
+	signed, err := record.CheckSignature(r.Header.Get(record.SignatureHeader), secret, r.URL.Path, body, s.now())
+	if err != nil {
 		writeError(w, http.StatusUnauthorized, "unauthenticated", "only crier's other nodes may: "+err.Error())
 		return nil, false
 	}
-	if !s.nodeReplays.first(sig, s.now()) {
+	if !s.nodeReplays.first(s.now(), "id:"+string(signed.ID[:]), "sig:"+string(signed.Signature[:])) {
 		writeError(w, http.StatusUnauthorized, "unauthenticated", "this request was sent before")
 		return nil, false
 	}

@@ -42,7 +42,8 @@ type Options struct {
 	// timezone); UTC when nil.
 	Location *time.Location
 	// ClusterSecret lets the other nodes of a cluster pass on commands
-	// (POST /internal/v1/apply); without it that route is not served.
+	// (POST /internal/v1/apply, on Internal); without it that route is not
+	// served.
 	ClusterSecret string
 	// Cluster, when set, answers GET /api/v1/cluster: who is in the
 	// cluster and who leads it.
@@ -69,6 +70,8 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	mux     *http.ServeMux
+
+	internal http.Handler // the other nodes' routes, served on raft_addr only
 
 	slackSecret string
 	slackAPI    *slack.Client
@@ -139,12 +142,7 @@ func New(opts Options) *Server {
 			}
 		}}))
 	}
-	if opts.ClusterSecret != "" {
-		s.mux.HandleFunc("POST /internal/v1/apply", s.passedOn(opts.ClusterSecret))
-		if opts.AddNode != nil {
-			s.mux.HandleFunc("POST /internal/v1/join", s.joins(opts.ClusterSecret, opts.AddNode))
-		}
-	}
+	s.internal = s.nodeRoutes(opts.ClusterSecret, opts.AddNode)
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
 	})

@@ -3,7 +3,10 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +20,7 @@ import (
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/notifiers"
 	crierslack "github.com/crierhq/crier/notifiers/slack"
+	"github.com/crierhq/crier/record"
 	"github.com/slack-go/slack"
 )
 
@@ -36,17 +40,17 @@ func (s *Server) slackInteraction(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the request is too large")
 		return
 	}
+	sig, canonical := slackSignature(r.Header)
 	verifier, err := slack.NewSecretsVerifier(r.Header, s.slackSecret)
+	if !canonical && err == nil {
+		err = errors.New("not Slack's spelling of a signature")
+	}
 	if err == nil {
 		_, _ = verifier.Write(body)
 		err = verifier.Ensure()
 	}
 	if err != nil {
 		writeError(w, http.StatusUnauthorized, "unauthenticated", "not a request signed by Slack in the last five minutes")
-		return
-	}
-	if !s.replays.first(r.Header.Get("X-Slack-Signature"), s.now()) {
-		writeError(w, http.StatusUnauthorized, "unauthenticated", "this Slack request has been received before")
 		return
 	}
 	form, err := url.ParseQuery(string(body))
@@ -56,6 +60,14 @@ func (s *Server) slackInteraction(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", "the Slack payload is not JSON")
+		return
+	}
+	keys := []string{"sig:" + string(sig)}
+	if cb.TriggerID != "" { // the interaction's own id
+		keys = append(keys, "trigger:"+cb.TriggerID)
+	}
+	if !s.replays.first(s.now(), keys...) {
+		writeError(w, http.StatusUnauthorized, "unauthenticated", "this Slack request has been received before")
 		return
 	}
 	if cb.Type == slack.InteractionTypeViewSubmission {
@@ -325,21 +337,37 @@ type replays struct {
 	seen map[string]time.Time
 }
 
-// first reports whether sig is new, and remembers it.
-func (r *replays) first(sig string, now time.Time) bool {
+// first reports whether a request is new — none of its keys seen — and
+// remembers them all. Keys are what the request is, never how it is
+// spelled: a signature's bytes, the request's own id.
+func (r *replays) first(now time.Time, keys ...string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.seen == nil {
 		r.seen = map[string]time.Time{}
 	}
 	for k, at := range r.seen {
-		if now.Sub(at) > 10*time.Minute { // twice Slack's window: both clocks may drift
+		if now.Sub(at) > 10*time.Minute { // twice the signatures' window: both clocks may drift
 			delete(r.seen, k)
 		}
 	}
-	if _, ok := r.seen[sig]; ok {
-		return false
+	fresh := true
+	for _, k := range keys {
+		if _, ok := r.seen[k]; ok {
+			fresh = false
+		}
+		r.seen[k] = now
 	}
-	r.seen[sig] = now
-	return true
+	return fresh
+}
+
+// slackSignature is the bytes of Slack's v0 signature, spelled as Slack
+// writes it ("v0=" and 64 lower-case hex digits) or not at all.
+func slackSignature(h http.Header) ([]byte, bool) {
+	sig, ok := strings.CutPrefix(h.Get("X-Slack-Signature"), "v0=")
+	if !ok || !record.LowerHex(sig, sha256.Size) {
+		return nil, false
+	}
+	b, err := hex.DecodeString(sig)
+	return b, err == nil
 }

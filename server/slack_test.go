@@ -148,6 +148,31 @@ func TestSlackButtons(t *testing.T) {
 	if code := send(t, replay); code != http.StatusUnauthorized {
 		t.Errorf("replayed: %d", code)
 	}
+	// The same click with its signature spelt another way: the same
+	// bytes, refused as Slack never writes them so.
+	captured := approve.Header.Get("X-Slack-Signature")
+	hexSig := strings.TrimPrefix(captured, "v0=")
+	for name, sig := range map[string]string{
+		"upper-case hex":   "v0=" + strings.ToUpper(hexSig),
+		"mixed-case hex":   "v0=" + upperFirstLetter(hexSig),
+		"upper-case V0":    "V0=" + hexSig,
+		"without v0=":      hexSig,
+		"a space inside":   "v0= " + hexSig,
+		"spaces outside":   "  " + captured + " ", // HTTP trims them: seen before
+		"a second version": captured + ",v1=" + hexSig,
+	} {
+		again, _ := http.NewRequest("POST", approve.URL.String(), strings.NewReader(string(body)))
+		again.Header = approve.Header.Clone()
+		again.Header.Set("X-Slack-Signature", sig)
+		if code := send(t, again); code != http.StatusUnauthorized {
+			t.Errorf("replayed, its signature %s (%q): %d", name, sig, code)
+		}
+	}
+	answers.mu.Lock()
+	if n := len(answers.got); n != 1 {
+		t.Errorf("crier answered in Slack %d times to one click", n)
+	}
+	answers.mu.Unlock()
 	// Someone with no crier account: nothing done, and told so alone.
 	stranger, _ := f.click("U0STRANGER", req, crierslack.ActionApprove, responses.URL, now, slackSecret)
 	send(t, stranger)
@@ -334,4 +359,13 @@ func sign(r *http.Request, body string, at time.Time, secret string) {
 	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
 	r.Header.Set("X-Slack-Request-Timestamp", ts)
 	r.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+}
+
+// upperFirstLetter writes the first of a-f in hex in capitals.
+func upperFirstLetter(hex string) string {
+	i := strings.IndexAny(hex, "abcdef")
+	if i < 0 {
+		return strings.ToUpper(hex)
+	}
+	return hex[:i] + strings.ToUpper(hex[i:i+1]) + hex[i+1:]
 }

@@ -225,7 +225,7 @@ users:
 		l.Close()
 	}
 	first := startCriers(t, [][]string{{"--config", config("first"), "--node-id", "node-a", "--raft-addr", addrs[0]}})[0]
-	second := startCriers(t, [][]string{{"--config", config("second"), "--node-id", "node-b", "--raft-addr", addrs[1], "--join", first.url}})[0]
+	second := startCriers(t, [][]string{{"--config", config("second"), "--node-id", "node-b", "--raft-addr", addrs[1], "--join", addrs[0]}})[0]
 
 	t.Setenv("CRIER_TOKEN", "crash-token-planner-0123456789")
 	// The node that joined learns the cluster's membership from the

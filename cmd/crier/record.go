@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -27,6 +26,9 @@ func openRecord(ctx context.Context, cfg *config.Config, log *slog.Logger, join 
 	rc := record.Config{Dir: cfg.DataDir, Log: log}
 	if cl := cfg.Cluster; cl != nil {
 		rc.NodeID, rc.RaftAddr, rc.Secret, rc.Joining = cl.NodeID, cl.RaftAddr, cl.Secret.Reveal(), join != ""
+		if t := cl.TLS; t != nil {
+			rc.TLS = &record.TLSFiles{Cert: t.Cert, Key: t.Key, CA: t.CA}
+		}
 		for _, p := range cl.PeerList() {
 			rc.Peers = append(rc.Peers, record.Peer{ID: p.ID, Addr: p.Addr})
 		}
@@ -39,12 +41,11 @@ func openRecord(ctx context.Context, cfg *config.Config, log *slog.Logger, join 
 	defer cancel()
 	opts := engine.Options{Log: node}
 	var eng *engine.Engine
-	if rc.Secret != "" { // a follower passes commands on to the leader
-		forward := node.Forwarder(func() *engine.Engine { return eng }, rc.Secret, &http.Client{Timeout: 30 * time.Second})
-		opts.Forward = forward
+	if node.Client() != nil { // a follower passes commands on to the leader
+		opts.Forward = node.Forwarder(func() *engine.Engine { return eng }, rc.Secret)
 	}
 	if join != "" {
-		go node.Join(opening, join, rc.Secret, &http.Client{Timeout: 30 * time.Second})
+		go node.Join(opening, join, rc.Secret)
 	}
 	eng, err = engine.Open(opening, opts)
 	if err != nil {
@@ -116,6 +117,8 @@ func clusterFlags(cfg *config.Config, nodeID, raftAddr, join string) error {
 		return errors.New("a node of a cluster needs both --node-id and --raft-addr (or cluster.node_id and cluster.raft_addr)")
 	case len(cfg.Cluster.Secret.Reveal()) < 16:
 		return errors.New("a node of a cluster needs the cluster's secret: cluster.secret, or CRIER_CLUSTER_SECRET (at least 16 characters)")
+	case strings.Contains(join, "://"):
+		return fmt.Errorf("--join takes the raft_addr of a node of the cluster, host:port such as 10.20.0.11:8300, not %q", join)
 	case join != "" && cfg.Server.LinkSecret == "":
 		return errors.New("a node joining a cluster needs server.link_secret, the same as the other nodes': an acknowledgement link one node sends must open on the others")
 	}
@@ -123,8 +126,8 @@ func clusterFlags(cfg *config.Config, nodeID, raftAddr, join string) error {
 }
 
 // reachable checks that a node of a cluster names addresses the others
-// can reach it at: they pass commands to its listen address and speak
-// Raft to its raft_addr, as given.
+// can reach it at: they speak Raft and pass commands to its raft_addr, as
+// given, and its listen address is the one it announces when it leads.
 func reachable(cfg *config.Config) error {
 	if cfg.Cluster == nil {
 		return nil

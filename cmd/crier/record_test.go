@@ -90,6 +90,12 @@ func TestAClusterNodeNamesItsAddresses(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errOut, "server.listen 0.0.0.0:8080: in a cluster the other nodes reach this node there") {
 		t.Errorf("listening on every address: %d %s", code, errOut)
 	}
+	// A node joins through another's raft_addr, over the nodes' mutual
+	// TLS, not through its web address.
+	_, errOut, code = crier(t, "serve", "--config", cfg, "--node-id", "node-b", "--raft-addr", "10.20.0.12:8300", "--join", "http://10.20.0.11:8080")
+	if code != exitUsage || !strings.Contains(errOut, "--join takes the raft_addr of a node of the cluster, host:port such as 10.20.0.11:8300") {
+		t.Errorf("joining through a web address: %d %s", code, errOut)
+	}
 }
 
 // A snapshot cut short on its way is not saved as if it were whole.

@@ -33,7 +33,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 	configFile := flags.String("config", "", "the crier.yaml to run on")
 	nodeID := flags.String("node-id", "", "this node's id in a cluster (instead of cluster.node_id)")
 	raftAddr := flags.String("raft-addr", "", "host:port where this node meets the others (instead of cluster.raft_addr)")
-	join := flags.String("join", "", "the HTTP address of a node of a running cluster to join, such as http://10.20.0.11:8080")
+	join := flags.String("join", "", "the raft_addr of a node of a running cluster to join, such as 10.20.0.11:8300")
 	if _, code, ok := parseFlags(flags, args, e); !ok {
 		return code
 	}
@@ -170,6 +170,11 @@ func runServe(ctx context.Context, args []string, e env) int {
 	httpServer := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(ln) }()
+	if web := node.Web(); web != nil { // the other nodes, over mutual TLS on raft_addr
+		nodes := &http.Server{Handler: srv.Internal(), ReadHeaderTimeout: 10 * time.Second}
+		go nodes.Serve(web)
+		defer nodes.Close()
+	}
 	select {
 	case err := <-served:
 		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
