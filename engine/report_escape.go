@@ -1,6 +1,10 @@
 package engine
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // The report is Markdown that people read and that crier's web page and
 // any other Markdown viewer render. Everything in it that people or a
@@ -30,8 +34,15 @@ func mdText(s string) string {
 // mdEscaped says whether the character c at byte i of s needs a backslash.
 func mdEscaped(s string, i int, c rune) bool {
 	switch {
-	case strings.ContainsRune("\\`*_[]<>|~&#!", c):
-		return true // emphasis, code, links, images, HTML, entities, tables, headings
+	case strings.ContainsRune("\\`*[]<>|~", c):
+		return true // emphasis, code, links and images, HTML and autolinks, block quotes, table cells, strikethrough
+	case c == '_':
+		// Emphasis, but not inside a word: not_reached reads as it is.
+		return !wordRuneBefore(s, i) || !wordRuneAt(s, i+1)
+	case c == '&':
+		return i+1 < len(s) && (s[i+1] == '#' || isWordChar(s[i+1])) // an entity: &lt; &#60;
+	case c == '#':
+		return i == 0 || s[i-1] == ' ' && strings.Trim(s[i:], "#") == "" // a heading, or the # that close one
 	case i == 0 && strings.ContainsRune("-+=", c):
 		// A list item, a thematic break or a heading's underline; not a
 		// phone number such as +447700900123.
@@ -47,6 +58,16 @@ func mdEscaped(s string, i int, c rune) bool {
 }
 
 func notDigit(c rune) bool { return c < '0' || c > '9' }
+
+func wordRuneBefore(s string, i int) bool {
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+func wordRuneAt(s string, i int) bool {
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
 
 func isWordChar(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
@@ -69,7 +90,10 @@ func quote(body string) string {
 			out = append(out, ">")
 			blank = false
 		} else if n := len(out); n > 0 {
-			out[n-1] += "\\" // a hard line break: the line ends where its writer ended it
+			// A hard line break, so the line ends where its writer ended it:
+			// two spaces, as a backslash there makes goldmark misread a
+			// backslash that starts the next line.
+			out[n-1] += "  "
 		}
 		out = append(out, "> "+text)
 	}
