@@ -14,10 +14,11 @@ import (
 // Markdown writes the report for people.
 func (r *Report) Markdown(w io.Writer) error {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
-	p("# %s\n\n", r.Title)
-	p("Activation %s of runbook `%s`, %s, %s. Started %s.\n", r.Activation, r.Runbook, r.Mode, strings.ReplaceAll(r.State, "_", " "), r.StartedAt.Format(time.RFC3339))
+	p("# %s\n\n", mdText(r.Title))
+	p("Activation %s of runbook %s, %s, %s. Started %s.\n", mdText(r.Activation), mdCode(r.Runbook), mdText(r.Mode), mdText(strings.ReplaceAll(r.State, "_", " ")),
+		r.StartedAt.Format(time.RFC3339))
 	if r.EndedAt != nil {
-		p("Ended %s: %s\n", r.EndedAt.Format(time.RFC3339), r.EndReason)
+		p("Ended %s: %s\n", r.EndedAt.Format(time.RFC3339), mdText(r.EndReason))
 	}
 	if r.Pace != nil {
 		p("\nTimes are exercise time: speed ×%g from %s real time. The record keeps the real time of each action beside it.\n",
@@ -33,11 +34,16 @@ func (r *Report) Markdown(w io.Writer) error {
 		if len(s.WaitingFor) > 0 {
 			state += " (waits for " + strings.Join(s.WaitingFor, ", ") + ")"
 		}
-		p("| %s | %d | %s | %s | %s | %s | %s |\n", s.Step, s.Occurrence, s.Kind, offset(s.PlannedSeconds), offset(s.FiredSeconds), offset(s.CompleteSeconds), state)
+		p("| %s | %d | %s | %s | %s | %s | %s |\n", mdText(s.Step), s.Occurrence, mdText(s.Kind),
+			offset(s.PlannedSeconds), offset(s.FiredSeconds), offset(s.CompleteSeconds), mdText(state))
 	}
 	p("\n## Messages\n")
 	for _, m := range r.Messages {
-		p("\n### %s (%s)\n\n**%s**\n\n%s\n\n", m.Step, strings.ReplaceAll(m.State, "_", " "), m.Subject, quote(m.Body))
+		p("\n### %s (%s)\n\n", mdText(m.Step), mdText(strings.ReplaceAll(m.State, "_", " ")))
+		if subject := mdText(m.Subject); subject != "" {
+			p("**%s**\n\n", subject)
+		}
+		p("%s\n\n", quote(m.Body))
 		if len(m.Revisions) > 1 {
 			last := m.Revisions[len(m.Revisions)-1]
 			p("Revisions: %d, last by %s.\n\n", len(m.Revisions), mdText(whoAs(last.Editor, last.EditedBy)))
@@ -53,16 +59,16 @@ func (r *Report) Markdown(w io.Writer) error {
 			p("- approval took %s\n", offset(m.ApprovalSeconds))
 		}
 		if m.RejectedBy != "" {
-			p("- rejected by %s: %s\n", m.RejectedBy, m.RejectReason)
+			p("- rejected by %s: %s\n", mdText(m.RejectedBy), mdText(m.RejectReason))
 		}
 		for _, k := range m.Acknowledged {
-			p("- acknowledged by %s after %s\n", k.Stakeholder, offset(&k.Seconds))
+			p("- acknowledged by %s after %s\n", mdText(k.Stakeholder), offset(&k.Seconds))
 		}
 	}
 	p("\n## Deliveries by channel\n\n| channel | type | sent | of those, delivered to the phone | of those, not delivered | failed | withheld | other |\n" +
 		"|---|---|---|---|---|---|---|---|\n")
 	for _, c := range r.ByChannel {
-		p("| %s | %s | %d | %d | %d | %d | %d | %d |\n", dash(c.Channel), c.Type, c.Sent, c.Delivered, c.Undelivered, c.Failed, c.Withheld, c.Other)
+		p("| %s | %s | %d | %d | %d | %d | %d | %d |\n", dash(mdText(c.Channel)), mdText(c.Type), c.Sent, c.Delivered, c.Undelivered, c.Failed, c.Withheld, c.Other)
 	}
 	p("\nSent: the service took it; of those, delivered or not delivered: what the phone network said of a text. " +
 		"Withheld: an exercise's, to someone not taking part, never sent.\n")
@@ -75,7 +81,7 @@ func (r *Report) Markdown(w io.Writer) error {
 	if len(failed) > 0 {
 		p("\n## Failed deliveries\n\n| step | type | to | attempts | why |\n|---|---|---|---|---|\n")
 		for _, d := range failed {
-			p("| %s | %s | %s | %d | %s |\n", d.Step, d.Type, d.Target, d.Attempts, strings.ReplaceAll(d.Error, "|", "\\|"))
+			p("| %s | %s | %s | %d | %s |\n", mdText(d.Step), mdText(d.Type), mdText(d.Target), d.Attempts, mdText(d.Error))
 		}
 	}
 	var undelivered []DeliveryReport
@@ -87,7 +93,7 @@ func (r *Report) Markdown(w io.Writer) error {
 	if len(undelivered) > 0 {
 		p("\n## Texts not delivered\n\nThe service took them; the phone network could not deliver them.\n\n| step | to | why |\n|---|---|---|\n")
 		for _, d := range undelivered {
-			p("| %s | %s | %s |\n", d.Step, d.Target, mdText(dash(d.Receipt)))
+			p("| %s | %s | %s |\n", mdText(d.Step), mdText(d.Target), dash(mdText(d.Receipt)))
 		}
 	}
 	var again []DeliveryReport
@@ -99,12 +105,12 @@ func (r *Report) Markdown(w io.Writer) error {
 	if len(again) > 0 {
 		p("\n## Possibly duplicated\n\ncrier stopped while these were being sent, and sent them again: each may have arrived twice.\n\n| step | type | to | state |\n|---|---|---|---|\n")
 		for _, d := range again {
-			p("| %s | %s | %s | %s |\n", d.Step, d.Type, d.Target, d.Status)
+			p("| %s | %s | %s | %s |\n", mdText(d.Step), mdText(d.Type), mdText(d.Target), mdText(d.Status))
 		}
 	}
 	p("\n## Tasks\n\n| task | assignee | state | acknowledged after | done after |\n|---|---|---|---|---|\n")
 	for _, t := range r.Tasks {
-		p("| %s | %s | %s | %s | %s |\n", t.Step, t.Assignee, t.State, offset(t.AckSeconds), offset(t.DoneSeconds))
+		p("| %s | %s | %s | %s | %s |\n", mdText(t.Step), mdText(t.Assignee), mdText(t.State), offset(t.AckSeconds), offset(t.DoneSeconds))
 	}
 	r.escalationsMarkdown(p)
 	p("\n## Decisions\n\n")
@@ -112,18 +118,21 @@ func (r *Report) Markdown(w io.Writer) error {
 		p("None recorded.\n")
 	}
 	for _, d := range r.Decisions {
-		line := fmt.Sprintf("- %s, %s: **%s**.", d.At.Format(time.RFC3339), d.By, d.Decision)
-		if d.Rationale != "" {
-			line += " Rationale: " + d.Rationale + "."
+		line := fmt.Sprintf("- %s, %s:", d.At.Format(time.RFC3339), mdText(d.By))
+		if decision := mdText(d.Decision); decision != "" {
+			line += " **" + decision + "**."
 		}
-		if d.Information != "" {
-			line += " Information: " + d.Information + "."
+		if rationale := mdText(d.Rationale); rationale != "" {
+			line += " Rationale: " + rationale + "."
+		}
+		if information := mdText(d.Information); information != "" {
+			line += " Information: " + information + "."
 		}
 		p("%s\n", line)
 	}
 	p("\n## Timeline\n\n| T+ | event | step | by | detail |\n|---|---|---|---|---|\n")
 	for _, t := range r.Timeline {
-		p("| %s | %s | %s | %s | %s |\n", offset(&t.OffsetSeconds), t.Kind, dash(t.Step), t.Actor, strings.ReplaceAll(t.Event, "|", "/"))
+		p("| %s | %s | %s | %s | %s |\n", offset(&t.OffsetSeconds), mdText(t.Kind), dash(mdText(t.Step)), mdText(t.Actor), mdText(t.Event))
 	}
 	if r.Record.InMemory {
 		p("\n## The record\n\nThis activation's record was kept in memory only (an instant drill) and is gone once the drill ends: " +
@@ -150,10 +159,6 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func quote(body string) string {
-	return "> " + strings.ReplaceAll(strings.TrimSpace(body), "\n", "\n> ")
 }
 
 // escalationsMarkdown writes each chain's rounds, a line a round, and
@@ -238,20 +243,6 @@ func (r *Report) names(ids []string) string {
 		out = append(out, mdText(name))
 	}
 	return strings.Join(out, ", ")
-}
-
-// mdText escapes what people wrote (names, titles, reasons) so that
-// Markdown shows it as text: no emphasis, link, tag or table cell of its
-// own, and on one line.
-func mdText(s string) string {
-	var b strings.Builder
-	for _, c := range strings.Join(strings.Fields(s), " ") {
-		if strings.ContainsRune("\\`*_[]<>|~&#!", c) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 func sameSet(a, b []string) bool {

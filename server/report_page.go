@@ -73,14 +73,35 @@ func (reportHeadings) Transform(doc *ast.Document, _ text.Reader, _ parser.Conte
 	})
 }
 
-// reportRenderer shows raw HTML as text and wraps tables in a scrolling box.
-// It takes precedence over goldmark's own renderers for these nodes.
+// reportRenderer shows raw HTML, links and images as text and wraps tables
+// in a scrolling box. It takes precedence over goldmark's own renderers for
+// these nodes. The report escapes what people wrote and writes no link,
+// image or HTML itself, so these renderers are a second line: should text
+// ever slip through unescaped, the page still makes nothing of it that a
+// reader could click or a browser could load or run. (Linkify is left off
+// for the same reason: a bare address people typed stays text.)
 type reportRenderer struct{}
 
 func (reportRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindRawHTML, rawHTMLAsText)
 	reg.Register(ast.KindHTMLBlock, htmlBlockAsText)
+	reg.Register(ast.KindLink, linkAsText)
+	reg.Register(ast.KindImage, linkAsText)
+	reg.Register(ast.KindAutoLink, autoLinkAsText)
 	reg.Register(east.KindTable, scrollingTable)
+}
+
+// linkAsText writes a link's or an image's words, and no link or image.
+func linkAsText(util.BufWriter, []byte, ast.Node, bool) (ast.WalkStatus, error) {
+	return ast.WalkContinue, nil
+}
+
+// autoLinkAsText writes the address of <https://…> as text.
+func autoLinkAsText(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if entering {
+		_, _ = w.Write(util.EscapeHTML(n.(*ast.AutoLink).Label(source)))
+	}
+	return ast.WalkSkipChildren, nil
 }
 
 // rawHTMLAsText writes inline HTML, such as <script> in a decision, escaped.

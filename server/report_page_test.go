@@ -21,7 +21,8 @@ func TestReportPage(t *testing.T) {
 		t.Fatalf("edit: %d %v", code, m)
 	}
 	if code, m := f.call(token("Priya"), "POST", "/api/v1/activations/"+id+"/decisions", map[string]any{
-		"decision": "Hold the " + typed + " statement", "rationale": "<b>unconfirmed</b>", "information": "[a link](javascript:alert(1))"}); code/100 != 2 {
+		"decision": "Hold the " + typed + " statement", "rationale": "<b>unconfirmed</b>",
+		"information": "[a link](javascript:alert(1)) https://evil.example\n# Forged"}); code/100 != 2 {
 		t.Fatalf("decision: %d %v", code, m)
 	}
 	b := f.browser()
@@ -35,13 +36,14 @@ func TestReportPage(t *testing.T) {
 			"<table>", "<th>planned</th>", "<td>statement</td>",
 			`<p>&lt;script&gt;alert(&quot;typed&quot;)&lt;/script&gt;`, `patrol &lt;img src=x onerror=alert(1)&gt;.`,
 			`<strong>Hold the &lt;script&gt;alert(&quot;typed&quot;)&lt;/script&gt; statement</strong>`, `&lt;b&gt;unconfirmed&lt;/b&gt;`,
+			`Information: [a link](javascript:alert(1)) https://evil.example # Forged.`,
 			`report?format=md" download>Download Markdown</a>`, `report?format=json" download>Download JSON</a>`,
 		} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the %s lacks %s", name, want)
 			}
 		}
-		for _, unwanted := range []string{"<script>alert", "<img", "<b>", "javascript:", "| statement |", "|---|", "## ", `<pre class="report">`} {
+		for _, unwanted := range []string{"<script>alert", "<img", "<b>", `href="javascript:`, `href="https://evil`, ">Forged</h", "| statement |", "|---|", "## ", `<pre class="report">`} {
 			if strings.Contains(page, unwanted) {
 				t.Errorf("the %s has %s", name, unwanted)
 			}
@@ -64,5 +66,24 @@ func TestReportHTMLKeepsOneTitle(t *testing.T) {
 	if err != nil || strings.Contains(string(got), "<h1") || strings.Contains(string(got), "Title") ||
 		!strings.Contains(string(got), `<h2 id="section">Section</h2>`) || !strings.Contains(string(got), `<h2 id="typed">Typed</h2>`) {
 		t.Errorf("%v\n%s", err, got)
+	}
+}
+
+// Links, images and bare addresses in the report's Markdown, which only
+// people's text could hold, are shown as text: the page makes nothing a
+// reader could click or a browser could load.
+func TestReportHTMLMakesNoLinks(t *testing.T) {
+	got, err := reportHTML("# Title\n\n[click](https://evil.example) ![img](https://evil.example/x.png) " +
+		"<https://evil.example> https://evil.example www.evil.example jo@evil.example\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, unwanted := range []string{"<a", "<img", "href", "src="} {
+		if strings.Contains(string(got), unwanted) {
+			t.Errorf("the page has %s:\n%s", unwanted, got)
+		}
+	}
+	if want := "<p>click img https://evil.example https://evil.example www.evil.example jo@evil.example</p>"; !strings.Contains(string(got), want) {
+		t.Errorf("the page lacks %s:\n%s", want, got)
 	}
 }
