@@ -151,7 +151,7 @@ func waitingOnController(e *Engine, activation string, horizon time.Time) (bool,
 		return false, err
 	}
 	for _, m := range messages {
-		if m.State == state.MessagePendingApproval && (!m.CreatedAt.After(horizon) || chained(m.Step)) {
+		if m.State == state.MessagePendingApproval && (!dueAt(tx, m.OccurrenceID, m.CreatedAt).After(horizon) || chained(m.Step)) {
 			return true, nil
 		}
 	}
@@ -160,7 +160,7 @@ func waitingOnController(e *Engine, activation string, horizon time.Time) (bool,
 		return false, err
 	}
 	for _, t := range tasks {
-		if (t.State == state.TaskOpen || t.State == state.TaskAcknowledged) && (!t.OpenedAt.After(horizon) || chained(t.Step)) {
+		if (t.State == state.TaskOpen || t.State == state.TaskAcknowledged) && (!dueAt(tx, t.OccurrenceID, t.OpenedAt).After(horizon) || chained(t.Step)) {
 			return true, nil
 		}
 	}
@@ -174,6 +174,15 @@ func waitingOnController(e *Engine, activation string, horizon time.Time) (bool,
 		}
 	}
 	return false, nil
+}
+
+// dueAt is when what an occurrence made fell due — in a paced drill a
+// little before it was made — or, without the occurrence, when it was made.
+func dueAt(tx *state.Txn, occurrence string, made time.Time) time.Time {
+	if o, _ := tx.Occurrence(nil, occurrence); o != nil {
+		return o.DueAt
+	}
+	return made
 }
 
 // DrillHorizon is how far a drill of rb runs by default: to its last

@@ -241,6 +241,7 @@ func (f *fsm) activate(w *writer, c *Activate) error {
 		if a.PaceWall.IsZero() {
 			a.PaceWall = w.meta.At
 		}
+		a.Paces = []state.Pace{{Speed: c.Speed, Since: a.PaceWall}}
 	}
 	if err := w.tx.UpsertActivation(a); err != nil {
 		return err
@@ -371,6 +372,7 @@ func (f *fsm) setSpeed(w *writer, c *SetSpeed) error {
 	}
 	next := *a
 	next.Speed, next.PaceScenario, next.PaceWall = c.Speed, w.meta.At, c.Wall.UTC()
+	next.Paces = append(slices.Clone(a.Paces), state.Pace{Speed: c.Speed, Since: next.PaceWall})
 	if err := w.tx.UpsertActivation(&next); err != nil {
 		return err
 	}

@@ -34,20 +34,14 @@ type Report struct {
 	Decisions    []*state.Decision `json:"decisions"`
 	// People are the runbook's stakeholders' names, by id.
 	People map[string]string `json:"people"`
-	// Pace, for an exercise run faster than real time, is its speed and
-	// the real time it has run at that speed from: every time in the report
-	// is exercise time.
-	Pace *Pace `json:"pace,omitempty"`
+	// Paces, for an exercise run faster than real time, are the speeds it
+	// ran at and the real time each began: every time in the report is
+	// exercise time.
+	Paces []state.Pace `json:"paces,omitempty"`
 	// Record is where crier's whole record had got to when the report was
 	// made: with it, `crier audit verify --head` shows the record has not
 	// been changed since.
 	Record RecordHead `json:"record"`
-}
-
-// Pace is how fast an exercise's time ran.
-type Pace struct {
-	Speed float64   `json:"speed"`
-	Since time.Time `json:"since"` // real time
 }
 
 // RecordHead is the head of the record's hash chain: a command's index
@@ -176,7 +170,10 @@ func (e *Engine) Report(activation string) (*Report, error) {
 		r.Record.InMemory = true
 	}
 	if a.Exercise() && a.Speed > 0 {
-		r.Pace = &Pace{Speed: a.Speed, Since: paceOf(a).wall0}
+		r.Paces = a.Paces
+		if len(r.Paces) == 0 { // an exercise activated before paces were kept
+			r.Paces = []state.Pace{{Speed: a.Speed, Since: paceOf(a).wall0}}
+		}
 	}
 	if !a.EndedAt.IsZero() {
 		r.EndedAt = &a.EndedAt

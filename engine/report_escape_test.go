@@ -197,7 +197,7 @@ func reportWith(text func() string) *Report {
 	ended := at.Add(time.Hour)
 	r := &Report{Activation: text(), Runbook: text(), Title: text(), Mode: text(), State: "stood_down",
 		StartedAt: at, EndedAt: &ended, EndReason: text(), Params: map[string]string{"venue": text()},
-		Pace: &Pace{Speed: 60, Since: at}, Record: RecordHead{Index: 7, Head: "00ff"}}
+		Paces: []state.Pace{{Speed: 60, Since: at}}, Record: RecordHead{Index: 7, Head: "00ff"}}
 	r.Steps = []StepReport{
 		{Step: text(), Occurrence: 1, Kind: text(), State: text(), PlannedSeconds: secs(0), FiredSeconds: secs(60)},
 		{Step: text(), Kind: "notify", State: "not_reached", WaitingFor: []string{text(), text()}},

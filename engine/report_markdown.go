@@ -20,9 +20,12 @@ func (r *Report) Markdown(w io.Writer) error {
 	if r.EndedAt != nil {
 		p("Ended %s: %s\n", r.EndedAt.Format(time.RFC3339), mdText(r.EndReason))
 	}
-	if r.Pace != nil {
-		p("\nTimes are exercise time: speed ×%g from %s real time. The record keeps the real time of each action beside it.\n",
-			r.Pace.Speed, r.Pace.Since.Format("15:04:05 MST, 2 Jan"))
+	if len(r.Paces) > 0 {
+		var paces []string
+		for _, p := range r.Paces {
+			paces = append(paces, fmt.Sprintf("×%g from %s", p.Speed, p.Since.Format("15:04:05 MST, 2 Jan")))
+		}
+		p("\nTimes are exercise time: speed %s real time. The record keeps the real time of each action beside it.\n", strings.Join(paces, ", then "))
 	}
 	if n := len(r.StillWaiting); n > 0 {
 		p("\n**%s still waiting after every reminder: no more reminders will be sent.** See Still waiting, under Escalations.\n",
@@ -135,7 +138,7 @@ func (r *Report) Markdown(w io.Writer) error {
 		p("| %s | %s | %s | %s | %s |\n", offset(&t.OffsetSeconds), mdText(t.Kind), dash(mdText(t.Step)), mdText(t.Actor), mdText(t.Event))
 	}
 	if r.Record.InMemory {
-		p("\n## The record\n\nThis activation's record was kept in memory only (an instant drill) and is gone once the drill ends: " +
+		p("\n## The record\n\nThis activation's record was kept in memory only (a drill run by crier drill) and is gone once the drill ends: " +
 			"it cannot be verified later. Activations that must stand up to an inquiry run on `crier serve`, whose record is on disk.\n")
 		return nil
 	}

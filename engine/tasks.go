@@ -128,7 +128,7 @@ func (f *fsm) completeTask(w *writer, c *CompleteTask) error {
 		return err
 	}
 	done := *t
-	done.State, done.DoneAt, done.DoneBy = state.TaskDone, w.meta.At, c.By
+	done.State, done.DoneAt, done.DoneBy = state.TaskDone, w.meta.At, cmp.Or(w.meta.Actor, c.By)
 	if err := w.tx.UpsertTask(&done); err != nil {
 		return err
 	}

@@ -233,7 +233,18 @@ func (s *Server) overdue(t *state.Task) bool {
 	if t.ReassignedAt.After(since) {
 		since = t.ReassignedAt
 	}
-	return ok && st.Task != nil && st.Task.AckWithin != nil && s.now().After(since.Add(st.Task.AckWithin.D))
+	return ok && st.Task != nil && st.Task.AckWithin != nil && s.activationNow(t.ActivationID).After(since.Add(st.Task.AckWithin.D))
+}
+
+// activationNow is the time now in an activation's own time: an
+// exercise's scenario time, on the clock its record keeps.
+func (s *Server) activationNow(id string) time.Time {
+	a, err := s.engine.Read().Activation(nil, id)
+	if err != nil || a == nil {
+		return s.now()
+	}
+	scenario0, wall0, speed := engine.ExerciseClock(a)
+	return scenario0.Add(time.Duration(float64(s.now().Sub(wall0)) * speed))
 }
 
 // assignedTo reports whether a task is u's: theirs by name or by a role.

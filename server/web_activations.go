@@ -38,6 +38,7 @@ type activationPage struct {
 	// id typed to confirm it.
 	Unconfirmed bool
 	Clock       *exerciseClock // an exercise's own time, running on the page
+	Zone        string         // the time zone the page's times are in
 }
 
 // exerciseClock is what the page needs to show an exercise's time now and
@@ -56,7 +57,7 @@ func (s *Server) clockOf(a *state.Activation) *exerciseClock {
 		return nil
 	}
 	scenario0, wall0, speed := engine.ExerciseClock(a)
-	now := scenario0.Add(time.Duration(float64(s.now().Sub(wall0)) * speed))
+	now := s.activationNow(a.ID)
 	c := &exerciseClock{Now: now.In(s.loc).Format("15:04:05"), Speed: speed, Scenario: scenario0.UnixMilli(), Wall: wall0.UnixMilli(), Zone: s.loc.String()}
 	if speed != 1 {
 		c.Since = wall0.In(s.loc).Format("15:04")
@@ -108,7 +109,7 @@ func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User,
 		Activation: viewActivation(a), CanHalt: a.Exercise() && u.Has(RolePlanner, RoleExerciseLead) || u.Has(RolePlanner),
 		CanInject: a.Exercise() && u.Has(RoleExerciseLead), CanDecide: u.Has(RolePlanner)}
 	p.refillFrom(r)
-	p.Clock = s.clockOf(a)
+	p.Clock, p.Zone = s.clockOf(a), s.loc.String()
 	p.Decisions, _ = tx.DecisionsOf(nil, a.ID)
 	if rep, err := s.engine.Report(a.ID); err == nil {
 		for _, st := range rep.Steps {

@@ -96,8 +96,9 @@ func headFinding(v record.Verification, found record.HeadFinding, at uint64, hea
 	case record.HeadTooOld:
 		return fmt.Sprintf("The head %s cannot be checked: command %d is older than the log and snapshot kept here (log entries %d to %d).", head, at, v.First, v.Last)
 	case record.HeadDiffers:
-		return fmt.Sprintf("The head %s is NOT in this record: its command %d has another link, so the record has been rewritten since that head was taken "+
-			"(unless the head is another record's).", head, at)
+		return fmt.Sprintf("The head %s is NOT in this record: its command %d has another link. Either the head is another record's "+
+			"(a drill's, kept in memory, or another data directory's), or this record was changed after that head was taken: "+
+			"check it against a head from this server's own reports.", head, at)
 	}
 	if at != 0 {
 		return fmt.Sprintf("The head %s is not in this record: this record has no command %d with that head: %s.", head, at, another)

@@ -33,12 +33,15 @@ type Activation struct {
 	// time, from which Speed holds: zero until the speed is changed, when
 	// it holds from the start.
 	PaceScenario, PaceWall time.Time
-	State                  string
-	StartedAt              time.Time
-	StartedBy              string
-	EndedAt                time.Time
-	EndedBy                string
-	EndReason              string
+	// Paces are every speed the exercise has run at, in order, from the
+	// real moment each began: the report says them all.
+	Paces     []Pace
+	State     string
+	StartedAt time.Time
+	StartedBy string
+	EndedAt   time.Time
+	EndedBy   string
+	EndReason string
 }
 
 // Exercise reports whether the activation is a drill.
@@ -60,4 +63,10 @@ func (t *Txn) Activations(ws memdb.WatchSet) ([]*Activation, error) {
 // ActivationsInState returns the activations in one state, by id.
 func (t *Txn) ActivationsInState(ws memdb.WatchSet, state string) ([]*Activation, error) {
 	return list[Activation](t, ws, TableActivations, IndexState, state)
+}
+
+// Pace is a speed an exercise ran at, from a real moment.
+type Pace struct {
+	Speed float64   `json:"speed"`
+	Since time.Time `json:"since"` // real time
 }

@@ -4,14 +4,8 @@
   var clock = document.getElementById("exercise-clock");
   if (!clock) return;
   var scenario = Number(clock.dataset.scenario), wall = Number(clock.dataset.wall), speed = Number(clock.dataset.speed);
-  var format;
-  try {
-    format = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone: clock.dataset.zone });
-  } catch (e) {
-    format = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-  }
   function tick() {
-    clock.textContent = format.format(new Date(scenario + (Date.now() - wall) * speed));
+    clock.textContent = clockIn(clock.dataset.zone, new Date(scenario + (Date.now() - wall) * speed));
   }
   setInterval(tick, speed > 1 ? 250 : 1000);
 })();
@@ -31,7 +25,7 @@
     li.dataset.kind = ev.kind;
     var at = document.createElement("span");
     at.className = "muted";
-    at.textContent = new Date(ev.at).toTimeString().slice(0, 8);
+    at.textContent = clockIn(list.dataset.zone, new Date(ev.at)); // the server's zone, as the rows it drew
     li.appendChild(at);
     li.appendChild(document.createTextNode(" " + ev.kind + " " + (ev.step || "") + " — " + ev.detail));
     list.appendChild(li);
@@ -72,3 +66,14 @@
    "escalated", "escalation_exhausted", "decision_recorded", "stood_down", "halted", "inject_sent", "speed_changed",
    "message_withheld", "message_cancelled", "render_failed", "translations_withheld", "delivery_resumed"].forEach(function (k) { source.addEventListener(k, add); });
 })();
+
+// clockIn writes a time as HH:MM:SS in a time zone (the browser's, if the
+// zone is unknown to it).
+function clockIn(zone, when) {
+  var opts = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" };
+  try {
+    return new Intl.DateTimeFormat("en-GB", Object.assign({ timeZone: zone }, opts)).format(when);
+  } catch (e) {
+    return new Intl.DateTimeFormat("en-GB", opts).format(when);
+  }
+}
