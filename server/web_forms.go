@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -149,8 +150,12 @@ func (s *Server) activateFromForm(w http.ResponseWriter, r *http.Request, u *Use
 			params[name] = v[0]
 		}
 	}
-	speed, _ := strconv.ParseFloat(r.PostFormValue("speed"), 64)
-	if mode != "exercise" || speed <= 1 {
+	speed, ok := formSpeed(r)
+	if !ok {
+		s.showActivateForm(w, r, u, http.StatusUnprocessableEntity, "Not activated: the speed must be a number; "+engine.SpeedRange)
+		return
+	}
+	if mode != "exercise" || speed == 1 {
 		speed = 0 // real time
 	}
 	index, err := s.engine.Apply(r.Context(), &engine.Activate{Meta: engine.Meta{Actor: u.Person()}, Source: source, SourceName: file,
@@ -199,7 +204,10 @@ func (s *Server) decisionFromForm(w http.ResponseWriter, r *http.Request, u *Use
 
 // speedFromForm changes an exercise's speed from the exercise controls.
 func (s *Server) speedFromForm(w http.ResponseWriter, r *http.Request, u *User) {
-	speed, _ := strconv.ParseFloat(r.PostFormValue("speed"), 64)
+	speed, ok := formSpeed(r)
+	if !ok {
+		speed = -1 // refused by the engine, naming the range, as any speed out of it
+	}
 	id := r.PathValue("id")
 	s.applyAndRedirect(w, r, u, &engine.SetSpeed{Meta: engine.Meta{Actor: u.Person()}, Activation: id,
 		Speed: speed, Wall: s.now()}, id, "speed", "Not changed")
@@ -246,4 +254,15 @@ func (s *Server) applyAndRedirect(w http.ResponseWriter, r *http.Request, u *Use
 		return
 	}
 	s.done(w, r, "/ui/activations/"+activation, notice)
+}
+
+// formSpeed reads a form's speed: empty is real time (1); anything not a
+// finite number is not a speed.
+func formSpeed(r *http.Request) (float64, bool) {
+	text := strings.TrimSpace(r.PostFormValue("speed"))
+	if text == "" {
+		return 1, true
+	}
+	speed, err := strconv.ParseFloat(text, 64)
+	return speed, err == nil && !math.IsNaN(speed) && !math.IsInf(speed, 0)
 }

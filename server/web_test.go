@@ -272,3 +272,22 @@ func TestExercisePageShowsItsClock(t *testing.T) {
 		t.Errorf("the exercise's page lacks its clock:\n%s", page)
 	}
 }
+
+// A speed that is not a number, on either form, is refused naming the
+// range: never Go's words for it, never silently real time.
+func TestFormSpeedsThatAreNotSpeeds(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser()
+	b.do("POST", "/login", url.Values{"token": {token("Elle")}})
+	for _, speed := range []string{"NaN", "Inf", "abc", "0.5"} {
+		_, form, _ := b.do("GET", "/ui/runbooks/tension/activate", nil)
+		_, page := b.post("/ui/runbooks/tension/activate", url.Values{"csrf": {csrfField.FindStringSubmatch(form)[1]},
+			"mode": {"exercise"}, "param.area": {"Eastfield"}, "speed": {speed}})
+		if !strings.Contains(page, "from 1 (real time) to 10,000 scenario seconds per real second") || strings.Contains(page, "json:") {
+			t.Errorf("speed %q: the form does not say the range:\n%.2000s", speed, page)
+		}
+	}
+	if as, _ := f.engine.Read().Activations(nil); len(as) != 0 {
+		t.Errorf("%d activations started with speeds that are not speeds", len(as))
+	}
+}
