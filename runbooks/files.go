@@ -14,7 +14,28 @@ import (
 // directory is searched (hidden ones aside) for .yaml and .yml files,
 // sorted.
 func Files(paths []string) ([]string, error) {
-	var files []string
+	found, err := FindFiles(paths, IsRunbookFile)
+	if err != nil {
+		return nil, err
+	}
+	files := make([]string, len(found))
+	for i, f := range found {
+		files[i] = f.Path
+	}
+	return files, nil
+}
+
+// Found is a file FindFiles found, and whether it was in a directory named
+// rather than named itself.
+type Found struct {
+	Path        string
+	InDirectory bool
+}
+
+// FindFiles expands paths: a file is taken as it is; a directory is
+// searched, hidden ones aside, for the files keep takes, sorted.
+func FindFiles(paths []string, keep func(path string) bool) ([]Found, error) {
+	var files []Found
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
@@ -24,7 +45,7 @@ func Files(paths []string) ([]string, error) {
 			return nil, err
 		}
 		if !info.IsDir() {
-			files = append(files, p)
+			files = append(files, Found{Path: p})
 			continue
 		}
 		var found []string
@@ -35,7 +56,7 @@ func Files(paths []string) ([]string, error) {
 			if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
 				return filepath.SkipDir
 			}
-			if !d.IsDir() && IsRunbookFile(path) {
+			if !d.IsDir() && keep(path) {
 				found = append(found, path)
 			}
 			return nil
@@ -47,7 +68,9 @@ func Files(paths []string) ([]string, error) {
 			return nil, fmt.Errorf("%s: no *.yaml or *.yml files in this directory", p)
 		}
 		slices.Sort(found)
-		files = append(files, found...)
+		for _, f := range found {
+			files = append(files, Found{Path: f, InDirectory: true})
+		}
 	}
 	return files, nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,49 +21,17 @@ type toValidate struct {
 	inDirectory   bool // found in a directory named on the command line
 }
 
-// filesToValidate expands paths as runbooks.Files does (a file as it is; a
-// directory searched, hidden ones aside, for .yaml and .yml files) but
-// keeps the configurations that runbooks.Files leaves out of a directory
+// filesToValidate expands paths as runbooks.Files does, but keeps the
+// configurations that runbooks.Files leaves out of a directory
 // (crier.yaml, crier.yml): validate checks those too, as configurations.
 func filesToValidate(paths []string) ([]toValidate, error) {
-	var out []toValidate
-	for _, p := range paths {
-		info, err := os.Stat(p)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("%s: no such file or directory", p)
-			}
-			return nil, err
-		}
-		if !info.IsDir() {
-			out = append(out, toValidate{path: p})
-			continue
-		}
-		var found []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			switch {
-			case err != nil:
-				return err
-			case d.IsDir() && path != p && strings.HasPrefix(d.Name(), "."):
-				return filepath.SkipDir
-			case !d.IsDir() && (runbooks.IsRunbookFile(path) || isConfigurationName(path)):
-				found = append(found, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if len(found) == 0 {
-			return nil, fmt.Errorf("%s: no *.yaml or *.yml files in this directory", p)
-		}
-		slices.Sort(found)
-		for _, f := range found {
-			out = append(out, toValidate{path: f, inDirectory: true})
-		}
+	found, err := runbooks.FindFiles(paths, func(path string) bool { return runbooks.IsRunbookFile(path) || isConfigurationName(path) })
+	if err != nil {
+		return nil, err
 	}
-	for i := range out {
-		out[i].configuration = isConfiguration(out[i].path)
+	out := make([]toValidate, len(found))
+	for i, f := range found {
+		out[i] = toValidate{path: f.Path, inDirectory: f.InDirectory, configuration: isConfiguration(f.Path)}
 	}
 	return out, nil
 }
