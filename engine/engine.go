@@ -408,12 +408,19 @@ func (e *Engine) Read() *state.Txn { return e.store.Read() }
 
 // Runbook is an activation's pinned copy of its runbook.
 func (e *Engine) Runbook(activation string) (*runbooks.Runbook, error) {
-	a, err := e.Read().Activation(nil, activation)
+	_, rb, err := e.activation(e.Read(), activation)
+	return rb, err
+}
+
+// activation reads an activation, which must exist, and its runbook.
+func (e *Engine) activation(tx *state.Txn, id string) (*state.Activation, *runbooks.Runbook, error) {
+	a, err := tx.Activation(nil, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if a == nil {
-		return nil, notFound("no activation %q", activation)
+		return nil, nil, notFound("no activation %q", id)
 	}
-	return e.fsm.runbook(a)
+	rb, err := e.fsm.runbook(a)
+	return a, rb, err
 }

@@ -148,14 +148,7 @@ type TaskReport struct {
 // Report builds an activation's report from the state as it is now.
 func (e *Engine) Report(activation string) (*Report, error) {
 	tx := e.Read()
-	a, err := tx.Activation(nil, activation)
-	if err != nil {
-		return nil, err
-	}
-	if a == nil {
-		return nil, notFound("no activation %q", activation)
-	}
-	rb, err := e.fsm.runbook(a)
+	a, rb, err := e.activation(tx, activation)
 	if err != nil {
 		return nil, err
 	}

@@ -45,14 +45,7 @@ type StillWaiting struct {
 // has since acted is no longer listed, nor a task given to someone else.
 func (e *Engine) StillWaiting(activation string) ([]StillWaiting, error) {
 	tx := e.Read()
-	a, err := tx.Activation(nil, activation)
-	if err != nil {
-		return nil, err
-	}
-	if a == nil {
-		return nil, notFound("no activation %q", activation)
-	}
-	rb, err := e.fsm.runbook(a)
+	_, rb, err := e.activation(tx, activation)
 	if err != nil {
 		return nil, err
 	}
