@@ -75,25 +75,13 @@ func (r *Report) Markdown(w io.Writer) error {
 	}
 	p("\nSent: the service took it; of those, delivered or not delivered: what the phone network said of a text. " +
 		"Withheld: an exercise's, to someone not taking part, never sent.\n")
-	var failed []DeliveryReport
-	for _, d := range r.Deliveries {
-		if d.Status == state.DeliveryFailed {
-			failed = append(failed, d)
-		}
-	}
-	if len(failed) > 0 {
+	if failed := r.deliveriesIn(state.DeliveryFailed); len(failed) > 0 {
 		p("\n## Failed deliveries\n\n| step | type | to | attempts | why |\n|---|---|---|---|---|\n")
 		for _, d := range failed {
 			p("| %s | %s | %s | %d | %s |\n", mdText(d.Step), mdText(d.Type), mdText(d.Target), d.Attempts, mdText(d.Error))
 		}
 	}
-	var undelivered []DeliveryReport
-	for _, d := range r.Deliveries {
-		if d.Status == state.DeliveryUndelivered {
-			undelivered = append(undelivered, d)
-		}
-	}
-	if len(undelivered) > 0 {
+	if undelivered := r.deliveriesIn(state.DeliveryUndelivered); len(undelivered) > 0 {
 		p("\n## Texts not delivered\n\nThe service took them; the phone network could not deliver them.\n\n| step | to | why |\n|---|---|---|\n")
 		for _, d := range undelivered {
 			p("| %s | %s | %s |\n", mdText(d.Step), mdText(d.Target), dash(mdText(d.Receipt)))
@@ -273,4 +261,15 @@ func whoAs(person, stakeholder string) string {
 		return stakeholder
 	}
 	return person + " (as " + stakeholder + ")"
+}
+
+// deliveriesIn are the report's deliveries in one state.
+func (r *Report) deliveriesIn(status string) []DeliveryReport {
+	var out []DeliveryReport
+	for _, d := range r.Deliveries {
+		if d.Status == status {
+			out = append(out, d)
+		}
+	}
+	return out
 }
