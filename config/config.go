@@ -25,9 +25,11 @@ import (
 
 // Config is the whole of crier.yaml.
 type Config struct {
-	Version   int       `yaml:"version" jsonschema:"required"`
-	Timezone  string    `yaml:"timezone"`
-	DataDir   string    `yaml:"data_dir"`
+	Version  int    `yaml:"version" jsonschema:"required"`
+	Timezone string `yaml:"timezone"`
+	DataDir  string `yaml:"data_dir"`
+	// Runbooks are the runbook files and directories crier serve offers;
+	// left out, it offers the example runbooks built into crier.
 	Runbooks  []string  `yaml:"runbooks" jsonschema:"minItems=1"`
 	Server    Server    `yaml:"server"`
 	Notifiers Notifiers `yaml:"notifiers"`
@@ -46,7 +48,6 @@ type Config struct {
 const (
 	DefaultTimezone = "Europe/London"
 	DefaultDataDir  = "./crier-data"
-	DefaultRunbooks = "./examples"
 )
 
 // Server is crier's HTTP server.
@@ -236,8 +237,9 @@ func (c *Config) Location() *time.Location {
 }
 
 // Default is the embedded configuration crier runs on when it is given no
-// file: every field at its default, and only the outbox, in
-// ./crier-data/outbox, to deliver messages.
+// file: every field at its default, no runbooks (so the examples built
+// into crier are offered), and only the outbox, in ./crier-data/outbox,
+// to deliver messages.
 func Default() *Config {
 	c := &Config{Version: 1, refs: map[string]string{}}
 	setDefaults(c, nil)

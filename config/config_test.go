@@ -191,7 +191,7 @@ func TestExample(t *testing.T) {
 func TestDefault(t *testing.T) {
 	d := Default()
 	want := &Config{
-		Version: 1, Timezone: "Europe/London", DataDir: "./crier-data", Runbooks: []string{"./examples"},
+		Version: 1, Timezone: "Europe/London", DataDir: "./crier-data",
 		Server:    Server{Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080"},
 		Notifiers: Notifiers{Outbox: &Outbox{Dir: "./crier-data/outbox"}},
 		Delivery:  Delivery{Workers: 16, Deadline: runbooks.Duration{D: 30 * time.Minute, Text: "30m"}},

@@ -213,9 +213,7 @@ func setDefaults(c *Config, pos runbooks.Positions) {
 	}
 	setString("timezone", &c.Timezone, DefaultTimezone)
 	setString("data_dir", &c.DataDir, DefaultDataDir)
-	if unset("runbooks") {
-		c.Runbooks = []string{DefaultRunbooks}
-	}
+	// runbooks left out: none, and crier serve offers the built-in examples
 	setString("server.listen", &c.Server.Listen, DefaultListen)
 	setString("server.public_url", &c.Server.PublicURL, DefaultPublicURL)
 

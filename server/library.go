@@ -3,7 +3,9 @@ package server
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -13,11 +15,13 @@ import (
 )
 
 // Library is the runbooks the server offers, read from files and
-// directories. Reload reads them again; a file that no longer loads is
-// reported and the copy that did stays in use. Activations run their own
-// pinned copy whatever the library does.
+// directories, or from a file system built into crier (the examples).
+// Reload reads them again; a file that no longer loads is reported and the
+// copy that did stays in use. Activations run their own pinned copy
+// whatever the library does.
 type Library struct {
-	paths []string
+	list func() ([]string, error)          // the runbook files, by name
+	read func(name string) ([]byte, error) // one of them
 
 	mu    sync.RWMutex
 	books map[string]*book // by runbook id
@@ -33,21 +37,46 @@ type book struct {
 // NewLibrary reads the runbooks under paths (files, or directories
 // searched for .yaml and .yml files, a crier.yaml configuration aside).
 func NewLibrary(paths []string) (*Library, error) {
-	l := &Library{paths: paths, books: map[string]*book{}}
+	return newLibrary(func() ([]string, error) { return runbooks.Files(paths) }, os.ReadFile)
+}
+
+// NewLibraryFS reads the runbooks in a file system, such as the examples
+// built into crier: its .yaml and .yml files, a crier.yaml aside. They
+// are named dir/file (examples/flood-warning.yaml). Its Reload reads the
+// same runbooks again, and so changes nothing.
+func NewLibraryFS(fsys fs.FS, dir string) (*Library, error) {
+	list := func() ([]string, error) {
+		var names []string
+		err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && runbooks.IsRunbookFile(name) {
+				names = append(names, path.Join(dir, name))
+			}
+			return err
+		})
+		return names, err // in lexical order, as WalkDir walks
+	}
+	read := func(name string) ([]byte, error) {
+		return fs.ReadFile(fsys, strings.TrimPrefix(name, dir+"/"))
+	}
+	return newLibrary(list, read)
+}
+
+func newLibrary(list func() ([]string, error), read func(string) ([]byte, error)) (*Library, error) {
+	l := &Library{list: list, read: read, books: map[string]*book{}}
 	return l, l.Reload()
 }
 
 // Reload reads every runbook again. It returns every problem found, by
 // file; runbooks that loaded replace their old copies, others keep them.
 func (l *Library) Reload() error {
-	files, err := runbooks.Files(l.paths)
+	files, err := l.list()
 	if err != nil {
 		return err
 	}
 	loaded := map[string]*book{}
 	var errs []error
 	for _, f := range files {
-		src, err := os.ReadFile(f)
+		src, err := l.read(f)
 		if err != nil {
 			errs = append(errs, err)
 			continue

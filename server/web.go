@@ -41,6 +41,7 @@ type page struct {
 	CanReload   bool
 	Message     messageView
 	CanDecide   bool
+	WhyNot      string
 	Diff        []diffLine // the current revision against the draft
 	Previews    []preview  // the message as each channel shows it
 	Approvers   []string   // who may approve the message
@@ -100,9 +101,7 @@ func (s *Server) webRoutes() {
 		"key":      newKey, // a form's idempotency key, new at each rendering
 	}).ParseFS(webFiles, "web/*.html"))
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(mustSub(webFiles, "web"))))
-	s.mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "login.html", &page{Title: "Sign in", Next: inCrier(r.URL.Query().Get("next"))})
-	})
+	s.mux.HandleFunc("GET /login", s.signInPage) // and a sign-in link's page: login_as.go
 	s.mux.HandleFunc("POST /login", s.login)
 	s.mux.Handle("POST /logout", s.web(anyone, func(w http.ResponseWriter, r *http.Request, _ *User) {
 		s.endSession(w, r)
@@ -280,6 +279,7 @@ func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User
 	p := &page{Title: v.Subject, User: u, Message: v, CanDecide: commsOfficer(u, r) && s.approverOf(m, u),
 		Exercise: exercise, Done: done, Error: problem, Text: s.fitText(m, v, exercise)}
 	p.refillFrom(r)
+	p.WhyNot = s.whyNot(m, v, u)
 	p.Previews = s.previews(m.ActivationID, m.Step, v, p.Text)
 	still, _ := s.engine.StillWaiting(m.ActivationID)
 	for _, w := range still {

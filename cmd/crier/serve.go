@@ -18,6 +18,7 @@ import (
 
 	"github.com/crierhq/crier/config"
 	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/examples"
 	"github.com/crierhq/crier/notifiers"
 	"github.com/crierhq/crier/notifiers/routes"
 	"github.com/crierhq/crier/server"
@@ -25,12 +26,15 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, e env) int {
-	flags := newFlags("serve", "[--config FILE]",
-		"Run crier as a service: the HTTP API for planners, comms officers and exercise leads.\n"+
-			"With no configuration it runs on the embedded default: it listens on 127.0.0.1:8080,\n"+
-			"offers the runbooks in ./examples, writes deliveries to ./crier-data/outbox, and prints\n"+
-			"a one-time admin token (kept only as its SHA-256). SIGHUP reloads the runbooks.")
+	flags := newFlags("serve", "[--config FILE] [--listen HOST:PORT]",
+		"Run crier as a service: the web app and the HTTP API for planners, comms officers and\n"+
+			"exercise leads. With no configuration it runs on the embedded default, to try crier out:\n"+
+			"it listens on 127.0.0.1:8080, offers the example runbooks built into crier, writes every\n"+
+			"message to ./crier-data/outbox (nothing is sent), and prints sign-in links for four demo\n"+
+			"users (tokens new at each run, kept only as SHA-256). A configuration has no demo users;\n"+
+			"without users it prints a one-time admin token. SIGHUP reloads the runbooks.")
 	configFile := flags.String("config", "", "the crier.yaml to run on")
+	listen := flags.String("listen", "", "host:port to listen on, instead of server.listen (127.0.0.1:8080 by default)")
 	nodeID := flags.String("node-id", "", "this node's id in a cluster (instead of cluster.node_id)")
 	raftAddr := flags.String("raft-addr", "", "host:port where this node meets the others (instead of cluster.raft_addr)")
 	join := flags.String("join", "", "the raft_addr of a node of a running cluster to join, such as 10.20.0.11:8300")
@@ -47,7 +51,18 @@ func runServe(ctx context.Context, args []string, e env) int {
 			return code
 		}
 	}
-	library, err := server.NewLibrary(cfg.Runbooks)
+	demo := *configFile == "" // the embedded default: the demo cast's trial
+	if *listen != "" {
+		if err := listenFlag(*listen); err != nil {
+			fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
+			return exitUsage
+		}
+		cfg.Server.Listen = *listen
+		if demo {
+			cfg.Server.PublicURL = demoBase(*listen)
+		}
+	}
+	library, err := openLibrary(cfg)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier serve: some runbooks did not load; the others are offered:\n%v\n", err)
 	}
@@ -134,10 +149,19 @@ func runServe(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "crier serve: listening on %s: %v\n", cfg.Server.Listen, err)
 		return exitError
 	}
-	// With no users configured (the embedded default), a token for this
-	// run lets the newcomer in. With users, there is none: a token printed
-	// by a service ends up in its logs.
-	if len(cfg.Users) == 0 {
+	apiURL = "http://" + ln.Addr().String()
+	// On the embedded default, the demo cast lets the newcomer in. With a
+	// configuration but no users, a token for this run does. With users,
+	// there is none: a token printed by a service ends up in its logs.
+	switch {
+	case demo:
+		fmt.Fprintf(e.stdout, "crier is serving %s on its embedded default: the example runbooks,\n", apiURL)
+		fmt.Fprintf(e.stdout, "every message written to %s and never sent.\n", cfg.Notifiers.Outbox.Dir)
+		if err := addDemoCast(srv, demoBase(ln.Addr().String()), e.stdout); err != nil {
+			fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
+			return exitError
+		}
+	case len(cfg.Users) == 0:
 		token, err := oneTimeToken()
 		if err != nil {
 			fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
@@ -145,10 +169,11 @@ func runServe(ctx context.Context, args []string, e env) int {
 		}
 		srv.AddAdmin(token)
 		fmt.Fprintf(e.stdout, "admin token for this run (shown once, kept only as its SHA-256): %s\n", token)
-		fmt.Fprintf(e.stdout, "try: curl -H 'Authorization: Bearer %s' http://%s/api/v1/runbooks\n", token, ln.Addr())
+		fmt.Fprintf(e.stdout, "try: curl -H 'Authorization: Bearer %s' %s/api/v1/runbooks\n", token, apiURL)
+		fmt.Fprintf(e.stdout, "crier is serving %s\n", apiURL)
+	default:
+		fmt.Fprintf(e.stdout, "crier is serving %s\n", apiURL)
 	}
-	apiURL = "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "crier is serving %s\n", apiURL)
 
 	running, stop := context.WithCancel(ctx)
 	defer stop()
@@ -188,6 +213,15 @@ func runServe(ctx context.Context, args []string, e env) int {
 	stop()
 	<-sent
 	return exitOK
+}
+
+// openLibrary reads the configured runbooks, or with none configured the
+// examples built into crier.
+func openLibrary(cfg *config.Config) (*server.Library, error) {
+	if len(cfg.Runbooks) == 0 {
+		return server.NewLibraryFS(examples.FS, "examples")
+	}
+	return server.NewLibrary(cfg.Runbooks)
 }
 
 // ackLinks signs acknowledgement links; they are good for two weeks.
