@@ -108,10 +108,3 @@ func (us *users) bySlack(id string) *User {
 	}
 	return nil
 }
-
-// AddUser lets the holder of token in as u, for this run only: the demo
-// users crier serve makes on its embedded default. Only the token's
-// SHA-256 is kept.
-func (s *Server) AddUser(u *User, token string) {
-	s.users.add(u, token)
-}

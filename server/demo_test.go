@@ -1,0 +1,37 @@
+package server
+
+import (
+	"testing"
+
+	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/examples"
+)
+
+// The demo cast plays every example: both comms officers may approve
+// every message that needs approval, in all six, so that four eyes can
+// be shown on any of them; nobody else of the cast may.
+func TestTheDemoCastApprovesInEveryExample(t *testing.T) {
+	lib, err := NewLibraryFS(examples.FS, "examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cast := demoCast()
+	for _, rb := range lib.List() {
+		approvals := 0
+		for _, st := range rb.Steps {
+			if st.Notify == nil || st.Notify.Approval == nil {
+				continue
+			}
+			approvals++
+			for _, d := range cast {
+				comms := d.User.Has(RoleComms)
+				if got := engine.MayApprove(rb, string(st.ID), d.User.Identity()); got != comms {
+					t.Errorf("%s, step %s: %s may approve: %v", rb.ID, st.ID, d.User.Name, got)
+				}
+			}
+		}
+		if approvals == 0 {
+			t.Errorf("%s: no message needs approval", rb.ID)
+		}
+	}
+}
