@@ -102,7 +102,7 @@ func TestTheQuickStartInTheBrowser(t *testing.T) {
 		}
 	}
 	openMessage()
-	if got := text(".why-not"); !strings.Contains(got, "Your role (exercise-lead) may not approve messages") ||
+	if got := text(".why-not"); !strings.Contains(got, "Your role (exercise lead) may not approve messages") ||
 		!strings.Contains(got, "Duty Communications Officer, Head of Communications") {
 		t.Errorf("to the exercise lead: %q", got)
 	}

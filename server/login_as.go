@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 	"time"
@@ -16,14 +17,14 @@ type loginAsPage struct {
 }
 
 // RolesText is the person's roles, in words.
-func (p loginAsPage) RolesText() string {
+func (p loginAsPage) RolesText() string { return roleWords(p.As.Roles) }
+
+// roleWords names roles as people say them: "comms officer", not "comms".
+func roleWords(roles []string) string {
 	words := map[string]string{RoleComms: "comms officer", RoleExerciseLead: "exercise lead"}
 	var out []string
-	for _, r := range p.As.Roles {
-		if w, ok := words[r]; ok {
-			r = w
-		}
-		out = append(out, r)
+	for _, r := range roles {
+		out = append(out, cmp.Or(words[r], r))
 	}
 	return strings.Join(out, ", ")
 }

@@ -25,9 +25,9 @@ func (s *Server) whyNot(m *state.Message, v messageView, u *User) string {
 	}
 	switch {
 	case !u.Has(RoleComms):
-		role := "Your role (" + u.rolesText() + ")"
+		role := "Your role (" + cmp.Or(roleWords(u.Roles), "none") + ")"
 		if len(u.Roles) > 1 {
-			role = "Your roles (" + u.rolesText() + ")"
+			role = "Your roles (" + roleWords(u.Roles) + ")"
 		}
 		return role + " may not approve messages: that is for the comms officers the runbook names" + approvers + "."
 	case !s.approverOf(m, u):
