@@ -69,7 +69,7 @@ func newUsers(cfg []config.User) *users {
 	return us
 }
 
-// add adds a user, as the server's one-time admin token does.
+// add adds a user, as the one-time admin token and the demo cast do.
 func (us *users) add(u *User, token string) {
 	u.digest = sha256.Sum256([]byte(token))
 	us.all = append(us.all, u)

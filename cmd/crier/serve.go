@@ -145,6 +145,10 @@ func runServe(ctx context.Context, args []string, e env) int {
 	}
 	srv := server.New(opts)
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		fmt.Fprintf(e.stderr, "crier serve: cannot listen on %s: something else (another crier?) is using it; stop it, or listen elsewhere with --listen, such as --listen 127.0.0.1:8081\n", cfg.Server.Listen)
+		return exitError
+	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier serve: listening on %s: %v\n", cfg.Server.Listen, err)
 		return exitError

@@ -144,3 +144,22 @@ func TestServeWithAConfigurationHasNoDemoUsers(t *testing.T) {
 		t.Errorf("no one-time admin token for a configuration without users:\n%s", text)
 	}
 }
+
+// An address in use is said in plain words, with the way round it.
+func TestServeOnAnAddressInUse(t *testing.T) {
+	t.Chdir(t.TempDir())
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	var out, errOut strings.Builder
+	code := run(context.Background(), []string{"serve", "--listen", taken.Addr().String()}, env{stdout: &out, stderr: &errOut, now: time.Now})
+	if code != exitError || !strings.Contains(errOut.String(), "something else (another crier?) is using it") ||
+		!strings.Contains(errOut.String(), "--listen 127.0.0.1:8081") || strings.Contains(errOut.String(), "bind:") {
+		t.Errorf("exit %d\n%s", code, errOut.String())
+	}
+	if strings.Contains(out.String(), "/login?as=") {
+		t.Errorf("links printed for a crier that is not serving:\n%s", out.String())
+	}
+}
