@@ -64,7 +64,7 @@ func (c *Controller) approve(ctx context.Context, now time.Time, ev *state.Event
 	if m == nil || m.State != state.MessagePendingApproval {
 		return // decided, or stood down, in the meantime
 	}
-	s, ok := rb.Step(m.Step)
+	s, ok := stepOf(rb, m)
 	if !ok || s.Notify == nil || s.Notify.Approval == nil {
 		return
 	}
