@@ -13,8 +13,14 @@ import (
 
 // AdHocStep is the step an ad-hoc message is filed under. It cannot be a
 // runbook's step (a step id has no underscore), so an ad-hoc message's id,
-// a-000001/ad_hoc/1, is never a step occurrence's.
+// a-000001/ad_hoc/14 (by the index of the command that wrote it), is
+// never a step occurrence's.
 const AdHocStep = "ad_hoc"
+
+// AdHocID names the ad-hoc message the command at a log index writes.
+func AdHocID(activation string, index uint64) string {
+	return fmt.Sprintf("%s/%s/%d", activation, AdHocStep, index)
+}
 
 // stepOf is the step a message is sent by: its runbook step, or for an
 // ad-hoc message, one made of who it goes to and who approves it.
@@ -138,12 +144,7 @@ func (f *fsm) writeMessage(w *writer, c *WriteMessage) error {
 			}
 		}
 	}
-	existing, err := w.tx.MessagesOf(nil, a.ID)
-	if err != nil {
-		return err
-	}
-	n := 1 + len(slices.DeleteFunc(existing, func(m *state.Message) bool { return m.AdHoc == nil }))
-	id := fmt.Sprintf("%s/%s/%d", a.ID, AdHocStep, n)
+	id := AdHocID(a.ID, w.meta.Index)
 	m := &state.Message{ID: id, ActivationID: a.ID, Step: AdHocStep, State: state.MessagePendingApproval,
 		AdHoc: &state.AdHoc{To: to, Approvers: approvers}, NeedsApproval: true, MinApprovals: least,
 		CreatedAt: w.meta.At, UpdatedAt: w.meta.At}

@@ -42,7 +42,7 @@ func TestAnAdHocMessageIsApprovedAndSent(t *testing.T) {
 	index := apply(t, e, &WriteMessage{Meta: Meta{Actor: "Dev Duty"}, Activation: id, By: "comms",
 		To: []string{"residents", "welsh-speakers"}, Subject: "Correction", Body: "The road reopens at 5pm, not 6pm.",
 		Translations: map[string]state.Translation{"cy": {Body: "Mae'r ffordd yn ailagor am 5pm."}}})
-	msg := id + "/ad_hoc/1"
+	msg := AdHocID(id, index)
 	m, _ := e.Read().Message(nil, msg)
 	if m == nil || m.State != state.MessagePendingApproval || m.AdHoc == nil || m.MinApprovals != 1 || m.Translations["cy"].Subject != "Correction" {
 		t.Fatalf("ad-hoc message (command %d) = %+v", index, m)
@@ -82,10 +82,10 @@ func TestAnAdHocMessageIsApprovedAndSent(t *testing.T) {
 	if !slices.ContainsFunc(r.Messages, func(mr MessageReport) bool { return mr.ID == msg && mr.Subject == "Correction" }) {
 		t.Errorf("the report does not list the ad-hoc message: %+v", r.Messages)
 	}
-	// A second one is numbered on.
-	apply(t, e, &WriteMessage{Activation: id, By: "head", To: []string{"media"}, Subject: "Update", Body: "Briefing moved."})
-	if m, _ := e.Read().Message(nil, id+"/ad_hoc/2"); m == nil {
-		t.Error("no second ad-hoc message")
+	// A second one has its own id.
+	second := apply(t, e, &WriteMessage{Activation: id, By: "head", To: []string{"media"}, Subject: "Update", Body: "Briefing moved."})
+	if m, _ := e.Read().Message(nil, AdHocID(id, second)); m == nil || m.Current().Subject != "Update" || AdHocID(id, second) == msg {
+		t.Errorf("second ad-hoc message: %+v", m)
 	}
 }
 
@@ -124,8 +124,7 @@ func TestAnAdHocMessageInAnExerciseKeepsToItsBounds(t *testing.T) {
 	} {
 		e, _ := newEngine(t, nil)
 		id := ActivationID(apply(t, e, &Activate{Source: []byte(bilingual + tc.exercise + "\n"), SourceName: "b.yaml", Mode: "exercise"}))
-		apply(t, e, &WriteMessage{Activation: id, By: "comms", To: []string{"residents", "media"}, Subject: "Correction", Body: "Reopens at 5pm."})
-		msg := id + "/ad_hoc/1"
+		msg := AdHocID(id, apply(t, e, &WriteMessage{Activation: id, By: "comms", To: []string{"residents", "media"}, Subject: "Correction", Body: "Reopens at 5pm."}))
 		apply(t, e, &Approve{Message: msg, By: "head"})
 		var got []string
 		for _, s := range sentTo(t, e) {

@@ -356,7 +356,7 @@ func translationsNote(rev state.Revision) string {
 // fitsText refuses an edit that makes a message too long for the texts it
 // is sent as: better refused now, with the reason, than failed at send.
 func fitsText(a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step, subject, body string) error {
-	if !ReachesText(rb, string(s.ID), a.Exercise()) {
+	if !stepReachesText(rb, s, a.Exercise()) {
 		return nil
 	}
 	if n, _ := sms.Length(sms.Text(subject, body)); n > sms.MaxLength {

@@ -45,3 +45,23 @@ func Recipients(rb *runbooks.Runbook, a *state.Activation, m *state.Message) []R
 	}
 	return out
 }
+
+// MessageReachesText reports whether a message, once approved, would go
+// by text message to anyone, as ReachesText does for a step: for any
+// message, a step's or ad-hoc.
+func MessageReachesText(rb *runbooks.Runbook, m *state.Message, exercise bool) bool {
+	s, ok := stepOf(rb, m)
+	return ok && stepReachesText(rb, s, exercise)
+}
+
+func stepReachesText(rb *runbooks.Runbook, s *runbooks.Step, exercise bool) bool {
+	if s.Notify == nil {
+		return ReachesText(rb, string(s.ID), exercise) // a task's notice
+	}
+	var seal *exerciseBounds
+	if exercise {
+		seal = exerciseSeal(rb)
+	}
+	send, _ := seal.route(endpoints(rb, s.Notify.To))
+	return slices.ContainsFunc(send, isText)
+}
