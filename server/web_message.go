@@ -24,7 +24,7 @@ type messagePage struct {
 // each translation, as last written or as a refused form had them.
 type revisionFields struct {
 	Form, CSRF, Subject, Body string
-	Translations        []translationField
+	Translations              []translationField
 }
 
 type translationField struct {
