@@ -75,7 +75,7 @@ func (d *Deliverer) Follow(s *Scheduler) {
 			switch {
 			case ev.Kind == "message_dispatched":
 				handOff = d.handOff
-			case (ev.Kind == "message_drafted" || ev.Kind == "message_edited") && d.ApprovalsChannel != "":
+			case (ev.Kind == "message_drafted" || ev.Kind == "message_edited" || ev.Kind == "message_redrafted") && d.ApprovalsChannel != "":
 				handOff = d.requestApproval
 			default:
 				continue
