@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -153,7 +154,8 @@ func (f *fsm) writeMessage(w *writer, c *WriteMessage) error {
 	if err := fitsText(a, rb, s, subject, body); err != nil {
 		return err
 	}
-	for lang, tr := range c.Translations {
+	for _, lang := range slices.Sorted(maps.Keys(c.Translations)) {
+		tr := c.Translations[lang]
 		if !langs[lang] {
 			return invalid("none of the audiences chosen reads %s: a translation goes to an audience that reads it", LanguageName(lang))
 		}

@@ -143,3 +143,24 @@ func TestAnAdHocMessageInAnExerciseKeepsToItsBounds(t *testing.T) {
 		}
 	}
 }
+
+// Edits with translations, re-drafts and ad-hoc messages are commands
+// like any other: replaying the record gives the same state.
+func TestRevisionsAndAdHocMessagesReplay(t *testing.T) {
+	log := &MemoryLog{}
+	e, _ := newEngine(t, log)
+	id := ActivationID(apply(t, e, &Activate{Source: []byte(bilingual), SourceName: "b.yaml", Mode: "live"}))
+	msg := OccurrenceID(id, "statement", 1)
+	apply(t, e, &Fire{Occurrence: msg})
+	apply(t, e, &Edit{Message: msg, By: "comms", Body: "Closed until 6pm.", Translations: map[string]state.Translation{"cy": {Body: "Ar gau tan 6pm."}}, Withhold: []string{"pl"}})
+	apply(t, e, &Reject{Message: msg, By: "head", Reason: "say which street"})
+	apply(t, e, &Redraft{Message: msg, By: "head", Body: "High Street closed until 6pm.", Withhold: []string{"cy", "pl"}})
+	apply(t, e, &Approve{Message: msg, By: "comms"})
+	adhoc := AdHocID(id, apply(t, e, &WriteMessage{Activation: id, By: "comms", To: []string{"welsh-speakers"}, Subject: "Update", Body: "Open again.",
+		Translations: map[string]state.Translation{"cy": {Body: "Ar agor eto."}}}))
+	apply(t, e, &Approve{Message: adhoc, By: "head"})
+	replayed, _ := newEngine(t, log)
+	if a, b := dump(t, e), dump(t, replayed); a != b {
+		t.Errorf("replay differs:\n%s\n---\n%s", a, b)
+	}
+}

@@ -297,7 +297,7 @@ func revise(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.St
 	if len(missing) > 0 {
 		return rev, invalid("revise or withhold the %s translation: the text has changed, and an old translation could say what the new text corrects", strings.Join(missing, " and the "))
 	}
-	for lang := range translations {
+	for _, lang := range slices.Sorted(maps.Keys(translations)) {
 		if _, ok := m.Translations[lang]; !ok {
 			return rev, invalid("message %s has no %s translation to revise", m.ID, LanguageName(lang))
 		}
@@ -308,17 +308,13 @@ func revise(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.St
 		}
 	}
 	rev.Translations = map[string]state.Translation{}
-	for lang, tr := range translations {
+	for _, lang := range slices.Sorted(maps.Keys(translations)) {
+		tr := translations[lang]
 		if strings.TrimSpace(tr.Body) == "" {
 			return rev, invalid("the %s translation is empty: write it, or withhold it", LanguageName(lang))
 		}
-		tSubject := tr.Subject
-		if strings.TrimSpace(tSubject) == "" {
-			tSubject = m.TranslationsOf(m.Current())[lang].Subject
-		}
-		if strings.TrimSpace(tSubject) == "" {
-			tSubject = subject
-		}
+		// A subject left out stays as the translation last had it.
+		tSubject := cmpOr(tr.Subject, cmpOr(m.TranslationsOf(m.Current())[lang].Subject, cmpOr(m.Translations[lang].Subject, subject)))
 		tSubject, tBody := marked(a, rb, tSubject, tr.Body)
 		if err := fitsText(a, rb, s, tSubject, tBody); err != nil {
 			return rev, fmt.Errorf("the %s translation: %w", LanguageName(lang), err)
