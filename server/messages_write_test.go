@@ -232,7 +232,7 @@ func TestWebEditRedraftAndWrite(t *testing.T) {
 	}
 	code, page = h.post(msg, url.Values{"csrf": {hcsrf}, "action": {"redraft"}, "subject": {"High Street closed"}, "body": {"High Street is closed until 6pm."},
 		"tr-cy": {"Mae'r Stryd Fawr ar gau tan 6pm."}})
-	if code != http.StatusOK || !strings.Contains(page, "waits for approval again") || !strings.Contains(page, "re-drafted after head-comms rejected it: “say the road”") {
+	if code != http.StatusOK || !strings.Contains(page, "waits for approval again") || !strings.Contains(page, "re-drafted after Head of communications rejected it: “say the road”") {
 		t.Errorf("re-draft from the page: %d\n%s", code, page)
 	}
 

@@ -298,7 +298,7 @@ func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User
 		}
 	}
 	if rb, err := s.engine.Runbook(m.ActivationID); err == nil {
-		p.Approvers = engine.ApproversOf(rb, m)
+		p.Approvers, p.rb = engine.ApproversOf(rb, m), rb
 	}
 	if len(m.Revisions) > 1 {
 		draft := m.Revisions[0]

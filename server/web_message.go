@@ -8,6 +8,7 @@ import (
 
 	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/runbooks"
 )
 
 // messagePage is what a message's page shows: the decision first (who it
@@ -18,7 +19,11 @@ type messagePage struct {
 	To     *recipients
 	Active bool // its activation is still active: a rejected message can be re-drafted
 	msg    *state.Message
+	rb     *runbooks.Runbook
 }
+
+// Name is a stakeholder's name, for people.
+func (p *messagePage) Name(id string) string { return stakeholderName(p.rb, id) }
 
 // revisionFields is what the edit and re-draft forms hold: the text and
 // each translation, as last written or as a refused form had them.
