@@ -6,12 +6,11 @@ package server
 
 import (
 	"crypto/rand"
+	"github.com/slack-go/slack"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
-
-	"github.com/slack-go/slack"
 
 	"github.com/crierhq/crier/config"
 	"github.com/crierhq/crier/engine"
