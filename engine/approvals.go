@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -24,11 +25,11 @@ func stakeholderFor(rb *runbooks.Runbook, who string) (*runbooks.Stakeholder, bo
 	return nil, false
 }
 
-// MayApprove reports whether the runbook names who (a stakeholder id, an
-// email address or a Slack user id) as an approver of a step's messages:
-// the rule the engine applies, for those who want to know before asking.
-func MayApprove(rb *runbooks.Runbook, step, who string) bool {
-	s, ok := rb.Step(step)
+// MayApproveMessage reports whether the runbook names who as an approver
+// of a message: of its step's, or of an ad-hoc message, one of those it
+// settled on when it was written.
+func MayApproveMessage(rb *runbooks.Runbook, m *state.Message, who string) bool {
+	s, ok := stepOf(rb, m)
 	if !ok || s.Notify == nil || s.Notify.Approval == nil {
 		return false
 	}
@@ -36,9 +37,9 @@ func MayApprove(rb *runbooks.Runbook, step, who string) bool {
 	return err == nil
 }
 
-// Approvers names the stakeholders who may approve a step's messages.
-func Approvers(rb *runbooks.Runbook, step string) []string {
-	s, ok := rb.Step(step)
+// ApproversOf names the stakeholders who may approve a message.
+func ApproversOf(rb *runbooks.Runbook, m *state.Message) []string {
+	s, ok := stepOf(rb, m)
 	if !ok || s.Notify == nil || s.Notify.Approval == nil {
 		return nil
 	}
@@ -76,7 +77,7 @@ func (f *fsm) awaiting(w *writer, id string) (*state.Message, *state.Activation,
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	s, ok := rb.Step(m.Step)
+	s, ok := stepOf(rb, m)
 	if !ok || s.Notify == nil || s.Notify.Approval == nil {
 		return nil, nil, nil, nil, fmt.Errorf("message %s: step %q needs no approval", id, m.Step)
 	}
@@ -87,7 +88,7 @@ func (f *fsm) awaiting(w *writer, id string) (*state.Message, *state.Activation,
 func approver(rb *runbooks.Runbook, s *runbooks.Step, who string) (*runbooks.Stakeholder, error) {
 	sh, ok := stakeholderFor(rb, who)
 	if !ok || !slices.Contains(rb.Reach(s.Notify.Approval.Approvers).Stakeholders, sh) {
-		return nil, notAllowed("%s is not an approver of step %q", who, s.ID)
+		return nil, notAllowed("%s is not an approver of %s", who, stepName(s))
 	}
 	return sh, nil
 }
@@ -155,22 +156,38 @@ func send(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step
 		}
 	}
 	eps := endpoints(rb, s.Notify.To)
+	rev := m.Current()
 	switch {
 	case len(m.Translations) == 0:
-	case m.Current().EditedBy != "":
-		// The translations say what the text said before it was edited;
-		// sending them could spread what the edit corrected.
+	case !rev.CarriesTranslations():
+		// An edit that said nothing of the translations: they say what
+		// the text said before it was edited, and sending them could
+		// spread what the edit corrected.
 		if err := w.event(a.ID, "translations_withheld", m.ID, "the message was edited after its translations were made"); err != nil {
 			return err
 		}
 	default:
+		if len(rev.Withheld) > 0 {
+			if err := w.event(a.ID, "translations_withheld", m.ID, withheldDetail(rev)); err != nil {
+				return err
+			}
+		}
 		langs := map[string]bool{}
-		for lang := range m.Translations {
-			langs[lang] = true
+		for lang := range m.TranslationsOf(rev) {
+			langs[lang] = !slices.Contains(rev.Withheld, lang)
 		}
 		eps = append(eps, translatedEndpoints(rb, s.Notify.To, langs)...)
 	}
 	return dispatch(w, a, rb, m, eps)
+}
+
+// withheldDetail says who withheld which translations, for the record.
+func withheldDetail(rev state.Revision) string {
+	var langs []string
+	for _, lang := range rev.Withheld {
+		langs = append(langs, LanguageName(lang))
+	}
+	return fmt.Sprintf("the %s translation withheld by %s in revision %d", strings.Join(langs, " and "), cmp.Or(rev.Editor, rev.EditedBy), rev.N)
 }
 
 func (f *fsm) reject(w *writer, c *Reject) error {
@@ -194,9 +211,7 @@ func (f *fsm) reject(w *writer, c *Reject) error {
 }
 
 // edit writes a new revision of a message waiting for approval. Only its
-// approvers may: those the runbook trusts with its words. In an exercise
-// the new text is marked as the draft was, whether or not the editor kept
-// the marking.
+// approvers may: those the runbook trusts with its words.
 func (f *fsm) edit(w *writer, c *Edit) error {
 	m, a, rb, s, err := f.awaiting(w, c.Message)
 	if err != nil {
@@ -204,34 +219,115 @@ func (f *fsm) edit(w *writer, c *Edit) error {
 	}
 	sh, err := approver(rb, s, c.By)
 	if err != nil {
-		return notAllowed("%s is not an approver of step %q; only its approvers edit its messages", c.By, s.ID)
+		return notAllowed("%s is not an approver of %s; only its approvers edit it", c.By, stepName(s))
 	}
-	if strings.TrimSpace(c.Body) == "" {
-		return invalid("a message needs a body")
-	}
-	subject := c.Subject
-	if strings.TrimSpace(subject) == "" {
-		subject = m.Current().Subject
-	}
-	subject, body := marked(a, rb, subject, c.Body)
-	if err := fitsText(a, rb, s, subject, body); err != nil {
+	rev, err := revise(w, a, rb, s, m, sh, c.Subject, c.Body, c.Translations, c.Withhold)
+	if err != nil {
 		return err
 	}
-	editor := person(w.meta, sh, false)
 	edited := *m
-	edited.Revisions = append(slices.Clone(m.Revisions), state.Revision{
-		N: m.Current().N + 1, Subject: subject, Body: body, EditedBy: string(sh.ID), Editor: editor, At: w.meta.At})
+	edited.Revisions = append(slices.Clone(m.Revisions), rev)
 	edited.UpdatedAt = w.meta.At
 	if err := w.tx.UpsertMessage(&edited); err != nil {
 		return err
 	}
-	return w.event(a.ID, "message_edited", m.ID, fmt.Sprintf("%s wrote revision %d; earlier approvals no longer count", actingAs(editor, sh), edited.Current().N))
+	return w.event(a.ID, "message_edited", m.ID, fmt.Sprintf("%s wrote revision %d%s; earlier approvals no longer count",
+		actingAs(rev.Editor, sh), rev.N, translationsNote(rev)))
+}
+
+// revise makes the next revision of a message from what its writer gave.
+// In an exercise the new text is marked as the draft was, whether or not
+// the writer kept the marking. Translations, when the writer says
+// anything of them, are each revised or withheld: none left to chance.
+// An edit that says nothing of them (every edit recorded before edits
+// carried translations) leaves them out, and the message goes without.
+func revise(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step, m *state.Message, sh *runbooks.Stakeholder,
+	subject, body string, translations map[string]state.Translation, withhold []string) (state.Revision, error) {
+	if strings.TrimSpace(body) == "" {
+		return state.Revision{}, invalid("a message needs a body")
+	}
+	if strings.TrimSpace(subject) == "" {
+		subject = m.Current().Subject
+	}
+	subject, body = marked(a, rb, subject, body)
+	if err := fitsText(a, rb, s, subject, body); err != nil {
+		return state.Revision{}, err
+	}
+	rev := state.Revision{N: m.Current().N + 1, Subject: subject, Body: body, EditedBy: string(sh.ID),
+		Editor: person(w.meta, sh, false), At: w.meta.At}
+	if len(translations) == 0 && len(withhold) == 0 {
+		return rev, nil
+	}
+	var missing []string
+	for _, lang := range slices.Sorted(maps.Keys(m.Translations)) {
+		_, revised := translations[lang]
+		withheld := slices.Contains(withhold, lang)
+		switch {
+		case revised && withheld:
+			return rev, invalid("the %s translation is both revised and withheld: do one or the other", LanguageName(lang))
+		case !revised && !withheld:
+			missing = append(missing, LanguageName(lang))
+		}
+	}
+	if len(missing) > 0 {
+		return rev, invalid("revise or withhold the %s translation: the text has changed, and an old translation could say what the new text corrects", strings.Join(missing, " and the "))
+	}
+	for _, lang := range slices.Sorted(maps.Keys(translations)) {
+		if _, ok := m.Translations[lang]; !ok {
+			return rev, invalid("message %s has no %s translation to revise", m.ID, LanguageName(lang))
+		}
+	}
+	for _, lang := range withhold {
+		if _, ok := m.Translations[lang]; !ok {
+			return rev, invalid("message %s has no %s translation to withhold", m.ID, LanguageName(lang))
+		}
+	}
+	rev.Translations = map[string]state.Translation{}
+	for _, lang := range slices.Sorted(maps.Keys(translations)) {
+		tr := translations[lang]
+		if strings.TrimSpace(tr.Body) == "" {
+			return rev, invalid("the %s translation is empty: write it, or withhold it", LanguageName(lang))
+		}
+		// A subject left out stays as the translation last had it.
+		tSubject := cmpOr(tr.Subject, cmpOr(m.TranslationsOf(m.Current())[lang].Subject, cmpOr(m.Translations[lang].Subject, subject)))
+		tSubject, tBody := marked(a, rb, tSubject, tr.Body)
+		if err := fitsText(a, rb, s, tSubject, tBody); err != nil {
+			return rev, fmt.Errorf("the %s translation: %w", LanguageName(lang), err)
+		}
+		rev.Translations[lang] = state.Translation{Subject: tSubject, Body: tBody}
+	}
+	rev.Withheld = slices.Compact(slices.Sorted(slices.Values(withhold)))
+	return rev, nil
+}
+
+// translationsNote says, for the record, what a revision did with the
+// translations.
+func translationsNote(rev state.Revision) string {
+	var parts []string
+	if n := len(rev.Translations); n > 0 {
+		var langs []string
+		for _, lang := range slices.Sorted(maps.Keys(rev.Translations)) {
+			langs = append(langs, LanguageName(lang))
+		}
+		parts = append(parts, "revised the "+strings.Join(langs, " and ")+" translation")
+	}
+	if len(rev.Withheld) > 0 {
+		var langs []string
+		for _, lang := range rev.Withheld {
+			langs = append(langs, LanguageName(lang))
+		}
+		parts = append(parts, "withheld the "+strings.Join(langs, " and ")+" translation")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
 }
 
 // fitsText refuses an edit that makes a message too long for the texts it
 // is sent as: better refused now, with the reason, than failed at send.
 func fitsText(a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step, subject, body string) error {
-	if !ReachesText(rb, string(s.ID), a.Exercise()) {
+	if !stepReachesText(rb, s, a.Exercise()) {
 		return nil
 	}
 	if n, _ := sms.Length(sms.Text(subject, body)); n > sms.MaxLength {

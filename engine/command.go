@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/crierhq/crier/engine/state"
 )
 
 // Meta is stamped on a command once, before it is logged.
@@ -100,13 +102,45 @@ type Reject struct {
 }
 
 // Edit makes a new revision of a message awaiting approval; approvals of
-// earlier revisions no longer count.
+// earlier revisions no longer count. Translations are its translations
+// as revised, by language, and Withhold the languages not to send: given
+// either, every translation the message has must be in one. An edit with
+// neither (as every edit was before edits carried translations) sends
+// the message without its translations.
 type Edit struct {
 	Meta
-	Message string `json:"message"`
-	By      string `json:"by"`
-	Subject string `json:"subject"`
-	Body    string `json:"body"`
+	Message      string                       `json:"message"`
+	By           string                       `json:"by"`
+	Subject      string                       `json:"subject"`
+	Body         string                       `json:"body"`
+	Translations map[string]state.Translation `json:"translations,omitempty"`
+	Withhold     []string                     `json:"withhold,omitempty"`
+}
+
+// Redraft writes a new revision of a rejected message, with its
+// translations as Edit has them, and puts it back for approval.
+type Redraft struct {
+	Meta
+	Message      string                       `json:"message"`
+	By           string                       `json:"by"`
+	Subject      string                       `json:"subject"`
+	Body         string                       `json:"body"`
+	Translations map[string]state.Translation `json:"translations,omitempty"`
+	Withhold     []string                     `json:"withhold,omitempty"`
+}
+
+// WriteMessage is an ad-hoc message a comms officer writes during an
+// activation (a correction, an update) to audiences of its runbook, with
+// translations for the languages they read. It is held for approval like
+// a step's message.
+type WriteMessage struct {
+	Meta
+	Activation   string                       `json:"activation"`
+	By           string                       `json:"by"`
+	To           []string                     `json:"to"`
+	Subject      string                       `json:"subject"`
+	Body         string                       `json:"body"`
+	Translations map[string]state.Translation `json:"translations,omitempty"`
 }
 
 // Acknowledge records that a stakeholder has seen a message or task.
@@ -191,6 +225,8 @@ func (*Activate) Kind() string         { return "activate" }
 func (*Approve) Kind() string          { return "approve" }
 func (*Reject) Kind() string           { return "reject" }
 func (*Edit) Kind() string             { return "edit" }
+func (*Redraft) Kind() string          { return "redraft" }
+func (*WriteMessage) Kind() string     { return "write_message" }
 func (*Acknowledge) Kind() string      { return "acknowledge" }
 func (*CompleteTask) Kind() string     { return "complete_task" }
 func (*ReassignTask) Kind() string     { return "reassign_task" }
@@ -223,6 +259,10 @@ func newCommand(kind string) (Command, error) {
 		return &Reject{}, nil
 	case "edit":
 		return &Edit{}, nil
+	case "redraft":
+		return &Redraft{}, nil
+	case "write_message":
+		return &WriteMessage{}, nil
 	case "acknowledge":
 		return &Acknowledge{}, nil
 	case "complete_task":

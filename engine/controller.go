@@ -36,7 +36,7 @@ func (c *Controller) react(done Committed) {
 	for _, ev := range done.Events {
 		ev := ev
 		switch ev.Kind {
-		case "message_drafted":
+		case "message_drafted", "message_redrafted":
 			c.Scheduler.At(ev.At.Add(c.After), ev.ActivationID, func(ctx context.Context, now time.Time) {
 				c.approve(ctx, now, ev)
 			})
@@ -64,7 +64,7 @@ func (c *Controller) approve(ctx context.Context, now time.Time, ev *state.Event
 	if m == nil || m.State != state.MessagePendingApproval {
 		return // decided, or stood down, in the meantime
 	}
-	s, ok := rb.Step(m.Step)
+	s, ok := stepOf(rb, m)
 	if !ok || s.Notify == nil || s.Notify.Approval == nil {
 		return
 	}

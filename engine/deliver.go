@@ -75,7 +75,7 @@ func (d *Deliverer) Follow(s *Scheduler) {
 			switch {
 			case ev.Kind == "message_dispatched":
 				handOff = d.handOff
-			case (ev.Kind == "message_drafted" || ev.Kind == "message_edited") && d.ApprovalsChannel != "":
+			case (ev.Kind == "message_drafted" || ev.Kind == "message_edited" || ev.Kind == "message_redrafted") && d.ApprovalsChannel != "":
 				handOff = d.requestApproval
 			default:
 				continue
@@ -201,7 +201,7 @@ func asksForAck(rb *runbooks.Runbook, m *state.Message) bool {
 // message builds what a notifier sends for one delivery.
 func (c *messageContext) message(dl *state.Delivery) notifiers.Message {
 	rev := c.m.Revisions[dl.Revision-1]
-	if tr, ok := c.m.Translations[dl.Language]; ok && dl.Language != "" {
+	if tr, ok := c.m.TranslationsOf(rev)[dl.Language]; ok && dl.Language != "" {
 		rev.Subject, rev.Body = tr.Subject, tr.Body
 	}
 	return notifiers.Message{

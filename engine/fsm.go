@@ -100,6 +100,10 @@ func (f *fsm) applyCommand(w *writer, c Command) error {
 		return f.reject(w, c)
 	case *Edit:
 		return f.edit(w, c)
+	case *Redraft:
+		return f.redraft(w, c)
+	case *WriteMessage:
+		return f.writeMessage(w, c)
 	case *Acknowledge:
 		return f.acknowledge(w, c)
 	case *CompleteTask:
@@ -134,6 +138,10 @@ func activationOf(tx *state.Txn, c Command) string {
 		return c.Activation
 	case *SetSpeed:
 		return c.Activation
+	case *WriteMessage:
+		return c.Activation
+	case *Redraft:
+		message = c.Message
 	case *Approve:
 		message = c.Message
 	case *Reject:

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crierhq/crier/engine/state"
 )
 
 // FuzzReportMarkdown: whatever people write in a report's fields, its
@@ -51,6 +53,11 @@ func FuzzDecodeCommand(f *testing.F) {
 		&Approve{Message: "a-000001/statement/1", Revision: 2, By: "lead"},
 		&Reject{Message: "a-000001/statement/1", By: "lead", Reason: "names a suspect"},
 		&Edit{Message: "a-000001/statement/1", By: "lead", Subject: "s", Body: "b"},
+		&Edit{Message: "a-000001/statement/1", By: "lead", Subject: "s", Body: "b",
+			Translations: map[string]state.Translation{"cy": {Subject: "p", Body: "c"}}, Withhold: []string{"pl"}},
+		&Redraft{Message: "a-000001/statement/1", By: "lead", Subject: "s", Body: "b", Withhold: []string{"cy"}},
+		&WriteMessage{Activation: "a-000001", By: "lead", To: []string{"residents"}, Subject: "s", Body: "b",
+			Translations: map[string]state.Translation{"cy": {Body: "c"}}},
 		&Acknowledge{Subject: "a-000001/walk/1", By: "deputy", Via: "web"},
 		&RecordOutcomes{Outcomes: []Outcome{{Delivery: "d", State: "sent"}}},
 	} {

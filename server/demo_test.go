@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/examples"
 )
 
@@ -25,7 +26,7 @@ func TestTheDemoCastApprovesInEveryExample(t *testing.T) {
 			approvals++
 			for _, d := range cast {
 				comms := d.User.Has(RoleComms)
-				if got := engine.MayApprove(rb, string(st.ID), d.User.Identity()); got != comms {
+				if got := engine.MayApproveMessage(rb, &state.Message{Step: string(st.ID)}, d.User.Identity()); got != comms {
 					t.Errorf("%s, step %s: %s may approve: %v", rb.ID, st.ID, d.User.Name, got)
 				}
 			}

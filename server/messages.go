@@ -2,7 +2,10 @@ package server
 
 import (
 	"cmp"
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,14 +16,17 @@ import (
 // messageView is a message as the API shows it: its current text, every
 // revision, the approvals given and its deliveries so far.
 type messageView struct {
-	ID            string            `json:"id"`
-	Activation    string            `json:"activation"`
-	Step          string            `json:"step"`
-	State         string            `json:"state"`
-	Subject       string            `json:"subject"`
-	Body          string            `json:"body"`
-	Revision      int               `json:"revision"`
-	Revisions     []state.Revision  `json:"revisions"`
+	ID         string           `json:"id"`
+	Activation string           `json:"activation"`
+	Step       string           `json:"step"`
+	State      string           `json:"state"`
+	Subject    string           `json:"subject"`
+	Body       string           `json:"body"`
+	Revision   int              `json:"revision"`
+	Revisions  []state.Revision `json:"revisions"`
+	// Translations are those the current revision sends, or withholds.
+	Translations  []translationView `json:"translations,omitempty"`
+	AdHoc         *state.AdHoc      `json:"ad_hoc,omitempty"` // who an ad-hoc message goes to and who approves it
 	NeedsApproval bool              `json:"needs_approval"`
 	MinApprovals  int               `json:"min_approvals,omitempty"`
 	Approvals     []*state.Approval `json:"approvals"`
@@ -98,7 +104,7 @@ func (s *Server) viewMessage(tx *state.Txn, m *state.Message, withDeliveries boo
 	v := messageView{ID: m.ID, Activation: m.ActivationID, Step: m.Step, State: m.State, Subject: cur.Subject, Body: cur.Body,
 		Revision: cur.N, Revisions: m.Revisions, NeedsApproval: m.NeedsApproval, MinApprovals: m.MinApprovals,
 		RejectedBy: m.RejectedBy, RejectReason: m.RejectReason, Sent: m.Sent, Failed: m.Failed, Outstanding: m.Outstanding,
-		Withheld: m.Withheld, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+		Withheld: m.Withheld, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt, AdHoc: m.AdHoc, Translations: translationsOf(m)}
 	approvals, err := tx.ApprovalsOf(nil, m.ID)
 	if err != nil {
 		return v, err
@@ -238,7 +244,7 @@ func (s *Server) getMessage(w http.ResponseWriter, r *http.Request, _ *User) {
 // isMessageAction reports whether a path's last part is something done to
 // a message, after its id.
 func isMessageAction(action string) bool {
-	return action == "approve" || action == "reject" || action == "ack"
+	return action == "approve" || action == "reject" || action == "ack" || action == "redraft"
 }
 
 func (s *Server) showMessage(w http.ResponseWriter, id string, status int) {
@@ -255,26 +261,64 @@ func (s *Server) showMessage(w http.ResponseWriter, id string, status int) {
 	writeJSON(w, status, v)
 }
 
+// revisionRequest is a new revision as the API takes it: the text, and
+// for each translation the message has, its revised text or that it is
+// withheld.
+type revisionRequest struct {
+	Subject      string                       `json:"subject"`
+	Body         string                       `json:"body"`
+	Translations map[string]state.Translation `json:"translations"`
+	Withhold     []string                     `json:"withhold"`
+}
+
 // editMessage writes a new revision of a message waiting for approval.
 func (s *Server) editMessage(w http.ResponseWriter, r *http.Request, u *User) {
-	var req struct {
-		Subject string `json:"subject"`
-		Body    string `json:"body"`
-	}
+	var req revisionRequest
 	if !decode(w, r, &req) {
 		return
 	}
 	id := r.PathValue("id")
+	if !s.translationsSaid(w, id, req) {
+		return
+	}
 	if _, err := s.engine.Apply(r.Context(), &engine.Edit{Meta: engine.Meta{Actor: u.Person()}, Message: id, By: u.Identity(),
-		Subject: req.Subject, Body: req.Body}); err != nil {
+		Subject: req.Subject, Body: req.Body, Translations: req.Translations, Withhold: req.Withhold}); err != nil {
 		refused(w, err)
 		return
 	}
 	s.showMessage(w, id, http.StatusOK)
 }
 
+// translationsSaid refuses a new revision that says nothing of the
+// message's translations: the engine would send it without them (as
+// edits did before they carried translations), and crier asks instead.
+func (s *Server) translationsSaid(w http.ResponseWriter, id string, req revisionRequest) bool {
+	m, _ := s.engine.Read().Message(nil, id)
+	if problem := unsaidTranslations(m, req.Translations, req.Withhold); problem != "" {
+		writeError(w, http.StatusUnprocessableEntity, "unprocessable", problem)
+		return false
+	}
+	return true
+}
+
+// unsaidTranslations says what is wrong with a new revision that neither
+// revises nor withholds the message's translations, or "".
+func unsaidTranslations(m *state.Message, revised map[string]state.Translation, withhold []string) string {
+	if m == nil || len(m.Translations) == 0 || len(revised) > 0 || len(withhold) > 0 {
+		return ""
+	}
+	tags := slices.Sorted(maps.Keys(m.Translations))
+	var langs []string
+	for _, lang := range tags {
+		langs = append(langs, engine.LanguageName(lang))
+	}
+	return fmt.Sprintf(`the message also goes in %s: give each translation revised ("translations": {"%s": {"body": "…"}}) or withhold it ("withhold": ["%s"])`,
+		strings.Join(langs, " and "), tags[0], tags[0])
+}
+
 // actOnMessage approves (…/approve, optionally {revision} as seen) or
-// rejects (…/reject {reason}) a message waiting for approval — the engine
+// rejects (…/reject {reason}) a message waiting for approval, re-drafts
+// (…/redraft, as PUT) a rejected one — the engine
 // checks the runbook names the user as an approver, and four eyes — or
 // acknowledges (…/ack) a message sent to the user.
 func (s *Server) actOnMessage(w http.ResponseWriter, r *http.Request, u *User) {
@@ -300,8 +344,15 @@ func (s *Server) actOnMessage(w http.ResponseWriter, r *http.Request, u *User) {
 			return
 		}
 		c = &engine.Reject{Meta: engine.Meta{Actor: u.Person()}, Message: id, By: u.Identity(), Reason: why}
+	case "redraft":
+		var req revisionRequest
+		if !decode(w, r, &req) || !s.translationsSaid(w, id, req) {
+			return
+		}
+		c = &engine.Redraft{Meta: engine.Meta{Actor: u.Person()}, Message: id, By: u.Identity(),
+			Subject: req.Subject, Body: req.Body, Translations: req.Translations, Withhold: req.Withhold}
 	default:
-		writeError(w, http.StatusNotFound, "not_found", "POST a message's /approve, /reject or /ack")
+		writeError(w, http.StatusNotFound, "not_found", "POST a message's /approve, /reject, /redraft or /ack")
 		return
 	}
 	if _, err := s.engine.Apply(r.Context(), c); err != nil {

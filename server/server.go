@@ -198,6 +198,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/activations/{id}/decisions", role(RolePlanner), s.recordDecision},
 		{"POST /api/v1/activations/{id}/injects", exerciseLead, s.sendInject},
 		{"POST /api/v1/activations/{id}/speed", role(RolePlanner, RoleExerciseLead), s.setSpeed},
+		{"POST /api/v1/activations/{id}/messages", commsOfficer, s.writeMessage}, // an ad-hoc message, held for approval
 		{"GET /api/v1/activations/{id}/report", anyone, s.report},
 		// Message and task ids hold slashes (a-000001/holding-statement/1):
 		// written as they are or escaped (%2F), both work.

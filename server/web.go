@@ -63,6 +63,9 @@ func (p page) Refill(form, field string) string {
 	return p.Given.Get(field)
 }
 
+// Posted names the refused form the page shows again, or "".
+func (p page) Posted() string { return p.posted }
+
 // refillFrom keeps what a refused form had in it, for Refill.
 func (p *page) refillFrom(r *http.Request) {
 	if r.Method != http.MethodPost {
@@ -78,8 +81,10 @@ func (p *page) refillFrom(r *http.Request) {
 		p.posted = "activate"
 	case r.Pattern == "POST /ui/activations/{id}":
 		p.posted = "end"
+	case strings.HasSuffix(r.Pattern, "/messages/new"):
+		p.posted = "compose"
 	default:
-		p.posted = r.PostFormValue("action") // the message page's: reject or edit
+		p.posted = r.PostFormValue("action") // the message page's: reject, edit or redraft
 	}
 }
 
@@ -110,6 +115,8 @@ func (s *Server) webRoutes() {
 	s.mux.Handle("GET /{$}", s.web(anyone, s.dashboard))
 	s.mux.Handle("GET /ui/messages/{id...}", s.web(anyone, s.messagePage))
 	s.mux.Handle("POST /ui/messages/{id...}", s.form(commsOfficer, s.messageDecision))
+	s.mux.Handle("GET /ui/activations/{id}/messages/new", s.web(commsOfficer, s.composePage))
+	s.mux.Handle("POST /ui/activations/{id}/messages/new", s.form(commsOfficer, s.composeFromForm))
 	s.activationRoutes()
 }
 
@@ -255,7 +262,7 @@ func (s *Server) assignedTo(t *state.Task, u *User) bool {
 // approverOf reports whether the runbook names u as an approver of m.
 func (s *Server) approverOf(m *state.Message, u *User) bool {
 	rb, err := s.engine.Runbook(m.ActivationID)
-	return err == nil && (engine.MayApprove(rb, m.Step, u.Identity()) || u.Slack != "" && engine.MayApprove(rb, m.Step, u.Slack))
+	return err == nil && (engine.MayApproveMessage(rb, m, u.Identity()) || u.Slack != "" && engine.MayApproveMessage(rb, m, u.Slack))
 }
 
 func (s *Server) messagePage(w http.ResponseWriter, r *http.Request, u *User) {
@@ -276,11 +283,14 @@ func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User
 	}
 	a, _ := tx.Activation(nil, m.ActivationID)
 	exercise := a != nil && a.Exercise()
-	p := &page{Title: v.Subject, User: u, Message: v, CanDecide: commsOfficer(u, r) && s.approverOf(m, u),
-		Exercise: exercise, Done: done, Error: problem, Text: s.fitText(m, v, exercise)}
+	p := &messagePage{page: page{Title: v.Subject, User: u, Message: v, CanDecide: commsOfficer(u, r) && s.approverOf(m, u),
+		Exercise: exercise, Done: done, Error: problem, Text: s.fitText(m, v, exercise)}}
 	p.refillFrom(r)
 	p.WhyNot = s.whyNot(m, v, u)
-	p.Previews = s.previews(m.ActivationID, m.Step, v, p.Text)
+	ds, _ := tx.DeliveriesOf(nil, m.ID)
+	p.To, p.msg = s.recipientsOf(m, ds), m
+	p.Active = a != nil && a.State == state.ActivationActive
+	p.Previews = s.previews(m, v, p.Text)
 	still, _ := s.engine.StillWaiting(m.ActivationID)
 	for _, w := range still {
 		if w.Subject == m.ID {
@@ -288,30 +298,32 @@ func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User
 		}
 	}
 	if rb, err := s.engine.Runbook(m.ActivationID); err == nil {
-		p.Approvers = engine.Approvers(rb, m.Step)
+		p.Approvers, p.rb = engine.ApproversOf(rb, m), rb
 	}
 	if len(m.Revisions) > 1 {
 		draft := m.Revisions[0]
 		p.Diff = lineDiff(draft.Subject+"\n\n"+draft.Body, v.Subject+"\n\n"+v.Body)
 	}
-	s.render(w, r, status, "message.html", p)
+	p.CSRF = s.csrfToken(r)
+	s.renderPage(w, status, "message.html", p)
 }
 
 // previews shows a message as each kind of channel it goes to will: the
-// kinds of its deliveries once it has any, else of what its step reaches.
+// kinds of its deliveries once it has any, else of what its step (or, for
+// an ad-hoc message, its audiences) reaches.
 // Slack and Teams a heading and the text, email a subject line, SMS the
 // one text sent (fit: its length, or nil when it goes by no text).
-func (s *Server) previews(activation, step string, v messageView, fit *textFit) []preview {
+func (s *Server) previews(m *state.Message, v messageView, fit *textFit) []preview {
 	kinds := map[string]bool{}
 	for _, d := range v.Deliveries {
 		kinds[d.Type] = kinds[d.Type] || d.State != state.DeliveryWithheld
 	}
 	if len(v.Deliveries) == 0 {
-		rb, err := s.engine.Runbook(activation)
+		rb, err := s.engine.Runbook(m.ActivationID)
 		if err != nil {
 			return nil
 		}
-		st, ok := rb.Step(step)
+		st, ok := engine.MessageStep(rb, m)
 		if !ok || st.Notify == nil {
 			return nil
 		}

@@ -33,6 +33,10 @@ func noticeText(key string) string {
 		return "The message is rejected; it will not be sent."
 	case "edited":
 		return "Your revision is saved; earlier approvals no longer count."
+	case "redrafted":
+		return "Your re-draft is saved and waits for approval again; the rejection stays in the record."
+	case "written":
+		return "Your message is written and waits for approval."
 	case "stood-down":
 		return "Stood down: nothing more fires or is sent."
 	case "halted":
@@ -78,10 +82,16 @@ func takeNotice(w http.ResponseWriter, r *http.Request) string {
 	return noticeText(c.Value)
 }
 
-// messageDecision approves, rejects or edits from the message page.
+// messageDecision approves, rejects, edits or re-drafts from the message
+// page.
 func (s *Server) messageDecision(w http.ResponseWriter, r *http.Request, u *User) {
 	id := r.PathValue("id")
 	meta := engine.Meta{Actor: u.Person()}
+	m, _ := s.engine.Read().Message(nil, id)
+	if m == nil {
+		s.showMessagePage(w, r, u, http.StatusNotFound, "", "")
+		return
+	}
 	var c engine.Command
 	var done string
 	switch r.PostFormValue("action") {
@@ -91,10 +101,13 @@ func (s *Server) messageDecision(w http.ResponseWriter, r *http.Request, u *User
 	case "reject":
 		c, done = &engine.Reject{Meta: meta, Message: id, By: u.Identity(), Reason: r.PostFormValue("reason")}, "rejected"
 	case "edit":
-		c, done = &engine.Edit{Meta: meta, Message: id, By: u.Identity(), Subject: r.PostFormValue("subject"),
-			Body: strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n")}, "edited"
+		subject, body, revised, withhold := revisionFromForm(r, m)
+		c, done = &engine.Edit{Meta: meta, Message: id, By: u.Identity(), Subject: subject, Body: body,
+			Translations: revised, Withhold: withhold}, "edited"
+	case "redraft":
+		c, done = redraftCommand(r, u, m), "redrafted"
 	default:
-		s.showMessagePage(w, r, u, http.StatusBadRequest, "", "Choose approve or reject.")
+		s.showMessagePage(w, r, u, http.StatusBadRequest, "", "Choose approve, edit or reject.")
 		return
 	}
 	if _, err := s.engine.Apply(r.Context(), c); err != nil {

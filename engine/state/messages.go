@@ -42,7 +42,10 @@ type Message struct {
 	Withheld                  int // an exercise's deliveries to people not taking part, never sent
 	// About is, for an escalation notice, the message or task it is about:
 	// a notice is read, never acknowledged.
-	About     string
+	About string
+	// AdHoc is, for a message a comms officer wrote during the activation
+	// rather than a step's, who it goes to and who approves it.
+	AdHoc     *AdHoc
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -55,6 +58,46 @@ type Revision struct {
 	EditedBy string    `json:"edited_by,omitempty"` // the stakeholder; empty for the text the engine rendered
 	Editor   string    `json:"editor,omitempty"`    // the person who wrote it
 	At       time.Time `json:"at"`
+	// Translations, in a revision after the first, are the translations
+	// its writer revised, by language; Withheld the languages they chose
+	// not to send. An edit recorded before edits carried translations has
+	// neither: its message goes out without them.
+	Translations map[string]Translation `json:"translations,omitempty"`
+	Withheld     []string               `json:"withheld,omitempty"`
+	// Rejected is, for a re-draft, the rejection it answers: who rejected
+	// the revision before and why. The re-draft puts the message back for
+	// approval; the rejection stays here and in the record.
+	Rejected *Rejection `json:"rejected,omitempty"`
+}
+
+// Rejection is one approver's no to a revision.
+type Rejection struct {
+	By     string    `json:"by"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// AdHoc is who an ad-hoc message goes to and who may approve it, settled
+// when it is written.
+type AdHoc struct {
+	To        []string `json:"to"`        // the runbook's audiences
+	Approvers []string `json:"approvers"` // stakeholder ids
+}
+
+// CarriesTranslations reports whether a revision says which translations
+// go with it: the draft does, and every edit that revised or withheld
+// them.
+func (r Revision) CarriesTranslations() bool {
+	return r.N == 1 || len(r.Translations) > 0 || len(r.Withheld) > 0
+}
+
+// TranslationsOf are the translations that go with a revision: the
+// draft's as rendered, or those its writer revised.
+func (m *Message) TranslationsOf(r Revision) map[string]Translation {
+	if r.N == 1 {
+		return m.Translations
+	}
+	return r.Translations
 }
 
 // Translation is a message's text in another language.

@@ -61,7 +61,7 @@
     box.querySelector("ul").appendChild(li);
   }
   source.addEventListener("escalation_exhausted", exhausted);
-  ["activated", "step_fired", "message_drafted", "message_edited", "message_approved", "message_rejected", "message_dispatched",
+  ["activated", "step_fired", "message_drafted", "message_edited", "message_redrafted", "message_approved", "message_rejected", "message_dispatched",
    "message_sent", "message_partially_failed", "message_failed", "task_opened", "acknowledged", "task_done", "task_reassigned",
    "escalated", "escalation_exhausted", "decision_recorded", "stood_down", "halted", "inject_sent", "speed_changed",
    "message_withheld", "message_cancelled", "render_failed", "translations_withheld", "delivery_resumed"].forEach(function (k) { source.addEventListener(k, add); });

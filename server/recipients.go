@@ -1,0 +1,191 @@
+package server
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/runbooks"
+)
+
+// recipients is who a message goes to, as the message page says it
+// before anything else: channels by name and type, people by name, the
+// counts, and in an exercise where it really goes.
+type recipients struct {
+	Channels []string // "public (Slack #public)"
+	People   []string // names, or the address or number a channel writes out
+	Counts   string   // "2 Slack channels, 14 people by email, 3 by text"
+	Short    string   // "3 channels and 17 people", for the Approve button
+	// Languages says where each translation goes: "Welsh (cy): 1 channel".
+	Languages []string
+	Nowhere   bool // it reaches no one (every delivery withheld, or no targets)
+	// In an exercise, where it really goes, when that is not where it is
+	// addressed: Only (redirected) and Withheld (people not taking part).
+	Exercise bool
+	Only     []string
+	Withheld int
+	Sent     bool // counted from its deliveries, not from its step
+}
+
+// recipientsOf says who a message goes to: once it has deliveries, from
+// them; before, from its step's targets as the engine would send it now.
+func (s *Server) recipientsOf(m *state.Message, ds []*state.Delivery) *recipients {
+	tx := s.engine.Read()
+	a, _ := tx.Activation(nil, m.ActivationID)
+	rb, err := s.engine.Runbook(m.ActivationID)
+	if a == nil || err != nil {
+		return nil
+	}
+	live := *a
+	live.Mode = "live" // where it is addressed, without an exercise's bounds
+	addressed := engine.Recipients(rb, &live, m)
+	goes := engine.Recipients(rb, a, m)
+	sent := false
+	if len(ds) > 0 {
+		sent, goes = true, nil
+		for _, d := range ds {
+			if d.Revision == m.Current().N {
+				goes = append(goes, engine.Recipient{Type: d.Type, Target: d.Target, Channel: d.Channel, Stakeholder: d.Stakeholder,
+					Language: d.Language, Withheld: d.State == state.DeliveryWithheld})
+			}
+		}
+	}
+	r := &recipients{Exercise: a.Exercise(), Sent: sent}
+	shown := addressed
+	if !a.Exercise() || len(addressed) == 0 {
+		shown = goes
+	}
+	r.Channels, r.People, r.Counts, r.Short = describe(rb, shown)
+	r.Languages = languages(rb, shown)
+	if a.Exercise() {
+		var kept []engine.Recipient
+		for _, x := range goes {
+			if x.Withheld {
+				r.Withheld++
+			} else {
+				kept = append(kept, x)
+			}
+		}
+		if !sameEndpoints(kept, shown) {
+			channels, people, _, short := describe(rb, kept)
+			r.Only, r.Short = slices.Concat(channels, people), short
+		}
+		r.Nowhere = len(kept) == 0
+	} else {
+		r.Nowhere = len(shown) == 0
+	}
+	return r
+}
+
+// sameEndpoints reports whether two lists reach the same places.
+func sameEndpoints(a, b []engine.Recipient) bool {
+	key := func(xs []engine.Recipient) []string {
+		var out []string
+		for _, x := range xs {
+			if !x.Withheld {
+				out = append(out, x.Type+" "+x.Target+" "+x.Language)
+			}
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	return slices.Equal(key(a), key(b))
+}
+
+// typeWords are a notifier type in words: a channel of it, and how a
+// person is reached by it.
+var typeWords = map[string][3]string{ // name, channel plural, "by …"
+	"slack":   {"Slack", "Slack channels", "on Slack"},
+	"teams":   {"Teams", "Teams channels", "on Teams"},
+	"webhook": {"webhook", "webhooks", "by webhook"},
+	"log":     {"crier's log", "logs", "in crier's log"},
+	"email":   {"email", "email lists", "by email"},
+	"sms":     {"text", "text lists", "by text"},
+}
+
+// describe names the channels and people of the message itself (not its
+// translations) and counts them by type.
+func describe(rb *runbooks.Runbook, xs []engine.Recipient) (channels, people []string, counts, short string) {
+	channelsOf, peopleOf := map[string][]string{}, map[string][]string{}
+	var everyone []string
+	for _, x := range xs {
+		if x.Withheld || x.Language != "" {
+			continue
+		}
+		switch {
+		case x.Channel != "" && x.Type != "email" && x.Type != "sms":
+			name := x.Channel + " (" + typeWords[x.Type][0]
+			if x.Type == "slack" && x.Target != x.Channel {
+				name += " " + x.Target
+			}
+			name += ")"
+			if !slices.Contains(channels, name) {
+				channels = append(channels, name)
+				channelsOf[x.Type] = append(channelsOf[x.Type], name)
+			}
+		default:
+			who := x.Target
+			if x.Stakeholder != "" {
+				who = stakeholderName(rb, x.Stakeholder)
+			}
+			if !slices.Contains(peopleOf[x.Type], who) {
+				peopleOf[x.Type] = append(peopleOf[x.Type], who)
+			}
+			if !slices.Contains(everyone, who) {
+				everyone = append(everyone, who)
+			}
+		}
+	}
+	var parts []string
+	for _, typ := range []string{"slack", "teams", "webhook", "log"} {
+		if n := len(channelsOf[typ]); n > 0 {
+			words := typeWords[typ]
+			parts = append(parts, plural(n, words[0]+" channel", words[1]))
+		}
+	}
+	first := true
+	for _, typ := range []string{"email", "sms", "slack", "teams"} {
+		if n := len(peopleOf[typ]); n > 0 {
+			if first {
+				parts = append(parts, plural(n, "person", "people")+" "+typeWords[typ][2])
+				first = false
+			} else {
+				parts = append(parts, fmt.Sprintf("%s %s", thousands(n), typeWords[typ][2]))
+			}
+		}
+	}
+	counts = strings.Join(parts, ", ")
+	switch {
+	case len(channels) > 0 && len(everyone) > 0:
+		short = plural(len(channels), "channel", "channels") + " and " + plural(len(everyone), "person", "people")
+	case len(channels) > 0:
+		short = plural(len(channels), "channel", "channels")
+	case len(everyone) > 0:
+		short = plural(len(everyone), "person", "people")
+	default:
+		short = "no one"
+	}
+	return channels, everyone, counts, short
+}
+
+// languages says where each translation goes.
+func languages(rb *runbooks.Runbook, xs []engine.Recipient) []string {
+	byLang := map[string][]engine.Recipient{}
+	for _, x := range xs {
+		if x.Language != "" && !x.Withheld {
+			byLang[x.Language] = append(byLang[x.Language], x)
+		}
+	}
+	var out []string
+	for _, lang := range slices.Sorted(maps.Keys(byLang)) {
+		for i := range byLang[lang] {
+			byLang[lang][i].Language = ""
+		}
+		_, _, _, short := describe(rb, byLang[lang])
+		out = append(out, fmt.Sprintf("%s: %s", engine.LanguageName(lang), short))
+	}
+	return out
+}
