@@ -35,7 +35,7 @@ func (s *Server) whyNot(m *state.Message, v messageView, u *User) string {
 	}
 	rev := m.Current()
 	if rev.EditedBy != "" && rev.Editor == u.Person() {
-		return fmt.Sprintf("You wrote revision %d; another approver must approve it%s.", rev.N, approvers)
+		return fmt.Sprintf("Four eyes: you wrote revision %d, so another approver must approve it%s.", rev.N, approvers)
 	}
 	for _, a := range v.Approvals {
 		if a.Revision == rev.N && cmp.Or(a.Person, a.By) == u.Person() {

@@ -44,7 +44,7 @@ func TestWhyYouCannotApprove(t *testing.T) {
 	if code, _ := f.call(token("Dev"), "PUT", "/api/v1/messages/"+id+"/statement/1", `{"subject":"Statement","body":"Officers are on patrol in Eastfield."}`); code != http.StatusOK {
 		t.Fatalf("editing: %d", code)
 	}
-	if got := whyNot("Dev"); got != "You wrote revision 2; another approver must approve it"+approvers {
+	if got := whyNot("Dev"); got != "Four eyes: you wrote revision 2, so another approver must approve it"+approvers {
 		t.Errorf("the editor is told %q", got)
 	}
 	if code, m := f.call(token("Hana"), "POST", "/api/v1/messages/"+id+"/statement/1/approve", `{"revision":2}`); code != http.StatusOK {
