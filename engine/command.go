@@ -120,11 +120,14 @@ type Acknowledge struct {
 	For string `json:"for,omitempty"`
 }
 
-// CompleteTask marks a task done.
+// CompleteTask marks a task done. By must be someone it is assigned to,
+// unless Planner is set: the server sets it only for a planner (or an
+// admin), who may complete anyone's task.
 type CompleteTask struct {
 	Meta
-	Task string `json:"task"`
-	By   string `json:"by"`
+	Task    string `json:"task"`
+	By      string `json:"by"`
+	Planner bool   `json:"planner,omitempty"`
 }
 
 // ReassignTask gives a task to someone else.
