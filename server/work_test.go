@@ -158,14 +158,14 @@ func TestAssigneesWorkFromTheDashboard(t *testing.T) {
 	_, dash, _ := b.do("GET", "/", nil)
 	for _, want := range []string{`<a href="/ui/activations/` + id + `#tasks">Community walkabout</a><br>Walk the area with the ward councillors.`,
 		"yours · open · acknowledge by Sun 22 Nov 09:30 UTC", `<form method="post" action="/ui/tasks/` + task + `">`,
-		`value="ack" aria-label="Acknowledge the task Community walkabout">Acknowledge</button>`,
+		`<form method="post" action="/ui/acks/` + task + `">`, `aria-label="Acknowledge the task Community walkabout">Acknowledge</button>`,
 		`value="done" aria-label="Mark the task Community walkabout done">Mark done</button>`} {
 		if !strings.Contains(dash, want) {
 			t.Errorf("the assignee's dashboard lacks %s\n%s", want, dash)
 		}
 	}
 	csrf := csrfField.FindStringSubmatch(dash)[1]
-	code, page := b.post("/ui/tasks/"+task, url.Values{"csrf": {csrf}, "action": {"ack"}, "back": {"dashboard"}})
+	code, page := b.post("/ui/acks/"+task, url.Values{"csrf": {csrf}, "back": {"dashboard"}})
 	if code != http.StatusOK || !strings.Contains(page, "Your acknowledgement is recorded.") || !strings.Contains(page, "yours · acknowledged") {
 		t.Fatalf("acknowledging from the dashboard: %d\n%s", code, page)
 	}
@@ -304,7 +304,7 @@ func TestActivationsArchive(t *testing.T) {
 	}
 	code, page, _ := b.do("GET", "/ui/activations", nil)
 	newest, oldest := strings.Index(page, `href="/ui/activations/`+second+`"`), strings.Index(page, `href="/ui/activations/`+first+`"`)
-	if code != http.StatusOK || newest < 0 || oldest < newest || !strings.Contains(page, `<a href="/ui/activations/`+first+`/report">Report`) ||
+	if code != http.StatusOK || newest < 0 || oldest < newest || !strings.Contains(page, `<a href="/ui/activations/`+first+`/report" aria-label="Report on Briefing after a local incident (`+first+`)">Report</a>`) ||
 		!strings.Contains(page, "stood down") || !strings.Contains(page, "<span class=\"muted\">running</span>") {
 		t.Errorf("archive: %d\n%s", code, page)
 	}
