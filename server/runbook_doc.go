@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -13,15 +14,16 @@ import (
 // runbookDoc is a runbook written out for people to read, on its page and
 // in its pack: every field in words, nothing left to look up elsewhere.
 type runbookDoc struct {
-	ID, Title, Description, Owner, ReviewBy, Zone string
-	Triggers                                      []string
-	Params                                        []paramView
-	Contacts                                      []contact
-	Channels                                      []channelDoc
-	Audiences                                     []audienceDoc
-	Steps                                         []stepDoc
-	Escalation                                    string
-	Exercise                                      *exerciseDoc
+	ID, Title, Owner, ReviewBy, Zone string
+	Description                      []string // paragraphs
+	Triggers                         []string
+	Params                           []paramView
+	Contacts                         []contact
+	Channels                         []channelDoc
+	Audiences                        []audienceDoc
+	Steps                            []stepDoc
+	Escalation                       string
+	Exercise                         *exerciseDoc
 }
 
 // contact is a stakeholder and every way to reach them.
@@ -55,7 +57,7 @@ type injectDoc struct {
 }
 
 func describeRunbook(rb *runbooks.Runbook) runbookDoc {
-	d := runbookDoc{ID: string(rb.ID), Title: rb.Title, Description: rb.Description, ReviewBy: rb.ReviewBy, Zone: rb.Location().String(),
+	d := runbookDoc{ID: string(rb.ID), Title: rb.Title, Description: paragraphs(rb.Description), ReviewBy: rb.ReviewBy, Zone: rb.Location().String(),
 		Params: viewRunbook(rb, "").Params}
 	d.Owner = rb.Owner
 	if rb.Owner != "" {
@@ -88,7 +90,7 @@ func describeRunbook(rb *runbooks.Runbook) runbookDoc {
 	if x := rb.Exercise; x != nil {
 		e := &exerciseDoc{Prefix: rb.ExercisePrefix(), Redirect: strings.Join(runbooks.Names(x.Redirect), ", "), Participants: names(rb, x.Participants)}
 		for _, in := range x.Injects {
-			e.Injects = append(e.Injects, injectDoc{ID: string(in.ID), At: offset(in.At.D), To: names(rb, in.To), Text: in.Body.Text})
+			e.Injects = append(e.Injects, injectDoc{ID: string(in.ID), At: offset(in.At.D), To: names(rb, in.To), Text: blanks(in.Body.Text)})
 		}
 		d.Exercise = e
 	} else {
@@ -111,10 +113,10 @@ func channelWhere(rb *runbooks.Runbook, ch *runbooks.Channel) string {
 }
 
 func describeStep(rb *runbooks.Runbook, s *runbooks.Step) stepDoc {
-	d := stepDoc{ID: string(s.ID), Title: s.Title, Phase: string(s.Phase), Kind: s.Kind(), When: when(s), Asks: deadlines(s)}
+	d := stepDoc{ID: string(s.ID), Title: s.Title, Phase: string(s.Phase), Kind: s.Kind(), When: when(s), Asks: deadlines(rb, s)}
 	switch {
 	case s.Notify != nil:
-		d.To, d.Subject, d.Text = names(rb, s.Notify.To), s.Notify.Subject.Text, s.Notify.Body.Text
+		d.To, d.Subject, d.Text = names(rb, s.Notify.To), blanks(s.Notify.Subject.Text), blanks(s.Notify.Body.Text)
 		for _, lang := range slices.Sorted(maps.Keys(s.Notify.Translations)) {
 			d.Languages = append(d.Languages, lang)
 		}
@@ -123,7 +125,7 @@ func describeStep(rb *runbooks.Runbook, s *runbooks.Step) stepDoc {
 		}
 		d.Asks = append(d.Asks, escalationText(rb, s.Notify.Escalation, s.Notify.EscalateTo))
 	case s.Task != nil:
-		d.To, d.Text = names(rb, []runbooks.Ref{s.Task.Assignee}), s.Task.Instructions.Text
+		d.To, d.Text = names(rb, []runbooks.Ref{s.Task.Assignee}), blanks(s.Task.Instructions.Text)
 		d.Asks = append(d.Asks, escalationText(rb, s.Task.Escalation, s.Task.EscalateTo))
 	}
 	d.Asks = slices.DeleteFunc(d.Asks, func(a string) bool { return a == "" })
@@ -180,12 +182,12 @@ func names(rb *runbooks.Runbook, refs []runbooks.Ref) string {
 }
 
 // deadlines are what a step asks of people, and by when.
-func deadlines(s *runbooks.Step) []string {
+func deadlines(rb *runbooks.Runbook, s *runbooks.Step) []string {
 	var out []string
 	if n := s.Notify; n != nil && n.Approval != nil {
-		a := "approval by " + strings.Join(runbooks.Names(n.Approval.Approvers), ", ")
+		a := "approval by " + names(rb, n.Approval.Approvers)
 		if n.Approval.Min > 1 {
-			a = fmt.Sprintf("%d approvals by %s", n.Approval.Min, strings.Join(runbooks.Names(n.Approval.Approvers), ", "))
+			a = fmt.Sprintf("%d approvals by %s", n.Approval.Min, names(rb, n.Approval.Approvers))
 		}
 		if n.Approval.Within != nil {
 			a += " within " + runbooks.HumanDuration(n.Approval.Within.D)
@@ -229,4 +231,23 @@ func escalationText(rb *runbooks.Runbook, e *runbooks.Escalation, to []runbooks.
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// paramField is a param as a template writes it, in the simplest way.
+var paramField = regexp.MustCompile(`\{\{-?\s*\.Params\.([a-z_][a-z0-9_]*)\s*-?\}\}`)
+
+// blanks writes a template's params as blanks to fill in, [area], for a
+// message sent by hand; anything cleverer is left as written.
+func blanks(text string) string { return paramField.ReplaceAllString(text, "[$1]") }
+
+// paragraphs splits text at its blank lines, each paragraph's lines
+// joined, as a YAML block's hard-wrapped lines are meant.
+func paragraphs(text string) []string {
+	var out []string
+	for _, p := range strings.Split(strings.TrimSpace(text), "\n\n") {
+		if p = strings.Join(strings.Fields(p), " "); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -131,8 +131,12 @@ type planRow struct {
 }
 
 func planRowOf(rb *runbooks.Runbook, o runbooks.Occurrence, loc *time.Location) planRow {
-	row := planRow{Offset: "T+0", At: o.At.In(loc).Format("Mon 2 Jan 15:04"), Phase: o.Phase, Title: o.Title, Kind: o.Kind,
-		To: strings.Join(o.To, ", ")}
+	row := planRow{Offset: "T+0", At: o.At.In(loc).Format("Mon 2 Jan 15:04"), Phase: o.Phase, Title: o.Title, Kind: o.Kind}
+	var to []runbooks.Ref
+	for _, name := range o.To {
+		to = append(to, runbooks.Ref{Name: name})
+	}
+	row.To = names(rb, to)
 	if o.Offset > 0 {
 		row.Offset = "T+" + runbooks.HumanDuration(o.Offset)
 	}
@@ -143,7 +147,7 @@ func planRowOf(rb *runbooks.Runbook, o runbooks.Occurrence, loc *time.Location) 
 		if s.Recurring() {
 			row.Title += fmt.Sprintf(" (#%d)", o.Occurrence)
 		}
-		row.Needs = strings.Join(deadlines(s), "; ")
+		row.Needs = strings.Join(deadlines(rb, s), "; ")
 	}
 	if len(o.After) > 0 {
 		row.Needs = strings.TrimPrefix(row.Needs+"; after "+strings.Join(o.After, " and "), "; ")

@@ -31,6 +31,7 @@ type taskView struct {
 	Who         string    `json:"-"`
 	AckBy       time.Time `json:"-"`
 	Exercise    bool      `json:"-"` // times in scenario time
+	In          string    `json:"-"` // the activation's title
 	Yours       bool      `json:"-"` // assigned to the user looking
 	CanAck      bool      `json:"-"`
 	CanComplete bool      `json:"-"`
@@ -61,7 +62,7 @@ func (s *Server) taskFor(t *state.Task, u *User) taskView {
 		v.Who = assigneeName(rb, t.Assignee)
 	}
 	if a, err := s.engine.Read().Activation(nil, t.ActivationID); err == nil && a != nil {
-		v.Exercise = a.Exercise()
+		v.Exercise, v.In = a.Exercise(), a.Title
 	}
 	v.AckBy, _ = s.ackDue(t)
 	v.Overdue, v.Yours = s.overdue(t), s.assignedTo(t, u)

@@ -157,9 +157,9 @@ func TestAssigneesWorkFromTheDashboard(t *testing.T) {
 	b := f.signedIn(cara)
 	_, dash, _ := b.do("GET", "/", nil)
 	for _, want := range []string{`<a href="/ui/activations/` + id + `#tasks">Community walkabout</a><br>Walk the area with the ward councillors.`,
-		"yours · open · acknowledge by Sun 22 Nov 09:30 UTC", `<form method="post" action="/ui/tasks/` + task + `">`,
-		`<form method="post" action="/ui/acks/` + task + `">`, `aria-label="Acknowledge the task Community walkabout">Acknowledge</button>`,
-		`value="done" aria-label="Mark the task Community walkabout done">Mark done</button>`} {
+		"Briefing after a local incident (" + id + ") · yours · open · acknowledge by Sun 22 Nov 09:30 UTC", `<form method="post" action="/ui/tasks/` + task + `">`,
+		`<form method="post" action="/ui/acks/` + task + `">`, `aria-label="Acknowledge the task Community walkabout (` + id + `)">Acknowledge</button>`,
+		`value="done" aria-label="Mark the task Community walkabout (` + id + `) done">Mark done</button>`} {
 		if !strings.Contains(dash, want) {
 			t.Errorf("the assignee's dashboard lacks %s\n%s", want, dash)
 		}
@@ -261,7 +261,7 @@ func TestRunbookPage(t *testing.T) {
 		`<a href="mailto:cohesion@northbridge.gov.uk">`, `<a href="mailto:cohesion.team@northbridge.gov.uk">`, `<a href="tel:&#43;447700900107">`,
 		`<a href="mailto:liaison@northshire-police.example">`, `<a href="tel:&#43;447700900121">`, "U0LIAISON",
 		"Plan from Sat 28 Mar 2026 09:00 GMT", "<td>Sat 28 Mar 09:00<br>", "Community walkabout", "acknowledge within 30m",
-		"Please read the briefing on {{ .Params.area }}.", "<strong>area</strong> (required): Where it happened.", `value="2026-03-28T09:00"`} {
+		"Please read the briefing on [area].", "<strong>area</strong> (required): Where it happened.", `value="2026-03-28T09:00"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the runbook page lacks %s", want)
 		}
