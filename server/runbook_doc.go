@@ -29,8 +29,12 @@ type runbookDoc struct {
 // contact is a stakeholder and every way to reach them.
 type contact struct {
 	ID, Name, Roles, Slack, Phone string
-	Email                         []string
+	Email                         []address
 }
+
+// address is an email address, in two parts so that a narrow column
+// breaks it before the @ and nowhere else.
+type address struct{ Address, Local, Domain string }
 
 type channelDoc struct {
 	ID, Type, Where, Description string
@@ -72,7 +76,10 @@ func describeRunbook(rb *runbooks.Runbook) runbookDoc {
 	}
 	for _, sh := range rb.Stakeholders {
 		c := contact{ID: string(sh.ID), Name: sh.Name, Roles: strings.Join(runbooks.Names(sh.Roles), ", "), Slack: sh.Slack, Phone: sh.Phone}
-		c.Email = runbooks.Names(sh.Email)
+		for _, e := range runbooks.Names(sh.Email) {
+			local, domain, _ := strings.Cut(e, "@")
+			c.Email = append(c.Email, address{Address: e, Local: local, Domain: domain})
+		}
 		d.Contacts = append(d.Contacts, c)
 	}
 	for _, ch := range rb.Channels {
