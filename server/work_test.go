@@ -145,6 +145,10 @@ func TestAssigneesCompleteTheirOwnTasksOverTheAPI(t *testing.T) {
 	if code, body := f.call(token("Priya"), "POST", "/api/v1/tasks/"+theirs+"/done", nil); code != http.StatusOK || body["done_by"] != "Priya Planner" {
 		t.Errorf("a planner completing someone's task: %d %v", code, body)
 	}
+	third := engine.OccurrenceID(f.briefed(), "walkabout", 1)
+	if code, body := f.call(token("Ada"), "POST", "/api/v1/tasks/"+third+"/done", nil); code != http.StatusOK || body["done_by"] != "Ada Admin" {
+		t.Errorf("an admin completing someone's task: %d %v", code, body)
+	}
 }
 
 // The assignee sees the task on their dashboard with its title, its
