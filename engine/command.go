@@ -154,11 +154,16 @@ type Acknowledge struct {
 	For string `json:"for,omitempty"`
 }
 
-// CompleteTask marks a task done.
+// CompleteTask marks a task done. With AsAssignee, By completes it as
+// someone it is assigned to, and must be; without it, as a planner (or an
+// admin), who may complete anyone's task — the server sets AsAssignee for
+// everyone else. Records made before AsAssignee existed hold only
+// planners' completions, and read so.
 type CompleteTask struct {
 	Meta
-	Task string `json:"task"`
-	By   string `json:"by"`
+	Task       string `json:"task"`
+	By         string `json:"by"`
+	AsAssignee bool   `json:"as_assignee,omitempty"`
 }
 
 // ReassignTask gives a task to someone else.

@@ -127,6 +127,9 @@ func (f *fsm) completeTask(w *writer, c *CompleteTask) error {
 	if err != nil {
 		return err
 	}
+	if c.AsAssignee && !IsAssignee(rb, t.Assignee, c.By) {
+		return notAllowed("task %s is assigned to %s, not %s: only they, or a planner, may complete it", t.ID, t.Assignee, c.By)
+	}
 	done := *t
 	done.State, done.DoneAt, done.DoneBy = state.TaskDone, w.meta.At, cmp.Or(w.meta.Actor, c.By)
 	if err := w.tx.UpsertTask(&done); err != nil {
@@ -210,4 +213,31 @@ func wasReached(tx *state.Txn, message, stakeholder string) (bool, error) {
 	return slices.ContainsFunc(deliveries, func(d *state.Delivery) bool {
 		return d.Stakeholder == stakeholder && d.State != state.DeliveryWithheld && d.State != state.DeliveryCancelled
 	}), nil
+}
+
+// AwaitsAcknowledgement reports whether who (a stakeholder id, an email
+// address or a Slack user id) is asked to acknowledge a message or task
+// and has not yet: a message sent to them, not an escalation notice; a
+// task assigned to them that nobody has acknowledged. The engine's own
+// rule (addressee), for those who want to know before asking.
+func AwaitsAcknowledgement(tx *state.Txn, rb *runbooks.Runbook, subject, who string) bool {
+	sh, ok := stakeholderFor(rb, who)
+	if !ok {
+		return false
+	}
+	task, err := tx.Task(nil, subject)
+	if err != nil || task != nil && task.State != state.TaskOpen {
+		return false
+	}
+	if task == nil {
+		m, err := tx.Message(nil, subject)
+		if err != nil || m == nil || m.About != "" {
+			return false
+		}
+	}
+	if addressee(tx, rb, task, subject, sh) != nil {
+		return false
+	}
+	acks, err := tx.AcknowledgementsOf(nil, subject)
+	return err == nil && !slices.ContainsFunc(acks, func(k *state.Acknowledgement) bool { return k.Stakeholder == string(sh.ID) })
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"html/template"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/notifiers"
+	"github.com/crierhq/crier/runbooks"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -129,4 +132,121 @@ func (s *Server) ackLink(w http.ResponseWriter, r *http.Request) {
 	default:
 		ackPage.Execute(w, ackView{Title: "Thank you", Text: "Your acknowledgement has been recorded."})
 	}
+}
+
+// In the web app, whoever a message or task asks to acknowledge it does so
+// from their dashboard or the message's page, by the engine's one rule for
+// who may (engine.AwaitsAcknowledgement, then Acknowledge itself).
+
+// ackItem is a message or task waiting for the user's acknowledgement.
+type ackItem struct {
+	ID, Subject, Activation, ActivationTitle string
+	Task                                     bool
+	Exercise                                 bool
+	Sent                                     time.Time
+}
+
+// ackOffer is the message page's Acknowledge button, for its addressee.
+type ackOffer struct {
+	ID   string
+	Task bool
+}
+
+// acksFor lists what a running activation asks u to acknowledge and u has
+// not: messages whose step sets ack_within that were sent to them, and
+// tasks assigned to them that no one has acknowledged.
+func (s *Server) acksFor(tx *state.Txn, a *state.Activation, u *User) []ackItem {
+	rb, err := s.engine.Runbook(a.ID)
+	if err != nil {
+		return nil
+	}
+	ms, _ := tx.MessagesOf(nil, a.ID)
+	var out []ackItem
+	for _, m := range ms {
+		task, ok := s.asksToAcknowledge(tx, rb, m, u)
+		if !ok {
+			continue
+		}
+		subject := m.Current().Subject
+		if st, found := rb.Step(m.Step); task && found {
+			subject = st.Title
+		}
+		out = append(out, ackItem{ID: m.ID, Subject: subject, Activation: a.ID, ActivationTitle: a.Title,
+			Task: task, Exercise: a.Exercise(), Sent: m.CreatedAt})
+	}
+	return out
+}
+
+// asksToAcknowledge reports whether m asks u to acknowledge it and they
+// have not yet, and whether it is a task's notice (the task is what they
+// acknowledge).
+func (s *Server) asksToAcknowledge(tx *state.Txn, rb *runbooks.Runbook, m *state.Message, u *User) (task, ok bool) {
+	st, found := rb.Step(m.Step)
+	if !found || st.Task == nil && (st.Notify == nil || st.Notify.AckWithin == nil) {
+		return false, false
+	}
+	return st.Task != nil, s.ackerOf(tx, rb, m.ID, u) != ""
+}
+
+// ackerOf is how the runbook knows u as someone asked to acknowledge a
+// message or task (their email address, or else their Slack user id), or
+// "" when they are not asked, or have acknowledged it already.
+func (s *Server) ackerOf(tx *state.Txn, rb *runbooks.Runbook, subject string, u *User) string {
+	for _, who := range []string{u.Identity(), u.Slack} {
+		if who != "" && engine.AwaitsAcknowledgement(tx, rb, subject, who) {
+			return who
+		}
+	}
+	return ""
+}
+
+// ackOfferFor is the message page's Acknowledge button, when the message
+// asks u to acknowledge it and its activation is still running.
+func (s *Server) ackOfferFor(tx *state.Txn, m *state.Message, u *User) *ackOffer {
+	a, err := tx.Activation(nil, m.ActivationID)
+	if err != nil || a == nil || a.State != state.ActivationActive {
+		return nil
+	}
+	rb, err := s.engine.Runbook(a.ID)
+	if err != nil {
+		return nil
+	}
+	if task, ok := s.asksToAcknowledge(tx, rb, m, u); ok {
+		return &ackOffer{ID: m.ID, Task: task}
+	}
+	return nil
+}
+
+// ackFromForm records u's acknowledgement from the dashboard or, with
+// back=message, from the message's page, and goes back there.
+func (s *Server) ackFromForm(w http.ResponseWriter, r *http.Request, u *User) {
+	id := r.PathValue("id")
+	who := u.Identity()
+	if rb, err := s.engine.Runbook(s.activationOfSubject(id)); err == nil {
+		who = cmp.Or(s.ackerOf(s.engine.Read(), rb, id, u), who)
+	}
+	_, err := s.engine.Apply(r.Context(), &engine.Acknowledge{Meta: engine.Meta{Actor: u.Person()}, Subject: id, By: who, Via: "web"})
+	back := r.PostFormValue("back") == "message"
+	switch {
+	case err != nil && back:
+		s.showMessagePage(w, r, u, http.StatusConflict, "", "Not acknowledged: "+err.Error())
+	case err != nil:
+		s.showDashboard(w, r, u, http.StatusConflict, "", "Not acknowledged: "+err.Error())
+	case back:
+		s.done(w, r, "/ui/messages/"+id, "task-acknowledged")
+	default:
+		s.done(w, r, "/#acks", "task-acknowledged")
+	}
+}
+
+// activationOfSubject is the activation a message or task is part of, or "".
+func (s *Server) activationOfSubject(id string) string {
+	tx := s.engine.Read()
+	if m, err := tx.Message(nil, id); err == nil && m != nil {
+		return m.ActivationID
+	}
+	if t, err := tx.Task(nil, id); err == nil && t != nil {
+		return t.ActivationID
+	}
+	return ""
 }

@@ -208,7 +208,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/messages/{id...}", messageAction, s.actOnMessage}, // …/approve, …/reject; …/ack
 		{"GET /api/v1/tasks", anyone, s.listTasks},
 		{"GET /api/v1/events", anyone, s.events},
-		{"POST /api/v1/tasks/{id...}", taskAction, s.actOnTask}, // …/ack; …/done, …/reassign
+		{"POST /api/v1/tasks/{id...}", s.mayActOnTask, s.actOnTask}, // …/ack, …/done: theirs; …/reassign: a planner
 		{"GET /api/v1/snapshot", role(RoleAdmin), s.snapshot},
 	}
 }
@@ -225,13 +225,6 @@ func exerciseLead(u *User, _ *http.Request) bool { return u.Has(RoleExerciseLead
 // commsOfficer may edit, approve and reject; the engine then checks the
 // runbook names them as an approver.
 func commsOfficer(u *User, _ *http.Request) bool { return u.Has(RoleComms) }
-
-// taskAction: a planner completes or reassigns a task; whoever it is
-// assigned to may acknowledge it (the engine checks they are).
-func taskAction(u *User, r *http.Request) bool {
-	_, action := idAndAction(r)
-	return action == "ack" || planner(u, r)
-}
 
 // messageAction: a comms officer decides on a message; anyone it was sent
 // to may acknowledge it (the engine checks it was).

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 	"time"
@@ -23,7 +24,18 @@ type taskView struct {
 	DoneAt         *time.Time `json:"done_at,omitempty"`
 	DoneBy         string     `json:"done_by,omitempty"`
 	Overdue        bool       `json:"overdue,omitempty"` // not acknowledged within the step's ack_within
-	Yours          bool       `json:"-"`                 // assigned to the user looking
+	// For pages: the step's title, who has it in words, when it must be
+	// acknowledged by (in its activation's own time), and what the user
+	// looking may do with it.
+	Title       string    `json:"-"`
+	Who         string    `json:"-"`
+	AckBy       time.Time `json:"-"`
+	Exercise    bool      `json:"-"` // times in scenario time
+	In          string    `json:"-"` // the activation's title
+	Yours       bool      `json:"-"` // assigned to the user looking
+	CanAck      bool      `json:"-"`
+	CanComplete bool      `json:"-"`
+	CanReassign bool      `json:"-"`
 }
 
 func viewTask(t *state.Task) taskView {
@@ -36,6 +48,93 @@ func viewTask(t *state.Task) taskView {
 		v.DoneAt = &t.DoneAt
 	}
 	return v
+}
+
+// taskFor is a task as a page shows it to u: its title, who has it, its
+// deadline and what u may do with it, by the rules the forms are held to.
+func (s *Server) taskFor(t *state.Task, u *User) taskView {
+	v := viewTask(t)
+	v.Title, v.Who = t.Step, t.Assignee
+	if rb, err := s.engine.Runbook(t.ActivationID); err == nil {
+		if st, ok := rb.Step(t.Step); ok {
+			v.Title = st.Title
+		}
+		v.Who = assigneeName(rb, t.Assignee)
+	}
+	if a, err := s.engine.Read().Activation(nil, t.ActivationID); err == nil && a != nil {
+		v.Exercise, v.In = a.Exercise(), a.Title
+	}
+	v.AckBy, _ = s.ackDue(t)
+	v.Overdue, v.Yours = s.overdue(t), s.assignedTo(t, u)
+	running := t.State == state.TaskOpen || t.State == state.TaskAcknowledged
+	v.CanAck = t.State == state.TaskOpen && v.Yours
+	v.CanComplete = running && s.mayTask(u, t.ID, "done")
+	v.CanReassign = running && s.mayTask(u, t.ID, "reassign")
+	return v
+}
+
+// mayTask is who may do what with a task: anyone may ask to acknowledge
+// it (the engine checks it is assigned to them); whoever it is assigned
+// to, or a planner, may complete it; only a planner reassigns it.
+func (s *Server) mayTask(u *User, id, action string) bool {
+	switch {
+	case action == "ack" || planner(u, nil):
+		return true
+	case action == "done":
+		t, err := s.engine.Read().Task(nil, id)
+		return err == nil && t != nil && s.assignedTo(t, u)
+	}
+	return false
+}
+
+// mayActOnTask is mayTask for the API: the action ends the path.
+func (s *Server) mayActOnTask(u *User, r *http.Request) bool {
+	id, action := idAndAction(r)
+	return s.mayTask(u, id, action)
+}
+
+// mayTaskForm is mayTask for the web app's task forms: the action is a
+// field, and a form without one marks the task done.
+func (s *Server) mayTaskForm(u *User, r *http.Request) bool {
+	return s.mayTask(u, r.PathValue("id"), cmp.Or(r.PostFormValue("action"), "done"))
+}
+
+// completion is u completing a task: as someone it is assigned to, under
+// the name the runbook knows them by, or else as a planner.
+func (s *Server) completion(t *state.Task, u *User) *engine.CompleteTask {
+	by, yours := s.asAssignee(t, u)
+	return &engine.CompleteTask{Meta: engine.Meta{Actor: u.Person()}, Task: t.ID, By: by, AsAssignee: yours || !u.Has(RolePlanner)}
+}
+
+// taskForm acknowledges, completes or reassigns a task from the dashboard
+// (back=dashboard) or the activation page, and goes back there.
+func (s *Server) taskForm(w http.ResponseWriter, r *http.Request, u *User) {
+	id := r.PathValue("id")
+	t, _ := s.engine.Read().Task(nil, id)
+	if t == nil {
+		s.render(w, r, http.StatusNotFound, "error.html", &page{Title: "Not found", User: u, Error: "There is no task " + id + "."})
+		return
+	}
+	meta := engine.Meta{Actor: u.Person()}
+	var c engine.Command = s.completion(t, u)
+	done := "task-done"
+	switch r.PostFormValue("action") {
+	case "reassign":
+		c, done = &engine.ReassignTask{Meta: meta, Task: id, To: strings.TrimSpace(r.PostFormValue("to"))}, "task-reassigned"
+	case "ack":
+		by, _ := s.asAssignee(t, u)
+		c, done = &engine.Acknowledge{Meta: meta, Subject: id, By: by, Via: "web"}, "task-acknowledged"
+	}
+	if r.PostFormValue("back") == "dashboard" {
+		if _, err := s.engine.Apply(r.Context(), c); err != nil {
+			s.showDashboard(w, r, u, http.StatusConflict, "", "Not done: "+err.Error())
+			return
+		}
+		s.done(w, r, "/#tasks", done)
+		return
+	}
+	r.SetPathValue("id", t.ActivationID) // the page to show
+	s.applyAndRedirect(w, r, u, c, t.ActivationID, done, "Not done")
 }
 
 // listTasks lists tasks by ?activation= and/or ?state= (open,
@@ -79,7 +178,8 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, _ *User) {
 // (…/reassign {to}) a task, for the user as they are known to the runbook.
 func (s *Server) actOnTask(w http.ResponseWriter, r *http.Request, u *User) {
 	id, action := idAndAction(r)
-	if t, err := s.engine.Read().Task(nil, id); err != nil || t == nil {
+	t, err := s.engine.Read().Task(nil, id)
+	if err != nil || t == nil {
 		writeError(w, http.StatusNotFound, "not_found", "no task "+id+" (a message is acknowledged at /api/v1/messages/ID/ack)")
 		return
 	}
@@ -92,7 +192,7 @@ func (s *Server) actOnTask(w http.ResponseWriter, r *http.Request, u *User) {
 			return
 		}
 	case "done":
-		c = &engine.CompleteTask{Meta: meta, Task: id, By: u.Identity()}
+		c = s.completion(t, u)
 	case "reassign":
 		var req struct {
 			To string `json:"to"`
@@ -109,8 +209,7 @@ func (s *Server) actOnTask(w http.ResponseWriter, r *http.Request, u *User) {
 		refused(w, err)
 		return
 	}
-	t, err := s.engine.Read().Task(nil, id)
-	if err != nil {
+	if t, err = s.engine.Read().Task(nil, id); err != nil {
 		refused(w, err)
 		return
 	}

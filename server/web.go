@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -48,6 +47,7 @@ type page struct {
 	Waits       []runningWaits
 	Still       []engine.StillWaiting // about the message shown, after its escalation ran out
 	Text        *textFit              // the message as a text message, when it goes as one
+	Ack         *ackOffer             // the message page's Acknowledge button, for its addressee
 	// Given is what a refused form had in it, to fill it in again
 	// (Refill) so that nothing typed is lost; posted names that form.
 	Given  url.Values
@@ -184,81 +184,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// dashboard is what needs the user now: messages waiting for their
-// approval (where the runbook names them), open tasks, and activations.
-func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *User) {
-	tx := s.engine.Read()
-	p := &page{Title: "Dashboard", User: u, Approvals: []messageView{}, CanReload: u.Has(RolePlanner), Done: takeNotice(w, r)}
-	waiting, _ := tx.MessagesInState(nil, state.MessagePendingApproval)
-	for _, m := range waiting {
-		if u.Has(RoleComms) && s.approverOf(m, u) {
-			if v, err := s.viewMessage(tx, m, false); err == nil {
-				p.Approvals = append(p.Approvals, v)
-			}
-		}
-	}
-	for _, st := range []string{state.TaskOpen, state.TaskAcknowledged} {
-		ts, _ := tx.TasksInState(nil, st)
-		for _, t := range ts {
-			v := viewTask(t)
-			v.Overdue, v.Yours = s.overdue(t), s.assignedTo(t, u)
-			if v.Yours || (v.Overdue && u.Has(RolePlanner)) { // a planner chases what is late
-				p.Tasks = append(p.Tasks, v)
-			}
-		}
-	}
-	slices.SortStableFunc(p.Tasks, func(a, b taskView) int { // overdue first
-		switch {
-		case a.Overdue == b.Overdue:
-			return 0
-		case a.Overdue:
-			return -1
-		}
-		return 1
-	})
-	as, _ := tx.Activations(nil)
-	for _, a := range slices.Backward(as) {
-		p.Activations = append(p.Activations, viewActivation(a))
-	}
-	p.Waits = s.stillWaiting(p.Activations)
-	for _, rb := range s.library.List() {
-		p.Runbooks = append(p.Runbooks, viewRunbook(rb, ""))
-	}
-	s.render(w, r, http.StatusOK, "dashboard.html", p)
-}
-
-// overdue reports whether a task is still not acknowledged after its
-// step's ack_within.
-func (s *Server) overdue(t *state.Task) bool {
-	rb, err := s.engine.Runbook(t.ActivationID)
-	if err != nil || t.State != state.TaskOpen {
-		return false
-	}
-	st, ok := rb.Step(t.Step)
-	since := t.OpenedAt // or since it was last given to someone else
-	if t.ReassignedAt.After(since) {
-		since = t.ReassignedAt
-	}
-	return ok && st.Task != nil && st.Task.AckWithin != nil && s.activationNow(t.ActivationID).After(since.Add(st.Task.AckWithin.D))
-}
-
-// activationNow is the time now in an activation's own time: an
-// exercise's scenario time, on the clock its record keeps.
-func (s *Server) activationNow(id string) time.Time {
-	a, err := s.engine.Read().Activation(nil, id)
-	if err != nil || a == nil {
-		return s.now()
-	}
-	scenario0, wall0, speed := engine.ExerciseClock(a)
-	return scenario0.Add(time.Duration(float64(s.now().Sub(wall0)) * speed))
-}
-
-// assignedTo reports whether a task is u's: theirs by name or by a role.
-func (s *Server) assignedTo(t *state.Task, u *User) bool {
-	rb, err := s.engine.Runbook(t.ActivationID)
-	return err == nil && (engine.IsAssignee(rb, t.Assignee, u.Identity()) || u.Slack != "" && engine.IsAssignee(rb, t.Assignee, u.Slack))
-}
-
 // approverOf reports whether the runbook names u as an approver of m.
 func (s *Server) approverOf(m *state.Message, u *User) bool {
 	rb, err := s.engine.Runbook(m.ActivationID)
@@ -286,11 +211,7 @@ func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User
 	p := &messagePage{page: page{Title: v.Subject, User: u, Message: v, CanDecide: commsOfficer(u, r) && s.approverOf(m, u),
 		Exercise: exercise, Done: done, Error: problem, Text: s.fitText(m, v, exercise)}}
 	p.refillFrom(r)
-	p.WhyNot = s.whyNot(m, v, u)
-	ds, _ := tx.DeliveriesOf(nil, m.ID)
-	p.To, p.msg = s.recipientsOf(m, ds), m
-	p.Active = a != nil && a.State == state.ActivationActive
-	p.Previews = s.previews(m, v, p.Text)
+	p.Ack = s.ackOfferFor(tx, m, u)
 	still, _ := s.engine.StillWaiting(m.ActivationID)
 	for _, w := range still {
 		if w.Subject == m.ID {

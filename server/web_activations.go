@@ -72,7 +72,7 @@ func (s *Server) activationRoutes() {
 	s.mux.Handle("POST /ui/activations/{id}/decisions", s.form(planner, s.decisionFromForm))
 	s.mux.Handle("POST /ui/activations/{id}/speed", s.form(func(u *User, _ *http.Request) bool { return u.Has(RolePlanner, RoleExerciseLead) }, s.speedFromForm))
 	s.mux.Handle("POST /ui/runbooks/reload", s.form(planner, s.reloadFromForm))
-	s.mux.Handle("POST /ui/tasks/{id...}", s.form(planner, s.taskFromForm))
+	s.workRoutes() // tasks, acknowledgements, the archive and the runbook pages
 	s.mux.Handle("GET /ui/activations/{id}/report", s.web(anyone, s.reportPage))
 	s.mux.Handle("GET /ui/runbooks/{id}/activate", s.web(anyone, s.activateForm))
 	s.mux.Handle("POST /ui/runbooks/{id}/activate", s.form(anyone, s.activateFromForm)) // the mode decides: mayActivate

@@ -226,28 +226,6 @@ func (s *Server) speedFromForm(w http.ResponseWriter, r *http.Request, u *User) 
 		Speed: speed, Wall: s.now()}, id, "speed", "Not changed")
 }
 
-// taskFromForm marks a task done, acknowledges or reassigns it from the
-// activation page.
-func (s *Server) taskFromForm(w http.ResponseWriter, r *http.Request, u *User) {
-	id := r.PathValue("id")
-	meta := engine.Meta{Actor: u.Person()}
-	var c engine.Command = &engine.CompleteTask{Meta: meta, Task: id, By: u.Identity()}
-	done := "task-done"
-	switch r.PostFormValue("action") {
-	case "reassign":
-		c, done = &engine.ReassignTask{Meta: meta, Task: id, To: strings.TrimSpace(r.PostFormValue("to"))}, "task-reassigned"
-	case "ack":
-		c, done = &engine.Acknowledge{Meta: meta, Subject: id, By: u.Identity(), Via: "web"}, "task-acknowledged"
-	}
-	t, _ := s.engine.Read().Task(nil, id)
-	if t == nil {
-		s.render(w, r, http.StatusNotFound, "error.html", &page{Title: "Not found", User: u, Error: "There is no task " + id + "."})
-		return
-	}
-	r.SetPathValue("id", t.ActivationID) // the page to show
-	s.applyAndRedirect(w, r, u, c, t.ActivationID, done, "Not done")
-}
-
 // reloadFromForm reads the runbooks again, from the dashboard.
 func (s *Server) reloadFromForm(w http.ResponseWriter, r *http.Request, u *User) {
 	if err := s.library.Reload(); err != nil {

@@ -48,6 +48,7 @@ func commands() []command {
 	return []command{
 		{"validate", "check runbook files and report every problem with its line", runValidate},
 		{"plan", "show when each step of a runbook would happen", runPlan},
+		{"pack", "write a runbook, its contacts and its plan as one printable HTML file", runPack},
 		{"drill", "run a runbook as an exercise, end to end, and report on it", runDrill},
 		{"serve", "run crier as a service: the HTTP API", runServe},
 		{"activate", "activate a runbook on a crier server", runActivate},
