@@ -211,7 +211,12 @@ func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User
 	p := &messagePage{page: page{Title: v.Subject, User: u, Message: v, CanDecide: commsOfficer(u, r) && s.approverOf(m, u),
 		Exercise: exercise, Done: done, Error: problem, Text: s.fitText(m, v, exercise)}}
 	p.refillFrom(r)
+	p.WhyNot = s.whyNot(m, v, u)
 	p.Ack = s.ackOfferFor(tx, m, u)
+	ds, _ := tx.DeliveriesOf(nil, m.ID)
+	p.To, p.msg = s.recipientsOf(m, ds), m
+	p.Active = a != nil && a.State == state.ActivationActive
+	p.Previews = s.previews(m, v, p.Text)
 	still, _ := s.engine.StillWaiting(m.ActivationID)
 	for _, w := range still {
 		if w.Subject == m.ID {
