@@ -2,6 +2,7 @@ package server
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/crierhq/crier/engine"
@@ -18,7 +19,7 @@ const dueNext = 5
 type dueItem struct {
 	What   string // "Statement to the public", "Approval of …"
 	Who    string // who must act, when someone must
-	Link   string // the message's page, if it is about a message
+	Href   string // where to act on it: the message's page, or the tasks
 	At     string // wall clock in the server's zone, with the day when not today
 	Offset string // from activation: "T+1h 5m"
 	Late   string // how long ago a passed deadline passed: "12m"
@@ -74,20 +75,22 @@ func (s *Server) dueOf(tx *state.Txn, a *state.Activation, rep *engine.Report, w
 			if m == nil || m.State != state.MessagePendingApproval {
 				continue
 			}
-			it.What, it.Link = "Approval of “"+m.Current().Subject+"”", m.ID
+			it.What, it.Href = "Approval of “"+stepTitle(rb, m.Step, "notify")+"”", "/ui/messages/"+m.ID
 			it.Who = joinNames(engine.Approvers(rb, m.Step))
-		case acks[d.Subject] != nil:
-			m, _ := tx.Message(nil, d.Subject)
-			if m == nil {
-				continue
-			}
-			it.What, it.Link, it.Who = "Acknowledgement of “"+m.Current().Subject+"”", m.ID, joinNames(acks[d.Subject])
 		default:
-			t, _ := tx.Task(nil, d.Subject)
-			if t == nil || t.State != state.TaskOpen {
+			// A task's notice has the task's id: the task is what is waited for.
+			if t, _ := tx.Task(nil, d.Subject); t != nil {
+				if t.State != state.TaskOpen {
+					continue
+				}
+				it.What, it.Href, it.Who = "Acknowledgement of the task “"+stepTitle(rb, t.Step, "task")+"”", "#tasks", assigneeName(rb, t.Assignee)
+				break
+			}
+			m, _ := tx.Message(nil, d.Subject)
+			if m == nil || acks[d.Subject] == nil {
 				continue
 			}
-			it.What, it.Who = "Acknowledgement of the task “"+t.Instructions+"”", stakeholderName(rb, t.Assignee)
+			it.What, it.Href, it.Who = "Acknowledgement of “"+stepTitle(rb, m.Step, "notify")+"”", "/ui/messages/"+m.ID, joinNames(acks[d.Subject])
 		}
 		if d.DueAt.After(now) {
 			it.What = "Deadline: " + it.What
@@ -153,7 +156,7 @@ func stepTitle(rb *runbooks.Runbook, step, kind string) string {
 		return st.Title
 	}
 	if kind == "inject" {
-		return "Inject " + step
+		return "Inject: " + step
 	}
 	return step
 }
@@ -174,4 +177,13 @@ func joinNames(names []string) string {
 		out += n
 	}
 	return out + " and " + names[len(names)-1]
+}
+
+// assigneeName is who a task is for, in words: a stakeholder's name, or
+// "whoever takes it" for a role not yet taken.
+func assigneeName(rb *runbooks.Runbook, assignee string) string {
+	if role, ok := strings.CutPrefix(assignee, "role:"); ok {
+		return "whoever takes it (role " + role + ")"
+	}
+	return stakeholderName(rb, assignee)
 }

@@ -21,7 +21,7 @@ import (
 
 // chart sizes, in the SVG's own units: it scales to the width it is given.
 const (
-	chartWidth  = 600
+	chartWidth  = 460
 	chartLeft   = 12
 	chartRight  = chartWidth - 16
 	chartTop    = 34 // below the axis labels
@@ -46,9 +46,11 @@ type chartTick struct {
 }
 
 type chartRow struct {
-	Y, LabelY, BarY, MarkY  float64
+	Y, LabelY, BarY         float64
 	Label, Note             string
+	Full                    string // label and note untruncated, for a tooltip
 	Planned                 string // the diamond's points, where it was planned
+	Beyond                  string // an arrow at the edge, when it was planned later than the axis runs
 	BarX, BarW              float64
 	Bar, Running, Late, Odd bool
 }
@@ -86,19 +88,26 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 		n := int64(rep.EndedAt.Sub(rep.StartedAt) / time.Second)
 		now = &n
 	}
-	span := int64(60)
+	// The axis runs to what has happened, and a quarter again (at least
+	// ten minutes) for what comes next: a step planned for next week does
+	// not squash the last hour flat. Anything later points off the edge.
+	actual := int64(0)
 	for _, st := range rep.Steps {
-		for _, v := range []*int64{st.PlannedSeconds, st.FiredSeconds, st.CompleteSeconds} {
+		for _, v := range []*int64{st.FiredSeconds, st.CompleteSeconds} {
 			if v != nil {
-				span = max(span, *v)
+				actual = max(actual, *v)
 			}
 		}
 	}
 	if now != nil {
-		span = max(span, *now)
+		actual = max(actual, *now)
+	}
+	span := actual + max(actual/4, 600)
+	if rep.State != state.ActivationActive && now != nil {
+		span = max(actual, 60)
 	}
 	x := func(sec int64) float64 {
-		return float64(chartLeft) + float64(chartRight-chartLeft)*float64(max(sec, 0))/float64(span)
+		return float64(chartLeft) + float64(chartRight-chartLeft)*float64(min(max(sec, 0), span))/float64(span)
 	}
 	step := tickStep(time.Duration(span) * time.Second)
 	for t := time.Duration(0); t <= time.Duration(span)*time.Second; t += step {
@@ -113,12 +122,15 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 	}
 	for i, st := range rep.Steps {
 		y := float64(chartTop + i*chartRowH)
-		r := chartRow{Y: y, LabelY: y + 14, BarY: y + 20, MarkY: y + 24, Label: st.Step, Odd: i%2 == 1}
+		r := chartRow{Y: y, LabelY: y + 14, BarY: y + 20, Label: st.Step, Odd: i%2 == 1}
 		if st.Occurrence > 1 {
 			r.Label += fmt.Sprintf(" #%d", st.Occurrence)
 		}
 		var notes []string
-		if st.PlannedSeconds != nil {
+		if st.PlannedSeconds != nil && *st.PlannedSeconds > span {
+			r.Beyond = fmt.Sprintf("%.1f,%.1f %.1f,%.1f %.1f,%.1f", float64(chartRight), y+24.5, float64(chartRight-9), y+19, float64(chartRight-9), y+30)
+			notes = append(notes, "planned +"+runbooks.HumanDuration(time.Duration(*st.PlannedSeconds)*time.Second))
+		} else if st.PlannedSeconds != nil {
 			px := x(*st.PlannedSeconds)
 			r.Planned = fmt.Sprintf("%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f", px, y+17, px+6, y+24.5, px, y+32, px-6, y+24.5)
 		}
@@ -148,7 +160,7 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 			notes = append(notes, "not reached")
 		case r.Running:
 			notes = append(notes, "under way")
-		case st.State == state.OccurrencePending:
+		case st.State == state.OccurrencePending && r.Beyond == "":
 			notes = append(notes, "to come")
 		case st.State == state.OccurrenceCancelled:
 			notes = append(notes, "cancelled")
@@ -163,6 +175,11 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 			}
 			r.Note += n
 		}
+		r.Full = r.Label
+		if r.Note != "" {
+			r.Full += " — " + r.Note
+		}
+		r.Label, r.Note = fitLabel(r.Label, r.Note)
 		c.Rows = append(c.Rows, r)
 	}
 	if now != nil && rep.State == state.ActivationActive {
@@ -173,6 +190,22 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 		plural(len(c.Rows), "step occurrence", "step occurrences"), "+"+runbooks.HumanDuration(time.Duration(span)*time.Second),
 		plural(c.Late, "is late", "are late"))
 	return c
+}
+
+// chartChars is about how many characters of a row's label fit across
+// the chart; the table beside it has them all.
+const chartChars = 52
+
+// fitLabel shortens a row's label and note to fit across the chart.
+func fitLabel(label, note string) (string, string) {
+	l, n := []rune(label), []rune(note)
+	if len(l) > chartChars-4 {
+		return string(l[:chartChars-5]) + "…", ""
+	}
+	if room := chartChars - len(l) - 3; len(n) > room {
+		return label, string(n[:max(room-1, 0)]) + "…"
+	}
+	return label, note
 }
 
 // tickStep is a round interval that puts about six ticks on an axis.

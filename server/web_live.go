@@ -31,24 +31,23 @@ func (s *Server) liveSections(w http.ResponseWriter, r *http.Request, u *User) {
 
 // incidentClock is what the page needs to keep the time since activation
 // running: T+, in the activation's own time (an exercise's scenario time).
+// It runs on from the server's time when the page was made, not from the
+// browser's clock, which may be wrong.
 type incidentClock struct {
-	Since    string // T+ when the page was made
-	Started  int64  // ms since the epoch, in the activation's own time
-	Scenario int64  // the activation's own time at Wall, ms since the epoch
-	Wall     int64
-	Speed    float64
-	Running  bool // false once stood down or halted: T+ stops at the end
+	Since   string // T+ when the page was made
+	Elapsed int64  // the same, in ms
+	Speed   float64
+	Running bool // false once stood down or halted: T+ stops at the end
 }
 
 func (s *Server) incidentClockOf(a *state.Activation) *incidentClock {
-	scenario0, wall0, speed := engine.ExerciseClock(a)
-	c := &incidentClock{Started: a.StartedAt.UnixMilli(), Scenario: scenario0.UnixMilli(), Wall: wall0.UnixMilli(), Speed: speed,
-		Running: a.State == state.ActivationActive}
+	_, _, speed := engine.ExerciseClock(a)
+	c := &incidentClock{Speed: speed, Running: a.State == state.ActivationActive}
 	end := s.activationNow(a.ID)
 	if !c.Running && !a.EndedAt.IsZero() {
 		end = a.EndedAt
 	}
-	c.Since = tPlus(end.Sub(a.StartedAt))
+	c.Since, c.Elapsed = tPlus(end.Sub(a.StartedAt)), max(end.Sub(a.StartedAt).Milliseconds(), 0)
 	return c
 }
 

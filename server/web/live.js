@@ -11,13 +11,15 @@
 })();
 
 // The incident clock: time since activation, T+, in the activation's own
-// time (an exercise's scenario time), stopped once it has ended.
+// time (an exercise's scenario time), stopped once it has ended. It runs
+// on from what the server said when the page was made, so a wrong clock
+// on this computer does not make it wrong.
 (function () {
   var clock = document.getElementById("incident-clock");
-  if (!clock || !clock.dataset.running) return;
-  var d = clock.dataset, started = Number(d.started), scenario = Number(d.scenario), wall = Number(d.wall), speed = Number(d.speed);
+  if (!clock || !clock.dataset.running || !window.performance) return;
+  var elapsed = Number(clock.dataset.elapsed), speed = Number(clock.dataset.speed), loaded = performance.now();
   function tick() {
-    clock.textContent = tPlus(scenario + (Date.now() - wall) * speed - started);
+    clock.textContent = tPlus(elapsed + (performance.now() - loaded) * speed);
   }
   tick();
   setInterval(tick, speed > 1 ? 250 : 1000);
@@ -54,7 +56,8 @@
         if (!res.ok) throw new Error("status " + res.status);
         return res.text();
       })
-      .then(apply, function (err) {
+      .then(apply)
+      .catch(function (err) {
         if (String(err.message) === "signed out") {
           stopped = true;
           source.close();
