@@ -37,6 +37,7 @@ type timeChart struct {
 	Rows                              []chartRow
 	Now                               *chartTick // for a running activation, where now is
 	Late                              int
+	Beyond                            bool // a row points off the edge
 }
 
 type chartTick struct {
@@ -130,6 +131,7 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 		if st.PlannedSeconds != nil && *st.PlannedSeconds > span {
 			r.Beyond = fmt.Sprintf("%.1f,%.1f %.1f,%.1f %.1f,%.1f", float64(chartRight), y+24.5, float64(chartRight-9), y+19, float64(chartRight-9), y+30)
 			notes = append(notes, "planned +"+runbooks.HumanDuration(time.Duration(*st.PlannedSeconds)*time.Second))
+			c.Beyond = true
 		} else if st.PlannedSeconds != nil {
 			px := x(*st.PlannedSeconds)
 			r.Planned = fmt.Sprintf("%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f", px, y+17, px+6, y+24.5, px, y+32, px-6, y+24.5)
@@ -194,7 +196,7 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 
 // chartChars is about how many characters of a row's label fit across
 // the chart; the table beside it has them all.
-const chartChars = 52
+const chartChars = 48
 
 // fitLabel shortens a row's label and note to fit across the chart.
 func fitLabel(label, note string) (string, string) {
