@@ -115,8 +115,9 @@ func TestLivePageInTheBrowser(t *testing.T) {
 			t.Fatalf("%s: %s never %s %q: %v\n%s", what, section, map[bool]string{false: "showed", true: "stopped showing"}[not], want, err, text)
 		}
 	}
-	if banner, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(".exercise"))); err != nil || banner == "" {
-		t.Errorf("no exercise banner: %q %v", banner, err)
+	if banner, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector(".exercise").innerText + (document.querySelector(".live-banner") ? " and LIVE" : "")`)); err != nil ||
+		banner != "EXERCISE — this activation is a drill, not a real incident" {
+		t.Errorf("the exercise's banner: %q %v", banner, err)
 	}
 
 	// The statement is drafted and the task opened after the page was

@@ -1,28 +1,26 @@
-// An exercise's own clock, running on its page: scenario time moves at the
-// exercise's speed from the moment the page was given.
+// The clocks at the top of the activation page: an exercise's own time,
+// moving at the exercise's speed from the moment the page was given, and
+// the incident clock, T+, the time since activation in the activation's
+// own time, stopped once it has ended. T+ runs on from what the server
+// said, so a wrong clock on this computer does not make it wrong. Each is
+// found again at every tick: a live refresh puts in new ones (after a
+// change of speed, say), which run from their own moment.
 (function () {
-  var clock = document.getElementById("exercise-clock");
-  if (!clock) return;
-  var scenario = Number(clock.dataset.scenario), wall = Number(clock.dataset.wall), speed = Number(clock.dataset.speed);
+  if (!document.getElementById("live-clocks")) return;
   function tick() {
-    clock.textContent = clockIn(clock.dataset.zone, new Date(scenario + (Date.now() - wall) * speed));
-  }
-  setInterval(tick, speed > 1 ? 250 : 1000);
-})();
-
-// The incident clock: time since activation, T+, in the activation's own
-// time (an exercise's scenario time), stopped once it has ended. It runs
-// on from what the server said when the page was made, so a wrong clock
-// on this computer does not make it wrong.
-(function () {
-  var clock = document.getElementById("incident-clock");
-  if (!clock || !clock.dataset.running || !window.performance) return;
-  var elapsed = Number(clock.dataset.elapsed), speed = Number(clock.dataset.speed), loaded = performance.now();
-  function tick() {
-    clock.textContent = tPlus(elapsed + (performance.now() - loaded) * speed);
+    var clock = document.getElementById("exercise-clock");
+    if (clock) {
+      var d = clock.dataset;
+      clock.textContent = clockIn(d.zone, new Date(Number(d.scenario) + (Date.now() - Number(d.wall)) * Number(d.speed)));
+    }
+    var since = document.getElementById("incident-clock");
+    if (since && since.dataset.running && window.performance) {
+      if (!since.dataset.from) since.dataset.from = String(performance.now());
+      since.textContent = tPlus(Number(since.dataset.elapsed) + (performance.now() - Number(since.dataset.from)) * Number(since.dataset.speed));
+    }
   }
   tick();
-  setInterval(tick, speed > 1 ? 250 : 1000);
+  setInterval(tick, 250);
 })();
 
 // The activation page kept live. The event stream says something happened;
