@@ -26,9 +26,9 @@
 // The activation page kept live. The event stream says something happened;
 // the page then fetches its sections again (at most once every half
 // second, and once more after the last event) and puts each in place.
-// A section being worked in (a field in it has focus, or has something
-// typed in it) is not replaced under the person's hands: it is marked as
-// out of date and replaced when they leave it.
+// A section being worked in (something in it has the focus, or a field in
+// it has something typed in it) is not replaced under the person's hands:
+// it is marked as out of date and replaced when they leave it.
 (function () {
   var note = document.getElementById("live-note");
   if (!note || !window.EventSource || !window.fetch) return;
@@ -97,10 +97,12 @@
     delete here.dataset.waiting;
     delete pending[here.id];
   }
-  // busyIn: someone is working in a section, a field of which has focus or
+  // busyIn: someone is working in a section: something in it has the
+  // focus (a field, or a link or button reached by keyboard, which a
+  // redraw would throw back to the top of the page), or a field in it
   // holds what they typed.
   function busyIn(sec) {
-    if (sec.contains(document.activeElement) && document.activeElement !== sec && document.activeElement.matches("input, textarea, select")) return true;
+    if (sec.contains(document.activeElement)) return true;
     return Array.prototype.some.call(sec.querySelectorAll("input:not([type=hidden]), textarea"), function (f) {
       return f.value !== f.defaultValue;
     });
