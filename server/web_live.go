@@ -110,3 +110,16 @@ func summarise(a *state.Activation, p *activationPage) liveSummary {
 	}
 	return v
 }
+
+// Said is the activation's state as the summary begins: "Running.".
+func (v liveSummary) Said() string {
+	switch v.State {
+	case state.ActivationActive:
+		return "Running"
+	case state.ActivationHalted:
+		return "Halted"
+	case state.ActivationStoodDown:
+		return "Stood down"
+	}
+	return strings.ReplaceAll(v.State, "_", " ")
+}

@@ -45,6 +45,19 @@ func TestLiveSections(t *testing.T) {
 	}
 	b := f.browser()
 	b.do("POST", "/login", url.Values{"token": {token("Val")}})
+	// Stood down: it says so, the clock has stopped, nothing is due.
+	if code, m := f.call(token("Priya"), "POST", "/api/v1/activations/"+id+"/standdown", map[string]string{"reason": "all clear"}); code != http.StatusOK {
+		t.Fatalf("standing down: %d %v", code, m)
+	}
+	_, live, _ := b.do("GET", "/ui/activations/"+id+"/live", nil)
+	for _, want := range []string{"<strong>Stood down.</strong>", "Ended at: <time", "Nothing more will fire: this activation has ended."} {
+		if !strings.Contains(live, want) {
+			t.Errorf("stood down, the refresh lacks %q:\n%s", want, live)
+		}
+	}
+	if strings.Contains(live, `data-running`) {
+		t.Error("the incident clock still runs after standing down")
+	}
 	if code, body, _ := b.do("GET", "/ui/activations/a-999999/live", nil); code != http.StatusNotFound || body != "There is no activation a-999999.\n" {
 		t.Errorf("no such activation: %d %q", code, body)
 	}
