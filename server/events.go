@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -82,7 +84,10 @@ func (h *hub) unsubscribe(ch chan *state.Event) {
 
 // events streams the record as Server-Sent Events: ?activation= for one
 // activation's. A client reconnecting with Last-Event-ID first gets what it
-// missed, from the record.
+// missed, from the record; ?after= does the same for a first connection
+// (a page gives the last event it showed, so nothing committed between
+// drawing the page and opening the stream is lost). Last-Event-ID, sent by
+// a browser reconnecting, is the later of the two and wins.
 func (s *Server) events(w http.ResponseWriter, r *http.Request, _ *User) {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
@@ -94,12 +99,19 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, _ *User) {
 		writeError(w, http.StatusNotFound, "not_found", "no activation "+activation)
 		return
 	}
+	last := r.Header.Get("Last-Event-ID")
+	if last == "" {
+		last = r.URL.Query().Get("after")
+		if last != "" && !isEventID(last) {
+			writeError(w, http.StatusBadRequest, "bad_request", "after= must be the id of an event, as the stream sends them (such as 00000000000000000012-0000), not "+strconv.Quote(last))
+			return
+		}
+	}
 	ch := s.hub.subscribe() // before reading the record, so nothing falls between
 	defer s.hub.unsubscribe(ch)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	last := r.Header.Get("Last-Event-ID")
 	if last != "" {
 		var past []*state.Event
 		var err error
@@ -138,6 +150,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, _ *User) {
 		}
 		flusher.Flush()
 	}
+}
+
+// isEventID reports whether id has the form of an event's id: its
+// command's index, 20 digits, and its place among the command's events, 4.
+func isEventID(id string) bool {
+	index, n, ok := strings.Cut(id, "-")
+	digits := func(s string) bool { return strings.Trim(s, "0123456789") == "" }
+	return ok && len(index) == 20 && len(n) == 4 && digits(index) && digits(n)
 }
 
 func writeEvent(w http.ResponseWriter, ev *state.Event) {

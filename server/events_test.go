@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +65,37 @@ func TestEventStream(t *testing.T) {
 	}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("catching up: %v, want %v", got, want)
+	}
+}
+
+// A page gives the last event it showed as ?after=: its first connection
+// gets what was committed since, from the record, then what comes live;
+// Last-Event-ID, when a browser reconnects, wins over it. An after= that
+// is not an event's id is refused in words.
+func TestEventStreamAfter(t *testing.T) {
+	f := newFixture(t)
+	id := f.activated()
+	events, _ := f.engine.Read().EventsOf(nil, id)
+	var want []string
+	for _, e := range events[1:] {
+		want = append(want, e.Kind)
+	}
+	got := f.readEvents(t, "?activation="+id+"&after="+events[0].ID, "", len(want)+1, func() {
+		f.engine.Apply(context.Background(), &engine.RecordDecision{Activation: id, Decision: "Open a rest centre"})
+	})
+	if strings.Join(got, ",") != strings.Join(append(want, "decision_recorded"), ",") {
+		t.Errorf("after the first event: %v, want %v and the decision", got, want)
+	}
+	last := events[len(events)-1].ID
+	got = f.readEvents(t, "?activation="+id+"&after="+events[0].ID, last, 1, nil)
+	if strings.Join(got, ",") != "decision_recorded" {
+		t.Errorf("with Last-Event-ID as well: %v, want only what came after it", got)
+	}
+	for _, bad := range []string{"yesterday", "1", "00000000000000000001-0000<script>"} {
+		code, body := f.call(token("Val"), "GET", "/api/v1/events?activation="+id+"&after="+url.QueryEscape(bad), nil)
+		msg, _ := body["error"].(string)
+		if code != http.StatusBadRequest || !strings.Contains(msg, "after= must be the id of an event") {
+			t.Errorf("after=%q: %d %v", bad, code, body)
+		}
 	}
 }

@@ -29,6 +29,7 @@ type page struct {
 	User     *User
 	CSRF     string
 	Exercise bool
+	Live     bool // a live activation's page: messages go to real people
 	Error    string
 	Done     string
 	Next     string

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -39,6 +40,12 @@ type activationPage struct {
 	Unconfirmed bool
 	Clock       *exerciseClock // an exercise's own time, running on the page
 	Zone        string         // the time zone the page's times are in
+	// The live page's own: the incident clock, what is due, planned
+	// against actual drawn, and a line that sums it up.
+	Incident *incidentClock
+	Due      dueView
+	Chart    template.HTML
+	Summary  liveSummary
 }
 
 // exerciseClock is what the page needs to show an exercise's time now and
@@ -67,6 +74,7 @@ func (s *Server) clockOf(a *state.Activation) *exerciseClock {
 
 func (s *Server) activationRoutes() {
 	s.mux.Handle("GET /ui/activations/{id}", s.web(anyone, s.activationPage))
+	s.mux.Handle("GET /ui/activations/{id}/live", s.web(anyone, s.liveSections))
 	s.mux.Handle("POST /ui/activations/{id}", s.form(mayEnd, s.endActivation))
 	s.mux.Handle("POST /ui/activations/{id}/injects", s.form(exerciseLead, s.injectFromForm))
 	s.mux.Handle("POST /ui/activations/{id}/decisions", s.form(planner, s.decisionFromForm))
@@ -99,19 +107,31 @@ func (s *Server) activationPage(w http.ResponseWriter, r *http.Request, u *User)
 }
 
 func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User, status int, done, problem string) {
-	tx := s.engine.Read()
-	a, err := tx.Activation(nil, r.PathValue("id"))
-	if err != nil || a == nil {
+	p, ok := s.activationData(r, u, done, problem)
+	if !ok {
 		s.render(w, r, http.StatusNotFound, "error.html", &page{Title: "Not found", User: u, Error: "There is no activation " + r.PathValue("id") + "."})
 		return
 	}
-	p := &activationPage{page: page{Title: a.Title, User: u, Exercise: a.Exercise(), Done: done, Error: problem},
+	s.renderPage(w, status, "activation.html", p)
+}
+
+// activationData is everything the activation page shows, read once for
+// the page and again, the same way, for each live refresh of its sections.
+func (s *Server) activationData(r *http.Request, u *User, done, problem string) (*activationPage, bool) {
+	tx := s.engine.Read() // first, so that the last event read is no later than anything else shown
+	a, err := tx.Activation(nil, r.PathValue("id"))
+	if err != nil || a == nil {
+		return nil, false
+	}
+	p := &activationPage{page: page{Title: a.Title, User: u, Exercise: a.Exercise(), Live: !a.Exercise(), Done: done, Error: problem},
 		Activation: viewActivation(a), CanHalt: a.Exercise() && u.Has(RolePlanner, RoleExerciseLead) || u.Has(RolePlanner),
 		CanInject: a.Exercise() && u.Has(RoleExerciseLead), CanDecide: u.Has(RolePlanner)}
 	p.refillFrom(r)
 	p.Clock, p.Zone = s.clockOf(a), s.loc.String()
 	p.Decisions, _ = tx.DecisionsOf(nil, a.ID)
-	if rep, err := s.engine.Report(a.ID); err == nil {
+	p.Waiting = s.ackWaiting(tx, a.ID)
+	rep, err := s.engine.Report(a.ID)
+	if err == nil {
 		for _, st := range rep.Steps {
 			p.Steps = append(p.Steps, stepRow{Step: st.Step, N: st.Occurrence, Kind: st.Kind, State: st.State,
 				Planned: offsetText(st.PlannedSeconds), Fired: offsetText(st.FiredSeconds), Complete: offsetText(st.CompleteSeconds)})
@@ -126,8 +146,12 @@ func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User,
 			}
 		}
 		p.Still = rep.StillWaiting
+		p.Chart = s.planVsActual(rep)
+	} else {
+		rep = nil
 	}
-	p.Waiting = s.ackWaiting(tx, a.ID)
+	p.Due = s.dueOf(tx, a, rep, p.Waiting)
+	p.Incident = s.incidentClockOf(a)
 	ms, _ := tx.MessagesOf(nil, a.ID)
 	for _, m := range ms {
 		if v, err := s.viewMessage(tx, m, false); err == nil {
@@ -136,7 +160,7 @@ func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User,
 	}
 	ts, _ := tx.TasksOf(nil, a.ID)
 	for _, t := range ts {
-		p.Tasks = append(p.Tasks, viewTask(t))
+		p.Tasks = append(p.Tasks, s.taskFor(t, u))
 	}
 	evs, _ := tx.EventsOf(nil, a.ID)
 	for _, e := range evs {
@@ -144,7 +168,8 @@ func (s *Server) showActivation(w http.ResponseWriter, r *http.Request, u *User,
 		p.LastEvent = e.ID
 	}
 	p.CSRF = s.csrfToken(r)
-	s.renderPage(w, status, "activation.html", p)
+	p.Summary = summarise(a, p)
+	return p, true
 }
 
 // renderPage renders a page with content of its own.
