@@ -11,7 +11,7 @@ import (
 
 // deadlinesRunbook is a runbook with a deadline of each kind and a step to come.
 const deadlinesRunbook = `version: 1
-id: deadlinesRunbook
+id: deadlines
 title: Deadlines
 stakeholders:
   - id: head-comms
@@ -55,7 +55,7 @@ steps:
 `
 
 // The top of the activation page says what is overdue — an approval and
-// an acknowledgement past their deadlinesRunbook, with who is waited for and how
+// an acknowledgement past their deadlines, with who is waited for and how
 // late — and what is due next, in the wall clock (with the day when it is
 // not today) and as an offset from activation.
 func TestDueAndOverdue(t *testing.T) {
