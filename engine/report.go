@@ -79,11 +79,15 @@ type TimelineEntry struct {
 // A step that never came due (it waits for a step that did not complete)
 // is listed with occurrence 0, state "not_reached" and what it waits for.
 type StepReport struct {
-	Step            string   `json:"step"`
-	Title           string   `json:"title,omitempty"`
-	Occurrence      int      `json:"occurrence"`
-	Kind            string   `json:"kind"`
-	State           string   `json:"state"`
+	Step       string `json:"step"`
+	Title      string `json:"title,omitempty"`
+	Occurrence int    `json:"occurrence"`
+	Kind       string `json:"kind"`
+	State      string `json:"state"`
+	// Outcome is what became of the occurrence's message or task: its
+	// state (sent, rejected, withheld, done…), where State, the
+	// occurrence's own, says only that it fired.
+	Outcome         string   `json:"outcome,omitempty"`
 	WaitingFor      []string `json:"waiting_for,omitempty"`
 	PlannedSeconds  *int64   `json:"planned_offset_seconds"`
 	FiredSeconds    *int64   `json:"fired_offset_seconds,omitempty"`
@@ -212,6 +216,18 @@ func (e *Engine) Report(activation string) (*Report, error) {
 	tasks, err := tx.TasksOf(nil, a.ID)
 	if err != nil {
 		return nil, err
+	}
+	outcomes := map[string]string{}
+	for _, m := range r.Messages {
+		outcomes[m.ID] = m.State
+	}
+	for _, t := range tasks {
+		outcomes[t.ID] = t.State
+	}
+	for i := range r.Steps {
+		if s := &r.Steps[i]; s.Occurrence > 0 {
+			s.Outcome = outcomes[OccurrenceID(a.ID, s.Step, s.Occurrence)]
+		}
 	}
 	for _, t := range tasks {
 		tr := TaskReport{Task: t, Title: stepTitle(rb, t.Step)}

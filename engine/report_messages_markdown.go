@@ -152,7 +152,7 @@ func (r *Report) stepsMarkdown(p func(string, ...any)) {
 			}
 			continue
 		}
-		state := strings.ReplaceAll(s.State, "_", " ")
+		state := strings.ReplaceAll(cmp.Or(s.Outcome, s.State), "_", " ")
 		if len(s.WaitingFor) > 0 {
 			state += " (waits for " + strings.Join(s.WaitingFor, ", ") + ")"
 		}
@@ -182,7 +182,7 @@ func (r *Report) recurringStepRow(p func(string, ...any), step string) {
 		if s.CompleteSeconds != nil {
 			complete++
 		}
-		st := strings.ReplaceAll(s.State, "_", " ")
+		st := strings.ReplaceAll(cmp.Or(s.Outcome, s.State), "_", " ")
 		if states[st]++; states[st] == 1 {
 			order = append(order, st)
 		}

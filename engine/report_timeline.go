@@ -174,13 +174,19 @@ func (r *Report) isTaskStep(step string) bool {
 // out, still waiting for Sam Patel".
 func (r *Report) escalationLines(c *reportClock) []timelineLine {
 	var lines []timelineLine
-	for i := 0; i < len(r.Escalations); {
-		j := i
-		for j < len(r.Escalations) && r.Escalations[j].SubjectID == r.Escalations[i].SubjectID {
-			j++
+	var chains [][]EscalationReport
+	index := map[[2]string]int{}
+	for _, x := range r.Escalations {
+		key := [2]string{x.SubjectID, x.Reason} // a message's approval and its acknowledgements are two deadlines
+		i, ok := index[key]
+		if !ok {
+			i = len(chains)
+			index[key] = i
+			chains = append(chains, nil)
 		}
-		chain := r.Escalations[i:j]
-		i = j
+		chains[i] = append(chains[i], x)
+	}
+	for _, chain := range chains {
 		var to []string
 		escalations, reminders := 0, 0
 		var first, last time.Time
@@ -198,8 +204,8 @@ func (r *Report) escalationLines(c *reportClock) []timelineLine {
 			}
 			last = x.At
 			to = appendNew(to, x.To...)
-			if x.Levels > 0 && x.Reminder <= x.Levels {
-				escalations++
+			if x.Levels > 0 && x.Reminder <= x.Levels && !sameSet(x.To, x.Waiting) {
+				escalations++ // others told; telling those who have not acted is a reminder
 			} else {
 				reminders++
 			}
@@ -219,9 +225,9 @@ func (r *Report) escalationLines(c *reportClock) []timelineLine {
 		} else {
 			line += " to " + r.names(to)
 		}
-		line += " about " + mdText(chain[0].What) + ", " + c.short(first, first)
+		line += " about " + mdText(chain[0].What)
 		if last.After(first) {
-			line += "–" + c.short(first, last)
+			line += ", " + c.short(first, first) + "–" + c.short(first, last)
 		}
 		switch {
 		case ranOut != nil && len(ranOut.Waiting) > 0:
