@@ -64,17 +64,13 @@ func (r *Report) messageMarkdown(p func(string, ...any), c *reportClock, m Messa
 		}
 		p("%s\n", line)
 	}
-	var approvers []string
-	for _, a := range m.Approvals {
+	for i, a := range m.Approvals {
 		who := whoAs(a.Person, a.By)
 		if a.Simulated {
 			who = a.By + " (simulated)"
 		}
-		approvers = append(approvers, fmt.Sprintf("%s (revision %d)", dash(mdText(who)), a.Revision))
-	}
-	if len(approvers) > 0 {
-		line := "- approved by " + strings.Join(approvers, ", ")
-		if m.ApprovalSeconds != nil {
+		line := fmt.Sprintf("- approved revision %d by %s at %s", a.Revision, dash(mdText(who)), c.short(m.DraftedAt, a.At))
+		if i == len(m.Approvals)-1 && m.ApprovalSeconds != nil {
 			line += ", " + offset(m.ApprovalSeconds) + " after it was drafted"
 		}
 		p("%s\n", line)

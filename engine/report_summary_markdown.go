@@ -15,7 +15,7 @@ func (r *Report) summaryMarkdown(p func(string, ...any), c *reportClock) {
 	if r.Mode != "live" {
 		mode = capital(mdText(r.Mode))
 	}
-	p("- **%s** of runbook %s (%s).\n", mode, mdText(r.Title), mdCode(r.Runbook))
+	p("- **%s** of runbook %s (%s), %s.\n", mode, mdText(r.Title), mdCode(r.Runbook), mdText(strings.ReplaceAll(r.State, "_", " ")))
 	if r.Event != "" {
 		line := "- **Event:** " + mdText(r.Event)
 		if r.Severity != "" {

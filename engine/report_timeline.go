@@ -187,7 +187,7 @@ func (r *Report) escalationLines(c *reportClock) []timelineLine {
 		chains[i] = append(chains[i], x)
 	}
 	for _, chain := range chains {
-		var to []string
+		var to, waiting []string
 		escalations, reminders := 0, 0
 		var first, last time.Time
 		var ranOut *EscalationReport
@@ -204,6 +204,7 @@ func (r *Report) escalationLines(c *reportClock) []timelineLine {
 			}
 			last = x.At
 			to = appendNew(to, x.To...)
+			waiting = appendNew(waiting, x.Waiting...)
 			if x.Levels > 0 && x.Reminder <= x.Levels && !sameSet(x.To, x.Waiting) {
 				escalations++ // others told; telling those who have not acted is a reminder
 			} else {
@@ -226,6 +227,9 @@ func (r *Report) escalationLines(c *reportClock) []timelineLine {
 			line += " to " + r.names(to)
 		}
 		line += " about " + mdText(chain[0].What)
+		if len(waiting) > 0 && !sameSet(to, waiting) {
+			line += " (waiting for " + r.names(waiting) + ")"
+		}
 		if last.After(first) {
 			line += ", " + c.short(first, first) + "–" + c.short(first, last)
 		}
