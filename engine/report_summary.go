@@ -41,6 +41,8 @@ type Target struct {
 	Subject     string `json:"subject"` // the message or task
 	What        string `json:"what"`    // "approval of Holding statement"
 	Stakeholder string `json:"stakeholder,omitempty"`
+	// By are, for an approval, the approvers who gave it (stakeholder ids).
+	By []string `json:"by,omitempty"`
 	// From is when the clock started: the draft, the sending, the task.
 	From time.Time `json:"from"`
 	// TargetSeconds is the deadline; null for a task's completion.
@@ -100,6 +102,11 @@ func summarise(tx *state.Txn, rb *runbooks.Runbook, r *Report) (Summary, error) 
 			if ap.Within != nil {
 				t := Target{Kind: TargetApproval, Step: m.Step, Occurrence: occurrence, Subject: m.ID, What: "approval of " + step.Title,
 					From: m.CreatedAt, TargetSeconds: seconds(ap.Within.D)}
+				for _, a := range approvals {
+					if a.Revision == m.Current().N {
+						t.By = appendNew(t.By, a.By)
+					}
+				}
 				if approved {
 					t.ActualSeconds = seconds(sentAt.Sub(m.CreatedAt))
 					t.Met = *t.ActualSeconds <= *t.TargetSeconds

@@ -153,8 +153,11 @@ func (r *Report) targetsMarkdown(p func(string, ...any)) {
 			result = append(result, targetResult(g.others))
 		}
 		who := "-"
-		if g.first.Stakeholder != "" {
+		switch {
+		case g.first.Stakeholder != "":
 			who = r.names([]string{g.first.Stakeholder})
+		case len(g.first.By) > 0 && len(g.others) == 1:
+			who = r.names(g.first.By) // who approved
 		}
 		p("| %s | %s | %s | %s |\n", what, who, deadline, strings.Join(result, "; "))
 	}

@@ -129,7 +129,7 @@ func TestTheReportSummarisesTargetsAndFailures(t *testing.T) {
 		t.Fatalf("the summary does not come first:\n%s", md)
 	}
 	for _, want := range []string{
-		"| Approval of Holding statement | - | 15m | **missed**: approved after 45m, 30m late |",
+		"| Approval of Holding statement | Head of Comms | 15m | **missed**: approved after 45m, 30m late |",
 		"| Acknowledgement of Holding statement | Sam Patel | 15m | **missed**: never acknowledged |",
 		"- **Sam Patel**: acknowledgement of Holding statement",
 		"- **Jo Evans**: acknowledgement of Holding statement",
