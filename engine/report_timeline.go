@@ -105,6 +105,12 @@ func (r *Report) eventWords(t TimelineEntry) string {
 	if t.Step != "" {
 		title := r.titleOf(t.Step)
 		detail = strings.TrimPrefix(detail, title+" ")
+		if inner, ok := strings.CutPrefix(detail, "("); ok && strings.HasSuffix(inner, ")") {
+			detail = strings.TrimSuffix(inner, ")") // "(assigned to cohesion)"
+		}
+		if name := r.People[detail]; name != "" {
+			detail = name // who acknowledged, who did the task
+		}
 		kind = mdText(title) + ": " + mdText(kind)
 	} else {
 		kind = capital(mdText(kind))
