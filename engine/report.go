@@ -254,7 +254,12 @@ func (e *Engine) Report(activation string) (*Report, error) {
 	if r.Decisions, err = tx.DecisionsOf(nil, a.ID); err != nil {
 		return nil, err
 	}
-	if r.Summary, err = summarise(tx, rb, r); err != nil {
+	cutoff := a.EndedAt
+	if cutoff.IsZero() {
+		scenario0, wall0, speed := ExerciseClock(a)
+		cutoff = scenario0.Add(time.Duration(float64(e.clock.Now().Sub(wall0)) * speed))
+	}
+	if r.Summary, err = summarise(tx, rb, r, cutoff); err != nil {
 		return nil, err
 	}
 	// Lists are lists in JSON, empty or not.

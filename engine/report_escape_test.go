@@ -203,12 +203,12 @@ func reportWith(text func() string) *Report {
 	// and a recurring step's (the same words) in one.
 	again := text()
 	r.Summary.Targets = []Target{
-		{Kind: TargetApproval, Step: "s1", Subject: "a/s1/1", What: text(), TargetSeconds: secs(900), ActualSeconds: secs(1200), From: at},
-		{Kind: TargetApproval, Step: "s2", Subject: "a/s2/1", What: text(), TargetSeconds: secs(900), Note: text(), From: at},
-		{Kind: TargetAcknowledgement, Step: "s3", Subject: "a/s3/1", What: again, Stakeholder: "lead", TargetSeconds: secs(900), ActualSeconds: secs(60), Met: true, From: at},
-		{Kind: TargetAcknowledgement, Step: "s3", Subject: "a/s3/2", What: again, Stakeholder: "lead", TargetSeconds: secs(900), From: at},
-		{Kind: TargetAcknowledgement, Step: "s4", Subject: "a/s4/1", What: text(), Stakeholder: "deputy", TargetSeconds: secs(900), ActualSeconds: secs(60), Met: true, From: at},
-		{Kind: TargetDone, Step: "s4", Subject: "a/s4/1", What: text(), Stakeholder: "deputy", Note: text(), From: at},
+		{Kind: TargetApproval, Step: "s1", Subject: "a/s1/1", What: text(), TargetSeconds: secs(900), ActualSeconds: secs(1200), From: at, Due: true},
+		{Kind: TargetApproval, Step: "s2", Subject: "a/s2/1", What: text(), TargetSeconds: secs(900), Note: text(), From: at, Due: true},
+		{Kind: TargetAcknowledgement, Step: "s3", Subject: "a/s3/1", What: again, Stakeholder: "lead", TargetSeconds: secs(900), ActualSeconds: secs(60), Met: true, From: at, Due: true},
+		{Kind: TargetAcknowledgement, Step: "s3", Subject: "a/s3/2", What: again, Stakeholder: "lead", TargetSeconds: secs(900), From: at, Due: true},
+		{Kind: TargetAcknowledgement, Step: "s4", Subject: "a/s4/1", What: text(), Stakeholder: "deputy", TargetSeconds: secs(900), ActualSeconds: secs(60), Met: true, From: at, Due: true},
+		{Kind: TargetDone, Step: "s4", Subject: "a/s4/1", What: text(), Stakeholder: "deputy", Note: text(), From: at, Due: true},
 	}
 	r.Summary.NeverAcknowledged = []Unacknowledged{{Person: Person{ID: "lead", Name: text()}, What: []string{text(), text()}, Subjects: []string{"a/s3/2", "a/s3/2"}}}
 	r.Summary.Failed = []FailedChannel{{Channel: text(), Type: text(), Failed: 1, Undelivered: 1, For: []string{text(), text()}, Errors: []string{text()}}}

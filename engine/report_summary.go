@@ -51,6 +51,11 @@ type Target struct {
 	ActualSeconds *int64 `json:"actual_seconds"`
 	// Met: done within the deadline (a task's completion: done at all).
 	Met bool `json:"met"`
+	// Due: the deadline had passed (or it was done) when the report was
+	// made or the activation ended; a target not yet due is neither met
+	// nor missed. A task's completion is due once it is done or the
+	// activation has ended.
+	Due bool `json:"due"`
 	// Note says why it never happened, where the record knows: "rejected",
 	// "cancelled", "every delivery failed", "still waiting".
 	Note string `json:"note,omitempty"`
@@ -76,7 +81,9 @@ type FailedChannel struct {
 	Errors      []string `json:"errors,omitempty"` // each distinct reason once
 }
 
-func summarise(tx *state.Txn, rb *runbooks.Runbook, r *Report) (Summary, error) {
+// summarise works out the summary as things stood at cutoff: the end
+// of the activation, or now in its own time.
+func summarise(tx *state.Txn, rb *runbooks.Runbook, r *Report, cutoff time.Time) (Summary, error) {
 	var s Summary
 	messages, err := tx.MessagesOf(nil, r.Activation)
 	if err != nil {
@@ -172,6 +179,17 @@ func summarise(tx *state.Txn, rb *runbooks.Runbook, r *Report) (Summary, error) 
 		}
 		s.Targets = append(s.Targets, t)
 	}
+	for i := range s.Targets {
+		t := &s.Targets[i]
+		switch {
+		case t.ActualSeconds != nil:
+			t.Due = true
+		case t.TargetSeconds != nil:
+			t.Due = !t.From.Add(time.Duration(*t.TargetSeconds) * time.Second).After(cutoff)
+		default:
+			t.Due = r.EndedAt != nil
+		}
+	}
 	slices.SortStableFunc(s.Targets, func(a, b Target) int { return a.From.Compare(b.From) })
 	s.NeverAcknowledged = neverAcknowledged(rb, s.Targets)
 	s.Failed = failedByChannel(r)
@@ -207,7 +225,7 @@ func occurrenceN(id string) int {
 func neverAcknowledged(rb *runbooks.Runbook, targets []Target) []Unacknowledged {
 	var out []Unacknowledged
 	for _, t := range targets {
-		if t.Kind != TargetAcknowledgement || t.ActualSeconds != nil || t.Note == "cancelled" {
+		if t.Kind != TargetAcknowledgement || t.ActualSeconds != nil || !t.Due || t.Note == "cancelled" {
 			continue
 		}
 		i := slices.IndexFunc(out, func(u Unacknowledged) bool { return u.ID == t.Stakeholder })

@@ -134,7 +134,7 @@ func (r *Report) targetsMarkdown(p func(string, ...any)) {
 			g.others = append(g.others, t)
 		}
 	}
-	p("| target | who | deadline | result |\n|---|---|---|---|\n")
+	p("| target | result | deadline | who |\n|---|---|---|---|\n") // the result second, seen first on a phone
 	for _, g := range groups {
 		what := capital(mdText(g.first.What))
 		if len(g.acks) > 0 {
@@ -147,10 +147,10 @@ func (r *Report) targetsMarkdown(p func(string, ...any)) {
 		var result []string
 		if len(g.acks) > 0 {
 			deadline = "acknowledge within " + offset(g.acks[0].TargetSeconds)
-			result = append(result, targetResult(g.acks))
+			result = append(result, r.targetResult(g.acks))
 		}
 		if len(g.others) > 0 {
-			result = append(result, targetResult(g.others))
+			result = append(result, r.targetResult(g.others))
 		}
 		who := "-"
 		switch {
@@ -159,19 +159,23 @@ func (r *Report) targetsMarkdown(p func(string, ...any)) {
 		case len(g.first.By) > 0 && len(g.others) == 1:
 			who = r.names(g.first.By) // who approved
 		}
-		p("| %s | %s | %s | %s |\n", what, who, deadline, strings.Join(result, "; "))
+		p("| %s | %s | %s | %s |\n", what, strings.Join(result, "; "), deadline, who)
 	}
 }
 
 // targetResult says how a deadline went: for one, with its figures; for
 // many (a recurring step's), how many were met and the worst.
-func targetResult(ts []Target) string {
+func (r *Report) targetResult(ts []Target) string {
 	if len(ts) == 1 {
-		return oneResult(ts[0])
+		return r.oneResult(ts[0])
 	}
-	met, never := 0, 0
+	met, never, notDue := 0, 0, 0
 	var slowest, late int64
 	for _, t := range ts {
+		if !t.Due {
+			notDue++
+			continue
+		}
 		if t.Met {
 			met++
 		}
@@ -188,9 +192,12 @@ func targetResult(ts []Target) string {
 	if ts[0].Kind == TargetDone {
 		word = "done"
 	}
-	out := fmt.Sprintf("%s %d of %d", word, met, len(ts))
-	if met < len(ts) {
+	out := fmt.Sprintf("%s %d of %d", word, met, len(ts)-notDue)
+	if met < len(ts)-notDue {
 		out = "**" + out + "**"
+	}
+	if notDue > 0 {
+		out += fmt.Sprintf(", %d %s", notDue, r.notDue(ts[0].Kind))
 	}
 	if never > 0 && ts[0].Kind != TargetDone {
 		out += fmt.Sprintf(", %d never", never)
@@ -203,7 +210,21 @@ func targetResult(ts []Target) string {
 	return out
 }
 
-func oneResult(t Target) string {
+// notDue says what a target not yet due is.
+func (r *Report) notDue(kind string) string {
+	switch {
+	case kind == TargetDone:
+		return "still open"
+	case r.EndedAt != nil:
+		return "not due before the end"
+	}
+	return "not yet due"
+}
+
+func (r *Report) oneResult(t Target) string {
+	if !t.Due {
+		return r.notDue(t.Kind)
+	}
 	note := ""
 	if n := mdText(t.Note); n != "" {
 		note = " (" + n + ")"

@@ -129,8 +129,8 @@ func TestTheReportSummarisesTargetsAndFailures(t *testing.T) {
 		t.Fatalf("the summary does not come first:\n%s", md)
 	}
 	for _, want := range []string{
-		"| Approval of Holding statement | Head of Comms | 15m | **missed**: approved after 45m, 30m late |",
-		"| Acknowledgement of Holding statement | Sam Patel | 15m | **missed**: never acknowledged |",
+		"| Approval of Holding statement | **missed**: approved after 45m, 30m late | 15m | Head of Comms |",
+		"| Acknowledgement of Holding statement | **missed**: never acknowledged | 15m | Sam Patel |",
 		"- **Sam Patel**: acknowledgement of Holding statement",
 		"- **Jo Evans**: acknowledgement of Holding statement",
 		"| email | 1 | 0 | Broken Box | 550 no such mailbox |", // a stakeholder's own address, on no channel of the runbook's

@@ -89,7 +89,7 @@ func TestReportHTMLMakesNoLinks(t *testing.T) {
 }
 
 // The report page leads with the summary (the task's acknowledgement
-// deadline, who has not acknowledged, the decisions), and only then the
+// deadline, not yet due, who has not acknowledged, the decisions), then the
 // timeline and the messages, where a rejected statement reads as
 // rejected. A printed copy leaves out the site's header and the
 // downloads.
@@ -108,7 +108,7 @@ func TestReportPageLeadsWithTheSummary(t *testing.T) {
 		`class="report report-summary"`, `>Summary</h2>`,
 		`<strong>Live activation</strong> of runbook Community tension after a local incident`,
 		`<strong>Event:</strong> Disorder after a stabbing.`,
-		`>Targets</h3>`, `<td>Task Community walkabout</td>`, `<td>Community cohesion officer</td>`, `<td>acknowledge within 30m</td>`,
+		`>Targets</h3>`, `<td>Task Community walkabout</td>`, `<td>not yet due; still open</td>`, `<td>acknowledge within 30m</td>`, `<td>Community cohesion officer</td>`,
 		`>Not yet acknowledged</h3>`, `>Failed to deliver</h3>`, `>Decisions</h3>`,
 		`class="report report-detail"`, `>Timeline</h2>`,
 		`<strong>Statement on the incident: message rejected</strong> — head-comms: wrong area`,
