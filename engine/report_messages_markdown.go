@@ -76,7 +76,7 @@ func (r *Report) messageMarkdown(p func(string, ...any), c *reportClock, m Messa
 		p("%s\n", line)
 	}
 	if m.RejectedBy != "" {
-		line := "- **rejected** by " + dash(mdText(m.RejectedBy))
+		line := "- **rejected** by " + r.names([]string{m.RejectedBy})
 		if why := mdText(m.RejectReason); why != "" {
 			line += ": " + why
 		}
@@ -125,7 +125,7 @@ func (r *Report) recurringMessageMarkdown(p func(string, ...any), c *reportClock
 		if m.RejectedBy == "" {
 			continue
 		}
-		line := "- " + c.short(first.DraftedAt, m.DraftedAt) + ": **rejected** by " + dash(mdText(m.RejectedBy))
+		line := "- " + c.short(first.DraftedAt, m.DraftedAt) + ": **rejected** by " + r.names([]string{m.RejectedBy})
 		if why := mdText(m.RejectReason); why != "" {
 			line += ": " + why
 		}

@@ -175,7 +175,7 @@ func TestTheReportFoldsRemindersAndShowsRejections(t *testing.T) {
 	if !strings.Contains(timeline, "**Second statement: message rejected** — head: names a street the police have not confirmed | Hana Head |") {
 		t.Errorf("the timeline does not show the rejection:\n%s", timeline)
 	}
-	if !strings.Contains(messages, "· Second statement (rejected)") || !strings.Contains(messages, "- **rejected** by head: names a street the police have not confirmed") ||
+	if !strings.Contains(messages, "· Second statement (rejected)") || !strings.Contains(messages, "- **rejected** by Head of Comms: names a street the police have not confirmed") ||
 		strings.Contains(messages, "(fired)") {
 		t.Errorf("the messages do not show the second statement as rejected:\n%s", messages)
 	}

@@ -112,7 +112,7 @@ func TestReportPageLeadsWithTheSummary(t *testing.T) {
 		`>Not yet acknowledged</h3>`, `>Failed to deliver</h3>`, `>Decisions</h3>`,
 		`class="report report-detail"`, `>Timeline</h2>`,
 		`<strong>Statement on the incident: message rejected</strong> — head-comms: wrong area`,
-		`>Messages</h2>`, `Statement on the incident (rejected)</h3>`, `<strong>rejected</strong> by head-comms: wrong area`,
+		`>Messages</h2>`, `Statement on the incident (rejected)</h3>`, `<strong>rejected</strong> by Head of communications: wrong area`,
 		`>Steps: planned and actual</h2>`,
 	} {
 		i := strings.Index(web, want)
