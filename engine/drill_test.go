@@ -102,7 +102,7 @@ func TestInstantDrillEndToEnd(t *testing.T) {
 		t.Errorf("%d approvals, want 2 (min: 2)", approvals)
 	}
 	var md bytes.Buffer
-	if err := r.Markdown(&md); err != nil || !strings.Contains(md.String(), "| statement | 1 | notify | 30m | 30m | 35m | complete |") ||
+	if err := r.Markdown(&md); err != nil || !strings.Contains(md.String(), "| statement | 1 | notify | 30m | 30m | 35m | sent |") ||
 		!strings.Contains(md.String(), "| recovery | 1 | notify | 6d 23h | - | - | pending |") {
 		t.Errorf("markdown report:\n%s", md.String())
 	}

@@ -12,14 +12,24 @@ import (
 
 // Report is an activation's record, live or finished, for a debrief.
 type Report struct {
-	Activation  string             `json:"activation"`
-	Runbook     string             `json:"runbook"`
-	Title       string             `json:"title"`
-	Mode        string             `json:"mode"`
-	State       string             `json:"state"`
-	StartedAt   time.Time          `json:"started_at"`
-	EndedAt     *time.Time         `json:"ended_at,omitempty"`
-	EndReason   string             `json:"end_reason,omitempty"`
+	Activation string     `json:"activation"`
+	Runbook    string     `json:"runbook"`
+	Title      string     `json:"title"`
+	Mode       string     `json:"mode"`
+	State      string     `json:"state"`
+	Event      string     `json:"event,omitempty"`
+	Severity   string     `json:"severity,omitempty"`
+	StartedAt  time.Time  `json:"started_at"`
+	StartedBy  string     `json:"started_by,omitempty"`
+	EndedAt    *time.Time `json:"ended_at,omitempty"`
+	EndedBy    string     `json:"ended_by,omitempty"`
+	EndReason  string     `json:"end_reason,omitempty"`
+	// Zone is the runbook's time zone, which the report's times are
+	// written in for people (the JSON's times are UTC).
+	Zone string `json:"zone"`
+	// Summary is what a debrief reads first: the runbook's targets met
+	// and missed, who never acknowledged, what failed to deliver.
+	Summary     Summary            `json:"summary"`
 	Params      map[string]string  `json:"params,omitempty"`
 	Timeline    []TimelineEntry    `json:"timeline"`
 	Steps       []StepReport       `json:"steps"`
@@ -60,6 +70,7 @@ type TimelineEntry struct {
 	At            time.Time `json:"at"`
 	Kind          string    `json:"kind"`
 	Step          string    `json:"step,omitempty"`
+	Subject       string    `json:"subject,omitempty"` // the message, task or decision it is about
 	Event         string    `json:"event"`
 	Actor         string    `json:"actor"`
 }
@@ -68,10 +79,15 @@ type TimelineEntry struct {
 // A step that never came due (it waits for a step that did not complete)
 // is listed with occurrence 0, state "not_reached" and what it waits for.
 type StepReport struct {
-	Step            string   `json:"step"`
-	Occurrence      int      `json:"occurrence"`
-	Kind            string   `json:"kind"`
-	State           string   `json:"state"`
+	Step       string `json:"step"`
+	Title      string `json:"title,omitempty"`
+	Occurrence int    `json:"occurrence"`
+	Kind       string `json:"kind"`
+	State      string `json:"state"`
+	// Outcome is what became of the occurrence's message or task: its
+	// state (sent, rejected, withheld, done…), where State, the
+	// occurrence's own, says only that it fired.
+	Outcome         string   `json:"outcome,omitempty"`
 	WaitingFor      []string `json:"waiting_for,omitempty"`
 	PlannedSeconds  *int64   `json:"planned_offset_seconds"`
 	FiredSeconds    *int64   `json:"fired_offset_seconds,omitempty"`
@@ -82,7 +98,10 @@ type StepReport struct {
 type MessageReport struct {
 	ID              string            `json:"id"`
 	Step            string            `json:"step"`
+	Title           string            `json:"title,omitempty"` // the step's
 	State           string            `json:"state"`
+	DraftedAt       time.Time         `json:"drafted_at"`      // when the step fired and made it
+	About           string            `json:"about,omitempty"` // for an escalation notice, the message or task it is about
 	Subject         string            `json:"subject"`
 	Body            string            `json:"body"`
 	Revisions       []state.Revision  `json:"revisions"`
@@ -141,6 +160,7 @@ type ChannelCount struct {
 // TaskReport is a task with how long it took to acknowledge and finish.
 type TaskReport struct {
 	*state.Task
+	Title       string `json:"title,omitempty"` // the step's
 	AckSeconds  *int64 `json:"ack_seconds,omitempty"`
 	DoneSeconds *int64 `json:"done_seconds,omitempty"`
 }
@@ -157,7 +177,8 @@ func (e *Engine) Report(activation string) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{Activation: a.ID, Runbook: a.Runbook, Title: a.Title, Mode: a.Mode, State: a.State,
-		StartedAt: a.StartedAt, EndReason: a.EndReason, Params: a.Params,
+		Event: a.Event, Severity: a.Severity, StartedAt: a.StartedAt, StartedBy: a.StartedBy, EndedBy: a.EndedBy,
+		EndReason: a.EndReason, Params: a.Params, Zone: rb.Location().String(),
 		Record: RecordHead{Index: head.Index, Head: hex.EncodeToString(head.Link[:])}}
 	if _, ok := e.log.(*MemoryLog); ok {
 		r.Record.InMemory = true
@@ -184,20 +205,32 @@ func (e *Engine) Report(activation string) (*Report, error) {
 	}
 	for _, ev := range events {
 		r.Timeline = append(r.Timeline, TimelineEntry{OffsetSeconds: *since(ev.At), At: ev.At, Kind: ev.Kind,
-			Step: StepOf(a.ID, ev.Subject), Event: ev.Detail, Actor: ev.Actor})
+			Step: StepOf(a.ID, ev.Subject), Subject: ev.Subject, Event: ev.Detail, Actor: ev.Actor})
 	}
 	if err := r.addSteps(tx, a, rb, since); err != nil {
 		return nil, err
 	}
-	if err := r.addMessages(tx, a); err != nil {
+	if err := r.addMessages(tx, a, rb); err != nil {
 		return nil, err
 	}
 	tasks, err := tx.TasksOf(nil, a.ID)
 	if err != nil {
 		return nil, err
 	}
+	outcomes := map[string]string{}
+	for _, m := range r.Messages {
+		outcomes[m.ID] = m.State
+	}
 	for _, t := range tasks {
-		tr := TaskReport{Task: t}
+		outcomes[t.ID] = t.State
+	}
+	for i := range r.Steps {
+		if s := &r.Steps[i]; s.Occurrence > 0 {
+			s.Outcome = outcomes[OccurrenceID(a.ID, s.Step, s.Occurrence)]
+		}
+	}
+	for _, t := range tasks {
+		tr := TaskReport{Task: t, Title: stepTitle(rb, t.Step)}
 		if !t.AcknowledgedAt.IsZero() {
 			s := int64(t.AcknowledgedAt.Sub(t.OpenedAt) / time.Second)
 			tr.AckSeconds = &s
@@ -219,6 +252,14 @@ func (e *Engine) Report(activation string) (*Report, error) {
 		r.People[string(sh.ID)] = personOf(rb, string(sh.ID)).Name
 	}
 	if r.Decisions, err = tx.DecisionsOf(nil, a.ID); err != nil {
+		return nil, err
+	}
+	cutoff := a.EndedAt
+	if cutoff.IsZero() {
+		scenario0, wall0, speed := ExerciseClock(a)
+		cutoff = scenario0.Add(time.Duration(float64(e.clock.Now().Sub(wall0)) * speed))
+	}
+	if r.Summary, err = summarise(tx, rb, r, cutoff); err != nil {
 		return nil, err
 	}
 	// Lists are lists in JSON, empty or not.
@@ -257,7 +298,7 @@ func (r *Report) addSteps(tx *state.Txn, a *state.Activation, rb *runbooks.Runbo
 		if o.Kind == checkApproval || o.Kind == checkAck {
 			continue // reported as escalations
 		}
-		r.Steps = append(r.Steps, StepReport{Step: o.Step, Occurrence: o.N, Kind: o.Kind, State: o.State,
+		r.Steps = append(r.Steps, StepReport{Step: o.Step, Title: stepTitle(rb, o.Step), Occurrence: o.N, Kind: o.Kind, State: o.State,
 			PlannedSeconds: since(o.DueAt), FiredSeconds: since(o.FiredAt), CompleteSeconds: since(o.CompletedAt)})
 	}
 	slices.SortStableFunc(r.Steps, func(x, y StepReport) int {
@@ -270,13 +311,13 @@ func (r *Report) addSteps(tx *state.Txn, a *state.Activation, rb *runbooks.Runbo
 	for i := range rb.Steps {
 		s := &rb.Steps[i]
 		if !slices.ContainsFunc(r.Steps, func(x StepReport) bool { return x.Step == string(s.ID) }) {
-			r.Steps = append(r.Steps, StepReport{Step: string(s.ID), Kind: s.Kind(), State: "not_reached", WaitingFor: runbooks.Names(s.After)})
+			r.Steps = append(r.Steps, StepReport{Step: string(s.ID), Title: s.Title, Kind: s.Kind(), State: "not_reached", WaitingFor: runbooks.Names(s.After)})
 		}
 	}
 	return nil
 }
 
-func (r *Report) addMessages(tx *state.Txn, a *state.Activation) error {
+func (r *Report) addMessages(tx *state.Txn, a *state.Activation, rb *runbooks.Runbook) error {
 	messages, err := tx.MessagesOf(nil, a.ID)
 	if err != nil {
 		return err
@@ -284,7 +325,7 @@ func (r *Report) addMessages(tx *state.Txn, a *state.Activation) error {
 	counts := map[[2]string]*ChannelCount{}
 	for _, m := range messages {
 		rev := m.Current()
-		mr := MessageReport{ID: m.ID, Step: m.Step, State: m.State, Subject: rev.Subject, Body: rev.Body,
+		mr := MessageReport{ID: m.ID, Step: m.Step, Title: stepTitle(rb, m.Step), State: m.State, DraftedAt: m.CreatedAt, About: m.About, Subject: rev.Subject, Body: rev.Body,
 			Revisions: m.Revisions, RejectedBy: m.RejectedBy, RejectReason: m.RejectReason}
 		if mr.Approvals, err = tx.ApprovalsOf(nil, m.ID); err != nil {
 			return err
@@ -347,4 +388,13 @@ func (r *Report) addMessages(tx *state.Txn, a *state.Activation) error {
 		return strings.Compare(x.Channel+"/"+x.Type, y.Channel+"/"+y.Type)
 	})
 	return nil
+}
+
+// stepTitle is a step's or an inject's title as the runbook gives it, or
+// its id when it gives none.
+func stepTitle(rb *runbooks.Runbook, id string) string {
+	if s, ok := rb.Step(id); ok && s.Title != "" {
+		return s.Title
+	}
+	return id
 }

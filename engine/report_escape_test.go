@@ -196,14 +196,28 @@ func reportWith(text func() string) *Report {
 	secs := func(s int64) *int64 { return &s }
 	ended := at.Add(time.Hour)
 	r := &Report{Activation: text(), Runbook: text(), Title: text(), Mode: text(), State: "stood_down",
+		Event: text(), Severity: text(), StartedBy: text(), EndedBy: text(), Zone: "Europe/London",
 		StartedAt: at, EndedAt: &ended, EndReason: text(), Params: map[string]string{"venue": text()},
 		Paces: []state.Pace{{Speed: 60, Since: at}}, Record: RecordHead{Index: 7, Head: "00ff"}}
+	// Targets of each kind, met, missed and never; a task's two in one row,
+	// and a recurring step's (the same words) in one.
+	again := text()
+	r.Summary.Targets = []Target{
+		{Kind: TargetApproval, Step: "s1", Subject: "a/s1/1", What: text(), TargetSeconds: secs(900), ActualSeconds: secs(1200), From: at, Due: true},
+		{Kind: TargetApproval, Step: "s2", Subject: "a/s2/1", What: text(), TargetSeconds: secs(900), Note: text(), From: at, Due: true},
+		{Kind: TargetAcknowledgement, Step: "s3", Subject: "a/s3/1", What: again, Stakeholder: "lead", TargetSeconds: secs(900), ActualSeconds: secs(60), Met: true, From: at, Due: true},
+		{Kind: TargetAcknowledgement, Step: "s3", Subject: "a/s3/2", What: again, Stakeholder: "lead", TargetSeconds: secs(900), From: at, Due: true},
+		{Kind: TargetAcknowledgement, Step: "s4", Subject: "a/s4/1", What: text(), Stakeholder: "deputy", TargetSeconds: secs(900), ActualSeconds: secs(60), Met: true, From: at, Due: true},
+		{Kind: TargetDone, Step: "s4", Subject: "a/s4/1", What: text(), Stakeholder: "deputy", Note: text(), From: at, Due: true},
+	}
+	r.Summary.NeverAcknowledged = []Unacknowledged{{Person: Person{ID: "lead", Name: text()}, What: []string{text(), text()}, Subjects: []string{"a/s3/2", "a/s3/2"}}}
+	r.Summary.Failed = []FailedChannel{{Channel: text(), Type: text(), Failed: 1, Undelivered: 1, For: []string{text(), text()}, Errors: []string{text()}}}
 	r.Steps = []StepReport{
 		{Step: text(), Occurrence: 1, Kind: text(), State: text(), PlannedSeconds: secs(0), FiredSeconds: secs(60)},
 		{Step: text(), Kind: "notify", State: "not_reached", WaitingFor: []string{text(), text()}},
 	}
 	r.Messages = []MessageReport{{
-		ID: text(), Step: text(), State: text(), Subject: text(), Body: text(),
+		ID: text(), Step: text(), Title: text(), State: text(), DraftedAt: at, Subject: text(), Body: text(),
 		Revisions:       []state.Revision{{N: 1, Subject: text(), Body: text()}, {N: 2, EditedBy: text(), Editor: text()}},
 		Approvals:       []*state.Approval{{Revision: 2, By: text(), Person: text(), At: at}, {Revision: 2, By: text(), Simulated: true, At: at}},
 		ApprovalSeconds: secs(300), RejectedBy: text(), RejectReason: text(),

@@ -6,68 +6,50 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/runbooks"
 )
 
-// Markdown writes the report for people.
+// Markdown writes the report for people: the summary, then the rest.
 func (r *Report) Markdown(w io.Writer) error {
+	c := r.clock()
+	r.markdownSummary(w, c)
+	r.markdownDetail(w, c)
+	return nil
+}
+
+// MarkdownSummary writes the report's title and first page, and
+// MarkdownDetail the rest: the timeline, the messages, the plan against
+// what happened, the deliveries and the record. Together they are
+// Markdown; the web page puts the picture of planned against actual
+// between them.
+func (r *Report) MarkdownSummary(w io.Writer) error {
+	r.markdownSummary(w, r.clock())
+	return nil
+}
+
+// MarkdownDetail writes what follows the summary (see MarkdownSummary).
+func (r *Report) MarkdownDetail(w io.Writer) error {
+	c := r.clock()
+	c.full(r.StartedAt) // the timeline's first line gives its day only if it is not the start's
+	r.markdownDetail(w, c)
+	return nil
+}
+
+func (r *Report) markdownSummary(w io.Writer, c *reportClock) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
-	p("# %s\n\n", mdText(r.Title))
-	p("Activation %s of runbook %s, %s, %s. Started %s.\n", mdText(r.Activation), mdCode(r.Runbook), mdText(r.Mode), mdText(strings.ReplaceAll(r.State, "_", " ")),
-		r.StartedAt.Format(time.RFC3339))
-	if r.EndedAt != nil {
-		p("Ended %s: %s\n", r.EndedAt.Format(time.RFC3339), mdText(r.EndReason))
-	}
-	if len(r.Paces) > 0 {
-		var paces []string
-		for _, p := range r.Paces {
-			paces = append(paces, fmt.Sprintf("×%g from %s", p.Speed, p.Since.Format("15:04:05 MST, 2 Jan")))
-		}
-		p("\nTimes are exercise time: speed %s real time. The record keeps the real time of each action beside it.\n", strings.Join(paces, ", then "))
-	}
-	if n := len(r.StillWaiting); n > 0 {
-		p("\n**%s still waiting after every reminder: no more reminders will be sent.** See Still waiting, under Escalations.\n",
-			plural(n, "thing is", "things are"))
-	}
-	p("\n## Steps: planned and actual\n\n| step | # | kind | planned | fired | complete | state |\n|---|---|---|---|---|---|---|\n")
-	for _, s := range r.Steps {
-		state := strings.ReplaceAll(s.State, "_", " ")
-		if len(s.WaitingFor) > 0 {
-			state += " (waits for " + strings.Join(s.WaitingFor, ", ") + ")"
-		}
-		p("| %s | %d | %s | %s | %s | %s | %s |\n", mdText(s.Step), s.Occurrence, mdText(s.Kind),
-			offset(s.PlannedSeconds), offset(s.FiredSeconds), offset(s.CompleteSeconds), mdText(state))
-	}
-	p("\n## Messages\n")
-	for _, m := range r.Messages {
-		p("\n### %s (%s)\n\n", mdText(m.Step), mdText(strings.ReplaceAll(m.State, "_", " ")))
-		if subject := mdText(m.Subject); subject != "" {
-			p("**%s**\n\n", subject)
-		}
-		p("%s\n\n", quote(m.Body))
-		if len(m.Revisions) > 1 {
-			last := m.Revisions[len(m.Revisions)-1]
-			p("Revisions: %d, last by %s.\n\n", len(m.Revisions), mdText(whoAs(last.Editor, last.EditedBy)))
-		}
-		for _, a := range m.Approvals {
-			who := whoAs(a.Person, a.By)
-			if a.Simulated {
-				who = a.By + " (simulated)"
-			}
-			p("- approved revision %d by %s at %s\n", a.Revision, mdText(who), a.At.Format(time.RFC3339))
-		}
-		if m.ApprovalSeconds != nil {
-			p("- approval took %s\n", offset(m.ApprovalSeconds))
-		}
-		if m.RejectedBy != "" {
-			p("- rejected by %s: %s\n", mdText(m.RejectedBy), mdText(m.RejectReason))
-		}
-		for _, k := range m.Acknowledged {
-			p("- acknowledged by %s after %s\n", mdText(k.Stakeholder), offset(&k.Seconds))
-		}
-	}
+	p("# %s\n", mdText(r.Title))
+	r.summaryMarkdown(p, c)
+}
+
+func (r *Report) markdownDetail(w io.Writer, c *reportClock) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	r.timelineMarkdown(p, c)
+	r.messagesMarkdown(p, c)
+	r.stepsMarkdown(p)
 	p("\n## Deliveries by channel\n\n| channel | type | sent | of those, delivered to the phone | of those, not delivered | failed | withheld | other |\n" +
 		"|---|---|---|---|---|---|---|---|\n")
 	for _, c := range r.ByChannel {
@@ -99,40 +81,13 @@ func (r *Report) Markdown(w io.Writer) error {
 			p("| %s | %s | %s | %s |\n", mdText(d.Step), mdText(d.Type), mdText(d.Target), mdText(d.Status))
 		}
 	}
-	p("\n## Tasks\n\n| task | assignee | state | acknowledged after | done after |\n|---|---|---|---|---|\n")
-	for _, t := range r.Tasks {
-		p("| %s | %s | %s | %s | %s |\n", mdText(t.Step), mdText(t.Assignee), mdText(t.State), offset(t.AckSeconds), offset(t.DoneSeconds))
-	}
-	r.escalationsMarkdown(p)
-	p("\n## Decisions\n\n")
-	if len(r.Decisions) == 0 {
-		p("None recorded.\n")
-	}
-	for _, d := range r.Decisions {
-		line := fmt.Sprintf("- %s, %s:", d.At.Format(time.RFC3339), mdText(d.By))
-		if decision := mdText(d.Decision); decision != "" {
-			line += " **" + decision + "**."
-		}
-		if rationale := mdText(d.Rationale); rationale != "" {
-			line += " Rationale: " + rationale + "."
-		}
-		if information := mdText(d.Information); information != "" {
-			line += " Information: " + information + "."
-		}
-		p("%s\n", line)
-	}
-	p("\n## Timeline\n\n| T+ | event | step | by | detail |\n|---|---|---|---|---|\n")
-	for _, t := range r.Timeline {
-		p("| %s | %s | %s | %s | %s |\n", offset(&t.OffsetSeconds), mdText(t.Kind), dash(mdText(t.Step)), mdText(t.Actor), mdText(t.Event))
-	}
 	if r.Record.InMemory {
 		p("\n## The record\n\nThis activation's record was kept in memory only (a drill run by crier drill) and is gone once the drill ends: " +
 			"it cannot be verified later. Activations that must stand up to an inquiry run on `crier serve`, whose record is on disk.\n")
-		return nil
+		return
 	}
 	p("\n## The record\n\nWhen this report was made, crier's record had reached command %d, whose link in the record's hash chain is `%s`. "+
 		"`crier audit verify --head %s --index %d` shows the record up to there is as it was.\n", r.Record.Index, r.Record.Head, r.Record.Head, r.Record.Index)
-	return nil
 }
 
 func offset(s *int64) string {
@@ -150,51 +105,6 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// escalationsMarkdown writes each chain's rounds, a line a round, and
-// then what is still waiting after its chain ran out.
-func (r *Report) escalationsMarkdown(p func(string, ...any)) {
-	p("\n## Escalations\n")
-	if len(r.Escalations) == 0 {
-		p("\nNone.\n")
-	}
-	for i, x := range r.Escalations {
-		if i == 0 || r.Escalations[i-1].SubjectID != x.SubjectID {
-			p("\n### %s\n\n", mdText(capital(x.What)))
-		}
-		told := "told " + r.names(x.To)
-		switch {
-		case sameSet(x.To, x.Waiting):
-			told = "reminded " + r.names(x.To)
-		case len(x.Waiting) > 0:
-			told += "; waiting for " + r.names(x.Waiting)
-		}
-		line := "- " + x.At.Format(time.RFC3339) + ": "
-		switch {
-		case x.Exhausted && len(x.Waiting) == 0:
-			line += "no more reminders will be sent"
-		case x.Exhausted:
-			line += "no more reminders will be sent; still waiting for " + r.names(x.Waiting)
-		case x.Levels == 0:
-			line += fmt.Sprintf("round %d: %s", x.Reminder, told)
-		case x.Reminder > x.Levels:
-			line += fmt.Sprintf("reminder %d of %d: %s", x.Reminder-x.Levels, x.Reminders, told)
-		default:
-			line += fmt.Sprintf("escalation %d of %d: %s", x.Reminder, x.Levels, told)
-		}
-		if len(x.Unreachable) > 0 {
-			line += "; unreachable, every delivery failed: " + r.names(x.Unreachable)
-		}
-		p("%s\n", line)
-	}
-	if len(r.StillWaiting) == 0 {
-		return
-	}
-	p("\n### Still waiting\n\nEach of these ran through its escalation and is still not done. Chase them another way.\n\n")
-	for _, w := range r.StillWaiting {
-		p("- %s\n", StillWaitingLine(w, true))
-	}
 }
 
 // StillWaitingLine says what an exhausted chain still waits for, as a
@@ -241,10 +151,11 @@ func sameSet(a, b []string) bool {
 }
 
 func capital(s string) string {
-	if s == "" {
+	c, n := utf8.DecodeRuneInString(s)
+	if c == utf8.RuneError {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return string(unicode.ToUpper(c)) + s[n:]
 }
 
 func plural(n int, one, many string) string {

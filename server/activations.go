@@ -249,7 +249,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, _ *User) {
 		w.Header().Set("Content-Disposition", `attachment; filename="`+url.PathEscape(rep.Activation)+`-report.md"`)
 		_ = rep.Markdown(w)
 	case "html":
-		v, err := newReportView(page{Title: "Report: " + rep.Title, Exercise: rep.Mode == "exercise"}, rep)
+		v, err := s.reportView(page{Title: "Report: " + rep.Title, Exercise: rep.Mode == "exercise"}, rep)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, "internal", "the report could not be rendered: "+err.Error())
 			return

@@ -175,7 +175,7 @@ func TestInTheBrowser(t *testing.T) {
 	audit(browser, "report")
 	report, err1 := chromedp.Run(browser, chromedp.Text(css(".report h2")))
 	download, err2 := chromedp.Run(browser, chromedp.Evaluate[string](`fetch(document.querySelector('a[download]').href).then(r => r.text())`, chromedp.EvalAwaitPromise))
-	if err1 != nil || err2 != nil || report != "Steps: planned and actual" || !strings.HasPrefix(download, "# Reassurance after a local incident") {
+	if err1 != nil || err2 != nil || report != "Summary" || !strings.HasPrefix(download, "# Reassurance after a local incident") {
 		t.Errorf("report: %v %v\n%.200s\ndownload: %.100s", err1, err2, report, download)
 	}
 }

@@ -148,20 +148,15 @@ func TestStillWaitingAfterTheEscalationRanOut(t *testing.T) {
 		t.Errorf("the alert's own page does not say it is still waiting\n%s", mp)
 	}
 
-	// The report: a line per round, then what is still waiting, names
-	// escaped so that Markdown shows them as written.
+	// The report: a line for the deadline's rounds in its timeline, and
+	// what is still waiting in its summary, names escaped so that Markdown
+	// shows them as written.
 	_, md := f.call(token("Val"), "GET", "/api/v1/activations/"+id+"/report?format=md", nil)
 	report := md["raw"].(string)
 	for _, want := range []string{
-		"**1 thing is still waiting after every reminder: no more reminders will be sent.**",
-		"### Acknowledgement of Partner alert\n\n" +
-			"- 2026-11-22T09:15:00Z: escalation 1 of 1: told Head of communications; waiting for Community cohesion officer; " +
-			"unreachable, every delivery failed: Police \\<b\\>liaison\\</b\\> \\*officer\\*\n" +
-			"- 2026-11-22T09:30:00Z: reminder 1 of 2: told Head of communications; waiting for Community cohesion officer\n" +
-			"- 2026-11-22T10:00:00Z: reminder 2 of 2: told Head of communications; waiting for Community cohesion officer\n" +
-			"- 2026-11-22T11:00:00Z: no more reminders will be sent; still waiting for Community cohesion officer; " +
-			"unreachable, every delivery failed: Police \\<b\\>liaison\\</b\\> \\*officer\\*\n",
-		"### Still waiting\n",
+		"| 09:15 | T+15m | 1 escalation and 2 reminders to Head of communications about acknowledgement of Partner alert " +
+			"(waiting for Community cohesion officer), 09:15–10:00; **chain ran out, still waiting for Community cohesion officer**; " +
+			"unreachable, every delivery failed: Police \\<b\\>liaison\\</b\\> \\*officer\\* | - |\n",
 		"- **Still waiting: Community cohesion officer, Police \\<b\\>liaison\\</b\\> \\*officer\\* (unreachable: every delivery failed) — " +
 			"acknowledgement of Partner alert** (no more reminders will be sent)\n",
 	} {

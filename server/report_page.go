@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"html/template"
+	"io"
 
 	"github.com/crierhq/crier/engine"
 	"github.com/yuin/goldmark"
@@ -15,26 +16,38 @@ import (
 	"github.com/yuin/goldmark/util"
 )
 
-// reportView is what report.html shows: the report rendered, and the
-// activation's id for the downloads.
+// reportView is what report.html shows: the report's summary and the
+// rest of it rendered, the picture of planned against actual between
+// them, and the activation's id for the downloads.
 type reportView struct {
 	page
-	ID     string
-	Report template.HTML
+	ID      string
+	Summary template.HTML
+	// Chart is the picture of planned against actual, drawn by the
+	// server as SVG; empty, the page leaves it out.
+	Chart  template.HTML
+	Detail template.HTML
 }
 
-// newReportView renders rep for the page p, which the web app and the
-// API's ?format=html both show.
-func newReportView(p page, rep *engine.Report) (*reportView, error) {
-	var md bytes.Buffer
-	if err := rep.Markdown(&md); err != nil {
-		return nil, err
+// reportView renders rep for the page p, which the web app and the API's
+// ?format=html both show.
+func (s *Server) reportView(p page, rep *engine.Report) (*reportView, error) {
+	v := &reportView{page: p, ID: rep.Activation, Chart: s.planVsActual(rep)}
+	for _, part := range []struct {
+		write func(io.Writer) error
+		to    *template.HTML
+	}{{rep.MarkdownSummary, &v.Summary}, {rep.MarkdownDetail, &v.Detail}} {
+		var md bytes.Buffer
+		if err := part.write(&md); err != nil {
+			return nil, err
+		}
+		html, err := reportHTML(md.String())
+		if err != nil {
+			return nil, err
+		}
+		*part.to = html
 	}
-	body, err := reportHTML(md.String())
-	if err != nil {
-		return nil, err
-	}
-	return &reportView{page: p, ID: rep.Activation, Report: body}, nil
+	return v, nil
 }
 
 // reportHTML renders a report's Markdown for its page. The page gives the

@@ -32,7 +32,7 @@ func TestReportPage(t *testing.T) {
 	for name, page := range map[string]string{"web page": web, "API": api["raw"].(string)} {
 		for _, want := range []string{
 			`<h1>Report: Community tension after a local incident</h1>`,
-			`>Steps: planned and actual</h2>`, `>Decisions</h2>`,
+			`>Summary</h2>`, `>Steps: planned and actual</h2>`, `>Decisions</h3>`,
 			"<table>", "<th>planned</th>", "<td>statement</td>",
 			`<p>&lt;script&gt;alert(&quot;typed&quot;)&lt;/script&gt;`, `patrol &lt;img src=x onerror=alert(1)&gt;.`,
 			`<strong>Hold the &lt;script&gt;alert(&quot;typed&quot;)&lt;/script&gt; statement</strong>`, `&lt;b&gt;unconfirmed&lt;/b&gt;`,
@@ -85,5 +85,57 @@ func TestReportHTMLMakesNoLinks(t *testing.T) {
 	}
 	if want := "<p>click img https://evil.example https://evil.example www.evil.example jo@evil.example</p>"; !strings.Contains(string(got), want) {
 		t.Errorf("the page lacks %s:\n%s", want, got)
+	}
+}
+
+// The report page leads with the summary (the task's acknowledgement
+// deadline, not yet due, who has not acknowledged, the decisions), then the
+// timeline and the messages, where a rejected statement reads as
+// rejected. A printed copy leaves out the site's header and the
+// downloads.
+func TestReportPageLeadsWithTheSummary(t *testing.T) {
+	f := newFixture(t)
+	id := f.activated()
+	if code, m := f.call(token("Hana"), "POST", "/api/v1/messages/"+id+"/statement/1/reject", map[string]string{"reason": "wrong area"}); code/100 != 2 {
+		t.Fatalf("reject: %d %v", code, m)
+	}
+	b := f.browser()
+	b.do("POST", "/login", url.Values{"token": {token("Val")}})
+	_, web, _ := b.do("GET", "/ui/activations/"+id+"/report", nil)
+	at := -1
+	for _, want := range []string{
+		`<h1>Report: Community tension after a local incident</h1>`,
+		`class="report report-summary"`, `>Summary</h2>`,
+		`<strong>Live activation</strong> of runbook Community tension after a local incident`,
+		`<strong>Event:</strong> Disorder after a stabbing.`,
+		`>Targets</h3>`, `<td>Task Community walkabout</td>`, `<td>not yet due; still open</td>`, `<td>acknowledge within 30m</td>`, `<td>Community cohesion officer</td>`,
+		`>Not yet acknowledged</h3>`, `>Failed to deliver</h3>`, `>Decisions</h3>`,
+		`class="report report-detail"`, `>Timeline</h2>`,
+		`<strong>Statement on the incident: message rejected</strong> — head-comms: wrong area`,
+		`>Messages</h2>`, `Statement on the incident (rejected)</h3>`, `<strong>rejected</strong> by Head of communications: wrong area`,
+		`>Steps: planned and actual</h2>`,
+	} {
+		i := strings.Index(web, want)
+		if i < 0 {
+			t.Errorf("the report page lacks %s", want)
+			continue
+		}
+		if i < at {
+			t.Errorf("the report page has %s too early", want)
+		}
+		at = i
+	}
+	if strings.Contains(web, `class="report-chart"`) {
+		t.Errorf("the page has a chart with nothing in it")
+	}
+	if t.Failed() {
+		t.Log(web)
+	}
+	css, err := webFiles.ReadFile("web/style.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`@page\{size:A4`).Match(css) || !regexp.MustCompile(`@media print\{\s*header,nav,form,button,\.downloads\{display:none\}`).Match(css) {
+		t.Errorf("the style sheet does not print the report on A4 without the header and downloads")
 	}
 }

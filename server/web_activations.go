@@ -211,7 +211,7 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, u *User) {
 		s.render(w, r, http.StatusNotFound, "error.html", &page{Title: "Not found", User: u, Error: err.Error()})
 		return
 	}
-	v, err := newReportView(page{Title: "Report: " + rep.Title, User: u, Exercise: rep.Mode == "exercise", CSRF: s.csrfToken(r)}, rep)
+	v, err := s.reportView(page{Title: "Report: " + rep.Title, User: u, Exercise: rep.Mode == "exercise", CSRF: s.csrfToken(r)}, rep)
 	if err != nil {
 		s.render(w, r, http.StatusInternalServerError, "error.html", &page{Title: "No report", User: u, Error: "The report could not be shown: " + err.Error()})
 		return

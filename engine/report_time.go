@@ -1,0 +1,60 @@
+package engine
+
+import (
+	"time"
+)
+
+// reportClock writes the report's times as people read them, in the
+// runbook's zone: the day with the time where the day changes ("Tue 4 Dec
+// 14:05"), the time alone while it stays the same ("14:05"), and each
+// time's offset from activation ("T+30m").
+type reportClock struct {
+	loc   *time.Location
+	start time.Time
+	day   string // the day last written
+}
+
+func (r *Report) clock() *reportClock {
+	loc, err := time.LoadLocation(r.Zone)
+	if err != nil || r.Zone == "" {
+		loc = time.UTC
+	}
+	return &reportClock{loc: loc, start: r.StartedAt}
+}
+
+// at writes t, with its day when the day is not the one last written.
+func (c *reportClock) at(t time.Time) string {
+	t = t.In(c.loc)
+	if day := t.Format("Mon 2 Jan 2006"); day != c.day {
+		c.day = day
+		return t.Format("Mon 2 Jan 15:04")
+	}
+	return t.Format("15:04")
+}
+
+// full writes t with its day, year and zone, and makes it the day last
+// written: "Tue 4 Dec 2026 14:05 GMT".
+func (c *reportClock) full(t time.Time) string {
+	t = t.In(c.loc)
+	c.day = t.Format("Mon 2 Jan 2006")
+	return t.Format("Mon 2 Jan 2006 15:04 MST")
+}
+
+// short writes t as its time, with its day when it is not from's day; it
+// leaves the day last written alone (it is for times within a line).
+func (c *reportClock) short(from, t time.Time) string {
+	t = t.In(c.loc)
+	if t.Format("2006-01-02") != from.In(c.loc).Format("2006-01-02") {
+		return t.Format("Mon 2 Jan 15:04")
+	}
+	return t.Format("15:04")
+}
+
+// since writes t's offset from activation: "T+1h 30m".
+func (c *reportClock) since(t time.Time) string {
+	s := int64(t.Sub(c.start) / time.Second)
+	if s <= 0 {
+		return "T+0"
+	}
+	return "T+" + offset(&s)
+}

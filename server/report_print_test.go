@@ -1,0 +1,80 @@
+package server
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/notifiers"
+	"github.com/crierhq/crier/runbooks"
+)
+
+// The major-incident example drilled as `crier drill` drills it by
+// default, every message approved and every task done after five
+// minutes, prints from the report page on A4 in a handful of pages
+// (before the summary and the folding it was 56), with no header, no
+// navigation and no downloads on paper.
+func TestThePrintedReportFitsInAHandfulOfPages(t *testing.T) {
+	exe := chromium(t)
+	source, err := os.ReadFile("../examples/major-incident-community-reassurance.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := runbooks.Parse("major-incident-community-reassurance.yaml", source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	horizon, err := engine.DrillHorizon(rb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	e, id, err := engine.Drill(ctx, engine.DrillOptions{Source: source, SourceName: "major-incident-community-reassurance.yaml",
+		Start: start, Instant: true, Horizon: horizon, ApproveAfter: 5 * time.Minute, AckAfter: 5 * time.Minute,
+		Params:   map[string]string{"incident_location": "Victoria Square", "incident_summary": "A vehicle struck pedestrians."},
+		Dispatch: notifiers.DispatchOptions{Default: &notifiers.Route{Notifier: &notifiers.Outbox{Dir: t.TempDir(), Now: time.Now}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(Options{Engine: e, Users: people, Now: func() time.Time { return start }}))
+	defer srv.Close()
+
+	tab := launch(t, ctx, exe, 1280, 900)
+	if _, err := chromedp.Call(tab, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(tab, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+		Headers: network.Headers{"Authorization": "Bearer " + token("Val")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/api/v1/activations/"+id+"/report?format=html"),
+		chromedp.WaitVisible(chromedp.CSS(".report-summary"))); err != nil {
+		t.Fatal(err)
+	}
+	cssPage := true
+	pdf, err := chromedp.Call(tab, cdppage.PrintToPDF, cdppage.PrintToPDFParams{PreferCSSPageSize: &cssPage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := len(regexp.MustCompile(`/Type\s*/Page\b`).FindAll(pdf.Data, -1))
+	if pages == 0 || pages > 6 {
+		t.Errorf("the printed report is %d A4 pages, want 1 to 6", pages)
+	}
+	if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	shown, err := chromedp.Run(tab, chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll('header, nav, .downloads, .report-summary h2')].filter(e => getComputedStyle(e).display != 'none').map(e => e.textContent)`))
+	if err != nil || len(shown) != 1 || shown[0] != "Summary" {
+		t.Errorf("printed, the page shows %q of the header, navigation, downloads and the summary's heading (%v)", shown, err)
+	}
+}
