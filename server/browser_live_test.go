@@ -171,13 +171,13 @@ func TestLivePageInTheBrowser(t *testing.T) {
 	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`(f => { f.value = ""; f.blur(); return true })(document.querySelector('`+field+`'))`)); err != nil {
 		t.Fatal(err)
 	}
-	shows("acknowledged, once the field was left", "#live-tasks", "for cohesion · acknowledged", false)
+	shows("acknowledged, once the field was left", "#live-tasks", "for Community cohesion officer · acknowledged", false)
 
 	// The task is done; a decision is recorded.
 	if _, err := f.engine.Apply(t.Context(), &engine.CompleteTask{Task: task, By: "cohesion"}); err != nil {
 		t.Fatalf("the assignee finishing: %v", err)
 	}
-	shows("done", "#live-tasks", "for cohesion · done", false)
+	shows("done", "#live-tasks", "for Community cohesion officer · done", false)
 	if code, m := f.call(token("Priya"), "POST", "/api/v1/activations/"+id+"/decisions", map[string]string{"decision": "Open a rest centre", "rationale": "Forty households out"}); code != http.StatusCreated && code != http.StatusOK {
 		t.Fatalf("deciding: %d %v", code, m)
 	}

@@ -65,6 +65,9 @@ func TestThePrintedReportFitsInAHandfulOfPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if out := os.Getenv("CRIER_REPORT_PDF"); out != "" { // to look at it
+		_ = os.WriteFile(out, pdf.Data, 0o644)
+	}
 	pages := len(regexp.MustCompile(`/Type\s*/Page\b`).FindAll(pdf.Data, -1))
 	if pages == 0 || pages > 6 {
 		t.Errorf("the printed report is %d A4 pages, want 1 to 6", pages)

@@ -214,7 +214,7 @@ func TestWebOutstandingAndOverdue(t *testing.T) {
 	// A planner reassigns the task from the page.
 	form := url.Values{"csrf": {csrfField.FindStringSubmatch(page)[1]}, "action": {"reassign"}, "to": {"head-comms"}}
 	if code, page := b.post("/ui/tasks/"+id+"/walkabout/1", form); code != http.StatusOK || !strings.Contains(page, "The task is reassigned") ||
-		!strings.Contains(page, "for head-comms · open") {
+		!strings.Contains(page, "for Head of communications · open") {
 		t.Errorf("reassigning: %d\n%s", code, page)
 	}
 	if _, dash, _ := b.do("GET", "/", nil); strings.Contains(dash, "Overdue:") {
