@@ -211,7 +211,7 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 				if lateN > 1 {
 					up = "up to "
 				}
-				notes = append(notes, "fired "+up+runbooks.HumanDuration(firedLate)+" after its time")
+				notes = append(notes, "fired "+up+runbooks.HumanDuration(firedLate)+" late")
 			}
 			notes = append(notes, why...)
 		}
