@@ -29,8 +29,8 @@ const (
 	chartLeft   = 12
 	chartRight  = chartWidth - 14
 	chartTop    = 30 // below the axis labels
-	chartRowH   = 36
-	chartNoteH  = 16          // a note on a line of its own
+	chartRowH   = 32
+	chartNoteH  = 18          // a note on a line of its own
 	chartBottom = 22          // room for the "now" label
 	lateAfter   = time.Minute // fired this much after its planned time, a step is late
 )
@@ -135,7 +135,7 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 	var lateSteps []string
 	y := float64(chartTop)
 	for i, step := range order {
-		r := chartRow{Y: y, LabelY: y + 14, Label: step, Odd: i%2 == 1}
+		r := chartRow{Y: y, LabelY: y + 13, Label: step, Odd: i%2 == 1}
 		sts := occurrences[step]
 		if len(sts) > 1 {
 			r.Label += fmt.Sprintf(" ×%d", len(sts))
@@ -243,16 +243,16 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 		r.Label, r.Note, r.Wrap = fitLabel(r.Label, r.Note, r.Late)
 		// Under the label (and its note), the diamonds and, just below
 		// them, the bars.
-		track := y + 22
+		track := y + 20
 		r.H = chartRowH
 		if r.Wrap {
 			r.H, track = r.H+chartNoteH, track+chartNoteH
 		}
 		for j, m := range r.Marks {
 			if m.planned >= 0 {
-				r.Marks[j].Planned = fmt.Sprintf("%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f", m.planned, track-5, m.planned+4.5, track, m.planned, track+5, m.planned-4.5, track)
+				r.Marks[j].Planned = fmt.Sprintf("%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f", m.planned, track-4.5, m.planned+4.5, track, m.planned, track+4.5, m.planned-4.5, track)
 			}
-			r.Marks[j].BarY = track + 5
+			r.Marks[j].BarY = track + 5.5
 		}
 		c.Rows = append(c.Rows, r)
 		y += r.H
