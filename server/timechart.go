@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/crierhq/crier/engine"
@@ -12,21 +14,24 @@ import (
 )
 
 // Planned against actual, drawn on the server as SVG (no charting
-// library, nothing from a CDN): each step occurrence on one axis of time
-// from activation, with a mark where it was planned and a bar from when it
-// fired to when it was complete. A late one is drawn in red and hatched,
-// and says "late" in words, so that colour is never the only cue. Every
-// label comes from a runbook and goes through html/template
-// (web/timechart.html), so a step id is never markup.
+// library, nothing from a CDN): one row for each step, on one axis of time
+// from activation, with a mark where each of its occurrences was planned
+// and a bar from when it fired to when it was complete. The axis stretches
+// the first hours, where the runbook's tightest targets are, and squeezes
+// the weeks after (timechart_axis.go). A late occurrence is drawn in red
+// and hatched, and its row says "LATE" in words, so that colour is never
+// the only cue. Every label comes from a runbook and goes through
+// html/template (web/timechart.html), so a step id is never markup.
 
 // chart sizes, in the SVG's own units: it scales to the width it is given.
 const (
 	chartWidth  = 460
 	chartLeft   = 12
-	chartRight  = chartWidth - 16
-	chartTop    = 34 // below the axis labels
-	chartRowH   = 36
-	chartBottom = 12
+	chartRight  = chartWidth - 14
+	chartTop    = 30 // below the axis labels
+	chartRowH   = 32
+	chartNoteH  = 18          // a note on a line of its own
+	chartBottom = 22          // room for the "now" label
 	lateAfter   = time.Minute // fired this much after its planned time, a step is late
 )
 
@@ -36,8 +41,7 @@ type timeChart struct {
 	Ticks                             []chartTick
 	Rows                              []chartRow
 	Now                               *chartTick // for a running activation, where now is
-	Late                              int
-	Beyond                            bool // a row points off the edge
+	Late                              int        // rows with a late occurrence
 }
 
 type chartTick struct {
@@ -46,14 +50,26 @@ type chartTick struct {
 	Anchor string
 }
 
+// chartRow is one step, with all its occurrences.
 type chartRow struct {
-	Y, LabelY, BarY         float64
-	Label, Note             string
-	Full                    string // label and note untruncated, for a tooltip
-	Planned                 string // the diamond's points, where it was planned
-	Beyond                  string // an arrow at the edge, when it was planned later than the axis runs
-	BarX, BarW              float64
-	Bar, Running, Late, Odd bool
+	Y, LabelY, H    float64
+	Label, Note     string
+	Wrap            bool   // the note is on a line of its own, below the label
+	Full            string // label and note untruncated, for a tooltip
+	Marks           []chartMark
+	Late, Odd, Open bool // Open: an occurrence is under way
+}
+
+// chartMark is one occurrence: its planned diamond and its bar.
+type chartMark struct {
+	Title      string  // for a tooltip
+	Planned    string  // the diamond's points, where it was planned
+	planned    float64 // its x, or -1 for none
+	Bar        bool
+	BarX, BarW float64
+	BarY       float64
+	Running    bool
+	Late       bool
 }
 
 // planVsActual draws an activation's steps, planned against actual, as
@@ -69,7 +85,7 @@ func (s *Server) planVsActual(rep *engine.Report) template.HTML {
 }
 
 func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
-	c := &timeChart{Width: chartWidth, Left: chartLeft, Right: chartRight, AxisY: chartTop - 8,
+	c := &timeChart{Width: chartWidth, Left: chartLeft, Right: chartRight, AxisY: chartTop - 6,
 		Title: "Planned and actual: " + rep.Title}
 	late := map[string]string{} // message or task id: the deadline it missed
 	for _, e := range rep.Escalations {
@@ -89,134 +105,217 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 		n := int64(rep.EndedAt.Sub(rep.StartedAt) / time.Second)
 		now = &n
 	}
-	// The axis runs to what has happened, and a quarter again (at least
-	// ten minutes) for what comes next: a step planned for next week does
-	// not squash the last hour flat. Anything later points off the edge.
-	actual := int64(0)
+	// The axis runs to the last thing planned or done, or to now, so that
+	// every step is on it: the scale keeps the first hours wide however
+	// far it runs.
+	span := int64(600)
 	for _, st := range rep.Steps {
-		for _, v := range []*int64{st.FiredSeconds, st.CompleteSeconds} {
+		for _, v := range []*int64{st.PlannedSeconds, st.FiredSeconds, st.CompleteSeconds} {
 			if v != nil {
-				actual = max(actual, *v)
+				span = max(span, *v)
 			}
 		}
 	}
 	if now != nil {
-		actual = max(actual, *now)
+		span = max(span, *now)
 	}
-	span := actual + max(actual/4, 600)
-	if rep.State != state.ActivationActive && now != nil {
-		span = max(actual, 60)
-	}
-	x := func(sec int64) float64 {
-		return float64(chartLeft) + float64(chartRight-chartLeft)*float64(min(max(sec, 0), span))/float64(span)
-	}
-	step := tickStep(time.Duration(span) * time.Second)
-	for t := time.Duration(0); t <= time.Duration(span)*time.Second; t += step {
-		tk := chartTick{X: x(int64(t / time.Second)), Label: "+" + runbooks.HumanDuration(t), Anchor: "middle"}
-		switch {
-		case t == 0:
-			tk.Label, tk.Anchor = "T+0", "start"
-		case tk.X > chartRight-30:
-			tk.Anchor = "end"
+	ax := newChartAxis(span, chartLeft, chartRight)
+	c.Ticks = ax.ticks()
+
+	// One row for each step, in the order the report lists them (the order
+	// of their first occurrence).
+	var order []string
+	occurrences := map[string][]engine.StepReport{}
+	for _, st := range rep.Steps {
+		if _, ok := occurrences[st.Step]; !ok {
+			order = append(order, st.Step)
 		}
-		c.Ticks = append(c.Ticks, tk)
+		occurrences[st.Step] = append(occurrences[st.Step], st)
 	}
-	for i, st := range rep.Steps {
-		y := float64(chartTop + i*chartRowH)
-		r := chartRow{Y: y, LabelY: y + 14, BarY: y + 20, Label: st.Step, Odd: i%2 == 1}
-		if st.Occurrence > 1 {
-			r.Label += fmt.Sprintf(" #%d", st.Occurrence)
+	var lateSteps []string
+	y := float64(chartTop)
+	for i, step := range order {
+		r := chartRow{Y: y, LabelY: y + 13, Label: step, Odd: i%2 == 1}
+		sts := occurrences[step]
+		if len(sts) > 1 {
+			r.Label += fmt.Sprintf(" ×%d", len(sts))
+		}
+		var (
+			lateN, running, toCome, cancelled, rejected int
+			firedLate                                   time.Duration
+			why                                         []string
+			waits                                       []string
+			notReached                                  bool
+		)
+		for _, st := range sts {
+			m := chartMark{Title: occurrenceTitle(st, len(sts)), planned: -1}
+			if st.PlannedSeconds != nil {
+				m.planned = ax.x(*st.PlannedSeconds)
+			}
+			occLate := false
+			if st.FiredSeconds != nil {
+				end := st.CompleteSeconds
+				if end == nil && now != nil && st.State == state.OccurrenceFired {
+					end, m.Running = now, true
+				}
+				if end == nil {
+					end = st.FiredSeconds
+				}
+				m.Bar, m.BarX = true, ax.x(*st.FiredSeconds)
+				m.BarW = max(ax.x(*end)-m.BarX, 3) // an instant still shows
+				if st.PlannedSeconds != nil {
+					if d := time.Duration(*st.FiredSeconds-*st.PlannedSeconds) * time.Second; d >= lateAfter {
+						occLate, firedLate = true, max(firedLate, d)
+					}
+				}
+			}
+			if w, ok := late[engine.OccurrenceID(rep.Activation, st.Step, st.Occurrence)]; ok && w != "" {
+				occLate = true
+				if !slices.Contains(why, w) {
+					why = append(why, w)
+				}
+			}
+			if occLate {
+				lateN++
+				m.Late = true
+				m.Title += " — LATE"
+			}
+			switch {
+			case st.State == "not_reached":
+				notReached, waits = true, st.WaitingFor
+			case m.Running:
+				running++
+			case st.State == state.OccurrencePending:
+				toCome++
+			case st.State == state.OccurrenceCancelled:
+				cancelled++
+			}
+			if st.Outcome == "rejected" {
+				rejected++
+			}
+			r.Marks = append(r.Marks, m)
 		}
 		var notes []string
-		if st.PlannedSeconds != nil && *st.PlannedSeconds > span {
-			r.Beyond = fmt.Sprintf("%.1f,%.1f %.1f,%.1f %.1f,%.1f", float64(chartRight), y+24.5, float64(chartRight-9), y+19, float64(chartRight-9), y+30)
-			notes = append(notes, "planned +"+runbooks.HumanDuration(time.Duration(*st.PlannedSeconds)*time.Second))
-			c.Beyond = true
-		} else if st.PlannedSeconds != nil {
-			px := x(*st.PlannedSeconds)
-			r.Planned = fmt.Sprintf("%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f", px, y+17, px+6, y+24.5, px, y+32, px-6, y+24.5)
-		}
-		if st.FiredSeconds != nil {
-			end := st.CompleteSeconds
-			if end == nil && now != nil && st.State == state.OccurrenceFired {
-				end, r.Running = now, true
-			}
-			if end == nil {
-				end = st.FiredSeconds
-			}
-			r.Bar, r.BarX = true, x(*st.FiredSeconds)
-			r.BarW = max(x(*end)-r.BarX, 3) // an instant still shows
-			if st.PlannedSeconds != nil && time.Duration(*st.FiredSeconds-*st.PlannedSeconds)*time.Second >= lateAfter {
-				r.Late = true
-				notes = append(notes, "fired "+runbooks.HumanDuration(time.Duration(*st.FiredSeconds-*st.PlannedSeconds)*time.Second)+" after its time")
-			}
-		}
-		if why, ok := late[engine.OccurrenceID(rep.Activation, st.Step, st.Occurrence)]; ok && why != "" {
+		if lateN > 0 {
 			r.Late = true
-			notes = append(notes, why)
-		}
-		switch {
-		case st.State == "not_reached" && len(st.WaitingFor) > 0:
-			notes = append(notes, "not reached: waits for "+joinNames(st.WaitingFor))
-		case st.State == "not_reached":
-			notes = append(notes, "not reached")
-		case r.Running:
-			notes = append(notes, "under way")
-		case st.State == state.OccurrencePending && r.Beyond == "":
-			notes = append(notes, "to come")
-		case st.State == state.OccurrenceCancelled:
-			notes = append(notes, "cancelled")
-		}
-		if r.Late {
 			c.Late++
-			notes = append([]string{"LATE"}, notes...)
-		}
-		for j, n := range notes {
-			if j > 0 {
-				r.Note += "; "
+			if len(sts) > 1 {
+				notes = append(notes, fmt.Sprintf("LATE %d of %d", lateN, len(sts)))
+				lateSteps = append(lateSteps, fmt.Sprintf("%s (%d of %d)", step, lateN, len(sts)))
+			} else {
+				notes = append(notes, "LATE")
+				lateSteps = append(lateSteps, step)
 			}
-			r.Note += n
+			if firedLate > 0 {
+				up := ""
+				if lateN > 1 {
+					up = "up to "
+				}
+				notes = append(notes, "fired "+up+runbooks.HumanDuration(firedLate)+" late")
+			}
+			notes = append(notes, why...)
 		}
+		count := func(n int, what string) {
+			switch {
+			case n == 0:
+			case len(sts) == 1:
+				notes = append(notes, what)
+			default:
+				notes = append(notes, fmt.Sprintf("%d %s", n, what))
+			}
+		}
+		count(rejected, "rejected")
+		count(running, "under way")
+		count(toCome, "to come")
+		count(cancelled, "cancelled")
+		switch {
+		case notReached && len(waits) > 0:
+			notes = append(notes, "not reached: waits for "+joinNames(waits))
+		case notReached:
+			notes = append(notes, "not reached")
+		}
+		r.Open = running > 0
+		r.Note = strings.Join(notes, "; ")
 		r.Full = r.Label
 		if r.Note != "" {
 			r.Full += " — " + r.Note
 		}
-		r.Label, r.Note = fitLabel(r.Label, r.Note)
+		r.Label, r.Note, r.Wrap = fitLabel(r.Label, r.Note, r.Late)
+		// Under the label (and its note), the diamonds and, just below
+		// them, the bars.
+		track := y + 20
+		r.H = chartRowH
+		if r.Wrap {
+			r.H, track = r.H+chartNoteH, track+chartNoteH
+		}
+		for j, m := range r.Marks {
+			if m.planned >= 0 {
+				r.Marks[j].Planned = fmt.Sprintf("%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f", m.planned, track-4.5, m.planned+4.5, track, m.planned, track+4.5, m.planned-4.5, track)
+			}
+			r.Marks[j].BarY = track + 5.5
+		}
 		c.Rows = append(c.Rows, r)
+		y += r.H
 	}
 	if now != nil && rep.State == state.ActivationActive {
-		c.Now = &chartTick{X: x(*now), Label: "now"}
+		c.Now = &chartTick{X: ax.x(*now), Label: "now", Anchor: "middle"}
+		switch {
+		case c.Now.X > chartRight-14:
+			c.Now.Anchor = "end"
+		case c.Now.X < chartLeft+14:
+			c.Now.Anchor = "start"
+		}
 	}
-	c.Height = chartTop + len(c.Rows)*chartRowH + chartBottom
-	c.Desc = fmt.Sprintf("%s on a time axis from activation to %s: a diamond where each was planned, a bar from when it fired to when it was complete. %s.",
-		plural(len(c.Rows), "step occurrence", "step occurrences"), "+"+runbooks.HumanDuration(time.Duration(span)*time.Second),
-		plural(c.Late, "is late", "are late"))
+	c.Height = int(y) + chartBottom
+	c.Desc = fmt.Sprintf("%s on a time axis from activation (T+0) to T+%s, stretched so that the first hours have room: a diamond where each occurrence was planned, a bar from when it fired to when it was complete. ",
+		plural(len(c.Rows), "step", "steps"), runbooks.HumanDuration(time.Duration(span)*time.Second))
+	if len(lateSteps) == 0 {
+		c.Desc += "None is late."
+	} else {
+		c.Desc += fmt.Sprintf("%s: %s.", plural(c.Late, "is late", "are late"), joinNames(lateSteps))
+	}
 	return c
 }
 
-// chartChars is about how many characters of a row's label fit across
-// the chart; the table beside it has them all.
-const chartChars = 48
-
-// fitLabel shortens a row's label and note to fit across the chart.
-func fitLabel(label, note string) (string, string) {
-	l, n := []rune(label), []rune(note)
-	if len(l) > chartChars-4 {
-		return string(l[:chartChars-5]) + "…", ""
+// occurrenceTitle says when an occurrence was planned, fired and done,
+// for a tooltip on its marks.
+func occurrenceTitle(st engine.StepReport, of int) string {
+	t := st.Step
+	if of > 1 {
+		t += fmt.Sprintf(" #%d", st.Occurrence)
 	}
-	if room := chartChars - len(l) - 3; len(n) > room {
-		return label, string(n[:max(room-1, 0)]) + "…"
-	}
-	return label, note
-}
-
-// tickStep is a round interval that puts about six ticks on an axis.
-func tickStep(span time.Duration) time.Duration {
-	for _, d := range []time.Duration{time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
-		time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 48 * time.Hour, 7 * 24 * time.Hour} {
-		if span/d <= 6 {
-			return d
+	at := func(what string, v *int64) {
+		if v != nil {
+			t += fmt.Sprintf(", %s T+%s", what, runbooks.HumanDuration(time.Duration(*v)*time.Second))
 		}
 	}
-	return span / 6
+	at("planned", st.PlannedSeconds)
+	at("fired", st.FiredSeconds)
+	at("complete", st.CompleteSeconds)
+	return t
+}
+
+// chartEms is how many ems of text fit across the chart in a phone's
+// larger type, reckoned at 0.6em a character, 0.7em in bold (a late
+// row's note); the table beside the chart has every word.
+const chartEms = 29
+
+// fitLabel shortens a row's label and note to fit across the chart. A
+// note that does not fit beside the label goes on a line of its own.
+func fitLabel(label, note string, bold bool) (string, string, bool) {
+	em := 0.6
+	if bold {
+		em = 0.7
+	}
+	cut := func(s string, ems, per float64) string {
+		if r := []rune(s); float64(len(r))*per > ems {
+			return string(r[:int(ems/per)-1]) + "…"
+		}
+		return s
+	}
+	label = cut(label, chartEms-2, 0.6)
+	if note == "" || float64(len([]rune(label))+3)*0.6+float64(len([]rune(note)))*em <= chartEms {
+		return label, note, false
+	}
+	return label, cut(note, chartEms, em), true
 }
