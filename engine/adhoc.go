@@ -47,13 +47,13 @@ func refs(names []string) []runbooks.Ref {
 	return out
 }
 
-// stepName names a step for people: "step \"statement\"", or "this
-// ad-hoc message".
+// stepName names a step for people, by its title: "the step “Road
+// closure statement”", or "this ad-hoc message".
 func stepName(s *runbooks.Step) string {
 	if s.ID == AdHocStep {
 		return "this ad-hoc message"
 	}
-	return fmt.Sprintf("step %q", s.ID)
+	return "the step “" + cmpOr(s.Title, string(s.ID)) + "”"
 }
 
 // LanguageName is a BCP 47 tag's language in English, with the tag:
@@ -74,8 +74,11 @@ func LanguageName(tag string) string {
 // many must: the approvers of the runbook's steps that notify any of
 // those audiences, and the largest min among those steps; when no such
 // step needs approval, every approver in the runbook and the largest min
-// of all. Never fewer than one, and never a message no one may approve.
-func AdHocApprovers(rb *runbooks.Runbook, audiences []string) (approvers []string, least int) {
+// of all. Never fewer than one, and never more than there are approvers
+// other than its writer (writer: as the runbook knows them; "" for
+// anyone), for no one approves what they wrote: none at all when only
+// the writer may approve it, and then it cannot be written.
+func AdHocApprovers(rb *runbooks.Runbook, audiences []string, writer string) (approvers []string, least int) {
 	collect := func(keep func(*runbooks.Step) bool) {
 		for i := range rb.Steps {
 			s := &rb.Steps[i]
@@ -96,7 +99,11 @@ func AdHocApprovers(rb *runbooks.Runbook, audiences []string) (approvers []strin
 	if len(approvers) == 0 {
 		collect(func(*runbooks.Step) bool { return true })
 	}
-	return approvers, least
+	others := len(approvers)
+	if sh, ok := stakeholderFor(rb, writer); ok && slices.Contains(approvers, string(sh.ID)) {
+		others--
+	}
+	return approvers, min(least, others)
 }
 
 // writeMessage makes an ad-hoc message: written by a comms officer during
@@ -126,14 +133,18 @@ func (f *fsm) writeMessage(w *writer, c *WriteMessage) error {
 	if strings.TrimSpace(c.Subject) == "" || strings.TrimSpace(c.Body) == "" {
 		return invalid("an ad-hoc message needs a subject and a text")
 	}
-	approvers, least := AdHocApprovers(rb, to)
+	approvers, least := AdHocApprovers(rb, to, c.By)
 	if len(approvers) == 0 {
-		return invalid("runbook %q names no approvers, so no one could approve an ad-hoc message: add an approval to one of its steps", rb.ID)
+		return invalid("the runbook “%s” names no approvers, so no one could approve an ad-hoc message: add an approval to one of its steps", cmpOr(rb.Title, string(rb.ID)))
 	}
 	sh, known := stakeholderFor(rb, c.By)
 	writer := &runbooks.Stakeholder{ID: runbooks.Slug(c.By)}
 	if known {
 		writer = sh
+	}
+	if least == 0 {
+		return notAllowed("only you may approve a message to %s, and no one approves their own message: ask another comms officer to write it, or add an approver to the runbook",
+			strings.Join(to, " and "))
 	}
 	langs := map[string]bool{}
 	for _, name := range to {

@@ -67,7 +67,7 @@ func (f *fsm) awaiting(w *writer, id string) (*state.Message, *state.Activation,
 	case m == nil:
 		return nil, nil, nil, nil, notFound("no message %q", id)
 	case m.State != state.MessagePendingApproval:
-		return nil, nil, nil, nil, fmt.Errorf("message %s is %s, not waiting for approval", id, strings.ReplaceAll(m.State, "_", " "))
+		return nil, nil, nil, nil, fmt.Errorf("this message is %s, not waiting for approval", strings.ReplaceAll(m.State, "_", " "))
 	}
 	a, err := w.tx.Activation(nil, m.ActivationID)
 	if err != nil {
@@ -79,9 +79,39 @@ func (f *fsm) awaiting(w *writer, id string) (*state.Message, *state.Activation,
 	}
 	s, ok := stepOf(rb, m)
 	if !ok || s.Notify == nil || s.Notify.Approval == nil {
-		return nil, nil, nil, nil, fmt.Errorf("message %s: step %q needs no approval", id, m.Step)
+		return nil, nil, nil, nil, fmt.Errorf("this message needs no approval")
 	}
 	return m, a, rb, s, nil
+}
+
+// seen refuses a decision taken on a revision other than the message's
+// current one: someone has saved a newer revision since the person
+// opened it, and they decide again once they have read it. Seen 0 is a
+// decision that does not say (an older record, an API client that
+// does not ask), taken on whatever revision is current.
+func seen(rb *runbooks.Runbook, m *state.Message, revision int) error {
+	cur := m.Current()
+	switch {
+	case revision == 0 || revision == cur.N:
+		return nil
+	case revision > cur.N:
+		return invalid("there is no revision %d of this message: revision %d is the latest", revision, cur.N)
+	}
+	return fmt.Errorf("%s saved revision %d since you opened revision %d: read it, then decide again", writerOf(rb, cur), cur.N, revision)
+}
+
+// writerOf names who wrote a revision: the person, else the stakeholder
+// by name.
+func writerOf(rb *runbooks.Runbook, rev state.Revision) string {
+	if rev.Editor != "" && rev.Editor != rev.EditedBy {
+		return rev.Editor
+	}
+	for _, sh := range rb.Stakeholders {
+		if string(sh.ID) == rev.EditedBy && sh.Name != "" {
+			return sh.Name
+		}
+	}
+	return cmp.Or(rev.EditedBy, "the runbook")
 }
 
 // approver checks that who may approve the step's messages.
@@ -102,16 +132,16 @@ func (f *fsm) approve(w *writer, c *Approve) error {
 	if err != nil {
 		return err
 	}
-	rev := m.Current()
-	if c.Revision != 0 && c.Revision != rev.N {
-		return fmt.Errorf("message %s has been edited since revision %d, which %s saw: revision %d is waiting for approval", m.ID, c.Revision, sh.ID, rev.N)
+	if err := seen(rb, m, c.Revision); err != nil {
+		return err
 	}
+	rev := m.Current()
 	// Four eyes, person by person: where either side has no person behind
 	// it (a system, an older record), stakeholder by stakeholder.
 	who := person(w.meta, sh, c.Simulated)
 	byPerson := rev.Editor != "" && rev.Editor != rev.EditedBy && who != string(sh.ID)
 	if byPerson && rev.Editor == who || !byPerson && rev.EditedBy == string(sh.ID) {
-		return notAllowed("four eyes: %s wrote revision %d of message %s, so someone else must approve it", who, rev.N, m.ID)
+		return notAllowed("four eyes: %s wrote revision %d, so someone else must approve it", who, rev.N)
 	}
 	given, err := w.tx.ApprovalsOf(nil, m.ID)
 	if err != nil {
@@ -124,7 +154,7 @@ func (f *fsm) approve(w *writer, c *Approve) error {
 		}
 	}
 	if approvers[who] {
-		return fmt.Errorf("%s has already approved revision %d of message %s", who, rev.N, m.ID)
+		return fmt.Errorf("%s has already approved revision %d", who, rev.N)
 	}
 	approvers[who] = true
 	p := &state.Approval{ID: fmt.Sprintf("%s/approval/%d", m.ID, w.meta.Index), MessageID: m.ID, Revision: rev.N,
@@ -199,6 +229,9 @@ func (f *fsm) reject(w *writer, c *Reject) error {
 	if err != nil {
 		return err
 	}
+	if err := seen(rb, m, c.Revision); err != nil {
+		return err
+	}
 	if strings.TrimSpace(c.Reason) == "" {
 		return invalid("a rejection needs a reason")
 	}
@@ -220,6 +253,9 @@ func (f *fsm) edit(w *writer, c *Edit) error {
 	sh, err := approver(rb, s, c.By)
 	if err != nil {
 		return notAllowed("%s is not an approver of %s; only its approvers edit it", c.By, stepName(s))
+	}
+	if err := seen(rb, m, c.Revision); err != nil {
+		return err
 	}
 	rev, err := revise(w, a, rb, s, m, sh, c.Subject, c.Body, c.Translations, c.Withhold)
 	if err != nil {
@@ -274,12 +310,12 @@ func revise(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.St
 	}
 	for _, lang := range slices.Sorted(maps.Keys(translations)) {
 		if _, ok := m.Translations[lang]; !ok {
-			return rev, invalid("message %s has no %s translation to revise", m.ID, LanguageName(lang))
+			return rev, invalid("this message has no %s translation to revise", LanguageName(lang))
 		}
 	}
 	for _, lang := range withhold {
 		if _, ok := m.Translations[lang]; !ok {
-			return rev, invalid("message %s has no %s translation to withhold", m.ID, LanguageName(lang))
+			return rev, invalid("this message has no %s translation to withhold", LanguageName(lang))
 		}
 	}
 	rev.Translations = map[string]state.Translation{}

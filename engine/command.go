@@ -93,12 +93,14 @@ type Approve struct {
 	Simulated bool   `json:"simulated,omitempty"`
 }
 
-// Reject turns a message down; it will not be sent.
+// Reject turns a message down; it will not be sent. Revision, when
+// given, is the revision the approver saw, as Approve's.
 type Reject struct {
 	Meta
-	Message string `json:"message"`
-	By      string `json:"by"`
-	Reason  string `json:"reason"`
+	Message  string `json:"message"`
+	Revision int    `json:"revision,omitempty"`
+	By       string `json:"by"`
+	Reason   string `json:"reason"`
 }
 
 // Edit makes a new revision of a message awaiting approval; approvals of
@@ -106,10 +108,12 @@ type Reject struct {
 // as revised, by language, and Withhold the languages not to send: given
 // either, every translation the message has must be in one. An edit with
 // neither (as every edit was before edits carried translations) sends
-// the message without its translations.
+// the message without its translations. Revision, when given, is the
+// revision the editor saw, as Approve's.
 type Edit struct {
 	Meta
 	Message      string                       `json:"message"`
+	Revision     int                          `json:"revision,omitempty"`
 	By           string                       `json:"by"`
 	Subject      string                       `json:"subject"`
 	Body         string                       `json:"body"`
@@ -119,9 +123,11 @@ type Edit struct {
 
 // Redraft writes a new revision of a rejected message, with its
 // translations as Edit has them, and puts it back for approval.
+// Revision, when given, is the revision the re-drafter saw.
 type Redraft struct {
 	Meta
 	Message      string                       `json:"message"`
+	Revision     int                          `json:"revision,omitempty"`
 	By           string                       `json:"by"`
 	Subject      string                       `json:"subject"`
 	Body         string                       `json:"body"`

@@ -268,7 +268,7 @@ func TestApprovalsFourEyesAndAfterSteps(t *testing.T) {
 	}
 	// An approval of the revision before the edit (a stale Slack button) is refused.
 	_, err = e.Apply(context.Background(), &Approve{Message: holding, Revision: 1, By: "head.comms@northbridge.gov.uk"})
-	if err == nil || !strings.Contains(err.Error(), "edited since revision 1") {
+	if err == nil || !strings.Contains(err.Error(), "saved revision 2 since you opened revision 1") {
 		t.Errorf("approving a stale revision: %v", err)
 	}
 	// The head of communications approves by email address; it goes out.

@@ -21,8 +21,10 @@ func (f *fsm) redraft(w *writer, c *Redraft) error {
 		return err
 	case m == nil:
 		return notFound("no message %q", c.Message)
+	case c.Revision != 0 && c.Revision != m.Current().N:
+		// Someone re-drafted it since: say so, whatever its state now.
 	case m.State != state.MessageRejected:
-		return invalid("message %s is %s: only a rejected message is re-drafted (edit one waiting for approval)", m.ID, words(m.State))
+		return invalid("this message is %s: only a rejected message is re-drafted (edit one waiting for approval)", words(m.State))
 	}
 	a, err := w.tx.Activation(nil, m.ActivationID)
 	if err != nil {
@@ -42,6 +44,9 @@ func (f *fsm) redraft(w *writer, c *Redraft) error {
 	sh, err := approver(rb, s, c.By)
 	if err != nil {
 		return notAllowed("%s is not an approver of %s; only its approvers re-draft it", c.By, stepName(s))
+	}
+	if err := seen(rb, m, c.Revision); err != nil {
+		return err
 	}
 	rev, err := revise(w, a, rb, s, m, sh, c.Subject, c.Body, c.Translations, c.Withhold)
 	if err != nil {
