@@ -49,9 +49,9 @@ func (s *Server) showDashboard(w http.ResponseWriter, r *http.Request, u *User, 
 	p := &dashboardPage{page: page{Title: "Dashboard", User: u, Approvals: []messageView{}, CanReload: u.Has(RolePlanner), Done: done, Error: problem},
 		CanActivate: mayActivate(u, "exercise")}
 	waiting, _ := tx.MessagesInState(nil, state.MessagePendingApproval)
-	for _, m := range waiting {
+	for _, m := range waiting { // only what the user may approve now: not what they wrote, nor approved already
 		if u.Has(RoleComms) && s.approverOf(m, u) {
-			if v, err := s.viewMessage(tx, m, false); err == nil {
+			if v, err := s.viewMessage(tx, m, false); err == nil && s.whyNot(m, v, u) == "" {
 				p.Approvals = append(p.Approvals, v)
 			}
 		}

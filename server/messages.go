@@ -265,6 +265,9 @@ func (s *Server) showMessage(w http.ResponseWriter, id string, status int) {
 // for each translation the message has, its revised text or that it is
 // withheld.
 type revisionRequest struct {
+	// Revision, when given, is the revision the writer saw: the new one
+	// is refused if someone has saved another since.
+	Revision     int                          `json:"revision"`
 	Subject      string                       `json:"subject"`
 	Body         string                       `json:"body"`
 	Translations map[string]state.Translation `json:"translations"`
@@ -282,7 +285,7 @@ func (s *Server) editMessage(w http.ResponseWriter, r *http.Request, u *User) {
 		return
 	}
 	if _, err := s.engine.Apply(r.Context(), &engine.Edit{Meta: engine.Meta{Actor: u.Person()}, Message: id, By: u.Identity(),
-		Subject: req.Subject, Body: req.Body, Translations: req.Translations, Withhold: req.Withhold}); err != nil {
+		Revision: req.Revision, Subject: req.Subject, Body: req.Body, Translations: req.Translations, Withhold: req.Withhold}); err != nil {
 		refused(w, err)
 		return
 	}
@@ -298,7 +301,35 @@ func (s *Server) translationsSaid(w http.ResponseWriter, id string, req revision
 		writeError(w, http.StatusUnprocessableEntity, "unprocessable", problem)
 		return false
 	}
+	if m == nil || req.Revision != 0 && req.Revision != m.Current().N { // the engine says who saved the newer one
+		return true
+	}
+	if langs := unrevisedTranslations(m, req.Subject, req.Body, req.Translations); len(langs) > 0 {
+		writeError(w, http.StatusUnprocessableEntity, "unprocessable", fmt.Sprintf(
+			`the %s translation still says what the old text said: revise it, or withhold it ("withhold": ["%s"])`, engine.LanguageName(langs[0]), langs[0]))
+		return false
+	}
 	return true
+}
+
+// unrevisedTranslations are the languages whose translation a new
+// revision sends as it was though the text (subject or body) has
+// changed: it would still say what the old text said. None when the text
+// is as it was.
+func unrevisedTranslations(m *state.Message, subject, body string, revised map[string]state.Translation) []string {
+	cur := m.Current()
+	same := func(a, b string) bool { return strings.TrimSpace(lines(a)) == strings.TrimSpace(lines(b)) }
+	if (strings.TrimSpace(subject) == "" || same(subject, cur.Subject)) && same(body, cur.Body) {
+		return nil
+	}
+	var langs []string
+	for _, lang := range slices.Sorted(maps.Keys(revised)) {
+		tr, was := revised[lang], latestTranslation(m, lang)
+		if strings.TrimSpace(tr.Body) != "" && same(tr.Body, was.Body) && (strings.TrimSpace(tr.Subject) == "" || same(tr.Subject, was.Subject)) {
+			langs = append(langs, lang)
+		}
+	}
+	return langs
 }
 
 // unsaidTranslations says what is wrong with a new revision that neither
@@ -317,7 +348,7 @@ func unsaidTranslations(m *state.Message, revised map[string]state.Translation, 
 }
 
 // actOnMessage approves (…/approve, optionally {revision} as seen) or
-// rejects (…/reject {reason}) a message waiting for approval, re-drafts
+// rejects (…/reject {reason}, optionally {revision}) a message waiting for approval, re-drafts
 // (…/redraft, as PUT) a rejected one — the engine
 // checks the runbook names the user as an approver, and four eyes — or
 // acknowledges (…/ack) a message sent to the user.
@@ -339,17 +370,24 @@ func (s *Server) actOnMessage(w http.ResponseWriter, r *http.Request, u *User) {
 		}
 		c = &engine.Approve{Meta: engine.Meta{Actor: u.Person()}, Message: id, Revision: req.Revision, By: u.Identity()}
 	case "reject":
-		why, ok := reason(w, r)
-		if !ok {
+		var req struct {
+			Reason   string `json:"reason"`
+			Revision int    `json:"revision"`
+		}
+		if !decode(w, r, &req) {
 			return
 		}
-		c = &engine.Reject{Meta: engine.Meta{Actor: u.Person()}, Message: id, By: u.Identity(), Reason: why}
+		if strings.TrimSpace(req.Reason) == "" {
+			writeError(w, http.StatusUnprocessableEntity, "unprocessable", "give a reason: it goes in the record")
+			return
+		}
+		c = &engine.Reject{Meta: engine.Meta{Actor: u.Person()}, Message: id, Revision: req.Revision, By: u.Identity(), Reason: req.Reason}
 	case "redraft":
 		var req revisionRequest
 		if !decode(w, r, &req) || !s.translationsSaid(w, id, req) {
 			return
 		}
-		c = &engine.Redraft{Meta: engine.Meta{Actor: u.Person()}, Message: id, By: u.Identity(),
+		c = &engine.Redraft{Meta: engine.Meta{Actor: u.Person()}, Message: id, Revision: req.Revision, By: u.Identity(),
 			Subject: req.Subject, Body: req.Body, Translations: req.Translations, Withhold: req.Withhold}
 	default:
 		writeError(w, http.StatusNotFound, "not_found", "POST a message's /approve, /reject, /redraft or /ack")

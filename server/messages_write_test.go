@@ -183,7 +183,7 @@ func TestMessagePageSaysWhoItGoesTo(t *testing.T) {
 		b.do("POST", "/login", url.Values{"token": {token("Hana")}})
 		_, page, _ := b.do("GET", "/ui/messages/"+id+"/statement/1", nil)
 		want := []string{"1 Slack channel, 3 people by email, 1 by text", "public (Slack #public-updates)",
-			"People: grwpiau@example.org, Community cohesion officer, Ward councillor", "Welsh (cy): 1 person", `<div lang="cy">`, "Y Stryd Fawr ar gau"}
+			"People: grwpiau@example.org, Community cohesion officer, Ward councillor", "Welsh (cy): 1 person", `<div lang="cy" dir="auto">`, "Y Stryd Fawr ar gau"}
 		button := "Approve revision 1 — goes to 1 channel and 3 people"
 		if mode == "exercise" {
 			want = append(want, "In this exercise it goes only to:</strong> drill (Slack #ex-comms-cell)")
@@ -249,7 +249,7 @@ func TestWebEditRedraftAndWrite(t *testing.T) {
 		t.Error("the activation page has no link to write a message")
 	}
 	_, page, _ = b.do("GET", "/ui/activations/"+id+"/messages/new", nil)
-	for _, w := range []string{`value="residents"`, `value="welsh-speakers"`, "Also reads Welsh (cy)", "Approved by Head of communications or Duty communications officer", `name="tr-cy"`} {
+	for _, w := range []string{`value="residents"`, `value="welsh-speakers"`, "Also reads Welsh (cy)", "Needs 1 approval, from Head of communications (not from you: you are writing it).", `name="tr-cy"`} {
 		if !strings.Contains(page, w) {
 			t.Errorf("the compose page lacks %q", w)
 		}

@@ -19,12 +19,15 @@ type composePage struct {
 }
 
 // composeAudience is one audience to tick, with who would approve a
-// message to it.
+// message to it (Approvers: by name, not the writer) and how many
+// approvals it needs (Needs; 0: no one but the writer may approve it, so
+// they cannot write to it). Writer: the writer is one of its approvers.
 type composeAudience struct {
 	ID, Description string
 	Languages       []string // names: "Welsh (cy)"
 	Approvers       []string
-	Checked         bool
+	Needs           int
+	Writer, Checked bool
 }
 
 // composeLanguage is a translation field: a language some audience reads.
@@ -54,8 +57,13 @@ func (s *Server) showCompose(w http.ResponseWriter, r *http.Request, u *User, st
 	given := p.Given["to"]
 	for _, au := range rb.Audiences {
 		ca := composeAudience{ID: string(au.ID), Description: au.Description, Checked: slices.Contains(given, string(au.ID))}
-		ids, _ := engine.AdHocApprovers(rb, []string{string(au.ID)})
+		var ids []string
+		ids, ca.Needs = engine.AdHocApprovers(rb, []string{string(au.ID)}, u.Identity())
 		for _, id := range ids {
+			if engine.IsAssignee(rb, id, u.Identity()) {
+				ca.Writer = true
+				continue
+			}
 			ca.Approvers = append(ca.Approvers, stakeholderName(rb, id))
 		}
 		for _, l := range au.Languages {

@@ -99,13 +99,18 @@ func (s *Server) messageDecision(w http.ResponseWriter, r *http.Request, u *User
 		rev, _ := strconv.Atoi(r.PostFormValue("revision"))
 		c, done = &engine.Approve{Meta: meta, Message: id, Revision: rev, By: u.Identity()}, "approved"
 	case "reject":
-		c, done = &engine.Reject{Meta: meta, Message: id, By: u.Identity(), Reason: r.PostFormValue("reason")}, "rejected"
-	case "edit":
-		subject, body, revised, withhold := revisionFromForm(r, m)
-		c, done = &engine.Edit{Meta: meta, Message: id, By: u.Identity(), Subject: subject, Body: body,
-			Translations: revised, Withhold: withhold}, "edited"
-	case "redraft":
-		c, done = redraftCommand(r, u, m), "redrafted"
+		c, done = &engine.Reject{Meta: meta, Message: id, Revision: seenRevision(r), By: u.Identity(), Reason: r.PostFormValue("reason")}, "rejected"
+	case "edit", "redraft":
+		action := r.PostFormValue("action")
+		var problem string
+		if c, problem = revisionCommand(r, u, m, action); problem != "" {
+			s.showMessagePage(w, r, u, http.StatusUnprocessableEntity, "", "Not saved. "+problem)
+			return
+		}
+		done = "edited"
+		if action == "redraft" {
+			done = "redrafted"
+		}
 	default:
 		s.showMessagePage(w, r, u, http.StatusBadRequest, "", "Choose approve, edit or reject.")
 		return
