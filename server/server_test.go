@@ -378,8 +378,8 @@ func TestTwoPeopleSharingAMailboxApproveAsTwo(t *testing.T) {
 	}
 	b := f.browser()
 	b.do("POST", "/login", url.Values{"token": {token("Val")}})
-	if _, page, _ := b.do("GET", "/ui/messages/"+id+"/statement/1", nil); !strings.Contains(page, "Approved by Dev Duty (as duty-comms)") ||
-		!strings.Contains(page, "Approved by Dina Duty (as duty-comms)") {
+	if _, page, _ := b.do("GET", "/ui/messages/"+id+"/statement/1", nil); !strings.Contains(page, "Approved by Dev Duty (as Duty communications officer)") ||
+		!strings.Contains(page, "Approved by Dina Duty (as Duty communications officer)") {
 		t.Errorf("the message page does not name both people:\n%s", page)
 	}
 	_, r := f.call(token("Val"), "GET", "/api/v1/activations/"+id+"/report?format=md", nil)

@@ -106,6 +106,26 @@ func (p *messagePage) CanRedraft() bool {
 	return p.CanDecide && p.Active && p.Message.State == state.MessageRejected
 }
 
+// Writer names who wrote a revision: the person, and the stakeholder
+// they wrote it as when that says more ("Dina Duty (as Duty
+// communications officer)").
+func (p *messagePage) Writer(rev state.Revision) string {
+	as := p.Name(rev.EditedBy)
+	if rev.Editor == "" || rev.Editor == rev.EditedBy || rev.Editor == as {
+		return as
+	}
+	return rev.Editor + " (as " + as + ")"
+}
+
+// LanguageNames names languages by their tags: "Welsh (cy), Polish (pl)".
+func (p *messagePage) LanguageNames(tags []string) string {
+	names := make([]string, len(tags))
+	for i, t := range tags {
+		names[i] = engine.LanguageName(t)
+	}
+	return strings.Join(names, ", ")
+}
+
 // approval is one approval of the current revision, for people.
 type approval struct {
 	Who string
@@ -119,12 +139,12 @@ func (p *messagePage) Approved() []approval {
 		if a.Revision != p.Message.Revision {
 			continue
 		}
-		who := a.By
+		who := p.Name(a.By)
 		switch {
 		case a.Simulated:
 			who += " (simulated)"
-		case a.Person != "" && a.Person != a.By:
-			who = a.Person + " (as " + a.By + ")"
+		case a.Person != "" && a.Person != a.By && a.Person != who:
+			who = a.Person + " (as " + who + ")"
 		}
 		out = append(out, approval{Who: who, At: a.At})
 	}

@@ -116,7 +116,7 @@ func TestWebApproval(t *testing.T) {
 		t.Error("the notice is shown again")
 	}
 	for _, want := range []string{`href="/ui/activations/` + id + `"`, "pending approval", "the runbook's draft",
-		"from Head of communications, Duty communications officer", "Approved by Hana Head (as head-comms) at 09:00"} {
+		"from Head of communications, Duty communications officer", "Approved by Hana Head (as Head of communications) at 09:00"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the message page lacks %s\n%s", want, page)
 		}
