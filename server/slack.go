@@ -169,7 +169,7 @@ func (s *Server) click(ctx context.Context, who slack.User, action string, v cri
 		if action == crierslack.ActionApprove {
 			c = &engine.Approve{Meta: meta, Message: v.Message, Revision: v.Revision, By: u.Identity()}
 		} else {
-			c = &engine.Reject{Meta: meta, Message: v.Message, By: u.Identity(), Reason: reason}
+			c = &engine.Reject{Meta: meta, Message: v.Message, Revision: v.Revision, By: u.Identity(), Reason: reason}
 		}
 	}
 	if _, err := s.engine.Apply(ctx, c); err != nil {
