@@ -1,11 +1,18 @@
 package server
 
 import (
+	"context"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/crierhq/crier/engine"
 )
 
 const welshAsDrafted = "Mae'r Stryd Fawr yn Eastfield ar gau tra bod yr heddlu'n gweithio yno. Defnyddiwch Mill Lane."
@@ -114,5 +121,49 @@ func TestTheDashboardOffersOnlyWhatTheUserMayApprove(t *testing.T) {
 	}
 	if !strings.Contains(dashboard("Hana"), link) {
 		t.Error("Hana is not offered the revision Dev wrote")
+	}
+}
+
+// Where the only approver of the statement is the head of communications,
+// the compose page tells Hana beforehand that she cannot write to its
+// audiences, and writing is refused saying why; Dev is told Hana would
+// approve it.
+func TestTheComposePageSaysWhoWouldApprove(t *testing.T) {
+	dir := t.TempDir()
+	src := strings.Replace(closure, "approvers: [role:approver]", "approvers: [head-comms]", 1)
+	if err := os.WriteFile(filepath.Join(dir, "closure.yaml"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib, err := NewLibrary([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.Open(context.Background(), engine.Options{Clock: engine.NewVirtualClock(start)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(Options{Engine: e, Library: lib, Users: people, Now: func() time.Time { return start }}))
+	t.Cleanup(srv.Close)
+	f := &fixture{t: t, engine: e, lib: lib, http: srv}
+	code, a := f.call(token("Priya"), "POST", "/api/v1/activations", map[string]any{"runbook": "closure", "mode": "live"})
+	if code != http.StatusCreated {
+		t.Fatalf("activate: %d %v", code, a)
+	}
+	compose := "/ui/activations/" + a["id"].(string) + "/messages/new"
+	hana := f.browser()
+	hana.do("POST", "/login", url.Values{"token": {token("Hana")}})
+	_, page, _ := hana.do("GET", compose, nil)
+	if !strings.Contains(page, "Only you may approve a message to residents, and no one approves their own: ask another comms officer to write it.") {
+		t.Errorf("the compose page does not warn Hana:\n%s", page)
+	}
+	csrf := csrfField.FindStringSubmatch(page)[1]
+	code, page = hana.post(compose, url.Values{"csrf": {csrf}, "to": {"residents"}, "subject": {"Correction"}, "body": {"Use Mill Road."}})
+	if code == http.StatusOK || !strings.Contains(page, "only you may approve a message to residents") || !strings.Contains(page, "Use Mill Road.") {
+		t.Errorf("Hana wrote a message only she could approve: %d\n%s", code, page)
+	}
+	dev := f.browser()
+	dev.do("POST", "/login", url.Values{"token": {token("Dev")}})
+	if _, page, _ = dev.do("GET", compose, nil); !strings.Contains(page, "Needs 1 approval, from Head of communications.") {
+		t.Errorf("the compose page does not tell Dev who approves:\n%s", page)
 	}
 }
