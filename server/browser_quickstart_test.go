@@ -117,6 +117,7 @@ func TestTheQuickStartInTheBrowser(t *testing.T) {
 		chromedp.Click(css(`details.more summary`)),
 		chromedp.WaitVisible(css("#edit-body")),
 		chromedp.SetValue(css("#edit-body"), "Flooding is expected in Riverside tonight. Move valuables upstairs and call 999 if in danger."),
+		chromedp.Click(css(`input[name="withhold"][value="pl"]`)), // the Polish says what the old text said
 		chromedp.Click(css(`button[value="edit"]`)),
 		chromedp.WaitVisible(css(".done")))
 	if err != nil {
