@@ -46,6 +46,7 @@ type activationPage struct {
 	Due      dueView
 	Chart    template.HTML
 	Summary  liveSummary
+	Params   []paramValue // what it was activated with, in the runbook's order
 }
 
 // exerciseClock is what the page needs to show an exercise's time now and
@@ -127,7 +128,7 @@ func (s *Server) activationData(r *http.Request, u *User, done, problem string) 
 		Activation: viewActivation(a), CanHalt: a.Exercise() && u.Has(RolePlanner, RoleExerciseLead) || u.Has(RolePlanner),
 		CanInject: a.Exercise() && u.Has(RoleExerciseLead), CanDecide: u.Has(RolePlanner)}
 	p.refillFrom(r)
-	p.Clock, p.Zone = s.clockOf(a), s.loc.String()
+	p.Clock, p.Zone, p.Params = s.clockOf(a), s.loc.String(), s.paramsOf(a)
 	p.Decisions, _ = tx.DecisionsOf(nil, a.ID)
 	p.Waiting = s.ackWaiting(tx, a.ID)
 	rep, err := s.engine.Report(a.ID)
