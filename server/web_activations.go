@@ -42,8 +42,8 @@ type activationPage struct {
 	// roles in words, to say why when they may not.
 	MayLive, MayExercise bool
 	Roles                string
-	Clock       *exerciseClock // an exercise's own time, running on the page
-	Zone        string         // the time zone the page's times are in
+	Clock                *exerciseClock // an exercise's own time, running on the page
+	Zone                 string         // the time zone the page's times are in
 	// The live page's own: the incident clock, what is due, planned
 	// against actual drawn, and a line that sums it up.
 	Incident *incidentClock
