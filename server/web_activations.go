@@ -19,6 +19,7 @@ type activationPage struct {
 	Activation activationView
 	Messages   []messageView
 	Events     []eventView
+	Timeline   []timelineLine // the events in words
 	LastEvent  string
 	CanHalt    bool
 	CanInject  bool
@@ -168,8 +169,10 @@ func (s *Server) activationData(r *http.Request, u *User, done, problem string) 
 		p.Tasks = append(p.Tasks, s.taskFor(t, u))
 	}
 	evs, _ := tx.EventsOf(nil, a.ID)
+	rb, _ := s.engine.Runbook(a.ID) // nil names steps by their ids
 	for _, e := range evs {
 		p.Events = append(p.Events, viewEvent(e))
+		p.Timeline = append(p.Timeline, lineOfEvent(rb, viewEvent(e)))
 		p.LastEvent = e.ID
 	}
 	p.CSRF = s.csrfToken(r)
