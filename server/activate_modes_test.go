@@ -21,7 +21,7 @@ func TestActivateFormOffersOnlyTheModesYouMayStart(t *testing.T) {
 	}
 	code, page, _ := b.do("POST", "/ui/runbooks/tension/activate", url.Values{"csrf": {csrfField.FindStringSubmatch(form)[1]},
 		"mode": {"live"}, "param.area": {"Eastfield"}, "event": {"Disorder on the high street"}, "confirm": {"tension"}})
-	if code != http.StatusForbidden || !strings.Contains(page, "you may not start a live activation, which needs the planner role; you are signed in as exercise lead. You may start it as an exercise.") ||
+	if code != http.StatusForbidden || !strings.Contains(page, "you may not start a live activation, which needs the planner role (your role: exercise lead). You may start it as an exercise.") ||
 		!strings.Contains(page, `value="Disorder on the high street"`) || !strings.Contains(page, `value="Eastfield"`) ||
 		!strings.Contains(page, `<input type="radio" name="mode" value="exercise" checked>`) {
 		t.Errorf("a live activation refused: %d\n%s", code, page)
@@ -44,7 +44,7 @@ func TestActivateFormForSomeoneWhoMayNot(t *testing.T) {
 	code, page, _ := b.do("GET", "/ui/runbooks/tension/activate", nil)
 	if code != http.StatusForbidden || strings.Contains(page, "<form method=\"post\"><input type=\"hidden\" name=\"csrf\"") || strings.Contains(page, `name="mode"`) ||
 		!strings.Contains(page, "<h1>You may not activate Community tension after a local incident</h1>") ||
-		!strings.Contains(page, "You are signed in as comms officer.") || !strings.Contains(page, `<a href="/ui/runbooks/tension">`) {
+		!strings.Contains(page, "Your role: comms officer.") || !strings.Contains(page, `<a href="/ui/runbooks/tension">`) {
 		t.Errorf("a comms officer opening the activate form: %d\n%s", code, page)
 	}
 }

@@ -226,7 +226,7 @@ func (s *Server) showActivateForm(w http.ResponseWriter, r *http.Request, u *Use
 // theirs to start, in words.
 func modeRefused(u *User, mode string) string {
 	if mode == "live" {
-		why := "Not activated: you may not start a live activation, which needs the planner role; you are signed in as " + roleWords(u.Roles) + "."
+		why := "Not activated: you may not start a live activation, which needs the planner role (your role: " + roleWords(u.Roles) + ")."
 		if mayActivate(u, "exercise") {
 			why += " You may start it as an exercise."
 		}
