@@ -28,8 +28,8 @@ func addDemoCast(srv *server.Server, base string, w io.Writer) {
 // minutes to approve. README.md says the same.
 const tryThis = `Try this, in real time (speed 1):
   1. As Jo Evans, start an exercise of the flood warning.
-  2. As Alex Morgan, open it and write a message to the public: four eyes,
-     Alex may not approve what Alex wrote.
+  2. As Alex Morgan, open the exercise and write a message to the public
+     ("Write a message"): four eyes, Alex may not approve what Alex wrote.
   3. As Sam Patel, approve it, and watch it go out on the activation page.
   At T+30m the runbook's own public warning waits for approval, with 15 minutes
   to approve it. (At speed 60 those 15 minutes would be 15 seconds.)
