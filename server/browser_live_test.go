@@ -132,7 +132,7 @@ func TestLivePageInTheBrowser(t *testing.T) {
 	shows("drafted before the stream connected", "#live-messages", "Statement on the incident in Eastfield", false)
 	shows("opened before the stream connected", "#live-tasks", "Walk the area with the ward councillors.", false)
 	shows("the task's deadline", "#live-due", "Deadline: Acknowledgement of the task “Community walkabout”", false)
-	shows("the timeline", "#live-timeline", "task_opened", false)
+	shows("the timeline", "#live-timeline", "Task opened: Community walkabout", false)
 	shows("the summary", "#live-summary", "1 message waiting for approval · 1 task open", false)
 
 	// Its deadline passes: it is overdue, at the top.
@@ -182,7 +182,7 @@ func TestLivePageInTheBrowser(t *testing.T) {
 		t.Fatalf("deciding: %d %v", code, m)
 	}
 	shows("the decision", "#live-decisions", "Open a rest centre", false)
-	shows("the decision, in the timeline", "#live-timeline", "decision_recorded", false)
+	shows("the decision, in the timeline", "#live-timeline", "Decision recorded: Open a rest centre", false)
 	shows("the summary at the end", "#live-summary", "0 messages waiting for approval · 0 tasks open", false)
 
 	if kept, err := chromedp.Run(tab, chromedp.Evaluate[bool](`window.notReloaded === true`)); err != nil || !kept {

@@ -19,10 +19,14 @@ import (
 type dashboardPage struct {
 	page
 	Acks        []ackItem        // waiting for the user's acknowledgement
-	Running     []activationView // activations still running, newest first
-	Ended       []activationView // the latest few that have ended
+	Running     []activationLine // activations still running: live first, then newest first
+	Ended       []activationLine // the latest few that have ended
 	AllEnded    int              // how many have ended in all
 	CanActivate bool             // a live activation or an exercise
+	// Exercises are the activations that are exercises, by id: their
+	// messages' and tasks' times are exercise time.
+	Exercises map[string]bool
+	Lines     []activationLine // the archive: every activation, newest first
 }
 
 // endedOnDashboard is how many ended activations the dashboard shows; the
@@ -47,7 +51,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *User) {
 func (s *Server) showDashboard(w http.ResponseWriter, r *http.Request, u *User, status int, done, problem string) {
 	tx := s.engine.Read()
 	p := &dashboardPage{page: page{Title: "Dashboard", User: u, Approvals: []messageView{}, CanReload: u.Has(RolePlanner), Done: done, Error: problem},
-		CanActivate: mayActivate(u, "exercise")}
+		CanActivate: mayActivate(u, "exercise"), Exercises: map[string]bool{}}
 	waiting, _ := tx.MessagesInState(nil, state.MessagePendingApproval)
 	for _, m := range waiting { // only what the user may approve now: not what they wrote, nor approved already
 		if u.Has(RoleComms) && s.approverOf(m, u) {
@@ -75,24 +79,28 @@ func (s *Server) showDashboard(w http.ResponseWriter, r *http.Request, u *User, 
 		return 1
 	})
 	as, _ := tx.Activations(nil)
-	for _, a := range slices.Backward(as) {
+	as = slices.Clone(as)
+	slices.Reverse(as) // newest first
+	for _, a := range as {
 		p.Activations = append(p.Activations, viewActivation(a))
+		p.Exercises[a.ID] = a.Exercise()
 		if a.State == state.ActivationActive {
 			p.Acks = append(p.Acks, s.acksFor(tx, a, u)...)
 		}
 	}
 	p.Waits = s.stillWaiting(p.Activations) // counts them in p.Activations
-	for _, v := range p.Activations {
+	for i, v := range p.Activations {
 		switch {
 		case v.State == state.ActivationActive:
-			p.Running = append(p.Running, v)
+			p.Running = append(p.Running, s.lineOf(v, as[i]))
 		case len(p.Ended) < endedOnDashboard:
-			p.Ended = append(p.Ended, v)
+			p.Ended = append(p.Ended, s.lineOf(v, as[i]))
 			fallthrough
 		default:
 			p.AllEnded++
 		}
 	}
+	liveFirst(p.Running)
 	for _, rb := range s.library.List() {
 		p.Runbooks = append(p.Runbooks, viewRunbook(rb, ""))
 	}
@@ -172,7 +180,7 @@ func (s *Server) activationsPage(w http.ResponseWriter, r *http.Request, u *User
 	p := &dashboardPage{page: page{Title: "Activations", User: u}}
 	as, _ := s.engine.Read().Activations(nil)
 	for _, a := range slices.Backward(as) {
-		p.Activations = append(p.Activations, viewActivation(a))
+		p.Lines = append(p.Lines, s.lineOf(viewActivation(a), a))
 	}
 	p.CSRF = s.csrfToken(r)
 	s.renderPage(w, http.StatusOK, "activations.html", p)

@@ -89,7 +89,7 @@ func TestWhatAnActivationCanReach(t *testing.T) {
 	}
 
 	b := f.browser()
-	b.do("POST", "/login", url.Values{"token": {token("Elle")}})
+	b.do("POST", "/login", url.Values{"token": {token("Priya")}})
 	_, form, _ := b.do("GET", "/ui/runbooks/tension/activate", nil)
 	for _, want := range []string{
 		`<h2 id="reach-exercise">This exercise can reach:</h2>`,

@@ -3,11 +3,11 @@ package server
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/runbooks"
 )
 
@@ -88,7 +88,7 @@ func describeRunbook(rb *runbooks.Runbook) runbookDoc {
 	for _, a := range rb.Audiences {
 		d.Audiences = append(d.Audiences, audienceDoc{ID: string(a.ID), Description: a.Description,
 			Channels: strings.Join(runbooks.Names(a.Channels), ", "), Stakeholders: names(rb, a.Stakeholders),
-			Languages: strings.Join(runbooks.Names(a.Languages), ", ")})
+			Languages: languageNames(runbooks.Names(a.Languages))})
 	}
 	for i := range rb.Steps {
 		d.Steps = append(d.Steps, describeStep(rb, &rb.Steps[i]))
@@ -125,7 +125,7 @@ func describeStep(rb *runbooks.Runbook, s *runbooks.Step) stepDoc {
 	case s.Notify != nil:
 		d.To, d.Subject, d.Text = names(rb, s.Notify.To), blanks(s.Notify.Subject.Text), blanks(s.Notify.Body.Text)
 		for _, lang := range slices.Sorted(maps.Keys(s.Notify.Translations)) {
-			d.Languages = append(d.Languages, lang)
+			d.Languages = append(d.Languages, engine.LanguageName(lang))
 		}
 		if s.Notify.Approval != nil {
 			d.Asks = append(d.Asks, escalationText(rb, s.Notify.Approval.Escalation, s.Notify.Approval.EscalateTo))
@@ -145,7 +145,7 @@ func when(s *runbooks.Step) string {
 	case s.At != nil:
 		return "at " + offset(s.At.D)
 	case s.Every != nil:
-		w := "every " + s.Every.Spec
+		w := scheduleWords(s.Every.Spec)
 		if s.Start != nil {
 			w += ", from " + offset(s.Start.D)
 		}
@@ -240,13 +240,6 @@ func escalationText(rb *runbooks.Runbook, e *runbooks.Escalation, to []runbooks.
 	return strings.Join(parts, "; ")
 }
 
-// paramField is a param as a template writes it, in the simplest way.
-var paramField = regexp.MustCompile(`\{\{-?\s*\.Params\.([a-z_][a-z0-9_]*)\s*-?\}\}`)
-
-// blanks writes a template's params as blanks to fill in, [area], for a
-// message sent by hand; anything cleverer is left as written.
-func blanks(text string) string { return paramField.ReplaceAllString(text, "[$1]") }
-
 // paragraphs splits text at its blank lines, each paragraph's lines
 // joined, as a YAML block's hard-wrapped lines are meant.
 func paragraphs(text string) []string {
@@ -257,4 +250,13 @@ func paragraphs(text string) []string {
 		}
 	}
 	return out
+}
+
+// languageNames lists languages by name, with their tags: "Polish (pl)".
+func languageNames(tags []string) string {
+	var out []string
+	for _, t := range tags {
+		out = append(out, engine.LanguageName(t))
+	}
+	return strings.Join(out, ", ")
 }

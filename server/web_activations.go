@@ -19,6 +19,7 @@ type activationPage struct {
 	Activation activationView
 	Messages   []messageView
 	Events     []eventView
+	Timeline   []timelineLine // the events in words
 	LastEvent  string
 	CanHalt    bool
 	CanInject  bool
@@ -38,14 +39,19 @@ type activationPage struct {
 	// Unconfirmed: a live activation was asked for without the runbook's
 	// id typed to confirm it.
 	Unconfirmed bool
-	Clock       *exerciseClock // an exercise's own time, running on the page
-	Zone        string         // the time zone the page's times are in
+	// The modes the person may start from the activate form, and their
+	// roles in words, to say why when they may not.
+	MayLive, MayExercise bool
+	Roles                string
+	Clock                *exerciseClock // an exercise's own time, running on the page
+	Zone                 string         // the time zone the page's times are in
 	// The live page's own: the incident clock, what is due, planned
 	// against actual drawn, and a line that sums it up.
 	Incident *incidentClock
 	Due      dueView
 	Chart    template.HTML
 	Summary  liveSummary
+	Params   []paramValue // what it was activated with, in the runbook's order
 }
 
 // exerciseClock is what the page needs to show an exercise's time now and
@@ -127,7 +133,7 @@ func (s *Server) activationData(r *http.Request, u *User, done, problem string) 
 		Activation: viewActivation(a), CanHalt: a.Exercise() && u.Has(RolePlanner, RoleExerciseLead) || u.Has(RolePlanner),
 		CanInject: a.Exercise() && u.Has(RoleExerciseLead), CanDecide: u.Has(RolePlanner)}
 	p.refillFrom(r)
-	p.Clock, p.Zone = s.clockOf(a), s.loc.String()
+	p.Clock, p.Zone, p.Params = s.clockOf(a), s.loc.String(), s.paramsOf(a)
 	p.Decisions, _ = tx.DecisionsOf(nil, a.ID)
 	p.Waiting = s.ackWaiting(tx, a.ID)
 	rep, err := s.engine.Report(a.ID)
@@ -163,8 +169,10 @@ func (s *Server) activationData(r *http.Request, u *User, done, problem string) 
 		p.Tasks = append(p.Tasks, s.taskFor(t, u))
 	}
 	evs, _ := tx.EventsOf(nil, a.ID)
+	rb, _ := s.engine.Runbook(a.ID) // nil names steps by their ids
 	for _, e := range evs {
 		p.Events = append(p.Events, viewEvent(e))
+		p.Timeline = append(p.Timeline, lineOfEvent(rb, viewEvent(e)))
 		p.LastEvent = e.ID
 	}
 	p.CSRF = s.csrfToken(r)
@@ -198,10 +206,33 @@ func (s *Server) showActivateForm(w http.ResponseWriter, r *http.Request, u *Use
 	}
 	plan, _ := runbooks.Plan(rb, s.now(), horizon, runbooks.PlanOptions{Exercise: true})
 	p := &activationPage{page: page{Title: "Activate " + rb.Title, User: u, Error: problem, CSRF: s.csrfToken(r)},
-		Runbook: viewRunbook(rb, file), Plan: plan, Severities: runbooks.Severities(), Reach: s.reachByMode(rb), Prefix: rb.ExercisePrefix(),
-		Unconfirmed: r.Method == http.MethodPost && r.PostFormValue("mode") == "live" && !liveConfirmed(r, string(rb.ID))}
+		Runbook: viewRunbook(rb, file), Plan: plan, Severities: runbooks.Severities(), Prefix: rb.ExercisePrefix(),
+		MayLive: mayActivate(u, "live"), MayExercise: mayActivate(u, "exercise"), Roles: roleWords(u.Roles)}
+	p.Unconfirmed = p.MayLive && r.Method == http.MethodPost && r.PostFormValue("mode") == "live" && !liveConfirmed(r, string(rb.ID))
+	for _, m := range s.reachByMode(rb) { // only the modes they may start
+		if mayActivate(u, m.Mode) {
+			p.Reach = append(p.Reach, m)
+		}
+	}
+	if !p.MayExercise {
+		p.Title = "You may not activate " + rb.Title
+		status = http.StatusForbidden
+	}
 	p.refillFrom(r)
 	s.renderPage(w, status, "activate.html", p)
+}
+
+// modeRefused is why a mode someone chose on the activate form is not
+// theirs to start, in words.
+func modeRefused(u *User, mode string) string {
+	if mode == "live" {
+		why := "Not activated: you may not start a live activation, which needs the planner role (your role: " + roleWords(u.Roles) + ")."
+		if mayActivate(u, "exercise") {
+			why += " You may start it as an exercise."
+		}
+		return why
+	}
+	return "Not activated: " + mode + " is not a mode crier knows; choose an exercise or a live activation."
 }
 
 // reportPage shows the report, printable, with its downloads.

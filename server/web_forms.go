@@ -147,9 +147,8 @@ func (s *Server) endActivation(w http.ResponseWriter, r *http.Request, u *User) 
 // needs the runbook's id typed to confirm it; an exercise needs nothing more.
 func (s *Server) activateFromForm(w http.ResponseWriter, r *http.Request, u *User) {
 	mode := r.PostFormValue("mode")
-	if !mayActivate(u, mode) {
-		s.render(w, r, http.StatusForbidden, "error.html", &page{Title: "Not allowed", User: u,
-			Error: u.Name + " may not start a " + mode + " activation (roles: " + u.rolesText() + ")."})
+	if !mayActivate(u, mode) { // the form again, with what was typed
+		s.showActivateForm(w, r, u, http.StatusForbidden, modeRefused(u, mode))
 		return
 	}
 	rb, source, file, ok := s.library.Get(r.PathValue("id"))

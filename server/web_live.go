@@ -101,12 +101,8 @@ func summarise(a *state.Activation, p *activationPage) liveSummary {
 	for _, w := range p.Waiting {
 		v.AcksWaiting += len(w.Who)
 	}
-	if n := len(p.Events); n > 0 {
-		e := p.Events[n-1]
-		v.Latest, v.LatestAt = strings.ReplaceAll(e.Kind, "_", " "), e.At
-		if e.Step != "" {
-			v.Latest += " " + e.Step
-		}
+	if n := len(p.Timeline); n > 0 {
+		v.Latest, v.LatestAt = p.Timeline[n-1].Said(), p.Timeline[n-1].At
 	}
 	return v
 }

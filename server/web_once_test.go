@@ -43,7 +43,7 @@ func TestWebDecisionOnce(t *testing.T) {
 		t.Errorf("the page after recording:\n%s", shown)
 	}
 	_, reloaded, _ := b.do("GET", page, nil)
-	if strings.Contains(reloaded, "Decision recorded") {
+	if strings.Contains(reloaded, `<p class="done" role="status">Decision recorded`) {
 		t.Error("a reload of the page says again that the decision was recorded")
 	}
 	code, _, again := b.do("POST", action, form)

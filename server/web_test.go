@@ -225,7 +225,7 @@ func TestWebOutstandingAndOverdue(t *testing.T) {
 	lb := &browser{t: t, base: later.URL, client: b.client}
 	lb.client.Jar, _ = cookiejar.New(nil)
 	lb.do("POST", "/login", url.Values{"token": {token("Priya")}})
-	if _, dash, _ := lb.do("GET", "/", nil); !strings.Contains(dash, `Overdue:</strong> <a href="/ui/activations/`+id+`#tasks">Community walkabout</a><br>Walk the area`) {
+	if _, dash, _ := lb.do("GET", "/", nil); !strings.Contains(dash, `Overdue:</strong> <a href="/ui/activations/`+id+`#tasks">Community walkabout</a><span class="instructions">Walk the area`) {
 		t.Errorf("an hour later:\n%s", dash)
 	}
 }

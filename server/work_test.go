@@ -160,7 +160,7 @@ func TestAssigneesWorkFromTheDashboard(t *testing.T) {
 	task := engine.OccurrenceID(id, "walkabout", 1)
 	b := f.signedIn(cara)
 	_, dash, _ := b.do("GET", "/", nil)
-	for _, want := range []string{`<a href="/ui/activations/` + id + `#tasks">Community walkabout</a><br>Walk the area with the ward councillors.`,
+	for _, want := range []string{`<a href="/ui/activations/` + id + `#tasks">Community walkabout</a><span class="instructions">Walk the area with the ward councillors.</span>`,
 		"Briefing after a local incident (" + id + ") · yours · open · acknowledge by Sun 22 Nov 09:30 UTC", `<form method="post" action="/ui/tasks/` + task + `">`,
 		`<form method="post" action="/ui/acks/` + task + `">`, `aria-label="Acknowledge the task Community walkabout (` + id + `)">Acknowledge</button>`,
 		`value="done" aria-label="Mark the task Community walkabout (` + id + `) done">Mark done</button>`} {

@@ -19,12 +19,21 @@ func addDemoCast(srv *server.Server, base string, w io.Writer) {
 	for _, d := range srv.AddDemoCast() {
 		fmt.Fprintf(w, "  %s, %s: %s\n    %s/login?as=%s\n", d.User.Name, d.As, d.Does, base, d.Token)
 	}
-	fmt.Fprintln(w, "Try this:")
-	fmt.Fprintln(w, "  1. As Jo Evans, start an exercise of the flood warning at speed 60.")
-	fmt.Fprintln(w, "  2. As Alex Morgan, open the public warning (about 30 seconds later) and edit it:")
-	fmt.Fprintln(w, "     four eyes: Alex may not approve the revision Alex wrote.")
-	fmt.Fprintln(w, "  3. As Sam Patel, approve it, and watch it go out on the activation page.")
+	fmt.Fprint(w, tryThis)
 }
+
+// tryThis is the first flow, in real time so that nothing is overdue
+// before a newcomer reaches it: an update written and approved at once,
+// and the runbook's own public warning half an hour in, with its full 15
+// minutes to approve. README.md says the same.
+const tryThis = `Try this, in real time (speed 1):
+  1. As Jo Evans, start an exercise of the flood warning.
+  2. As Alex Morgan, open the exercise and write a message to the public
+     ("Write a message"): four eyes, Alex may not approve what Alex wrote.
+  3. As Sam Patel, approve it, and watch it go out on the activation page.
+  At T+30m the runbook's own public warning waits for approval, with 15 minutes
+  to approve it. (At speed 60 those 15 minutes would be 15 seconds.)
+`
 
 // demoBase is where a browser on this machine reaches crier listening on
 // addr: an address for every interface is reached on 127.0.0.1.

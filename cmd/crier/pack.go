@@ -36,6 +36,10 @@ func runPack(_ context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "crier pack: %s: no such file\n", files[0])
 		return exitUsage
 	}
+	if isConfiguration(files[0]) { // as crier drill tells it apart
+		fmt.Fprintf(e.stderr, "crier pack: %s is a crier configuration, not a runbook: name a runbook file to pack\n", files[0])
+		return exitUsage
+	}
 	rb, err := runbooks.Load(files[0])
 	if err != nil {
 		printLoadError(e, files[0], err)

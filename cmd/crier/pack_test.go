@@ -88,6 +88,10 @@ func TestPackRefusesBadInput(t *testing.T) {
 	if _, stderr, code := crier(t, "pack", filepath.Join(dir, "missing.yaml")); code != exitUsage || !strings.Contains(stderr, "missing.yaml: no such file") {
 		t.Errorf("exit %d:\n%s", code, stderr)
 	}
+	if _, stderr, code := crier(t, "pack", "../../examples/crier.yaml"); code != exitUsage ||
+		stderr != "crier pack: ../../examples/crier.yaml is a crier configuration, not a runbook: name a runbook file to pack\n" {
+		t.Errorf("packing the configuration: exit %d\n%s", code, stderr)
+	}
 	if stdout, _, code := crier(t, "pack", good); code != exitOK || !strings.HasPrefix(stdout, "<!DOCTYPE html>") {
 		t.Errorf("to standard output: exit %d\n%.200s", code, stdout)
 	}
