@@ -1,0 +1,53 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// haltedTask is a drill whose task nobody acknowledges before the
+// exercise is halted.
+const haltedTask = `version: 1
+id: halted
+title: Halted check
+stakeholders:
+  - {id: officer, name: Duty officer, email: officer@northbridge.gov.uk}
+channels:
+  - {id: log, type: log}
+steps:
+  - id: check-in
+    title: Check in
+    at: 0s
+    task: {assignee: officer, instructions: Confirm you are on duty., ack_within: 10m}
+exercise:
+  participants: [officer]
+`
+
+// A task cancelled by a halt before anyone acknowledged it is missed in
+// the targets table, and the summary's "Never acknowledged" says so too,
+// and why, rather than that everyone acknowledged.
+func TestAHaltedTaskIsNeverAcknowledged(t *testing.T) {
+	e, clock := newEngine(t, nil)
+	s, _ := NewScheduler(e, clock, quiet())
+	id := ActivationID(apply(t, e, &Activate{Source: []byte(haltedTask), SourceName: "halted.yaml", Mode: "exercise"}))
+	s.RunInstant(context.Background(), clock, start.Add(time.Hour))
+	apply(t, e, &Halt{Meta: Meta{Actor: "Priya Shah"}, Activation: id, Reason: "a real incident"})
+	r, err := e.Report(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Summary.NeverAcknowledged) != 1 || r.Summary.NeverAcknowledged[0].Name != "Duty officer" {
+		t.Fatalf("never acknowledged: %+v\n%+v\n%s", r.Summary.NeverAcknowledged, r.Summary.Targets, markdownOf(t, r))
+	}
+	md := markdownOf(t, r)
+	if !strings.Contains(md, "never acknowledged (cancelled") {
+		t.Errorf("the targets table does not say the task was missed:\n%s", md)
+	}
+	_, never, _ := strings.Cut(md, "### Never acknowledged")
+	never, _, _ = strings.Cut(never, "###")
+	if strings.Contains(never, "No one") || !strings.Contains(never, "**Duty officer**: acknowledgement of task Check in (cancelled when the exercise was halted, never acknowledged)") {
+		t.Errorf("never acknowledged:%s", never)
+	}
+}
