@@ -92,6 +92,12 @@ type StepReport struct {
 	PlannedSeconds  *int64   `json:"planned_offset_seconds"`
 	FiredSeconds    *int64   `json:"fired_offset_seconds,omitempty"`
 	CompleteSeconds *int64   `json:"completed_offset_seconds,omitempty"`
+	// PlannedAt and FiredAt are the times themselves: the offsets are in
+	// whole seconds from an activation that started part way through a
+	// second, so a time to show is read from these, never rebuilt from
+	// the offsets (08:00 would become 07:59).
+	PlannedAt *time.Time `json:"planned_at,omitempty"`
+	FiredAt   *time.Time `json:"fired_at,omitempty"`
 }
 
 // MessageReport is a message's final text, its revisions and approvals.
@@ -196,7 +202,7 @@ func (e *Engine) Report(activation string) (*Report, error) {
 		if t.IsZero() {
 			return nil
 		}
-		s := int64(t.Sub(a.StartedAt) / time.Second)
+		s := int64(OffsetOf(a.StartedAt, t) / time.Second)
 		return &s
 	}
 	events, err := tx.EventsOf(nil, a.ID)
@@ -272,6 +278,14 @@ func (e *Engine) Report(activation string) (*Report, error) {
 	return r, nil
 }
 
+// timeOrNil is t, or nil when it is zero.
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
 func nonNil[T any](s []T) []T {
 	if s == nil {
 		return []T{}
@@ -299,7 +313,8 @@ func (r *Report) addSteps(tx *state.Txn, a *state.Activation, rb *runbooks.Runbo
 			continue // reported as escalations
 		}
 		r.Steps = append(r.Steps, StepReport{Step: o.Step, Title: stepTitle(rb, o.Step), Occurrence: o.N, Kind: o.Kind, State: o.State,
-			PlannedSeconds: since(o.DueAt), FiredSeconds: since(o.FiredAt), CompleteSeconds: since(o.CompletedAt)})
+			PlannedSeconds: since(o.DueAt), FiredSeconds: since(o.FiredAt), CompleteSeconds: since(o.CompletedAt),
+			PlannedAt: timeOrNil(o.DueAt), FiredAt: timeOrNil(o.FiredAt)})
 	}
 	slices.SortStableFunc(r.Steps, func(x, y StepReport) int {
 		if *x.PlannedSeconds != *y.PlannedSeconds {

@@ -130,7 +130,7 @@ func (r *Report) eventWords(t TimelineEntry) string {
 func (r *Report) recurringLine(c *reportClock, step string) string {
 	var fired []StepReport
 	for _, s := range r.Steps {
-		if s.Step == step && s.FiredSeconds != nil {
+		if s.Step == step && s.FiredAt != nil {
 			fired = append(fired, s)
 		}
 	}
@@ -138,8 +138,7 @@ func (r *Report) recurringLine(c *reportClock, step string) string {
 	if len(fired) == 0 {
 		return line
 	}
-	first := r.StartedAt.Add(time.Duration(*fired[0].FiredSeconds) * time.Second)
-	last := r.StartedAt.Add(time.Duration(*fired[len(fired)-1].FiredSeconds) * time.Second)
+	first, last := *fired[0].FiredAt, *fired[len(fired)-1].FiredAt
 	if len(fired) == 1 {
 		line += ", once so far"
 	} else {

@@ -103,10 +103,10 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 	}
 	var now *int64
 	if rep.State == state.ActivationActive {
-		n := int64(s.activationNow(rep.Activation).Sub(rep.StartedAt) / time.Second)
+		n := int64(engine.OffsetOf(rep.StartedAt, s.activationNow(rep.Activation)) / time.Second)
 		now = &n
 	} else if rep.EndedAt != nil {
-		n := int64(rep.EndedAt.Sub(rep.StartedAt) / time.Second)
+		n := int64(engine.OffsetOf(rep.StartedAt, *rep.EndedAt) / time.Second)
 		now = &n
 	}
 	// The axis runs to the last thing planned or done, or to now, so that
