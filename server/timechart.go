@@ -141,6 +141,9 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 	for i, step := range order {
 		sts := occurrences[step]
 		r := chartRow{Y: y, LabelY: y + 13, Label: cmp.Or(sts[0].Title, step), Odd: i%2 == 1}
+		if sts[0].Title == "" && sts[0].Kind == "inject" {
+			r.Label = "Inject: " + step
+		}
 		if len(sts) > 1 {
 			r.Label += fmt.Sprintf(" ×%d", len(sts))
 		}
