@@ -408,6 +408,9 @@ func (r *Report) addMessages(tx *state.Txn, a *state.Activation, rb *runbooks.Ru
 // stepTitle is a step's or an inject's title as the runbook gives it, or
 // its id when it gives none.
 func stepTitle(rb *runbooks.Runbook, id string) string {
+	if id == AdHocStep {
+		return "Ad-hoc message"
+	}
 	if s, ok := rb.Step(id); ok && s.Title != "" {
 		return s.Title
 	}

@@ -24,7 +24,7 @@ func (r *Report) summaryMarkdown(p func(string, ...any), c *reportClock) {
 		p("%s.\n", line)
 	}
 	line := "- **Started:** " + c.full(r.StartedAt)
-	if who := mdText(r.StartedBy); who != "" {
+	if who := mdText(r.actorName(r.StartedBy)); who != "" {
 		line += " by " + who
 	}
 	p("%s.\n", line)
@@ -38,7 +38,7 @@ func (r *Report) summaryMarkdown(p func(string, ...any), c *reportClock) {
 			how = "Halted"
 		}
 		line := fmt.Sprintf("- **%s:** %s, after %s", how, c.short(r.StartedAt, *r.EndedAt), dash(offset(&d)))
-		if who := mdText(r.EndedBy); who != "" {
+		if who := mdText(r.actorName(r.EndedBy)); who != "" {
 			line += ", by " + who
 		}
 		if why := mdText(r.EndReason); why != "" {
@@ -61,7 +61,7 @@ func (r *Report) summaryMarkdown(p func(string, ...any), c *reportClock) {
 	}
 	for _, d := range r.Decisions {
 		line := fmt.Sprintf("- %s (%s)", c.at(d.At), c.since(d.At))
-		if by := mdText(d.By); by != "" {
+		if by := mdText(r.actorName(d.By)); by != "" {
 			line += ", " + by
 		}
 		line += ":"

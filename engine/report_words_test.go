@@ -51,3 +51,39 @@ func TestAHaltedTaskIsNeverAcknowledged(t *testing.T) {
 		t.Errorf("never acknowledged:%s", never)
 	}
 }
+
+// The report names people, never by their ids, and says once that the
+// simulated controller gave an approval, and for whom.
+func TestTheReportNamesPeople(t *testing.T) {
+	_, _, md := drillDebrief(t)
+	for _, want := range []string{
+		"| Holding statement: message approved — revision 1, approval 1 of 1, for Head of Comms | the simulated controller |",
+		"- approved revision 1 for Head of Comms by the simulated controller at 15:15, 45m after it was drafted",
+		"| Activated in exercise mode | crier drill |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q:\n%s", want, md)
+		}
+	}
+	for _, never := range []string{"simulated-controller", "exercise-lead", "(simulated)", "| head |", "for head "} {
+		if strings.Contains(md, never) {
+			t.Errorf("the report says %q:\n%s", never, md)
+		}
+	}
+}
+
+// An ad-hoc message is called one in the report, never "ad_hoc".
+func TestTheReportCallsAnAdHocMessageOne(t *testing.T) {
+	e, _, id, _ := firedBilingual(t, "live")
+	msg := AdHocID(id, apply(t, e, &WriteMessage{Meta: Meta{Actor: "Dev Duty"}, Activation: id, By: "comms",
+		To: []string{"residents"}, Subject: "Correction", Body: "The road reopens at 5pm, not 6pm."}))
+	apply(t, e, &Approve{Meta: Meta{Actor: "Head"}, Message: msg, By: "head"})
+	r, err := e.Report(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := markdownOf(t, r)
+	if strings.Contains(md, "ad_hoc") || !strings.Contains(md, "· Ad-hoc message (") || !strings.Contains(md, "| Ad-hoc message: message drafted") {
+		t.Errorf("the ad-hoc message:\n%s", md)
+	}
+}

@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"regexp"
+	"strings"
+)
+
+// The report names people as the runbook does, never by their ids, and
+// says who crier's own actors are: the scheduler and the dispatcher are
+// crier itself, a drill's simulated controller is said to be one, and
+// whoever ran `crier drill` is "crier drill". The record keeps the ids.
+
+// actorName is who did something, for people: a stakeholder's name, or
+// what one of crier's own actors is.
+func (r *Report) actorName(actor string) string {
+	switch actor {
+	case "scheduler", "dispatcher":
+		return "crier" // the engine itself
+	case "simulated-controller":
+		return "the simulated controller"
+	case "exercise-lead":
+		return "crier drill" // the actor a drill activates as
+	}
+	if name := r.People[actor]; name != "" {
+		return name
+	}
+	return actor
+}
+
+// name is a stakeholder's name, or the id when the runbook has none.
+func (r *Report) name(id string) string {
+	if name := r.People[id]; name != "" {
+		return name
+	}
+	return id
+}
+
+var (
+	approvedDetail = regexp.MustCompile(`approved revision (\d+) \((\d+) of (\d+)\)`)
+	asStakeholder  = regexp.MustCompile(`\(as ([A-Za-z0-9_.-]+)\)`)
+	assignedTo     = regexp.MustCompile(`^assigned to ([A-Za-z0-9_.-]+)$`)
+	reassigned     = regexp.MustCompile(`^([A-Za-z0-9_.-]+) -> ([A-Za-z0-9_.-]+)$`)
+)
+
+// eventDetail rewrites an event's own words for people: stakeholders by
+// name, and an approval as whose it was and how many of how many, said
+// once ("revision 1, approval 1 of 2, for Duty Communications Officer"),
+// where the record says "simulated controller for duty-comms approved
+// revision 1 (1 of 2) by the simulated controller". Free text (a reason,
+// a decision) is left as it is, ids and all.
+func (r *Report) eventDetail(t TimelineEntry, detail string) string {
+	switch t.Kind {
+	case "message_approved":
+		m := approvedDetail.FindStringSubmatch(detail)
+		if m == nil {
+			break
+		}
+		out := "revision " + m[1] + ", approval " + m[2] + " of " + m[3]
+		if a := r.approvalAt(t); a != nil {
+			if a.Simulated || a.Person == "" || a.Person == a.By {
+				out += ", for " + r.name(a.By)
+			} else {
+				out += ", by " + a.Person + " as " + r.name(a.By)
+			}
+		}
+		return out
+	case "message_rejected":
+		if id, reason, ok := strings.Cut(detail, ": "); ok && r.People[id] != "" {
+			return "by " + r.name(id) + ": " + reason
+		}
+		return detail
+	case "task_reassigned":
+		if m := reassigned.FindStringSubmatch(detail); m != nil {
+			return "from " + r.name(m[1]) + " to " + r.name(m[2])
+		}
+		return detail
+	}
+	if m := assignedTo.FindStringSubmatch(detail); m != nil {
+		return "assigned to " + r.name(m[1])
+	}
+	if r.People[detail] != "" {
+		return r.People[detail] // who acknowledged, who did the task
+	}
+	return asStakeholder.ReplaceAllStringFunc(detail, func(s string) string {
+		return "(as " + r.name(asStakeholder.FindStringSubmatch(s)[1]) + ")"
+	})
+}
+
+// approvalAt finds the approval an event records: the message's, given
+// when the event happened.
+func (r *Report) approvalAt(t TimelineEntry) *approvalSeen {
+	for _, m := range r.Messages {
+		if m.ID != t.Subject {
+			continue
+		}
+		for _, a := range m.Approvals {
+			if a.At.Equal(t.At) {
+				return &approvalSeen{By: a.By, Person: a.Person, Simulated: a.Simulated}
+			}
+		}
+	}
+	return nil
+}
+
+type approvalSeen struct {
+	By, Person string
+	Simulated  bool
+}
