@@ -24,6 +24,9 @@ type Report struct {
 	EndedAt    *time.Time `json:"ended_at,omitempty"`
 	EndedBy    string     `json:"ended_by,omitempty"`
 	EndReason  string     `json:"end_reason,omitempty"`
+	// AsOf is when the report stands, in the activation's own time: its
+	// end, or, while it runs, now (an exercise's now in scenario time).
+	AsOf time.Time `json:"as_of"`
 	// Zone is the runbook's time zone, which the report's times are
 	// written in for people (the JSON's times are UTC).
 	Zone string `json:"zone"`
@@ -265,6 +268,7 @@ func (e *Engine) Report(activation string) (*Report, error) {
 		scenario0, wall0, speed := ExerciseClock(a)
 		cutoff = scenario0.Add(time.Duration(float64(e.clock.Now().Sub(wall0)) * speed))
 	}
+	r.AsOf = cutoff
 	if r.Summary, err = summarise(tx, rb, r, cutoff); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crierhq/crier/engine/state"
 )
 
 // onTheHour is a check on the hour, every hour.
@@ -52,5 +54,43 @@ func TestTheReportKeepsThePlansMinute(t *testing.T) {
 	}
 	if strings.Contains(md, ":59") {
 		t.Errorf("a time a minute early:\n%s", md)
+	}
+}
+
+// A drill's report says how far the drill ran, not that it is
+// still running.
+func TestADrillsReportSaysItRanToItsHorizon(t *testing.T) {
+	e, id, err := Drill(context.Background(), DrillOptions{
+		Source: []byte(onTheHour), SourceName: "on-the-hour.yaml", Start: start, Instant: true, Horizon: 3*time.Hour + 30*time.Minute,
+		Dispatch: to(&recorder{}), Log: quiet(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Report(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := markdownOf(t, r)
+	for _, want := range []string{"(`on-the-hour`), drilled by crier drill.", "- **The drill ran to T+3h** (13:00) and stopped there; it was not stood down."} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "Still running") || strings.Contains(md, ", active.") {
+		t.Errorf("the drill is reported as still running:\n%s", md)
+	}
+}
+
+// An exercise run at a pace says once what its times are.
+func TestTheReportSaysOnceWhatItsTimesAre(t *testing.T) {
+	r := &Report{Activation: "a-000001", Title: "Paced", Mode: "exercise", State: "active", StartedAt: start, AsOf: start.Add(time.Hour),
+		Zone: "Europe/London", Paces: []state.Pace{{Speed: 60, Since: start}, {Speed: 1, Since: start.Add(time.Minute)}}}
+	md := markdownOf(t, r)
+	if n := strings.Count(md, "Times are"); n != 1 {
+		t.Errorf("%q written %d times:\n%s", "Times are", n, md)
+	}
+	if want := "Its clock ran at ×60 real time from 10:00:00 GMT, 16 Mar, then at ×1 real time from 10:01:00 GMT, 16 Mar (real times)"; !strings.Contains(md, want) {
+		t.Errorf("the report lacks %q:\n%s", want, md)
 	}
 }

@@ -18,7 +18,7 @@ func (r *Report) actorName(actor string) string {
 		return "crier" // the engine itself
 	case "simulated-controller":
 		return "the simulated controller"
-	case "exercise-lead":
+	case drillLead:
 		return "crier drill" // the actor a drill activates as
 	}
 	if name := r.People[actor]; name != "" {
@@ -105,4 +105,14 @@ func (r *Report) approvalAt(t TimelineEntry) *approvalSeen {
 type approvalSeen struct {
 	By, Person string
 	Simulated  bool
+}
+
+// drillLead is who `crier drill` activates as (see Drill).
+const drillLead = "exercise-lead"
+
+// ranToHorizon: the report is of a drill run by `crier drill`, which runs
+// an exercise in memory to its horizon and stands nothing down. Its
+// report says so, rather than that it is still running.
+func (r *Report) ranToHorizon() bool {
+	return r.Record.InMemory && r.StartedBy == drillLead && r.EndedAt == nil && r.Mode == "exercise"
 }
