@@ -27,18 +27,22 @@ func (r *Report) actorName(actor string) string {
 	return actor
 }
 
-// name is a stakeholder's name, or the id when the runbook has none.
+// name is a stakeholder's name, or the id when the runbook has none; a
+// role is "whoever holds the comms-lead role".
 func (r *Report) name(id string) string {
 	if name := r.People[id]; name != "" {
 		return name
+	}
+	if role, ok := strings.CutPrefix(id, "role:"); ok {
+		return "whoever holds the " + role + " role"
 	}
 	return id
 }
 
 var (
-	approvedDetail = regexp.MustCompile(`approved revision (\d+) \((\d+) of (\d+)\)`)
+	approvedDetail = regexp.MustCompile(`^(.+) approved revision (\d+) \((\d+) of (\d+)\)`)
 	asStakeholder  = regexp.MustCompile(`\(as ([A-Za-z0-9_.-]+)\)`)
-	assignedTo     = regexp.MustCompile(`^assigned to ([A-Za-z0-9_.-]+)$`)
+	assignedTo     = regexp.MustCompile(`^assigned to ([A-Za-z0-9_.:-]+)$`)
 	reassigned     = regexp.MustCompile(`^([A-Za-z0-9_.-]+) -> ([A-Za-z0-9_.-]+)$`)
 )
 
@@ -55,15 +59,15 @@ func (r *Report) eventDetail(t TimelineEntry, detail string) string {
 		if m == nil {
 			break
 		}
-		out := "revision " + m[1] + ", approval " + m[2] + " of " + m[3]
-		if a := r.approvalAt(t); a != nil {
-			if a.Simulated || a.Person == "" || a.Person == a.By {
-				out += ", for " + r.name(a.By)
-			} else {
-				out += ", by " + a.Person + " as " + r.name(a.By)
-			}
+		out := "revision " + m[2] + ", approval " + m[3] + " of " + m[4]
+		who := m[1]
+		if id, ok := strings.CutPrefix(who, "simulated controller for "); ok {
+			return out + ", for " + r.name(id)
 		}
-		return out
+		if as := asStakeholder.FindStringSubmatchIndex(who); as != nil && as[1] == len(who) {
+			return out + ", by " + strings.TrimSpace(who[:as[0]]) + " as " + r.name(who[as[2]:as[3]])
+		}
+		return out + ", by " + r.name(who)
 	case "message_rejected":
 		if id, reason, ok := strings.Cut(detail, ": "); ok && r.People[id] != "" {
 			return "by " + r.name(id) + ": " + reason
@@ -84,27 +88,6 @@ func (r *Report) eventDetail(t TimelineEntry, detail string) string {
 	return asStakeholder.ReplaceAllStringFunc(detail, func(s string) string {
 		return "(as " + r.name(asStakeholder.FindStringSubmatch(s)[1]) + ")"
 	})
-}
-
-// approvalAt finds the approval an event records: the message's, given
-// when the event happened.
-func (r *Report) approvalAt(t TimelineEntry) *approvalSeen {
-	for _, m := range r.Messages {
-		if m.ID != t.Subject {
-			continue
-		}
-		for _, a := range m.Approvals {
-			if a.At.Equal(t.At) {
-				return &approvalSeen{By: a.By, Person: a.Person, Simulated: a.Simulated}
-			}
-		}
-	}
-	return nil
-}
-
-type approvalSeen struct {
-	By, Person string
-	Simulated  bool
 }
 
 // drillLead is who `crier drill` activates as (see Drill).

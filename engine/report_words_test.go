@@ -87,3 +87,52 @@ func TestTheReportCallsAnAdHocMessageOne(t *testing.T) {
 		t.Errorf("the ad-hoc message:\n%s", md)
 	}
 }
+
+// twoApprovers is a statement two people must approve, and a task for a
+// role.
+const twoApprovers = `version: 1
+id: two
+title: Two approvers
+stakeholders:
+  - {id: sam, name: Sam Patel, roles: [comms-lead], email: sam@northbridge.gov.uk}
+  - {id: jo, name: Jo Evans, email: jo@northbridge.gov.uk}
+channels:
+  - {id: log, type: log}
+steps:
+  - id: joint
+    title: Joint statement
+    at: 0s
+    notify: {to: [log], body: "Together.", approval: {approvers: [sam, jo], min: 2}}
+  - id: cell
+    title: Open the cell
+    at: 0s
+    task: {assignee: "role:comms-lead", instructions: Open it.}
+exercise:
+  participants: [sam, jo]
+`
+
+// Each of two approvals the simulated controller gives at once is said to
+// be for its own approver; a task for a role says so in words.
+func TestTheReportNamesEachApprover(t *testing.T) {
+	e, id, err := Drill(context.Background(), DrillOptions{
+		Source: []byte(twoApprovers), SourceName: "two.yaml", Start: start, Instant: true, Horizon: time.Hour,
+		ApproveAfter: 5 * time.Minute, Dispatch: to(&recorder{}), Log: quiet(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Report(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := markdownOf(t, r)
+	for _, want := range []string{
+		"Joint statement: message approved — revision 1, approval 1 of 2, for Sam Patel |",
+		"Joint statement: message approved — revision 1, approval 2 of 2, for Jo Evans |",
+		"Open the cell: task opened — assigned to whoever holds the comms-lead role |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q:\n%s", want, md)
+		}
+	}
+}

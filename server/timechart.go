@@ -141,7 +141,7 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 	for i, step := range order {
 		sts := occurrences[step]
 		r := chartRow{Y: y, LabelY: y + 13, Label: cmp.Or(sts[0].Title, step), Odd: i%2 == 1}
-		if sts[0].Title == "" && sts[0].Kind == "inject" {
+		if sts[0].Title == "" && sts[0].Kind == "inject" && !strings.HasPrefix(step, "inject") {
 			r.Label = "Inject: " + step
 		}
 		if len(sts) > 1 {
