@@ -394,7 +394,7 @@ exercise: {redirect: [ctl]}
 	if frac := regexp.MustCompile(`\d(ms|µs|ns)\b|\d\.\d+s\b`).FindString(md.String()); frac != "" {
 		t.Errorf("the report shows a fraction of a second (%q):\n%s", frac, md.String())
 	}
-	if !strings.Contains(md.String(), "Times are exercise time: speed ×600 from ") {
+	if !strings.Contains(md.String(), "Its clock ran at ×600 real time from ") {
 		t.Errorf("the report does not say its times are exercise time:\n%s", md.String())
 	}
 	for _, s := range r.Steps {

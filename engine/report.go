@@ -24,6 +24,9 @@ type Report struct {
 	EndedAt    *time.Time `json:"ended_at,omitempty"`
 	EndedBy    string     `json:"ended_by,omitempty"`
 	EndReason  string     `json:"end_reason,omitempty"`
+	// AsOf is when the report stands, in the activation's own time: its
+	// end, or, while it runs, now (an exercise's now in scenario time).
+	AsOf time.Time `json:"as_of"`
 	// Zone is the runbook's time zone, which the report's times are
 	// written in for people (the JSON's times are UTC).
 	Zone string `json:"zone"`
@@ -92,6 +95,12 @@ type StepReport struct {
 	PlannedSeconds  *int64   `json:"planned_offset_seconds"`
 	FiredSeconds    *int64   `json:"fired_offset_seconds,omitempty"`
 	CompleteSeconds *int64   `json:"completed_offset_seconds,omitempty"`
+	// PlannedAt and FiredAt are the times themselves: the offsets are in
+	// whole seconds from an activation that started part way through a
+	// second, so a time to show is read from these, never rebuilt from
+	// the offsets (08:00 would become 07:59).
+	PlannedAt *time.Time `json:"planned_at,omitempty"`
+	FiredAt   *time.Time `json:"fired_at,omitempty"`
 }
 
 // MessageReport is a message's final text, its revisions and approvals.
@@ -196,7 +205,7 @@ func (e *Engine) Report(activation string) (*Report, error) {
 		if t.IsZero() {
 			return nil
 		}
-		s := int64(t.Sub(a.StartedAt) / time.Second)
+		s := int64(OffsetOf(a.StartedAt, t) / time.Second)
 		return &s
 	}
 	events, err := tx.EventsOf(nil, a.ID)
@@ -259,6 +268,7 @@ func (e *Engine) Report(activation string) (*Report, error) {
 		scenario0, wall0, speed := ExerciseClock(a)
 		cutoff = scenario0.Add(time.Duration(float64(e.clock.Now().Sub(wall0)) * speed))
 	}
+	r.AsOf = cutoff
 	if r.Summary, err = summarise(tx, rb, r, cutoff); err != nil {
 		return nil, err
 	}
@@ -270,6 +280,14 @@ func (e *Engine) Report(activation string) (*Report, error) {
 	r.Deliveries = nonNil(r.Deliveries)
 	r.Messages = nonNil(r.Messages)
 	return r, nil
+}
+
+// timeOrNil is t, or nil when it is zero.
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 func nonNil[T any](s []T) []T {
@@ -299,7 +317,8 @@ func (r *Report) addSteps(tx *state.Txn, a *state.Activation, rb *runbooks.Runbo
 			continue // reported as escalations
 		}
 		r.Steps = append(r.Steps, StepReport{Step: o.Step, Title: stepTitle(rb, o.Step), Occurrence: o.N, Kind: o.Kind, State: o.State,
-			PlannedSeconds: since(o.DueAt), FiredSeconds: since(o.FiredAt), CompleteSeconds: since(o.CompletedAt)})
+			PlannedSeconds: since(o.DueAt), FiredSeconds: since(o.FiredAt), CompleteSeconds: since(o.CompletedAt),
+			PlannedAt: timeOrNil(o.DueAt), FiredAt: timeOrNil(o.FiredAt)})
 	}
 	slices.SortStableFunc(r.Steps, func(x, y StepReport) int {
 		if *x.PlannedSeconds != *y.PlannedSeconds {
@@ -393,6 +412,9 @@ func (r *Report) addMessages(tx *state.Txn, a *state.Activation, rb *runbooks.Ru
 // stepTitle is a step's or an inject's title as the runbook gives it, or
 // its id when it gives none.
 func stepTitle(rb *runbooks.Runbook, id string) string {
+	if id == AdHocStep {
+		return "Ad-hoc message"
+	}
 	if s, ok := rb.Step(id); ok && s.Title != "" {
 		return s.Title
 	}

@@ -165,13 +165,15 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// whoAs names a person and the stakeholder they acted as, when both are
-// known and differ: "Dev Duty (as duty-comms)".
-func whoAs(person, stakeholder string) string {
-	if person == "" || person == stakeholder {
-		return stakeholder
+// whoAs names a person and the stakeholder they acted as, by the
+// stakeholder's name, when both are known and differ: "Dev Duty (as Duty
+// Communications Officer)".
+func (r *Report) whoAs(person, stakeholder string) string {
+	name := r.name(stakeholder)
+	if person == "" || person == stakeholder || person == name {
+		return name
 	}
-	return person + " (as " + stakeholder + ")"
+	return person + " (as " + name + ")"
 }
 
 // deliveriesIn are the report's deliveries in one state.

@@ -54,7 +54,7 @@ func (r *Report) messageMarkdown(p func(string, ...any), c *reportClock, m Messa
 	if len(m.Revisions) > 1 {
 		var editors []string
 		for _, rev := range m.Revisions[1:] {
-			if who := mdText(whoAs(rev.Editor, rev.EditedBy)); who != "" && !slices.Contains(editors, who) {
+			if who := mdText(r.whoAs(rev.Editor, rev.EditedBy)); who != "" && !slices.Contains(editors, who) {
 				editors = append(editors, who)
 			}
 		}
@@ -65,11 +65,11 @@ func (r *Report) messageMarkdown(p func(string, ...any), c *reportClock, m Messa
 		p("%s\n", line)
 	}
 	for i, a := range m.Approvals {
-		who := whoAs(a.Person, a.By)
+		who := "by " + r.whoAs(a.Person, a.By)
 		if a.Simulated {
-			who = a.By + " (simulated)"
+			who = "for " + r.name(a.By) + " by the simulated controller"
 		}
-		line := fmt.Sprintf("- approved revision %d by %s at %s", a.Revision, dash(mdText(who)), c.short(m.DraftedAt, a.At))
+		line := fmt.Sprintf("- approved revision %d %s at %s", a.Revision, mdText(who), c.short(m.DraftedAt, a.At))
 		if i == len(m.Approvals)-1 && m.ApprovalSeconds != nil {
 			line += ", " + offset(m.ApprovalSeconds) + " after it was drafted"
 		}
@@ -88,7 +88,7 @@ func (r *Report) messageMarkdown(p func(string, ...any), c *reportClock, m Messa
 	if len(m.Acknowledged) > 0 {
 		var who []string
 		for _, k := range m.Acknowledged {
-			who = append(who, fmt.Sprintf("%s after %s", dash(mdText(k.Stakeholder)), offset(&k.Seconds)))
+			who = append(who, fmt.Sprintf("%s after %s", dash(mdText(r.name(k.Stakeholder))), offset(&k.Seconds)))
 		}
 		p("- acknowledged by %s\n", strings.Join(who, ", "))
 	}

@@ -191,7 +191,7 @@ func summarise(tx *state.Txn, rb *runbooks.Runbook, r *Report, cutoff time.Time)
 		}
 	}
 	slices.SortStableFunc(s.Targets, func(a, b Target) int { return a.From.Compare(b.From) })
-	s.NeverAcknowledged = neverAcknowledged(rb, s.Targets)
+	s.NeverAcknowledged = neverAcknowledged(rb, s.Targets, cancelledWhen(r))
 	s.Failed = failedByChannel(r)
 	s.Targets = nonNil(s.Targets)
 	s.NeverAcknowledged = nonNil(s.NeverAcknowledged)
@@ -221,12 +221,17 @@ func occurrenceN(id string) int {
 }
 
 // neverAcknowledged gathers, by person, the acknowledgements that never
-// came, in the order they were due.
-func neverAcknowledged(rb *runbooks.Runbook, targets []Target) []Unacknowledged {
+// came, in the order they were due. A task cancelled before anyone
+// acknowledged it is among them, saying so: the targets table counts it
+// missed too.
+func neverAcknowledged(rb *runbooks.Runbook, targets []Target, cancelled string) []Unacknowledged {
 	var out []Unacknowledged
 	for _, t := range targets {
-		if t.Kind != TargetAcknowledgement || t.ActualSeconds != nil || !t.Due || t.Note == "cancelled" {
+		if t.Kind != TargetAcknowledgement || t.ActualSeconds != nil || !t.Due {
 			continue
+		}
+		if t.Note == "cancelled" {
+			t.What += " (" + cancelled + ", never acknowledged)"
 		}
 		i := slices.IndexFunc(out, func(u Unacknowledged) bool { return u.ID == t.Stakeholder })
 		if i < 0 {
@@ -237,6 +242,22 @@ func neverAcknowledged(rb *runbooks.Runbook, targets []Target) []Unacknowledged 
 		out[i].Subjects = append(out[i].Subjects, t.Subject)
 	}
 	return out
+}
+
+// cancelledWhen says what cancelled an activation's open tasks: "cancelled
+// when the exercise was halted".
+func cancelledWhen(r *Report) string {
+	what := "activation"
+	if r.Mode != "live" {
+		what = r.Mode
+	}
+	switch r.State {
+	case state.ActivationHalted:
+		return "cancelled when the " + what + " was halted"
+	case state.ActivationStoodDown:
+		return "cancelled when the " + what + " was stood down"
+	}
+	return "cancelled"
 }
 
 // failedByChannel counts the deliveries that failed or were not

@@ -15,7 +15,11 @@ func (r *Report) summaryMarkdown(p func(string, ...any), c *reportClock) {
 	if r.Mode != "live" {
 		mode = capital(mdText(r.Mode))
 	}
-	p("- **%s** of runbook %s (%s), %s.\n", mode, mdText(r.Title), mdCode(r.Runbook), mdText(strings.ReplaceAll(r.State, "_", " ")))
+	how := mdText(strings.ReplaceAll(r.State, "_", " "))
+	if r.ranToHorizon() {
+		how = "drilled by crier drill"
+	}
+	p("- **%s** of runbook %s (%s), %s.\n", mode, mdText(r.Title), mdCode(r.Runbook), how)
 	if r.Event != "" {
 		line := "- **Event:** " + mdText(r.Event)
 		if r.Severity != "" {
@@ -24,7 +28,7 @@ func (r *Report) summaryMarkdown(p func(string, ...any), c *reportClock) {
 		p("%s.\n", line)
 	}
 	line := "- **Started:** " + c.full(r.StartedAt)
-	if who := mdText(r.StartedBy); who != "" {
+	if who := mdText(r.actorName(r.StartedBy)); who != "" {
 		line += " by " + who
 	}
 	p("%s.\n", line)
@@ -38,13 +42,15 @@ func (r *Report) summaryMarkdown(p func(string, ...any), c *reportClock) {
 			how = "Halted"
 		}
 		line := fmt.Sprintf("- **%s:** %s, after %s", how, c.short(r.StartedAt, *r.EndedAt), dash(offset(&d)))
-		if who := mdText(r.EndedBy); who != "" {
+		if who := mdText(r.actorName(r.EndedBy)); who != "" {
 			line += ", by " + who
 		}
 		if why := mdText(r.EndReason); why != "" {
 			line += ": " + why
 		}
 		p("%s.\n", line)
+	} else if r.ranToHorizon() {
+		p("- **The drill ran to %s** (%s) and stopped there; it was not stood down.\n", c.since(r.AsOf), c.short(r.StartedAt, r.AsOf))
 	} else {
 		p("- **Still running** when this report was made.\n")
 	}
@@ -61,7 +67,7 @@ func (r *Report) summaryMarkdown(p func(string, ...any), c *reportClock) {
 	}
 	for _, d := range r.Decisions {
 		line := fmt.Sprintf("- %s (%s)", c.at(d.At), c.since(d.At))
-		if by := mdText(d.By); by != "" {
+		if by := mdText(r.actorName(d.By)); by != "" {
 			line += ", " + by
 		}
 		line += ":"
@@ -88,9 +94,9 @@ func (r *Report) timesNote(c *reportClock) string {
 	if len(r.Paces) > 0 {
 		var paces []string
 		for _, p := range r.Paces {
-			paces = append(paces, fmt.Sprintf("×%g from %s", p.Speed, p.Since.In(c.loc).Format("15:04:05 MST, 2 Jan")))
+			paces = append(paces, fmt.Sprintf("×%g real time from %s", p.Speed, p.Since.In(c.loc).Format("15:04:05 MST, 2 Jan")))
 		}
-		note += " Times are exercise time: speed " + strings.Join(paces, ", then ") + " real time. The record keeps the real time of each action beside it."
+		note += " Its clock ran at " + strings.Join(paces, ", then at ") + " (real times); the record keeps the real time of each action beside it."
 	}
 	return note
 }

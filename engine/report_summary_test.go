@@ -172,7 +172,7 @@ func TestTheReportFoldsRemindersAndShowsRejections(t *testing.T) {
 	if strings.Contains(timeline, "escalated") || strings.Contains(messages, "Reminder") {
 		t.Errorf("a reminder is written out in full:\n%s", md)
 	}
-	if !strings.Contains(timeline, "**Second statement: message rejected** — head: names a street the police have not confirmed | Hana Head |") {
+	if !strings.Contains(timeline, "**Second statement: message rejected** — by Head of Comms: names a street the police have not confirmed | Hana Head |") {
 		t.Errorf("the timeline does not show the rejection:\n%s", timeline)
 	}
 	if !strings.Contains(messages, "· Second statement (rejected)") || !strings.Contains(messages, "- **rejected** by Head of Comms: names a street the police have not confirmed") ||
@@ -191,7 +191,7 @@ func TestTheReportReadsInLocalTimeAndFiringOrder(t *testing.T) {
 		t.Errorf("zone %q", r.Zone)
 	}
 	for _, want := range []string{
-		"- **Started:** Tue 7 Jul 2026 14:00 BST by exercise-lead.",
+		"- **Started:** Tue 7 Jul 2026 14:00 BST by crier drill.",
 		"Times are the exercise's scenario time in Europe/London",
 		"| 14:30 | T+30m | Holding statement: message drafted",
 		"| 15:15 | T+1h 15m | Holding statement: message sent",

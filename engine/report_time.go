@@ -50,9 +50,19 @@ func (c *reportClock) short(from, t time.Time) string {
 	return t.Format("15:04")
 }
 
+// OffsetOf is t's offset from an activation that started at start, in
+// whole seconds. It is reckoned from the start's whole second, so that a
+// step planned on the hour is a whole number of minutes from a start on
+// the minute, however far into its second the activation began: with the
+// plan's own times (StepReport.PlannedAt) the offsets and the times shown
+// agree, and nothing reads 07:59 or T+59m 59s for 08:00 and T+1h.
+func OffsetOf(start, t time.Time) time.Duration {
+	return t.Sub(start.Truncate(time.Second)).Truncate(time.Second)
+}
+
 // since writes t's offset from activation: "T+1h 30m".
 func (c *reportClock) since(t time.Time) string {
-	s := int64(t.Sub(c.start) / time.Second)
+	s := int64(OffsetOf(c.start, t) / time.Second)
 	if s <= 0 {
 		return "T+0"
 	}

@@ -62,11 +62,7 @@ func (r *Report) timelineLines(c *reportClock) []timelineLine {
 			}
 			continue
 		}
-		by := t.Actor
-		if by == "scheduler" || by == "dispatcher" {
-			by = "crier" // the engine itself
-		}
-		lines = append(lines, timelineLine{at: t.At, what: r.eventWords(t), by: mdText(by)})
+		lines = append(lines, timelineLine{at: t.At, what: r.eventWords(t), by: mdText(r.actorName(t.Actor))})
 	}
 	lines = append(lines, r.escalationLines(c)...)
 	slices.SortStableFunc(lines, func(a, b timelineLine) int { return a.at.Compare(b.at) })
@@ -86,6 +82,9 @@ func (r *Report) recurringSteps() map[string]bool {
 
 // titleOf is a step's title as the report knows it, else its id.
 func (r *Report) titleOf(step string) string {
+	if step == AdHocStep {
+		return "Ad-hoc message"
+	}
 	for _, s := range r.Steps {
 		if s.Step == step && s.Title != "" {
 			return s.Title
@@ -108,9 +107,6 @@ func (r *Report) eventWords(t TimelineEntry) string {
 		if inner, ok := strings.CutPrefix(detail, "("); ok && strings.HasSuffix(inner, ")") {
 			detail = strings.TrimSuffix(inner, ")") // "(assigned to cohesion)"
 		}
-		if name := r.People[detail]; name != "" {
-			detail = name // who acknowledged, who did the task
-		}
 		kind = mdText(title) + ": " + mdText(kind)
 	} else {
 		kind = capital(mdText(kind))
@@ -119,7 +115,7 @@ func (r *Report) eventWords(t TimelineEntry) string {
 	case "message_rejected", "message_failed", "message_partially_failed", "escalation_exhausted", "delivery_undelivered", "render_failed":
 		kind = "**" + kind + "**"
 	}
-	if detail := mdText(detail); detail != "" {
+	if detail := mdText(r.eventDetail(t, detail)); detail != "" {
 		return kind + " — " + detail
 	}
 	return kind
@@ -130,7 +126,7 @@ func (r *Report) eventWords(t TimelineEntry) string {
 func (r *Report) recurringLine(c *reportClock, step string) string {
 	var fired []StepReport
 	for _, s := range r.Steps {
-		if s.Step == step && s.FiredSeconds != nil {
+		if s.Step == step && s.FiredAt != nil {
 			fired = append(fired, s)
 		}
 	}
@@ -138,8 +134,7 @@ func (r *Report) recurringLine(c *reportClock, step string) string {
 	if len(fired) == 0 {
 		return line
 	}
-	first := r.StartedAt.Add(time.Duration(*fired[0].FiredSeconds) * time.Second)
-	last := r.StartedAt.Add(time.Duration(*fired[len(fired)-1].FiredSeconds) * time.Second)
+	first, last := *fired[0].FiredAt, *fired[len(fired)-1].FiredAt
 	if len(fired) == 1 {
 		line += ", once so far"
 	} else {

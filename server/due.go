@@ -50,15 +50,15 @@ func (s *Server) dueOf(tx *state.Txn, a *state.Activation, rep *engine.Report, w
 	}
 	now := s.activationNow(a.ID)
 	item := func(what string, at time.Time) dueItem {
-		return dueItem{What: what, at: at, At: s.wallClock(at, now), Offset: "T+" + runbooks.HumanDuration(at.Sub(a.StartedAt).Truncate(time.Second))}
+		return dueItem{What: what, at: at, At: s.wallClock(at, now), Offset: "T+" + runbooks.HumanDuration(engine.OffsetOf(a.StartedAt, at))}
 	}
 	var next []dueItem
 	if rep != nil {
 		for _, st := range rep.Steps {
-			if st.State != state.OccurrencePending || st.PlannedSeconds == nil {
+			if st.State != state.OccurrencePending || st.PlannedAt == nil {
 				continue
 			}
-			it := item(stepTitle(rb, st.Step, st.Kind), a.StartedAt.Add(time.Duration(*st.PlannedSeconds)*time.Second))
+			it := item(stepTitle(rb, st.Step, st.Kind), *st.PlannedAt) // the plan's own time: 08:00, not 07:59
 			next = append(next, it)
 		}
 	}

@@ -113,3 +113,41 @@ func TestDueAndOverdue(t *testing.T) {
 		t.Errorf("summary: %s", summary)
 	}
 }
+
+// A step planned on the hour is due on the hour, and an hour from an
+// activation made on the hour, however far into its second the activation
+// was made: 10:00 and T+1h, never 09:59 and T+59m 59s.
+func TestDueNextKeepsThePlansMinute(t *testing.T) {
+	const hourly = `version: 1
+id: hourly
+title: Hourly
+timezone: Europe/London
+stakeholders:
+  - {id: head-comms, name: Head of communications, email: head.comms@northbridge.gov.uk}
+channels:
+  - {id: log, type: log}
+steps:
+  - id: check
+    title: Hourly check
+    every: "0 * * * *"
+    until: 3h
+    notify: {to: [log], body: Check.}
+`
+	f := newScheduled(t, map[string]string{"hourly": hourly}, Options{SessionIdle: 24 * time.Hour})
+	f.clock.Set(start.Add(700 * time.Millisecond))
+	code, a := f.call(token("Priya"), "POST", "/api/v1/activations", map[string]any{"runbook": "hourly", "mode": "live"})
+	if code != 201 {
+		t.Fatalf("activating: %d %v", code, a)
+	}
+	b := f.browser()
+	b.do("POST", "/login", url.Values{"token": {token("Val")}})
+	_, page, _ := b.do("GET", "/ui/activations/"+a["id"].(string)+"/live", nil)
+	m := regexp.MustCompile(`(?s)<div id="live-due"[^>]*>(.*?)</div>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no due next in:\n%s", page)
+	}
+	due := strings.Join(strings.Fields(html.UnescapeString(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(m[1], " "))), " ")
+	if want := "Due next 10:00 T+1h Hourly check"; !strings.Contains(due, want) {
+		t.Errorf("due next lacks %q:\n%s", want, due)
+	}
+}

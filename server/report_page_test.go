@@ -111,7 +111,7 @@ func TestReportPageLeadsWithTheSummary(t *testing.T) {
 		`>Targets</h3>`, `<td>Task Community walkabout</td>`, `<td>not yet due; still open</td>`, `<td>acknowledge within 30m</td>`, `<td>Community cohesion officer</td>`,
 		`>Not yet acknowledged</h3>`, `>Failed to deliver</h3>`, `>Decisions</h3>`,
 		`class="report report-detail"`, `>Timeline</h2>`,
-		`<strong>Statement on the incident: message rejected</strong> — head-comms: wrong area`,
+		`<strong>Statement on the incident: message rejected</strong> — by Head of communications: wrong area`,
 		`>Messages</h2>`, `Statement on the incident (rejected)</h3>`, `<strong>rejected</strong> by Head of communications: wrong area`,
 		`>Steps: planned and actual</h2>`,
 	} {

@@ -21,7 +21,8 @@ import (
 // default, every message approved and every task done after five
 // minutes, prints from the report page on A4 in a handful of pages
 // (before the summary and the folding it was 56), with no header, no
-// navigation and no downloads on paper.
+// navigation and no downloads on paper; the chart and its key on one
+// page at most, at a sensible size.
 func TestThePrintedReportFitsInAHandfulOfPages(t *testing.T) {
 	exe := chromium(t)
 	source, err := os.ReadFile("../examples/major-incident-community-reassurance.yaml")
@@ -79,5 +80,18 @@ func TestThePrintedReportFitsInAHandfulOfPages(t *testing.T) {
 		`[...document.querySelectorAll('header, nav, .downloads, .report-summary h2')].filter(e => getComputedStyle(e).display != 'none').map(e => e.textContent)`))
 	if err != nil || len(shown) != 1 || shown[0] != "Summary" {
 		t.Errorf("printed, the page shows %q of the header, navigation, downloads and the summary's heading (%v)", shown, err)
+	}
+
+	// On paper the chart and its key fit within one A4 page's text (186 by
+	// 271mm, 703 by 1024 CSS pixels), and its labels are near the text's
+	// size (a line of about 10pt type), not scaled up to the page's width.
+	if _, err := chromedp.Call(tab, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 703, Height: 1024, DeviceScaleFactor: 1}); err != nil {
+		t.Fatal(err)
+	}
+	size, err := chromedp.Run(tab, chromedp.Evaluate[[]float64](`[document.querySelector('.report-chart').getBoundingClientRect().height,
+		document.querySelector('.report-chart').getBoundingClientRect().width, document.querySelector('.tc-label').getBoundingClientRect().height]`))
+	if err != nil || len(size) != 3 || size[0] > 1024 || size[1] > 703 || size[2] > 16 {
+		t.Errorf("printed, the chart and its key are %v CSS pixels high and wide and a label is %v high (%v), want them within 1024 by 703 and a label's line at most 16 (type of about 10pt)",
+			size[:min(2, len(size))], size[min(2, len(size)):], err)
 	}
 }

@@ -384,7 +384,7 @@ func TestTwoPeopleSharingAMailboxApproveAsTwo(t *testing.T) {
 	}
 	_, r := f.call(token("Val"), "GET", "/api/v1/activations/"+id+"/report?format=md", nil)
 	report := fmt.Sprint(r["raw"])
-	for _, want := range []string{"approved revision 1 by Dev Duty (as duty-comms)", "approved revision 1 by Dina Duty (as duty-comms)"} {
+	for _, want := range []string{"approved revision 1 by Dev Duty (as Duty communications officer)", "approved revision 1 by Dina Duty (as Duty communications officer)"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
 		}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"html/template"
 	"slices"
@@ -21,7 +22,10 @@ import (
 // the weeks after (timechart_axis.go). A late occurrence is drawn in red
 // and hatched, and its row says "LATE" in words, so that colour is never
 // the only cue. Every label comes from a runbook and goes through
-// html/template (web/timechart.html), so a step id is never markup.
+// html/template (web/timechart.html), so a step's title or id is never
+// markup. Rows are labelled with the steps' titles, their ids in the
+// tooltips; a message rejected, withheld or cancelled is said to be so,
+// never under way.
 
 // chart sizes, in the SVG's own units: it scales to the width it is given.
 const (
@@ -99,10 +103,10 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 	}
 	var now *int64
 	if rep.State == state.ActivationActive {
-		n := int64(s.activationNow(rep.Activation).Sub(rep.StartedAt) / time.Second)
+		n := int64(engine.OffsetOf(rep.StartedAt, s.activationNow(rep.Activation)) / time.Second)
 		now = &n
 	} else if rep.EndedAt != nil {
-		n := int64(rep.EndedAt.Sub(rep.StartedAt) / time.Second)
+		n := int64(engine.OffsetOf(rep.StartedAt, *rep.EndedAt) / time.Second)
 		now = &n
 	}
 	// The axis runs to the last thing planned or done, or to now, so that
@@ -135,17 +139,20 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 	var lateSteps []string
 	y := float64(chartTop)
 	for i, step := range order {
-		r := chartRow{Y: y, LabelY: y + 13, Label: step, Odd: i%2 == 1}
 		sts := occurrences[step]
+		r := chartRow{Y: y, LabelY: y + 13, Label: cmp.Or(sts[0].Title, step), Odd: i%2 == 1}
+		if sts[0].Title == "" && sts[0].Kind == "inject" && !strings.HasPrefix(step, "inject") {
+			r.Label = "Inject: " + step
+		}
 		if len(sts) > 1 {
 			r.Label += fmt.Sprintf(" ×%d", len(sts))
 		}
 		var (
-			lateN, running, toCome, cancelled, rejected int
-			firedLate                                   time.Duration
-			why                                         []string
-			waits                                       []string
-			notReached                                  bool
+			lateN, running, toCome, cancelled, rejected, withheld int
+			firedLate                                             time.Duration
+			why                                                   []string
+			waits                                                 []string
+			notReached                                            bool
 		)
 		for _, st := range sts {
 			m := chartMark{Title: occurrenceTitle(st, len(sts)), planned: -1}
@@ -155,7 +162,7 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 			occLate := false
 			if st.FiredSeconds != nil {
 				end := st.CompleteSeconds
-				if end == nil && now != nil && st.State == state.OccurrenceFired {
+				if end == nil && now != nil && st.State == state.OccurrenceFired && !slices.Contains(ended, st.Outcome) {
 					end, m.Running = now, true
 				}
 				if end == nil {
@@ -183,15 +190,16 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 			switch {
 			case st.State == "not_reached":
 				notReached, waits = true, st.WaitingFor
+			case st.Outcome == state.MessageRejected:
+				rejected++
+			case st.Outcome == state.MessageWithheld:
+				withheld++
+			case st.State == state.OccurrenceCancelled || st.Outcome == state.MessageCancelled:
+				cancelled++
 			case m.Running:
 				running++
 			case st.State == state.OccurrencePending:
 				toCome++
-			case st.State == state.OccurrenceCancelled:
-				cancelled++
-			}
-			if st.Outcome == "rejected" {
-				rejected++
 			}
 			r.Marks = append(r.Marks, m)
 		}
@@ -201,10 +209,10 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 			c.Late++
 			if len(sts) > 1 {
 				notes = append(notes, fmt.Sprintf("LATE %d of %d", lateN, len(sts)))
-				lateSteps = append(lateSteps, fmt.Sprintf("%s (%d of %d)", step, lateN, len(sts)))
+				lateSteps = append(lateSteps, fmt.Sprintf("%s (%d of %d)", cmp.Or(sts[0].Title, step), lateN, len(sts)))
 			} else {
 				notes = append(notes, "LATE")
-				lateSteps = append(lateSteps, step)
+				lateSteps = append(lateSteps, cmp.Or(sts[0].Title, step))
 			}
 			if firedLate > 0 {
 				up := ""
@@ -225,6 +233,7 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 			}
 		}
 		count(rejected, "rejected")
+		count(withheld, "withheld")
 		count(running, "under way")
 		count(toCome, "to come")
 		count(cancelled, "cancelled")
@@ -237,6 +246,9 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 		r.Open = running > 0
 		r.Note = strings.Join(notes, "; ")
 		r.Full = r.Label
+		if r.Label != step && sts[0].Title != "" {
+			r.Full += " (step " + step + ")" // the id the runbook and the table use
+		}
 		if r.Note != "" {
 			r.Full += " — " + r.Note
 		}
@@ -277,10 +289,16 @@ func (s *Server) timeChartOf(rep *engine.Report) *timeChart {
 	return c
 }
 
+// ended are the outcomes of an occurrence's message or task that end it,
+// whether or not the occurrence was ever marked complete: a rejected
+// message is not under way.
+var ended = []string{state.MessageSent, state.MessagePartiallyFailed, state.MessageFailed, state.MessageRejected,
+	state.MessageCancelled, state.MessageWithheld, state.TaskDone, state.TaskCancelled}
+
 // occurrenceTitle says when an occurrence was planned, fired and done,
-// for a tooltip on its marks.
+// and what became of it, for a tooltip on its marks.
 func occurrenceTitle(st engine.StepReport, of int) string {
-	t := st.Step
+	t := cmp.Or(st.Title, st.Step)
 	if of > 1 {
 		t += fmt.Sprintf(" #%d", st.Occurrence)
 	}
@@ -292,6 +310,9 @@ func occurrenceTitle(st engine.StepReport, of int) string {
 	at("planned", st.PlannedSeconds)
 	at("fired", st.FiredSeconds)
 	at("complete", st.CompleteSeconds)
+	if st.Outcome != "" {
+		t += ", " + strings.ReplaceAll(st.Outcome, "_", " ")
+	}
 	return t
 }
 

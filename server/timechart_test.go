@@ -237,3 +237,39 @@ func TestPlanVsActualScales(t *testing.T) {
 		t.Errorf("the recurring step's row: %q — %q", last.Label.Text, last.Label.Note)
 	}
 }
+
+// A message that was rejected, withheld or cancelled never completes, but
+// it is not under way either: its row says what became of it, even while
+// the activation runs on. Rows are labelled with the steps' titles; the
+// id is kept in the tooltip.
+func TestPlanVsActualSaysWhatBecameOfAMessage(t *testing.T) {
+	f := newFixture(t)
+	s := New(Options{Engine: f.engine, Library: f.lib, Users: people, Now: func() time.Time { return start.Add(time.Hour) }})
+	rep := &engine.Report{Activation: "a-000009", Title: "Outcomes", State: state.ActivationActive, StartedAt: start,
+		Steps: []engine.StepReport{
+			{Step: "holding-statement", Title: "Holding statement", Occurrence: 1, Kind: "notify", State: state.OccurrenceFired, Outcome: state.MessageRejected, PlannedSeconds: secs(0), FiredSeconds: secs(0)},
+			{Step: "exercise-only", Occurrence: 1, Kind: "notify", State: state.OccurrenceFired, Outcome: state.MessageWithheld, PlannedSeconds: secs(60), FiredSeconds: secs(60)},
+			{Step: "waiting", Title: "Second update", Occurrence: 1, Kind: "notify", State: state.OccurrenceFired, Outcome: state.MessagePendingApproval, PlannedSeconds: secs(120), FiredSeconds: secs(120)},
+		}}
+	doc := parseChart(t, string(s.planVsActual(rep)))
+	if len(doc.Rows) != 3 {
+		t.Fatalf("rows: %+v", doc.Rows)
+	}
+	for i, want := range []string{"Holding statement — rejected", "exercise-only — withheld", "Second update — under way"} {
+		got := strings.Join(strings.Fields(doc.Rows[i].Label.Text+doc.Rows[i].Label.Note), " ")
+		if got != want {
+			t.Errorf("row %d reads %q, want %q", i, got, want)
+		}
+	}
+	for i, m := range doc.Rows[:2] {
+		if strings.Contains(m.Marks[0].Bar.Class, "tc-running") {
+			t.Errorf("row %d's bar is drawn as running: %+v", i, m.Marks[0].Bar)
+		}
+	}
+	if title := doc.Rows[0].Marks[0].Title; !strings.HasPrefix(title, "Holding statement, planned T+0") || !strings.HasSuffix(title, ", rejected") {
+		t.Errorf("the rejected occurrence's tooltip: %q", title)
+	}
+	if svg := string(s.planVsActual(rep)); !strings.Contains(svg, "<title>Holding statement (step holding-statement) — rejected</title>") {
+		t.Errorf("the row's tooltip does not keep the step's id:\n%s", svg)
+	}
+}

@@ -170,7 +170,7 @@ users:
 	}
 	report, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{"approved revision 2 by Hana Head (as head-comms)", "approved revision 2 by Dee Deputy (as deputy-comms)", "acknowledged by police"} {
+	for _, want := range []string{"approved revision 2 by Hana Head (as Head of communications)", "approved revision 2 by Dee Deputy (as Deputy head of communications)", "acknowledged by Police community liaison"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
 		}
