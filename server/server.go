@@ -6,11 +6,12 @@ package server
 
 import (
 	"crypto/rand"
-	"github.com/slack-go/slack"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/slack-go/slack"
 
 	"github.com/crierhq/crier/config"
 	"github.com/crierhq/crier/engine"
