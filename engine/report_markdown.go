@@ -137,11 +137,7 @@ func (r *Report) names(ids []string) string {
 	}
 	var out []string
 	for _, id := range ids {
-		name, ok := r.People[id]
-		if !ok || name == "" {
-			name = id
-		}
-		out = append(out, mdText(name))
+		out = append(out, mdText(r.name(id)))
 	}
 	return strings.Join(out, ", ")
 }

@@ -114,6 +114,13 @@ func (s *Server) webRoutes() {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	}))
 	s.mux.Handle("GET /{$}", s.web(anyone, s.dashboard))
+	s.mux.Handle("GET /ui/", s.web(anyone, func(w http.ResponseWriter, r *http.Request, u *User) {
+		if r.URL.Path == "/ui/" {
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+		s.render(w, r, http.StatusNotFound, "error.html", &page{Title: "Not found", User: u, Error: "crier has no page at " + r.URL.Path + "."})
+	}))
 	s.mux.Handle("GET /ui/messages/{id...}", s.web(anyone, s.messagePage))
 	s.mux.Handle("POST /ui/messages/{id...}", s.form(commsOfficer, s.messageDecision))
 	s.mux.Handle("GET /ui/activations/{id}/messages/new", s.web(commsOfficer, s.composePage))

@@ -291,3 +291,17 @@ func TestFormSpeedsThatAreNotSpeeds(t *testing.T) {
 		t.Errorf("%d activations started with speeds that are not speeds", len(as))
 	}
 }
+
+// A page crier does not have is said so as a page, with the way back; /ui/
+// itself is the dashboard.
+func TestWebNoSuchPage(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser()
+	b.do("POST", "/login", url.Values{"token": {token("Priya")}})
+	if code, page, _ := b.do("GET", "/ui/nothing-here", nil); code != http.StatusNotFound || !strings.Contains(page, "crier has no page at /ui/nothing-here.") || !strings.Contains(page, "Back to the dashboard") {
+		t.Errorf("no such page: %d\n%s", code, page)
+	}
+	if code, _, h := b.do("GET", "/ui/", nil); code != http.StatusSeeOther || h.Get("Location") != "/" {
+		t.Errorf("/ui/: %d to %q", code, h.Get("Location"))
+	}
+}
