@@ -144,8 +144,10 @@ func (v *validator) checkStakeholders() {
 		for j, e := range s.Email {
 			checkEmail(v.ds, e, fmt.Sprintf("%s.email[%d]", path, j))
 		}
-		if s.Slack != "" && !slackUserRE.MatchString(s.Slack) {
-			v.errorf(s.at("slack"), path+".slack", "%q is not a Slack user id; expected U… or W… as Slack shows it in a member's profile, like U04ABCD1234", s.Slack)
+		if s.Slack != "" {
+			if problem := SlackUserProblem(s.Slack); problem != "" {
+				v.errorf(s.at("slack"), path+".slack", "%q %s", s.Slack, problem)
+			}
 		}
 		if s.Phone != "" {
 			checkPhone(v.ds, Ref{s.Phone, s.at("phone")}, path+".phone")
@@ -162,21 +164,47 @@ func checkEmail(ds *diagnostics, e Ref, path string) {
 	if e.Name == "" {
 		return // decoding has reported it
 	}
-	if _, err := mail.ParseAddress(e.Name); err != nil {
-		ds.errorf(e.Pos, path, "%q is not an email address; expected one address like duty.officer@council.gov.uk or \"Duty Officer <duty.officer@council.gov.uk>\"", e.Name)
+	if problem := EmailProblem(e.Name); problem != "" {
+		ds.errorf(e.Pos, path, "%q %s", e.Name, problem)
 	}
 }
 
+// EmailProblem says what is wrong with an email address as a contact,
+// after the quoted address, or "" when nothing is.
+func EmailProblem(addr string) string {
+	if _, err := mail.ParseAddress(addr); err != nil {
+		return "is not an email address; expected one address like duty.officer@council.gov.uk or \"Duty Officer <duty.officer@council.gov.uk>\""
+	}
+	return ""
+}
+
 func checkPhone(ds *diagnostics, p Ref, path string) {
-	if phoneRE.MatchString(p.Name) {
-		return
+	if problem := PhoneProblem(p.Name); problem != "" {
+		ds.errorf(p.Pos, path, "%q %s", p.Name, problem)
+	}
+}
+
+// PhoneProblem says what is wrong with a phone number as a contact, after
+// the quoted number, or "" when nothing is.
+func PhoneProblem(number string) string {
+	if phoneRE.MatchString(number) {
+		return ""
 	}
 	hint := ""
-	digits := strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(p.Name)
+	digits := strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(number)
 	if strings.HasPrefix(digits, "0") && phoneRE.MatchString("+44"+digits[1:]) {
 		hint = fmt.Sprintf(" (for a UK number, %q)", "+44"+digits[1:])
 	}
-	ds.errorf(p.Pos, path, "%q is not an E.164 phone number; write it with the country code and no spaces, like +447700900123%s", p.Name, hint)
+	return "is not an E.164 phone number; write it with the country code and no spaces, like +447700900123" + hint
+}
+
+// SlackUserProblem says what is wrong with a Slack user id as a contact,
+// after the quoted id, or "" when nothing is.
+func SlackUserProblem(id string) string {
+	if slackUserRE.MatchString(id) {
+		return ""
+	}
+	return "is not a Slack user id; expected U… or W… as Slack shows it in a member's profile, like U04ABCD1234"
 }
 
 func (v *validator) checkChannels() {
@@ -325,9 +353,18 @@ func checkLanguage(ds *diagnostics, l Ref, path string) {
 	if l.Name == "" {
 		return // decoding has reported it
 	}
-	if _, err := language.Parse(l.Name); err != nil {
-		ds.errorf(l.Pos, path, "%q is not a BCP 47 language tag; expected a tag such as cy, ur, pl or pa-Arab", l.Name)
+	if problem := LanguageProblem(l.Name); problem != "" {
+		ds.errorf(l.Pos, path, "%q %s", l.Name, problem)
 	}
+}
+
+// LanguageProblem says what is wrong with a language tag, after the quoted
+// tag, or "" when nothing is.
+func LanguageProblem(tag string) string {
+	if _, err := language.Parse(tag); err != nil {
+		return "is not a BCP 47 language tag; expected a tag such as cy, ur, pl or pa-Arab"
+	}
+	return ""
 }
 
 // checkRefs reports references that do not resolve, and returns the reach.
