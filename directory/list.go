@@ -218,7 +218,7 @@ func plainCSVError(err error) string {
 		case errors.Is(pe.Err, csv.ErrFieldCount):
 			return "has a different number of columns from the header"
 		case errors.Is(pe.Err, csv.ErrQuote), errors.Is(pe.Err, csv.ErrBareQuote):
-			return fmt.Sprintf("has a stray double quote in column %d; a field with a quote in it is written in quotes, with each quote doubled", pe.Column)
+			return fmt.Sprintf("has a stray double quote at character %d; a field with a quote in it is written in quotes, with each quote doubled", pe.Column)
 		}
 	}
 	return "cannot be read as CSV"

@@ -165,7 +165,7 @@ func (r *rota) turn(at time.Time) int {
 	}
 	local := at.In(r.location)
 	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
-	k := int(day.Sub(r.first).Hours()/24) / r.period
+	k := int((day.Unix()-r.first.Unix())/(24*60*60)) / r.period // seconds, which do not overflow as a Duration would
 	for k > 0 && r.handover(k).After(at) {
 		k--
 	}
