@@ -48,3 +48,21 @@ func FuzzDirectoryParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPlainContacts: the fast checks of a list's addresses and numbers
+// accept only what the runbooks' own checks accept, and plainNumber
+// exactly that.
+func FuzzPlainContacts(f *testing.F) {
+	for _, s := range []string{"ada@example.org", "a.b+c@x.y", "a..b@x", ".a@x", "a@x.", "\"a b\"@x", "Ada <ada@example.org>",
+		"+447700900123", "+0447700900123", "+4477", "+1234567890123456", "07700 900123", "a@[127.0.0.1]", "é@x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if plainAddress(s) && runbooks.EmailProblem(s) != "" {
+			t.Fatalf("plainAddress accepts %q, which net/mail refuses", s)
+		}
+		if plainNumber(s) != (runbooks.PhoneProblem(s) == "") {
+			t.Fatalf("plainNumber(%q) = %v, unlike runbooks.PhoneProblem", s, plainNumber(s))
+		}
+	})
+}
