@@ -223,8 +223,8 @@ func (d *Directory) rota(id string) (*rota, error) {
 }
 
 // OnDuty says who is on the rota's duty at an instant: an override in
-// force then, or else whose turn it is. Before the rota's first handover
-// nobody is, and that is an error.
+// force then, or else whose turn it is. Before the rota's first handover,
+// outside an override, nobody is, and that is an error.
 func (d *Directory) OnDuty(rotaID string, at time.Time) (Person, error) {
 	r, err := d.rota(rotaID)
 	if err != nil {

@@ -167,3 +167,31 @@ func manyOverrides(t testing.TB, n int) *Directory {
 	}
 	return d
 }
+
+// An override may put someone on duty before the rota starts, and a time
+// the clocks skip counts as an hour later, as docs/directory.md says.
+func TestOverrideEdges(t *testing.T) {
+	d, err := Parse("d.yaml", []byte(head+`rotas:
+  - id: r
+    name: R
+    people: [asha]
+    start: 2026-04-06
+    handover: "Mon 09:00"
+    overrides:
+      - {person: bryn, from: "2026-03-29 01:30", until: "2026-03-29 03:00"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.OnDuty("r", utc("2026-03-29 01:15")); err == nil {
+		t.Error("someone on duty at 02:15 BST, before the override and the rota")
+	}
+	for _, at := range []string{"2026-03-29 01:30", "2026-03-29 01:59"} { // 02:30 and 02:59 BST
+		if p, err := d.OnDuty("r", utc(at)); err != nil || p.ID != "bryn" {
+			t.Errorf("at %s UTC: %s, %v; want bryn", at, p.ID, err)
+		}
+	}
+	if _, err := d.OnDuty("r", utc("2026-03-29 02:00")); err == nil {
+		t.Error("someone on duty at 03:00 BST, after the override and before the rota")
+	}
+}
