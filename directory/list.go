@@ -191,7 +191,7 @@ func ParseList(name string, data []byte) (*List, error) {
 			ok = false
 		}
 		if v.Email != "" && !plainAddress(v.Email) && runbooks.EmailProblem(v.Email) != "" {
-			problems.add("row %d: the email address is not one; expected one address like resident@example.org", row)
+			problems.add("row %d: the email address is not valid; expected one address like resident@example.org", row)
 			ok = false
 		}
 		if v.Phone != "" && !plainNumber(v.Phone) && runbooks.PhoneProblem(v.Phone) != "" {

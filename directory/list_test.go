@@ -50,7 +50,7 @@ func TestLoadListRefuses(t *testing.T) {
 		{"repeated column", "email,Email\n", `l.csv: row 1: column 2 is "email" again; each column is named once`},
 		{"no contact column", "name,language\nAnn,cy\n", "l.csv: row 1: there is no email or phone column, so no row could reach anyone"},
 		{"bad address on row 4", "name,email\nAnn,ann@example.org\nBo,bo@example.org\nCy,cy.example.org\nDi,di@example.org\n",
-			"l.csv: row 4: the email address is not one; expected one address like resident@example.org"},
+			"l.csv: row 4: the email address is not valid; expected one address like resident@example.org"},
 		{"every row's problems", "email,phone,language\n,,\nann@example.org,07700 900123,cy\nbo@example.org,+447700900123,klingon-please\n",
 			"l.csv: row 2: has neither an email address nor a phone number; every row needs at least one\n" +
 				"l.csv: row 3: the phone number is not an E.164 number; write it with the country code and no spaces, like +447700900123\n" +
@@ -86,7 +86,7 @@ func TestLoadListCapsProblems(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	lines := strings.Split(err.Error(), "\n")
-	if lines[0] != "lists/all.csv: row 2: the email address is not one; expected one address like resident@example.org" ||
+	if lines[0] != "lists/all.csv: row 2: the email address is not valid; expected one address like resident@example.org" ||
 		!strings.HasPrefix(lines[19], "lists/all.csv: row 21: ") || lines[20] != "lists/all.csv: and 480 more problems" {
 		t.Errorf("got\n%s", err)
 	}
