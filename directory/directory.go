@@ -248,7 +248,7 @@ func (c *checker) unique(list string, n int, id func(int) runbooks.Slug) map[run
 func (c *checker) checkPerson(p string, person Person, orgs map[runbooks.Slug]int) {
 	if c.ok(p + ".organisation") {
 		if _, ok := orgs[person.Organisation]; !ok {
-			c.errorf(p+".organisation", "no organisation has id %q; add it to organisations or use one of theirs", person.Organisation)
+			c.errorf(p+".organisation", "no organisation has id %q; add it to organisations, or use the id of one already there", person.Organisation)
 		}
 	}
 	for j, e := range person.Email {
