@@ -61,7 +61,9 @@ func (r *Ref) decodeNode(d *decoder, n *yaml.Node, path string) {
 	v, ok := d.scalar(n, path, "a name")
 	switch {
 	case !ok:
+		*r = Ref{Pos: posOf(n)} // refused already; anything said of it later is still located
 	case strings.TrimSpace(v) == "":
+		*r = Ref{Pos: posOf(n)}
 		d.errorf(n, path, "the name is empty")
 	default:
 		*r = Ref{Name: v, Pos: posOf(n)}

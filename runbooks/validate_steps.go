@@ -213,6 +213,7 @@ func (v *validator) checkAfter() {
 			path := fmt.Sprintf("steps[%d].after[%d]", i, j)
 			dep, ok := steps[ref.Name]
 			switch {
+			case ref.Name == "": // not a name: said where it was decoded
 			case !ok:
 				v.errorf(ref.Pos, path, "step %q waits for step %q, which is not defined%s", s.ID, ref.Name, suggest(ref.Name, ids))
 			case dep == s:
