@@ -119,27 +119,12 @@ func (l *loader) add(sev runbooks.Severity, p runbooks.Pos, path, format string,
 		Severity: sev, Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
-// at is where the value at path is written or, when it is not, the
-// nearest mapping around it that is.
-func (l *loader) at(path string) runbooks.Pos {
-	for {
-		if p, ok := l.pos[path]; ok {
-			return p
-		}
-		i := strings.LastIndexAny(path, ".[")
-		if i < 0 {
-			return l.pos[""]
-		}
-		path = path[:i]
-	}
-}
-
 func (l *loader) errorf(path, format string, args ...any) {
-	l.add(runbooks.SeverityError, l.at(path), path, format, args...)
+	l.add(runbooks.SeverityError, l.pos.At(path), path, format, args...)
 }
 
 func (l *loader) warnf(path, format string, args ...any) {
-	l.add(runbooks.SeverityWarning, l.at(path), path, format, args...)
+	l.add(runbooks.SeverityWarning, l.pos.At(path), path, format, args...)
 }
 
 // written reports whether the value at path is in the file.

@@ -162,23 +162,8 @@ func (c *checker) add(p runbooks.Pos, path, format string, args ...any) {
 		Severity: runbooks.SeverityError, Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
-// at is where the value at path is written or, when it is not, the
-// nearest mapping around it that is.
-func (c *checker) at(p string) runbooks.Pos {
-	for {
-		if pos, ok := c.pos[p]; ok {
-			return pos
-		}
-		i := strings.LastIndexAny(p, ".[")
-		if i < 0 {
-			return c.pos[""]
-		}
-		p = p[:i]
-	}
-}
-
 func (c *checker) errorf(path, format string, args ...any) {
-	c.add(c.at(path), path, format, args...)
+	c.add(c.pos.At(path), path, format, args...)
 }
 
 // ok reports whether the value at path is written and has no problem yet.
@@ -237,7 +222,7 @@ func (c *checker) unique(list string, n int, id func(int) runbooks.Slug) map[run
 			continue
 		}
 		if first, dup := seen[v]; dup {
-			c.errorf(p, "id %q is already used by %s[%d] at line %d; ids in %s must be unique", v, list, first, c.at(fmt.Sprintf("%s[%d].id", list, first)).Line, list)
+			c.errorf(p, "id %q is already used by %s[%d] at line %d; ids in %s must be unique", v, list, first, c.pos.At(fmt.Sprintf("%s[%d].id", list, first)).Line, list)
 			continue
 		}
 		seen[v] = i

@@ -144,7 +144,7 @@ func (c *checker) checkOverlaps(p string, r *Rota, out *rota) {
 				at, other = other, at
 			}
 			c.errorf(fmt.Sprintf("%s.overrides[%d].from", p, at), "this override overlaps the one at line %d (%s until %s); overrides on a rota must not overlap, so that who is on duty is never in doubt",
-				c.at(fmt.Sprintf("%s.overrides[%d]", p, other)).Line, r.Overrides[other].From, r.Overrides[other].Until)
+				c.pos.At(fmt.Sprintf("%s.overrides[%d]", p, other)).Line, r.Overrides[other].From, r.Overrides[other].Until)
 		}
 	}
 	out.overrides = sorted

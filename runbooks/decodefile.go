@@ -4,12 +4,28 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
+	"strings"
 )
 
 // Positions says where each value DecodeFile decoded is written, by its
 // path as messages give it: "" for the document itself, then paths such as
 // server.listen or users[0].roles[1].
 type Positions map[string]Pos
+
+// At is where the value at path is written or, when it is not, the
+// nearest mapping around it that is.
+func (ps Positions) At(path string) Pos {
+	for {
+		if p, ok := ps[path]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			return ps[""]
+		}
+		path = path[:i]
+	}
+}
 
 // DecodeFile decodes a YAML file other than a runbook, such as crier's
 // configuration, into v, a pointer to a struct, by the rules runbooks are
