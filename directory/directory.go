@@ -36,7 +36,9 @@ type Directory struct {
 	Lists         []ListEntry    `yaml:"lists"`
 
 	location *time.Location
+	people   map[string]int // index in People, by id
 	rotas    map[runbooks.Slug]*rota
+	lists    map[string]*List // loaded, by id
 }
 
 // Organisation is a council, a police force, a fire service, a health
@@ -92,10 +94,8 @@ func (d *Directory) Location() *time.Location { return d.location }
 
 // Person finds a person by id.
 func (d *Directory) Person(id string) (Person, bool) {
-	for _, p := range d.People {
-		if string(p.ID) == id {
-			return p, true
-		}
+	if i, ok := d.people[id]; ok {
+		return d.People[i], true
 	}
 	return Person{}, false
 }
@@ -192,6 +192,11 @@ func (c *checker) check() {
 	d.location = loc
 	orgs := c.unique("organisations", len(d.Organisations), func(i int) runbooks.Slug { return d.Organisations[i].ID })
 	people := c.unique("people", len(d.People), func(i int) runbooks.Slug { return d.People[i].ID })
+	d.people = map[string]int{}
+	for id, i := range people {
+		d.people[string(id)] = i
+	}
+	d.lists = map[string]*List{}
 	c.unique("rotas", len(d.Rotas), func(i int) runbooks.Slug { return d.Rotas[i].ID })
 	c.unique("lists", len(d.Lists), func(i int) runbooks.Slug { return d.Lists[i].ID })
 	for i, p := range d.People {

@@ -30,7 +30,9 @@ type List struct {
 	File string
 	// SHA256 is the checksum of the file's bytes.
 	SHA256 [sha256.Size]byte
-	rows   []Row
+	// Email and Phone: whether the list has the column.
+	Email, Phone bool
+	rows         []Row
 }
 
 // Row is one row of a list: at least an email address or a phone number.
@@ -162,6 +164,7 @@ func ParseList(name string, data []byte) (*List, error) {
 	if len(problems.Problems) > 0 {
 		return nil, problems
 	}
+	list.Email, list.Phone = index[colEmail] >= 0, index[colPhone] >= 0
 	// A row for each line, as most lists have no line breaks in fields.
 	list.rows = make([]Row, 0, bytes.Count(data, []byte("\n")))
 	// Lists repeat a handful of languages, so each tag is checked once.

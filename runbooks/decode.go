@@ -30,6 +30,9 @@ type decoder struct {
 	// positions, when not nil, collects where each value is written, by
 	// path, for DecodeFile.
 	positions Positions
+	// pointers collects the person:ID and rota:ID references written,
+	// which stand for stakeholders kept in the directory.
+	pointers []Ref
 }
 
 // shape is a runbook type's YAML fields, read once from its struct tags.

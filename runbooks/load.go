@@ -58,6 +58,7 @@ func parseRunbook(ds *diagnostics, data []byte) *Runbook {
 	d := &decoder{diags: ds, lines: bytes.Split(data, []byte("\n"))}
 	rb := &Runbook{file: ds.file}
 	d.decodeStruct(root, reflect.ValueOf(rb).Elem(), "")
+	addPointedAt(rb, d.pointers)
 	validate(rb, ds)
 	return rb
 }

@@ -14,10 +14,13 @@ const (
 	kindRole
 	kindChannel
 	kindAudience
+	kindList
 
 	people      = kindStakeholder | kindRole
 	anyTarget   = kindStakeholder | kindRole | kindChannel | kindAudience
 	channelOnly = kindChannel
+	// messageTargets: a message's to may also name a contact list.
+	messageTargets = anyTarget | kindList
 )
 
 func (k targetKinds) String() string {
@@ -34,6 +37,9 @@ func (k targetKinds) String() string {
 	if k&kindRole != 0 {
 		parts = append(parts, "role:X")
 	}
+	if k&kindList != 0 {
+		parts = append(parts, "list:X")
+	}
 	if len(parts) == 1 {
 		return parts[0]
 	}
@@ -46,6 +52,8 @@ type Reach struct {
 	Stakeholders []*Stakeholder
 	// Languages are the languages of the audiences reached.
 	Languages []string
+	// Lists are the ids of the directory's contact lists named.
+	Lists []string
 }
 
 // index finds a runbook's stakeholders, channels, audiences, roles and steps
@@ -97,9 +105,10 @@ func newIndex(rb *Runbook) *index {
 }
 
 // Reach resolves targets of a valid runbook (audience, channel and
-// stakeholder ids, role:X) to the channels and stakeholders they name.
+// stakeholder ids, role:X, person:X, rota:X, list:X) to the channels,
+// stakeholders and lists they name.
 func (rb *Runbook) Reach(targets []Ref) Reach {
-	return rb.index.reach(targets, anyTarget, nil)
+	return rb.index.reach(targets, messageTargets, nil)
 }
 
 // reach resolves refs, calling bad for each one that does not resolve to
@@ -118,6 +127,13 @@ func (ix *index) reach(refs []Ref, kinds targetKinds, bad func(i int, msg string
 	for i, ref := range refs {
 		if ref.Name == "" {
 			continue // decoding has reported it
+		}
+		if list, ok := ref.List(); ok {
+			if kinds&kindList == 0 {
+				report(bad, i, "%q is a contact list; a list can be named only in a message's to, or in an email or sms channel's to", ref.Name)
+			}
+			r.Lists = append(r.Lists, list)
+			continue
 		}
 		if role, ok := ref.Role(); ok {
 			holders, found := ix.roles[role]
@@ -165,6 +181,7 @@ func (r *Reach) dedupe() {
 	r.Stakeholders = firstOfEach(r.Stakeholders)
 	r.Channels = firstOfEach(r.Channels)
 	r.Languages = firstOfEach(r.Languages)
+	r.Lists = firstOfEach(r.Lists)
 }
 
 func firstOfEach[T comparable](items []T) []T {
@@ -226,7 +243,8 @@ func mapKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// contactable reports whether a stakeholder can be reached at all.
+// contactable reports whether a stakeholder can be reached at all: one in
+// the directory is checked against it, by CheckDirectory.
 func (s *Stakeholder) contactable() bool {
-	return len(s.Email) > 0 || s.Slack != "" || s.Phone != ""
+	return len(s.Email) > 0 || s.Slack != "" || s.Phone != "" || s.InDirectory()
 }

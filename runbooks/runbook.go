@@ -53,16 +53,27 @@ type Param struct {
 	Default     string `yaml:"default"`
 }
 
-// Stakeholder is a person, post or group.
+// Stakeholder is a person, post or group: with contacts of its own, or
+// pointing at a person or a duty rota in the directory.
 type Stakeholder struct {
 	located
 	ID    Slug      `yaml:"id" jsonschema:"required"`
-	Name  string    `yaml:"name" jsonschema:"required,minLength=1"`
+	Name  string    `yaml:"name" jsonschema_description:"Required unless person or rota is given; then the directory's name by default."`
 	Roles []Ref     `yaml:"roles"`
 	Email Addresses `yaml:"email"`
 	Slack string    `yaml:"slack" jsonschema:"pattern=^[UW][A-Z0-9]{2\\,}$" jsonschema_description:"Slack user id (U… or W…)."`
 	Phone string    `yaml:"phone" jsonschema:"pattern=^\\+[1-9][0-9]{6\\,14}$" jsonschema_description:"E.164 number for SMS."`
+	// Person and Rota point into the directory instead of giving contacts.
+	Person Slug `yaml:"person" jsonschema_description:"A person in the directory: their contacts are used."`
+	Rota   Slug `yaml:"rota" jsonschema_description:"A duty rota in the directory: whoever is on duty when a step fires is reached."`
+	// Organisation is the directory's id of the organisation a stakeholder
+	// with contacts of their own speaks for, for multi-agency sign-off.
+	Organisation Slug `yaml:"organisation" jsonschema_description:"With contacts of their own: the directory organisation they sign for."`
 }
+
+// InDirectory reports whether the stakeholder's contacts are kept in the
+// directory: a person or a rota.
+func (s *Stakeholder) InDirectory() bool { return s.Person != "" || s.Rota != "" }
 
 // ChannelType says which notifier delivers a channel.
 type ChannelType string
@@ -149,11 +160,14 @@ type Translation struct {
 // Approval says who must approve a message before it is sent.
 type Approval struct {
 	located
-	Approvers  []Ref       `yaml:"approvers" jsonschema:"required,minItems=1"`
-	Min        int         `yaml:"min" jsonschema:"minimum=1,default=1"`
-	Within     *Duration   `yaml:"within"`
-	EscalateTo []Ref       `yaml:"escalate_to" jsonschema_description:"One level of escalation: who is told when within passes."`
-	Escalation *Escalation `yaml:"escalation" jsonschema_description:"This deadline's own escalation policy, instead of escalate_to and the runbook's."`
+	Approvers []Ref `yaml:"approvers" jsonschema:"required,minItems=1"`
+	Min       int   `yaml:"min" jsonschema:"minimum=1,default=1"`
+	// Organisations must each have at least one approval from one of their
+	// people, on top of Min: a joint statement is signed by each.
+	Organisations []Ref       `yaml:"organisations" jsonschema_description:"Directory organisation ids: at least one approval from each, on top of min."`
+	Within        *Duration   `yaml:"within"`
+	EscalateTo    []Ref       `yaml:"escalate_to" jsonschema_description:"One level of escalation: who is told when within passes."`
+	Escalation    *Escalation `yaml:"escalation" jsonschema_description:"This deadline's own escalation policy, instead of escalate_to and the runbook's."`
 }
 
 // Task is a human action that someone must acknowledge and complete.

@@ -67,6 +67,17 @@ func (r *Ref) decodeNode(d *decoder, n *yaml.Node, path string) {
 		d.errorf(n, path, "the name is empty")
 	default:
 		*r = Ref{Name: v, Pos: posOf(n)}
+		kind, id, pointer := r.Pointer()
+		if list, ok := r.List(); ok {
+			kind, id = "list", list
+		}
+		switch {
+		case kind == "":
+		case !slugRE.MatchString(id) || len(id) > maxSlugLen:
+			d.errorf(n, path, "%q is not a valid %s id; directory ids are lower-case letters, digits and hyphens (like %s:%s)", id, kind, kind, slugify(id))
+		case pointer:
+			d.pointers = append(d.pointers, *r)
+		}
 	}
 }
 
@@ -74,6 +85,19 @@ func (r *Ref) decodeNode(d *decoder, n *yaml.Node, path string) {
 func (r Ref) Role() (string, bool) { return strings.CutPrefix(r.Name, "role:") }
 
 func (r Ref) String() string { return r.Name }
+
+// Pointer returns "person" or "rota" and the id, for a person:ID or
+// rota:ID reference: a stakeholder kept in the directory.
+func (r Ref) Pointer() (kind, id string, ok bool) {
+	kind, id, ok = strings.Cut(r.Name, ":")
+	if !ok || (kind != "person" && kind != "rota") {
+		return "", "", false
+	}
+	return kind, id, true
+}
+
+// List returns ID for a list:ID reference: a contact list in the directory.
+func (r Ref) List() (string, bool) { return strings.CutPrefix(r.Name, "list:") }
 
 // Names returns the names of refs, as written.
 func Names(refs []Ref) []string {

@@ -141,6 +141,9 @@ var (
 func (v *validator) checkStakeholders() {
 	for i, s := range v.rb.Stakeholders {
 		path := fmt.Sprintf("stakeholders[%d]", i)
+		if s.decoded() {
+			v.checkPointer(&s, path)
+		}
 		for j, e := range s.Email {
 			checkEmail(v.ds, e, fmt.Sprintf("%s.email[%d]", path, j))
 		}
@@ -157,6 +160,29 @@ func (v *validator) checkStakeholders() {
 				v.errorf(r.Pos, fmt.Sprintf("%s.roles[%d]", path, j), "%q is not a valid role; use lower-case letters, digits and hyphens, like %q", r.Name, slugify(r.Name))
 			}
 		}
+	}
+}
+
+// checkPointer: a stakeholder is a person or a rota in the directory, or
+// has a name and contacts of its own.
+func (v *validator) checkPointer(s *Stakeholder, path string) {
+	switch {
+	case s.Person != "" && s.Rota != "":
+		v.errorf(s.keyAt("rota"), path+".rota", "stakeholder %q: person and rota are both set; point at one person or one rota", s.ID)
+	case s.InDirectory():
+		field := "rota"
+		if s.Person != "" {
+			field = "person"
+		}
+		for _, own := range []string{"email", "slack", "phone", "organisation"} {
+			if s.has(own) {
+				v.errorf(s.keyAt(own), path+"."+own, "stakeholder %q: the %s comes from the directory's %s %q; remove %s here", s.ID, own, field, s.Person+s.Rota, own)
+			}
+		}
+	case strings.TrimSpace(s.Name) == "" && !s.has("name"):
+		v.errorf(s.Pos(), path, "missing required field \"name\" in stakeholder (or give person: or rota: to take it from the directory)")
+	case strings.TrimSpace(s.Name) == "":
+		v.errorf(s.at("name"), path+".name", "name is empty; it is required in a stakeholder (or give person: or rota: to take it from the directory)")
 	}
 }
 
@@ -269,8 +295,11 @@ func (v *validator) checkChannelTo(c *Channel, path string) {
 		case c.Type == ChannelSMS && (strings.HasPrefix(t.Name, "+") || startsWithDigit(t.Name)):
 			checkPhone(v.ds, t, p)
 		default:
-			reached := v.ix.reach([]Ref{t}, people, func(_ int, msg string) { v.errorf(t.Pos, p, "%s", msg) })
+			reached := v.ix.reach([]Ref{t}, people|kindList, func(_ int, msg string) { v.errorf(t.Pos, p, "%s", msg) })
 			for _, s := range reached.Stakeholders {
+				if s.InDirectory() {
+					continue // CheckDirectory looks there
+				}
 				if c.Type == ChannelEmail && len(s.Email) == 0 {
 					v.errorf(t.Pos, p, "stakeholder %q has no email address, so email channel %q cannot reach them", s.ID, c.ID)
 				}

@@ -84,7 +84,7 @@ func (v *validator) checkAction(s *Step, path string) {
 }
 
 func (v *validator) checkNotify(s *Step, n *Notify, path string) {
-	reach := v.checkRefs(n.To, anyTarget, path+".to")
+	reach := v.checkRefs(n.To, messageTargets, path+".to")
 	v.checkContacts(s, n.To, path+".to")
 	emailVia := emailRoute(reach)
 	if emailVia != "" && n.Subject.Text == "" && n.has("body") {

@@ -1,0 +1,150 @@
+package directory
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/crierhq/crier/runbooks"
+)
+
+// Open reads the directory file at path and the contact lists it names,
+// from beside it: what crier does before runbooks point into it. Every
+// problem is returned, the file's and each list's.
+func Open(path string) (*Directory, error) {
+	d, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.LoadLists(os.DirFS(filepath.Dir(path))); err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+// LoadLists reads each of the directory's contact lists from fsys, the
+// directory file's folder. A list that cannot be loaded is left out, and
+// its problems returned with the others'.
+func (d *Directory) LoadLists(fsys fs.FS) error {
+	var errs []error
+	for _, l := range d.Lists {
+		list, err := LoadList(fsys, l.File)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		d.lists[string(l.ID)] = list
+	}
+	return errors.Join(errs...)
+}
+
+// List is a contact list the directory has loaded.
+func (d *Directory) List(id string) (*List, bool) {
+	l, ok := d.lists[id]
+	return l, ok
+}
+
+// The directory as runbooks see it: runbooks.Directory.
+
+// OrganisationName is an organisation's name.
+func (d *Directory) OrganisationName(id string) (string, bool) {
+	for _, o := range d.Organisations {
+		if string(o.ID) == id {
+			return o.Name, true
+		}
+	}
+	return "", false
+}
+
+// Contact is how to reach a person.
+func (d *Directory) Contact(id string) (runbooks.Contact, bool) {
+	i, ok := d.people[id]
+	if !ok {
+		return runbooks.Contact{}, false
+	}
+	return d.People[i].contact(), true
+}
+
+func (p Person) contact() runbooks.Contact {
+	return runbooks.Contact{Person: string(p.ID), Name: p.Name, Organisation: string(p.Organisation),
+		Language: p.Language, Email: runbooks.Names(p.Email), Slack: p.Slack, Phone: p.Phone}
+}
+
+// RotaInfo is a rota's name, everyone on it and when it starts.
+func (d *Directory) RotaInfo(id string) (runbooks.RotaInfo, bool) {
+	r, ok := d.rotas[runbooks.Slug(id)]
+	if !ok {
+		return runbooks.RotaInfo{}, false
+	}
+	info := runbooks.RotaInfo{Starts: r.handover(0)}
+	for _, rr := range d.Rotas {
+		if rr.ID == runbooks.Slug(id) {
+			info.Name = rr.Name
+		}
+	}
+	add := func(p Person) {
+		if !slices.Contains(info.People, string(p.ID)) {
+			info.People = append(info.People, string(p.ID))
+		}
+	}
+	for _, p := range r.people {
+		add(p)
+	}
+	for _, o := range r.overrides {
+		add(o.person)
+		if o.from.Before(info.Starts) {
+			info.Starts = o.from
+		}
+	}
+	return info, true
+}
+
+// OnDutyAt is the id of the person on a rota's duty at an instant.
+func (d *Directory) OnDutyAt(rota string, at time.Time) (string, bool) {
+	p, err := d.OnDuty(rota, at)
+	return string(p.ID), err == nil
+}
+
+// ListInfo is what is known of a contact list: all of it once loaded.
+func (d *Directory) ListInfo(id string) (runbooks.ListInfo, bool) {
+	for _, l := range d.Lists {
+		if string(l.ID) != id {
+			continue
+		}
+		info := runbooks.ListInfo{Name: l.Name}
+		if list, ok := d.lists[id]; ok {
+			info.Loaded, info.Rows, info.Email, info.Phone = true, list.Len(), list.Email, list.Phone
+		}
+		return info, true
+	}
+	return runbooks.ListInfo{}, false
+}
+
+// IDs are the ids of one kind: person, rota, list or organisation.
+func (d *Directory) IDs(kind string) []string {
+	var out []string
+	switch kind {
+	case "person":
+		for _, p := range d.People {
+			out = append(out, string(p.ID))
+		}
+	case "rota":
+		for _, r := range d.Rotas {
+			out = append(out, string(r.ID))
+		}
+	case "list":
+		for _, l := range d.Lists {
+			out = append(out, string(l.ID))
+		}
+	case "organisation":
+		for _, o := range d.Organisations {
+			out = append(out, string(o.ID))
+		}
+	}
+	return out
+}
+
+var _ runbooks.Directory = (*Directory)(nil)
