@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crierhq/crier/directory"
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/runbooks"
 	"golang.org/x/text/language"
@@ -78,7 +79,11 @@ func LanguageName(tag string) string {
 // other than its writer (writer: as the runbook knows them; "" for
 // anyone), for no one approves what they wrote: none at all when only
 // the writer may approve it, and then it cannot be written.
-func AdHocApprovers(rb *runbooks.Runbook, audiences []string, writer string) (approvers []string, least int) {
+func AdHocApprovers(rb *runbooks.Runbook, dir *directory.Directory, audiences []string, writer string) (approvers []string, least int) {
+	return adHocApprovers(rb, view(dir), audiences, writer)
+}
+
+func adHocApprovers(rb *runbooks.Runbook, dir runbooks.Directory, audiences []string, writer string) (approvers []string, least int) {
 	collect := func(keep func(*runbooks.Step) bool) {
 		for i := range rb.Steps {
 			s := &rb.Steps[i]
@@ -100,7 +105,10 @@ func AdHocApprovers(rb *runbooks.Runbook, audiences []string, writer string) (ap
 		collect(func(*runbooks.Step) bool { return true })
 	}
 	others := len(approvers)
-	if sh, ok := stakeholderFor(rb, writer); ok && slices.Contains(approvers, string(sh.ID)) {
+	if slices.ContainsFunc(approvers, func(id string) bool {
+		sh, _ := stakeholderFor(rb, nil, id)
+		return writer != "" && runbooks.IsAs(sh, dir, writer)
+	}) {
 		others--
 	}
 	return approvers, min(least, others)
@@ -133,11 +141,12 @@ func (f *fsm) writeMessage(w *writer, c *WriteMessage) error {
 	if strings.TrimSpace(c.Subject) == "" || strings.TrimSpace(c.Body) == "" {
 		return invalid("an ad-hoc message needs a subject and a text")
 	}
-	approvers, least := AdHocApprovers(rb, to, c.By)
+	dir := w.fsm.directory(w.tx)
+	approvers, least := adHocApprovers(rb, dir, to, c.By)
 	if len(approvers) == 0 {
 		return invalid("the runbook “%s” names no approvers, so no one could approve an ad-hoc message: add an approval to one of its steps", cmpOr(rb.Title, string(rb.ID)))
 	}
-	sh, known := stakeholderFor(rb, c.By)
+	sh, known := stakeholderFor(rb, dir, c.By)
 	writer := &runbooks.Stakeholder{ID: runbooks.Slug(c.By)}
 	if known {
 		writer = sh
@@ -162,7 +171,7 @@ func (f *fsm) writeMessage(w *writer, c *WriteMessage) error {
 		CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
 	s, _ := stepOf(rb, m)
 	subject, body := marked(a, rb, c.Subject, c.Body)
-	if err := fitsText(a, rb, s, subject, body); err != nil {
+	if err := fitsText(a, rb, w.fsm.directory(w.tx), s, subject, body); err != nil {
 		return err
 	}
 	for _, lang := range slices.Sorted(maps.Keys(c.Translations)) {
@@ -174,7 +183,7 @@ func (f *fsm) writeMessage(w *writer, c *WriteMessage) error {
 			continue // left empty: no translation in that language
 		}
 		tSubject, tBody := marked(a, rb, cmpOr(tr.Subject, c.Subject), tr.Body)
-		if err := fitsText(a, rb, s, tSubject, tBody); err != nil {
+		if err := fitsText(a, rb, w.fsm.directory(w.tx), s, tSubject, tBody); err != nil {
 			return fmt.Errorf("the %s translation: %w", LanguageName(lang), err)
 		}
 		if m.Translations == nil {

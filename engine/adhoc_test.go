@@ -22,7 +22,7 @@ func TestAdHocApprovers(t *testing.T) {
 		{[]string{"media"}, "head", 1},                // the media brief's
 		{[]string{"welsh-speakers", "media"}, "comms head", 1},
 	} {
-		got, least := AdHocApprovers(rb, tc.to, "")
+		got, least := AdHocApprovers(rb, nil, tc.to, "")
 		if strings.Join(got, " ") != tc.want || least != tc.min {
 			t.Errorf("to %v: approvers %v, min %d; want %s, %d", tc.to, got, least, tc.want, tc.min)
 		}
@@ -32,7 +32,7 @@ func TestAdHocApprovers(t *testing.T) {
 	e2, _ := newEngine(t, nil)
 	id2 := ActivationID(apply(t, e2, &Activate{Source: []byte(src), SourceName: "b.yaml", Mode: "live"}))
 	rb2, _ := e2.Runbook(id2)
-	if got, least := AdHocApprovers(rb2, []string{"staff"}, ""); strings.Join(got, " ") != "comms head" || least != 1 {
+	if got, least := AdHocApprovers(rb2, nil, []string{"staff"}, ""); strings.Join(got, " ") != "comms head" || least != 1 {
 		t.Errorf("to staff, whom no step notifies: approvers %v, min %d", got, least)
 	}
 }

@@ -7,19 +7,36 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crierhq/crier/directory"
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/notifiers/sms"
 	"github.com/crierhq/crier/runbooks"
 )
 
-// stakeholderFor finds the stakeholder someone is: by id, email address
-// or Slack user id.
-func stakeholderFor(rb *runbooks.Runbook, who string) (*runbooks.Stakeholder, bool) {
+// stakeholderFor finds the stakeholder someone is: by id, else by email
+// address or Slack user id, their own or, for a stakeholder kept in the
+// directory, its person's or of anyone on its rota.
+func stakeholderFor(rb *runbooks.Runbook, dir runbooks.Directory, who string) (*runbooks.Stakeholder, bool) {
 	for i := range rb.Stakeholders {
-		s := &rb.Stakeholders[i]
-		if string(s.ID) == who || (s.Slack != "" && s.Slack == who) ||
-			slices.ContainsFunc(s.Email, func(e runbooks.Ref) bool { return strings.EqualFold(e.Name, who) }) {
-			return s, true
+		if string(rb.Stakeholders[i].ID) == who {
+			return &rb.Stakeholders[i], true
+		}
+	}
+	for i := range rb.Stakeholders {
+		if runbooks.IsAs(&rb.Stakeholders[i], dir, who) {
+			return &rb.Stakeholders[i], true
+		}
+	}
+	return nil, false
+}
+
+// actsFor is the first of among that who may act as. One person may be
+// several stakeholders (the head of communications, and on the duty
+// comms rota): each rule asks about the ones it concerns.
+func actsFor(dir runbooks.Directory, who string, among []*runbooks.Stakeholder) (*runbooks.Stakeholder, bool) {
+	for _, sh := range among {
+		if runbooks.IsAs(sh, dir, who) {
+			return sh, true
 		}
 	}
 	return nil, false
@@ -28,33 +45,33 @@ func stakeholderFor(rb *runbooks.Runbook, who string) (*runbooks.Stakeholder, bo
 // MayApproveMessage reports whether the runbook names who as an approver
 // of a message: of its step's, or of an ad-hoc message, one of those it
 // settled on when it was written.
-func MayApproveMessage(rb *runbooks.Runbook, m *state.Message, who string) bool {
+func MayApproveMessage(rb *runbooks.Runbook, dir *directory.Directory, m *state.Message, who string) bool {
 	s, ok := stepOf(rb, m)
 	if !ok || s.Notify == nil || s.Notify.Approval == nil {
 		return false
 	}
-	_, err := approver(rb, s, who)
+	_, err := approver(rb, view(dir), s, who)
 	return err == nil
 }
 
 // ApproversOf names the stakeholders who may approve a message.
-func ApproversOf(rb *runbooks.Runbook, m *state.Message) []string {
+func ApproversOf(rb *runbooks.Runbook, dir *directory.Directory, m *state.Message) []string {
 	s, ok := stepOf(rb, m)
 	if !ok || s.Notify == nil || s.Notify.Approval == nil {
 		return nil
 	}
 	var names []string
 	for _, sh := range rb.Reach(s.Notify.Approval.Approvers).Stakeholders {
-		names = append(names, sh.Name)
+		names = append(names, sh.NameIn(view(dir)))
 	}
 	return names
 }
 
 // IsAssignee reports whether who (a stakeholder id, an email address or a
 // Slack user id) is, or holds the role, a task is assigned to.
-func IsAssignee(rb *runbooks.Runbook, assignee, who string) bool {
-	sh, ok := stakeholderFor(rb, who)
-	return ok && slices.Contains(rb.Reach([]runbooks.Ref{{Name: assignee}}).Stakeholders, sh)
+func IsAssignee(rb *runbooks.Runbook, dir *directory.Directory, assignee, who string) bool {
+	_, ok := actsFor(view(dir), who, rb.Reach([]runbooks.Ref{{Name: assignee}}).Stakeholders)
+	return ok
 }
 
 // awaiting loads a message that is waiting for approval, with its
@@ -115,9 +132,9 @@ func writerOf(rb *runbooks.Runbook, rev state.Revision) string {
 }
 
 // approver checks that who may approve the step's messages.
-func approver(rb *runbooks.Runbook, s *runbooks.Step, who string) (*runbooks.Stakeholder, error) {
-	sh, ok := stakeholderFor(rb, who)
-	if !ok || !slices.Contains(rb.Reach(s.Notify.Approval.Approvers).Stakeholders, sh) {
+func approver(rb *runbooks.Runbook, dir runbooks.Directory, s *runbooks.Step, who string) (*runbooks.Stakeholder, error) {
+	sh, ok := actsFor(dir, who, rb.Reach(s.Notify.Approval.Approvers).Stakeholders)
+	if !ok {
 		return nil, notAllowed("%s is not an approver of %s", who, stepName(s))
 	}
 	return sh, nil
@@ -128,7 +145,7 @@ func (f *fsm) approve(w *writer, c *Approve) error {
 	if err != nil {
 		return err
 	}
-	sh, err := approver(rb, s, c.By)
+	sh, err := approver(rb, w.fsm.directory(w.tx), s, c.By)
 	if err != nil {
 		return err
 	}
@@ -147,29 +164,41 @@ func (f *fsm) approve(w *writer, c *Approve) error {
 	if err != nil {
 		return err
 	}
+	dir := w.fsm.directory(w.tx)
 	approvers := map[string]bool{} // by person
+	signed := map[string]bool{}    // by organisation
 	for _, p := range given {
 		if p.Revision == rev.N {
 			approvers[cmp.Or(p.Person, p.By)] = true
+			signed[p.Organisation] = true
 		}
 	}
 	if approvers[who] {
 		return fmt.Errorf("%s has already approved revision %d", who, rev.N)
 	}
 	approvers[who] = true
+	org := signsFor(sh, dir, c.By, w.meta.At)
+	signed[org] = true
 	p := &state.Approval{ID: fmt.Sprintf("%s/approval/%d", m.ID, w.meta.Index), MessageID: m.ID, Revision: rev.N,
-		By: string(sh.ID), Person: who, At: w.meta.At, Simulated: c.Simulated}
+		By: string(sh.ID), Person: who, Organisation: org, At: w.meta.At, Simulated: c.Simulated}
 	if err := w.tx.UpsertApproval(p); err != nil {
 		return err
 	}
 	detail := fmt.Sprintf("approved revision %d (%d of %d)", rev.N, len(approvers), m.MinApprovals)
+	if name, ok := organisationName(dir, org); ok && len(s.Notify.Approval.Organisations) > 0 {
+		detail = fmt.Sprintf("approved revision %d for %s (%d of %d)", rev.N, name, len(approvers), m.MinApprovals)
+	}
 	if c.Simulated {
 		detail += " by the simulated controller"
+	}
+	unsigned := unsignedBy(s.Notify.Approval, dir, signed)
+	if len(unsigned) > 0 {
+		detail += "; still to sign: " + strings.Join(unsigned, ", ")
 	}
 	if err := w.event(a.ID, "message_approved", m.ID, actingAs(who, sh)+" "+detail); err != nil {
 		return err
 	}
-	if len(approvers) < m.MinApprovals {
+	if len(approvers) < m.MinApprovals || len(unsigned) > 0 {
 		return nil
 	}
 	approved := *m
@@ -185,7 +214,8 @@ func send(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step
 			return err
 		}
 	}
-	eps := endpoints(rb, s.Notify.To)
+	p := w.people(a)
+	eps := endpoints(rb, p, s.Notify.To)
 	rev := m.Current()
 	switch {
 	case len(m.Translations) == 0:
@@ -206,9 +236,9 @@ func send(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step
 		for lang := range m.TranslationsOf(rev) {
 			langs[lang] = !slices.Contains(rev.Withheld, lang)
 		}
-		eps = append(eps, translatedEndpoints(rb, s.Notify.To, langs)...)
+		eps = append(eps, translatedEndpoints(rb, p, s.Notify.To, langs)...)
 	}
-	return dispatch(w, a, rb, m, eps)
+	return dispatch(w, a, rb, m, p, eps)
 }
 
 // withheldDetail says who withheld which translations, for the record.
@@ -225,7 +255,7 @@ func (f *fsm) reject(w *writer, c *Reject) error {
 	if err != nil {
 		return err
 	}
-	sh, err := approver(rb, s, c.By)
+	sh, err := approver(rb, w.fsm.directory(w.tx), s, c.By)
 	if err != nil {
 		return err
 	}
@@ -250,7 +280,7 @@ func (f *fsm) edit(w *writer, c *Edit) error {
 	if err != nil {
 		return err
 	}
-	sh, err := approver(rb, s, c.By)
+	sh, err := approver(rb, w.fsm.directory(w.tx), s, c.By)
 	if err != nil {
 		return notAllowed("%s is not an approver of %s; only its approvers edit it", c.By, stepName(s))
 	}
@@ -286,7 +316,7 @@ func revise(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.St
 		subject = m.Current().Subject
 	}
 	subject, body = marked(a, rb, subject, body)
-	if err := fitsText(a, rb, s, subject, body); err != nil {
+	if err := fitsText(a, rb, w.fsm.directory(w.tx), s, subject, body); err != nil {
 		return state.Revision{}, err
 	}
 	rev := state.Revision{N: m.Current().N + 1, Subject: subject, Body: body, EditedBy: string(sh.ID),
@@ -327,7 +357,7 @@ func revise(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.St
 		// A subject left out stays as the translation last had it.
 		tSubject := cmpOr(tr.Subject, cmpOr(m.TranslationsOf(m.Current())[lang].Subject, cmpOr(m.Translations[lang].Subject, subject)))
 		tSubject, tBody := marked(a, rb, tSubject, tr.Body)
-		if err := fitsText(a, rb, s, tSubject, tBody); err != nil {
+		if err := fitsText(a, rb, w.fsm.directory(w.tx), s, tSubject, tBody); err != nil {
 			return rev, fmt.Errorf("the %s translation: %w", LanguageName(lang), err)
 		}
 		rev.Translations[lang] = state.Translation{Subject: tSubject, Body: tBody}
@@ -362,8 +392,8 @@ func translationsNote(rev state.Revision) string {
 
 // fitsText refuses an edit that makes a message too long for the texts it
 // is sent as: better refused now, with the reason, than failed at send.
-func fitsText(a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step, subject, body string) error {
-	if !stepReachesText(rb, s, a.Exercise()) {
+func fitsText(a *state.Activation, rb *runbooks.Runbook, dir runbooks.Directory, s *runbooks.Step, subject, body string) error {
+	if !stepReachesText(rb, dir, s, a.Exercise()) {
 		return nil
 	}
 	if n, _ := sms.Length(sms.Text(subject, body)); n > sms.MaxLength {

@@ -290,6 +290,8 @@ func newCommand(kind string) (Command, error) {
 		return &ResumeDeliveries{}, nil
 	case "announce_leader":
 		return &AnnounceLeader{}, nil
+	case "set_directory":
+		return &SetDirectory{}, nil
 	}
 	return nil, fmt.Errorf("unknown command %q", kind)
 }

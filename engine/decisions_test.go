@@ -51,10 +51,10 @@ func TestAnAdHocMessageCanBeApproved(t *testing.T) {
 	e, _ := newEngine(t, nil)
 	id := ActivationID(apply(t, e, &Activate{Source: []byte(src), SourceName: "b.yaml", Mode: "live"}))
 	rb, _ := e.Runbook(id)
-	if _, least := AdHocApprovers(rb, []string{"residents"}, ""); least != 2 {
+	if _, least := AdHocApprovers(rb, nil, []string{"residents"}, ""); least != 2 {
 		t.Errorf("written by no approver: min %d, want the statement's 2", least)
 	}
-	if _, least := AdHocApprovers(rb, []string{"residents"}, "comms@northbridge.gov.uk"); least != 1 {
+	if _, least := AdHocApprovers(rb, nil, []string{"residents"}, "comms@northbridge.gov.uk"); least != 1 {
 		t.Errorf("written by one of the two approvers: min %d, want 1", least)
 	}
 	msg := AdHocID(id, apply(t, e, &WriteMessage{Meta: Meta{Actor: "Alex Morgan"}, Activation: id, By: "comms", To: []string{"residents"},

@@ -232,7 +232,7 @@ func (d *Deliverer) requestApproval(ctx context.Context, message string) error {
 		return err
 	}
 	rev := m.Current()
-	for i, channel := range sealOf(a, rb).approvalsTo(d.ApprovalsChannel) {
+	for i, channel := range sealOf(a, rb, d.engine.view()).approvalsTo(d.ApprovalsChannel) {
 		id := fmt.Sprintf("%s/r%d/approval-request", m.ID, rev.N)
 		if i > 0 {
 			id += fmt.Sprintf("/%d", i)

@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/crierhq/crier/runbooks"
 )
@@ -12,13 +14,52 @@ type endpoint struct {
 	target      string // a Slack channel or user id, an address, a number, a URL (or its ${ENV} reference)
 	channel     string // the runbook channel, or "" for a stakeholder's own contact
 	stakeholder string
+	person      string // the directory's person, for a stakeholder kept there
 	language    string // a translation's language, or "" for the message itself
+}
+
+// people says how to reach a runbook's stakeholders: through the
+// directory at an instant, a rota being whoever is on duty then, or, for
+// an exercise's bounds, everyone who may be. A nil *people reaches only
+// stakeholders with contacts of their own.
+type people struct {
+	dir      runbooks.Directory
+	at       time.Time
+	everyone bool
+	// onDuty: each rota reached, and who was on duty ("Name (id)"), in
+	// the order reached; unreached: who could not be reached, and why.
+	onDuty    [][2]string
+	unreached []string
+}
+
+func peopleAt(dir runbooks.Directory, at time.Time) *people { return &people{dir: dir, at: at} }
+
+// contacts are how to reach a stakeholder.
+func (p *people) contacts(s *runbooks.Stakeholder) []runbooks.Contact {
+	switch {
+	case !s.InDirectory():
+		c, _ := runbooks.ContactOf(s, nil, time.Time{})
+		return []runbooks.Contact{c}
+	case p == nil:
+		return nil
+	case p.everyone:
+		return runbooks.Members(s, p.dir)
+	}
+	c, err := runbooks.ContactOf(s, p.dir, p.at)
+	if err != nil {
+		p.unreached = append(p.unreached, fmt.Sprintf("%s: %v", s.NameIn(p.dir), err))
+		return nil
+	}
+	if s.Rota != "" {
+		p.onDuty = append(p.onDuty, [2]string{s.NameIn(p.dir), fmt.Sprintf("%s (%s)", c.Name, c.Person)})
+	}
+	return []runbooks.Contact{c}
 }
 
 // endpoints resolves targets to endpoints, each once: a channel is its
 // destination (an email or sms channel, each of its recipients); a
 // stakeholder named directly is reached by every contact they have.
-func endpoints(rb *runbooks.Runbook, targets []runbooks.Ref) []endpoint {
+func endpoints(rb *runbooks.Runbook, p *people, targets []runbooks.Ref) []endpoint {
 	var out []endpoint
 	seen := map[[2]string]bool{}
 	add := func(ep endpoint) {
@@ -44,22 +85,26 @@ func endpoints(rb *runbooks.Runbook, targets []runbooks.Ref) []endpoint {
 					continue
 				}
 				for _, s := range rb.Reach([]runbooks.Ref{to}).Stakeholders {
-					for _, addr := range contactsFor(c.Type, s) {
-						add(endpoint{kind: kind, target: addr, channel: string(c.ID), stakeholder: string(s.ID)})
+					for _, ct := range p.contacts(s) {
+						for _, addr := range contactsFor(c.Type, ct) {
+							add(endpoint{kind: kind, target: addr, channel: string(c.ID), stakeholder: string(s.ID), person: ct.Person})
+						}
 					}
 				}
 			}
 		}
 	}
 	for _, s := range reach.Stakeholders {
-		for _, e := range s.Email {
-			add(endpoint{kind: "email", target: e.Name, stakeholder: string(s.ID)})
-		}
-		if s.Slack != "" {
-			add(endpoint{kind: "slack", target: s.Slack, stakeholder: string(s.ID)})
-		}
-		if s.Phone != "" {
-			add(endpoint{kind: "sms", target: s.Phone, stakeholder: string(s.ID)})
+		for _, c := range p.contacts(s) {
+			for _, e := range c.Email {
+				add(endpoint{kind: "email", target: e, stakeholder: string(s.ID), person: c.Person})
+			}
+			if c.Slack != "" {
+				add(endpoint{kind: "slack", target: c.Slack, stakeholder: string(s.ID), person: c.Person})
+			}
+			if c.Phone != "" {
+				add(endpoint{kind: "sms", target: c.Phone, stakeholder: string(s.ID), person: c.Person})
+			}
 		}
 	}
 	return out
@@ -74,20 +119,20 @@ func literal(t runbooks.ChannelType, to string) bool {
 	return strings.HasPrefix(to, "+")
 }
 
-func contactsFor(t runbooks.ChannelType, s *runbooks.Stakeholder) []string {
+func contactsFor(t runbooks.ChannelType, c runbooks.Contact) []string {
 	if t == runbooks.ChannelSMS {
-		if s.Phone == "" {
+		if c.Phone == "" {
 			return nil
 		}
-		return []string{s.Phone}
+		return []string{c.Phone}
 	}
-	return runbooks.Names(s.Email)
+	return c.Email
 }
 
 // translatedEndpoints are where a message goes in other languages: the
 // endpoints of each audience it names, in each of the audience's languages
 // the message has a translation for.
-func translatedEndpoints(rb *runbooks.Runbook, targets []runbooks.Ref, translations map[string]bool) []endpoint {
+func translatedEndpoints(rb *runbooks.Runbook, p *people, targets []runbooks.Ref, translations map[string]bool) []endpoint {
 	var out []endpoint
 	for _, t := range targets {
 		for i := range rb.Audiences {
@@ -99,7 +144,7 @@ func translatedEndpoints(rb *runbooks.Runbook, targets []runbooks.Ref, translati
 				if !translations[lang.Name] {
 					continue
 				}
-				for _, ep := range endpoints(rb, []runbooks.Ref{t}) {
+				for _, ep := range endpoints(rb, p, []runbooks.Ref{t}) {
 					ep.language = lang.Name
 					out = append(out, ep)
 				}

@@ -129,7 +129,8 @@ func (f *fsm) check(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 	if err := w.event(a.ID, state.EventEscalated, o.Subject, detail); err != nil {
 		return err
 	}
-	if err := dispatch(w, a, rb, m, noticeEndpoints(rb, told)); err != nil {
+	p := w.people(a)
+	if err := dispatch(w, a, rb, m, p, noticeEndpoints(rb, p, told)); err != nil {
 		return err
 	}
 	// The next round keeps its gap from this one, even when this one came
@@ -310,7 +311,7 @@ func taskUnacknowledged(tx *state.Txn, rb *runbooks.Runbook, id string) ([]strin
 func names(rb *runbooks.Runbook, ids []string) string {
 	var out []string
 	for _, id := range ids {
-		if sh, ok := stakeholderFor(rb, id); ok && sh.Name != "" {
+		if sh, ok := stakeholderFor(rb, nil, id); ok && sh.Name != "" {
 			out = append(out, fmt.Sprintf("%s (%s)", sh.Name, id))
 		} else {
 			out = append(out, id)
@@ -329,23 +330,25 @@ func list(xs []string) string {
 // noticeEndpoints are where a round's notice goes: one notice a person, by
 // the first contact they have of a Slack direct message, an email and a
 // text — never the same notice three times over.
-func noticeEndpoints(rb *runbooks.Runbook, ids []string) []endpoint {
+func noticeEndpoints(rb *runbooks.Runbook, p *people, ids []string) []endpoint {
 	var out []endpoint
 	for _, id := range ids {
-		sh, ok := stakeholderFor(rb, id)
+		sh, ok := stakeholderFor(rb, p.dir, id)
 		if !ok {
 			continue
 		}
-		switch ep := (endpoint{stakeholder: id}); {
-		case sh.Slack != "":
-			ep.kind, ep.target = string(runbooks.ChannelSlack), sh.Slack
-			out = append(out, ep)
-		case len(sh.Email) > 0:
-			ep.kind, ep.target = string(runbooks.ChannelEmail), sh.Email[0].Name
-			out = append(out, ep)
-		case sh.Phone != "":
-			ep.kind, ep.target = string(runbooks.ChannelSMS), sh.Phone
-			out = append(out, ep)
+		for _, c := range p.contacts(sh) {
+			switch ep := (endpoint{stakeholder: id, person: c.Person}); {
+			case c.Slack != "":
+				ep.kind, ep.target = string(runbooks.ChannelSlack), c.Slack
+				out = append(out, ep)
+			case len(c.Email) > 0:
+				ep.kind, ep.target = string(runbooks.ChannelEmail), c.Email[0]
+				out = append(out, ep)
+			case c.Phone != "":
+				ep.kind, ep.target = string(runbooks.ChannelSMS), c.Phone
+				out = append(out, ep)
+			}
 		}
 	}
 	return out

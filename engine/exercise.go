@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crierhq/crier/directory"
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/runbooks"
 )
@@ -22,22 +23,25 @@ type exerciseBounds struct {
 
 // sealOf is an activation's exerciseBounds, or nil when it sends where it is told:
 // a live activation, or an exercise with neither redirect nor participants.
-func sealOf(a *state.Activation, rb *runbooks.Runbook) *exerciseBounds {
+func sealOf(a *state.Activation, rb *runbooks.Runbook, dir runbooks.Directory) *exerciseBounds {
 	if !a.Exercise() {
 		return nil
 	}
-	return exerciseSeal(rb)
+	return exerciseSeal(rb, dir)
 }
 
-func exerciseSeal(rb *runbooks.Runbook) *exerciseBounds {
+// exerciseSeal: a rota taking part takes part whoever is on duty, so
+// everyone on it may be reached.
+func exerciseSeal(rb *runbooks.Runbook, dir runbooks.Directory) *exerciseBounds {
 	x := rb.Exercise
 	if x == nil || len(x.Redirect) == 0 && len(x.Participants) == 0 {
 		return nil
 	}
-	s := &exerciseBounds{redirect: endpoints(rb, x.Redirect)}
+	everyone := &people{dir: dir, everyone: true}
+	s := &exerciseBounds{redirect: endpoints(rb, everyone, x.Redirect)}
 	if len(x.Participants) > 0 {
 		s.allowed = map[[2]string]bool{}
-		for _, ep := range endpoints(rb, slices.Concat(x.Participants, x.Redirect)) {
+		for _, ep := range endpoints(rb, everyone, slices.Concat(x.Participants, x.Redirect)) {
 			s.allowed[[2]string{ep.kind, ep.target}] = true
 		}
 	}
@@ -129,7 +133,7 @@ type Reach struct {
 // each channel, each stakeholder's contacts, the approvals channel when a
 // step needs approval — through the exercise's exerciseBounds in an exercise. Log
 // channels are not real endpoints and are left out.
-func CanReach(rb *runbooks.Runbook, exercise bool, approvalsChannel string) Reach {
+func CanReach(rb *runbooks.Runbook, dir *directory.Directory, exercise bool, approvalsChannel string) Reach {
 	var all []runbooks.Ref
 	for i := range rb.Channels {
 		all = append(all, runbooks.Ref{Name: string(rb.Channels[i].ID)})
@@ -139,9 +143,9 @@ func CanReach(rb *runbooks.Runbook, exercise bool, approvalsChannel string) Reac
 	}
 	var s *exerciseBounds
 	if exercise {
-		s = exerciseSeal(rb)
+		s = exerciseSeal(rb, view(dir))
 	}
-	eps, _ := s.route(endpoints(rb, all))
+	eps, _ := s.route(endpoints(rb, &people{dir: view(dir), everyone: true}, all))
 	r := Reach{Exercise: exercise, Sealed: s != nil}
 	seen := map[[2]string]bool{}
 	add := func(typ, target, who string) {

@@ -163,7 +163,7 @@ func TestCanReach(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := CanReach(rb, tc.exercise, "#comms-approvals")
+		r := CanReach(rb, nil, tc.exercise, "#comms-approvals")
 		if got := strings.Join(r.Lines(), "|"); got != tc.want || r.Sealed != tc.exercise {
 			t.Errorf("%s (exercise %v):\n got %s (sealed %v)\nwant %s", tc.bounds, tc.exercise, got, r.Sealed, tc.want)
 		}

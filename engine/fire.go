@@ -160,7 +160,8 @@ func (f *fsm) sendInject(w *writer, c *SendInject) error {
 	if err := w.event(a.ID, "inject_sent", id, w.meta.Actor+": "+strings.Join(c.To, ", ")); err != nil {
 		return err
 	}
-	return dispatch(w, a, rb, m, endpoints(rb, refs))
+	p := w.people(a)
+	return dispatch(w, a, rb, m, p, endpoints(rb, p, refs))
 }
 
 // fireInject sends a drill's scenario inject to its targets.
@@ -177,7 +178,8 @@ func (f *fsm) fireInject(w *writer, a *state.Activation, rb *runbooks.Runbook, o
 		m := &state.Message{ID: o.ID, ActivationID: a.ID, OccurrenceID: o.ID, Step: o.Step,
 			Revisions: []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At}},
 			CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
-		return dispatch(w, a, rb, m, endpoints(rb, in.To))
+		p := w.people(a)
+		return dispatch(w, a, rb, m, p, endpoints(rb, p, in.To))
 	}
 	return fmt.Errorf("activation %s: its runbook has no inject %q", a.ID, o.Step)
 }
@@ -211,8 +213,8 @@ func (f *fsm) renderFailed(w *writer, a *state.Activation, o *state.Occurrence, 
 // dispatch writes an approved message and one delivery per endpoint:
 // pending, or in a sealed exercise, withheld where the seal says so. Every
 // message crier sends passes through here, so the seal has no way round.
-func dispatch(w *writer, a *state.Activation, rb *runbooks.Runbook, m *state.Message, eps []endpoint) error {
-	eps, withheld := sealOf(a, rb).route(eps)
+func dispatch(w *writer, a *state.Activation, rb *runbooks.Runbook, m *state.Message, p *people, eps []endpoint) error {
+	eps, withheld := sealOf(a, rb, p.dir).route(eps)
 	m.State, m.UpdatedAt = state.MessageDispatching, w.meta.At
 	m.Outstanding, m.Sent, m.Failed, m.Withheld = len(eps), 0, 0, len(withheld)
 	if err := w.tx.UpsertMessage(m); err != nil {
@@ -221,7 +223,7 @@ func dispatch(w *writer, a *state.Activation, rb *runbooks.Runbook, m *state.Mes
 	rev := m.Current().N
 	for i, ep := range slices.Concat(eps, withheld) {
 		d := &state.Delivery{ID: state.DeliveryID(m.ID, rev, i), ActivationID: m.ActivationID, MessageID: m.ID,
-			Revision: rev, Channel: ep.channel, Type: ep.kind, Target: ep.target, Stakeholder: ep.stakeholder,
+			Revision: rev, Channel: ep.channel, Type: ep.kind, Target: ep.target, Stakeholder: ep.stakeholder, Person: ep.person,
 			Language: ep.language, State: state.DeliveryPending, UpdatedAt: w.meta.At}
 		if i >= len(eps) {
 			d.State, d.Error = state.DeliveryWithheld, "withheld: not a participant of the exercise"
@@ -235,6 +237,9 @@ func dispatch(w *writer, a *state.Activation, rb *runbooks.Runbook, m *state.Mes
 		detail = fmt.Sprintf("%s, %d withheld (not taking part): %s", deliveries(len(eps)), len(withheld), m.Current().Subject)
 	}
 	if err := w.event(m.ActivationID, "message_dispatched", m.ID, detail); err != nil {
+		return err
+	}
+	if err := recordDuty(w, m, p); err != nil {
 		return err
 	}
 	if len(eps) == 0 {
@@ -273,7 +278,8 @@ func tellAssignee(w *writer, a *state.Activation, rb *runbooks.Runbook, t *state
 	subject, _ := marked(a, rb, "Task: "+title, "") // the instructions are marked already
 	notice := &state.Message{ID: t.ID, ActivationID: a.ID, Step: t.Step,
 		Revisions: []state.Revision{{N: 1, Subject: subject, Body: t.Instructions, At: w.meta.At}}, CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
-	return dispatch(w, a, rb, notice, endpoints(rb, []runbooks.Ref{{Name: t.Assignee}}))
+	p := w.people(a)
+	return dispatch(w, a, rb, notice, p, endpoints(rb, p, []runbooks.Ref{{Name: t.Assignee}}))
 }
 
 func deliveries(n int) string {

@@ -19,7 +19,7 @@ func TextFit(rb *runbooks.Runbook) []runbooks.Diagnostic {
 	var out []runbooks.Diagnostic
 	for i := range rb.Steps {
 		s := &rb.Steps[i]
-		if !ReachesText(rb, string(s.ID), false) {
+		if !reachesTextAs(rb, nil, string(s.ID), false) {
 			continue
 		}
 		what := fmt.Sprintf("step %q sends a text", s.ID)
@@ -84,12 +84,12 @@ func textFit(rb *runbooks.Runbook, what, subject string, body runbooks.Template,
 	return []runbooks.Diagnostic{d}
 }
 
-// ReachesText reports whether a step's message, once approved, would go
+// reachesTextAs reports whether a step's message, once approved, would go
 // by text message (SMS) to anyone: through an sms channel or to a
 // stakeholder's phone, in an exercise only where its redirect and
 // participants let it. A comms officer reading a draft needs to know
 // whether its length matters before approving it.
-func ReachesText(rb *runbooks.Runbook, step string, exercise bool) bool {
+func reachesTextAs(rb *runbooks.Runbook, dir runbooks.Directory, step string, exercise bool) bool {
 	s, ok := rb.Step(step)
 	if !ok {
 		return false
@@ -105,15 +105,15 @@ func ReachesText(rb *runbooks.Runbook, step string, exercise bool) bool {
 	}
 	var seal *exerciseBounds
 	if exercise {
-		seal = exerciseSeal(rb)
+		seal = exerciseSeal(rb, dir)
 	}
-	send, _ := seal.route(endpoints(rb, to))
+	send, _ := seal.route(endpoints(rb, &people{dir: dir, everyone: true}, to))
 	return slices.ContainsFunc(send, isText)
 }
 
 // reachesText reports whether targets reach anyone by text.
 func reachesText(rb *runbooks.Runbook, to []runbooks.Ref) bool {
-	return slices.ContainsFunc(endpoints(rb, to), isText)
+	return slices.ContainsFunc(endpoints(rb, nil, to), isText)
 }
 
 func isText(ep endpoint) bool { return ep.kind == string(runbooks.ChannelSMS) }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crierhq/crier/directory"
+
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/runbooks"
 	"github.com/hashicorp/go-memdb"
@@ -55,6 +57,9 @@ type fsm struct {
 
 	mu       sync.Mutex
 	runbooks map[string]*runbooks.Runbook // pinned copies, by activation
+	// dir is the directory in force, parsed, at dirVersion.
+	dir        *directory.Directory
+	dirVersion uint64
 }
 
 func newFSM(store *state.Store) *fsm {
@@ -120,6 +125,8 @@ func (f *fsm) applyCommand(w *writer, c Command) error {
 		return f.resumeDeliveries(w)
 	case *AnnounceLeader:
 		return w.tx.SetLeader(c.Node, c.API, w.meta.At)
+	case *SetDirectory:
+		return f.setDirectory(w, c)
 	}
 	return fmt.Errorf("no way to apply a %s command", c.Kind())
 }

@@ -41,7 +41,7 @@ func (f *fsm) redraft(w *writer, c *Redraft) error {
 	if !ok || s.Notify == nil || s.Notify.Approval == nil {
 		return fmt.Errorf("message %s: step %q needs no approval", m.ID, m.Step)
 	}
-	sh, err := approver(rb, s, c.By)
+	sh, err := approver(rb, w.fsm.directory(w.tx), s, c.By)
 	if err != nil {
 		return notAllowed("%s is not an approver of %s; only its approvers re-draft it", c.By, stepName(s))
 	}

@@ -175,7 +175,7 @@ func escalationReports(tx *state.Txn, rb *runbooks.Runbook, activation string) (
 }
 
 func personOf(rb *runbooks.Runbook, id string) Person {
-	if sh, ok := stakeholderFor(rb, id); ok && sh.Name != "" {
+	if sh, ok := stakeholderFor(rb, nil, id); ok && sh.Name != "" {
 		return Person{ID: id, Name: sh.Name}
 	}
 	return Person{ID: id, Name: id}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crierhq/crier/directory"
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/runbooks"
 )
@@ -52,11 +53,8 @@ func (f *fsm) acknowledge(w *writer, c *Acknowledge) error {
 	if c.For != "" {
 		who = c.For
 	}
-	sh, ok := stakeholderFor(rb, who)
-	if !ok {
-		return notAllowed("%s is not a stakeholder of runbook %q", who, rb.ID)
-	}
-	if err := addressee(w.tx, rb, task, c.Subject, sh); err != nil {
+	sh, err := addressee(w.tx, rb, w.fsm.directory(w.tx), task, c.Subject, who)
+	if err != nil {
 		return err
 	}
 	acks, err := w.tx.AcknowledgementsOf(nil, c.Subject)
@@ -87,24 +85,34 @@ func (f *fsm) acknowledge(w *writer, c *Acknowledge) error {
 	return w.event(a.ID, "acknowledged", c.Subject, detail)
 }
 
-// addressee is the one rule for who may acknowledge: a task, only someone
-// it is assigned to (by name or role); a message, only a stakeholder it
-// was sent to. An admin acting for them is the person's acknowledgement.
-func addressee(tx *state.Txn, rb *runbooks.Runbook, task *state.Task, subject string, sh *runbooks.Stakeholder) error {
+// addressee is the one rule for who may acknowledge, and as which
+// stakeholder: a task, only someone it is assigned to (by name or role);
+// a message, only a stakeholder it was sent to. An admin acting for them
+// is the person's acknowledgement. Someone who is several stakeholders
+// acknowledges as the one concerned.
+func addressee(tx *state.Txn, rb *runbooks.Runbook, dir runbooks.Directory, task *state.Task, subject, who string) (*runbooks.Stakeholder, error) {
+	someone, known := stakeholderFor(rb, dir, who)
+	if !known {
+		return nil, notAllowed("%s is not a stakeholder of runbook %q", who, rb.ID)
+	}
 	if task != nil {
-		if !slices.Contains(rb.Reach([]runbooks.Ref{{Name: task.Assignee}}).Stakeholders, sh) {
-			return notAllowed("task %s is assigned to %s, not %s: only they acknowledge it", subject, task.Assignee, sh.ID)
+		sh, ok := actsFor(dir, who, rb.Reach([]runbooks.Ref{{Name: task.Assignee}}).Stakeholders)
+		if !ok {
+			return nil, notAllowed("task %s is assigned to %s, not %s: only they acknowledge it", subject, task.Assignee, someone.ID)
 		}
-		return nil
+		return sh, nil
 	}
-	reached, err := wasReached(tx, subject, string(sh.ID))
-	if err != nil {
-		return err
+	for i := range rb.Stakeholders {
+		sh := &rb.Stakeholders[i]
+		if !runbooks.IsAs(sh, dir, who) {
+			continue
+		}
+		reached, err := wasReached(tx, subject, string(sh.ID))
+		if err != nil || reached {
+			return sh, err
+		}
 	}
-	if !reached {
-		return notAllowed("%s was not sent %s, so has nothing to acknowledge", sh.ID, subject)
-	}
-	return nil
+	return nil, notAllowed("%s was not sent %s, so has nothing to acknowledge", someone.ID, subject)
 }
 
 // openTask loads a task that is still to be done.
@@ -127,7 +135,7 @@ func (f *fsm) completeTask(w *writer, c *CompleteTask) error {
 	if err != nil {
 		return err
 	}
-	if c.AsAssignee && !IsAssignee(rb, t.Assignee, c.By) {
+	if _, ok := actsFor(w.fsm.directory(w.tx), c.By, rb.Reach([]runbooks.Ref{{Name: t.Assignee}}).Stakeholders); c.AsAssignee && !ok {
 		return notAllowed("task %s is assigned to %s, not %s: only they, or a planner, may complete it", t.ID, t.Assignee, c.By)
 	}
 	done := *t
@@ -181,7 +189,8 @@ func (f *fsm) tellNewAssignee(w *writer, a *state.Activation, rb *runbooks.Runbo
 		notice, next.N = &cp, notice.Current().N+1
 	}
 	notice.Revisions = append(slices.Clone(notice.Revisions), next)
-	if err := dispatch(w, a, rb, notice, endpoints(rb, []runbooks.Ref{{Name: t.Assignee}})); err != nil {
+	p := w.people(a)
+	if err := dispatch(w, a, rb, notice, p, endpoints(rb, p, []runbooks.Ref{{Name: t.Assignee}})); err != nil {
 		return err
 	}
 	if s.Task.AckWithin == nil {
@@ -220,11 +229,7 @@ func wasReached(tx *state.Txn, message, stakeholder string) (bool, error) {
 // and has not yet: a message sent to them, not an escalation notice; a
 // task assigned to them that nobody has acknowledged. The engine's own
 // rule (addressee), for those who want to know before asking.
-func AwaitsAcknowledgement(tx *state.Txn, rb *runbooks.Runbook, subject, who string) bool {
-	sh, ok := stakeholderFor(rb, who)
-	if !ok {
-		return false
-	}
+func AwaitsAcknowledgement(tx *state.Txn, rb *runbooks.Runbook, dir *directory.Directory, subject, who string) bool {
 	task, err := tx.Task(nil, subject)
 	if err != nil || task != nil && task.State != state.TaskOpen {
 		return false
@@ -235,7 +240,8 @@ func AwaitsAcknowledgement(tx *state.Txn, rb *runbooks.Runbook, subject, who str
 			return false
 		}
 	}
-	if addressee(tx, rb, task, subject, sh) != nil {
+	sh, err := addressee(tx, rb, view(dir), task, subject, who)
+	if err != nil {
 		return false
 	}
 	acks, err := tx.AcknowledgementsOf(nil, subject)

@@ -16,10 +16,10 @@ func TestOnlyTheAssigneeOrAPlannerCompletesATask(t *testing.T) {
 	id := activateMinimal(t, e, "live")
 	weekly := OccurrenceID(id, "weekly", 1)
 	apply(t, e, &Fire{Occurrence: weekly})
-	if !AwaitsAcknowledgement(e.Read(), mustRunbook(t, e, id), weekly, "duty-comms") {
+	if !AwaitsAcknowledgement(e.Read(), mustRunbook(t, e, id), nil, weekly, "duty-comms") {
 		t.Error("the assignee is not asked to acknowledge their open task")
 	}
-	if AwaitsAcknowledgement(e.Read(), mustRunbook(t, e, id), weekly, "head-comms") {
+	if AwaitsAcknowledgement(e.Read(), mustRunbook(t, e, id), nil, weekly, "head-comms") {
 		t.Error("someone else is asked to acknowledge the task")
 	}
 	_, err := e.Apply(context.Background(), &CompleteTask{Meta: Meta{Actor: "Head"}, Task: weekly, By: "head-comms", AsAssignee: true})
@@ -27,7 +27,7 @@ func TestOnlyTheAssigneeOrAPlannerCompletesATask(t *testing.T) {
 		t.Fatalf("someone else completed the task: %v", err)
 	}
 	apply(t, e, &Acknowledge{Subject: weekly, By: "duty-comms"})
-	if AwaitsAcknowledgement(e.Read(), mustRunbook(t, e, id), weekly, "duty-comms") {
+	if AwaitsAcknowledgement(e.Read(), mustRunbook(t, e, id), nil, weekly, "duty-comms") {
 		t.Error("still asked to acknowledge after acknowledging")
 	}
 	apply(t, e, &CompleteTask{Meta: Meta{Actor: "Duty"}, Task: weekly, By: "duty-comms", AsAssignee: true})

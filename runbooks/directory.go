@@ -156,11 +156,11 @@ func IsAs(s *Stakeholder, dir Directory, who string) bool {
 	if string(s.ID) == who {
 		return true
 	}
-	for _, c := range Members(s, dir) {
-		if (c.Slack != "" && c.Slack == who) ||
-			slices.ContainsFunc(c.Email, func(e string) bool { return strings.EqualFold(e, who) }) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(Members(s, dir), func(c Contact) bool { return c.Is(who) })
+}
+
+// Is reports whether who, an email address or a Slack user id, is this
+// contact's.
+func (c Contact) Is(who string) bool {
+	return (c.Slack != "" && c.Slack == who) || slices.ContainsFunc(c.Email, func(e string) bool { return strings.EqualFold(e, who) })
 }

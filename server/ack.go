@@ -193,7 +193,7 @@ func (s *Server) asksToAcknowledge(tx *state.Txn, rb *runbooks.Runbook, m *state
 // "" when they are not asked, or have acknowledged it already.
 func (s *Server) ackerOf(tx *state.Txn, rb *runbooks.Runbook, subject string, u *User) string {
 	for _, who := range []string{u.Identity(), u.Slack} {
-		if who != "" && engine.AwaitsAcknowledgement(tx, rb, subject, who) {
+		if who != "" && engine.AwaitsAcknowledgement(tx, rb, s.engine.Directory(), subject, who) {
 			return who
 		}
 	}

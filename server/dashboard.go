@@ -159,7 +159,7 @@ func (s *Server) asAssignee(t *state.Task, u *User) (string, bool) {
 		return u.Identity(), false
 	}
 	for _, who := range []string{u.Identity(), u.Slack} {
-		if who != "" && engine.IsAssignee(rb, t.Assignee, who) {
+		if who != "" && engine.IsAssignee(rb, s.engine.Directory(), t.Assignee, who) {
 			return who, true
 		}
 	}

@@ -26,7 +26,7 @@ func TestTheDemoCastApprovesInEveryExample(t *testing.T) {
 			approvals++
 			for _, d := range cast {
 				comms := d.User.Has(RoleComms)
-				if got := engine.MayApproveMessage(rb, &state.Message{Step: string(st.ID)}, d.User.Identity()); got != comms {
+				if got := engine.MayApproveMessage(rb, nil, &state.Message{Step: string(st.ID)}, d.User.Identity()); got != comms {
 					t.Errorf("%s, step %s: %s may approve: %v", rb.ID, st.ID, d.User.Name, got)
 				}
 			}

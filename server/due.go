@@ -75,7 +75,7 @@ func (s *Server) dueOf(tx *state.Txn, a *state.Activation, rep *engine.Report, w
 				continue
 			}
 			it.What, it.Href = "Approval of “"+stepTitle(rb, m.Step, "notify")+"”", "/ui/messages/"+m.ID
-			it.Who = joinNames(engine.ApproversOf(rb, m))
+			it.Who = joinNames(engine.ApproversOf(rb, s.engine.Directory(), m))
 		default:
 			// A task's notice has the task's id: the task is what is waited for.
 			if t, _ := tx.Task(nil, d.Subject); t != nil {

@@ -29,7 +29,7 @@ func (s *Server) getReach(w http.ResponseWriter, r *http.Request, _ *User) {
 		writeError(w, http.StatusBadRequest, "bad_request", `give ?mode=live or ?mode=exercise: what an activation can reach depends on it`)
 		return
 	}
-	reach := engine.CanReach(rb, mode == "exercise", s.approvalsChannel)
+	reach := engine.CanReach(rb, s.engine.Directory(), mode == "exercise", s.approvalsChannel)
 	writeJSON(w, http.StatusOK, reachView{Reach: reach, Lines: reach.Lines()})
 }
 
@@ -44,8 +44,8 @@ type modeReach struct {
 
 // reachByMode is what the activate form shows for each mode it offers.
 func (s *Server) reachByMode(rb *runbooks.Runbook) []modeReach {
-	ex := named(rb, engine.CanReach(rb, true, s.approvalsChannel))
-	live := named(rb, engine.CanReach(rb, false, s.approvalsChannel))
+	ex := named(rb, engine.CanReach(rb, s.engine.Directory(), true, s.approvalsChannel))
+	live := named(rb, engine.CanReach(rb, s.engine.Directory(), false, s.approvalsChannel))
 	return []modeReach{
 		{Mode: "exercise", Heading: "This exercise can reach:", Lines: ex.Lines(), Unsealed: !ex.Sealed && len(ex.Real) > 0, Sealed: ex.Sealed},
 		{Mode: "live", Heading: "This activation can reach:", Lines: live.Lines()},

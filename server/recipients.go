@@ -41,8 +41,8 @@ func (s *Server) recipientsOf(m *state.Message, ds []*state.Delivery) *recipient
 	}
 	live := *a
 	live.Mode = "live" // where it is addressed, without an exercise's bounds
-	addressed := engine.Recipients(rb, &live, m)
-	goes := engine.Recipients(rb, a, m)
+	addressed := s.engine.Recipients(rb, &live, m)
+	goes := s.engine.Recipients(rb, a, m)
 	sent := false
 	if len(ds) > 0 {
 		sent, goes = true, nil

@@ -34,7 +34,7 @@ func (s *Server) fitText(m *state.Message, v messageView, exercise bool) *textFi
 	}
 	if !sent && (m.State == state.MessagePendingApproval || m.State == state.MessageDrafted) {
 		if rb, err := s.engine.Runbook(m.ActivationID); err == nil {
-			texts = engine.MessageReachesText(rb, m, exercise)
+			texts = engine.MessageReachesText(rb, s.engine.Directory(), m, exercise)
 		}
 	}
 	if !texts {

@@ -195,7 +195,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // approverOf reports whether the runbook names u as an approver of m.
 func (s *Server) approverOf(m *state.Message, u *User) bool {
 	rb, err := s.engine.Runbook(m.ActivationID)
-	return err == nil && (engine.MayApproveMessage(rb, m, u.Identity()) || u.Slack != "" && engine.MayApproveMessage(rb, m, u.Slack))
+	return err == nil && (engine.MayApproveMessage(rb, s.engine.Directory(), m, u.Identity()) || u.Slack != "" && engine.MayApproveMessage(rb, s.engine.Directory(), m, u.Slack))
 }
 
 func (s *Server) messagePage(w http.ResponseWriter, r *http.Request, u *User) {
@@ -232,7 +232,7 @@ func (s *Server) showMessagePage(w http.ResponseWriter, r *http.Request, u *User
 		}
 	}
 	if rb, err := s.engine.Runbook(m.ActivationID); err == nil {
-		p.Approvers, p.rb = engine.ApproversOf(rb, m), rb
+		p.Approvers, p.rb = engine.ApproversOf(rb, s.engine.Directory(), m), rb
 	}
 	if len(m.Revisions) > 1 {
 		draft := m.Revisions[0]

@@ -58,9 +58,9 @@ func (s *Server) showCompose(w http.ResponseWriter, r *http.Request, u *User, st
 	for _, au := range rb.Audiences {
 		ca := composeAudience{ID: string(au.ID), Description: au.Description, Checked: slices.Contains(given, string(au.ID))}
 		var ids []string
-		ids, ca.Needs = engine.AdHocApprovers(rb, []string{string(au.ID)}, u.Identity())
+		ids, ca.Needs = engine.AdHocApprovers(rb, s.engine.Directory(), []string{string(au.ID)}, u.Identity())
 		for _, id := range ids {
-			if engine.IsAssignee(rb, id, u.Identity()) {
+			if engine.IsAssignee(rb, s.engine.Directory(), id, u.Identity()) {
 				ca.Writer = true
 				continue
 			}

@@ -19,7 +19,7 @@ func (s *Server) whyNot(m *state.Message, v messageView, u *User) string {
 	}
 	var approvers string
 	if rb, err := s.engine.Runbook(m.ActivationID); err == nil {
-		if names := engine.ApproversOf(rb, m); len(names) > 0 {
+		if names := engine.ApproversOf(rb, s.engine.Directory(), m); len(names) > 0 {
 			approvers = " (" + strings.Join(names, ", ") + ")"
 		}
 	}

@@ -112,7 +112,7 @@ func runDrill(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	defer sending.Close()
-	reach := engine.CanReach(rb, true, sending.ApprovalsChannel)
+	reach := engine.CanReach(rb, nil, true, sending.ApprovalsChannel)
 	if sending.outbox == "" && !reach.Sealed && !*allowReal {
 		fmt.Fprintf(e.stderr, "crier drill: refusing to drill %s through real services: the runbook sets neither exercise.redirect\n"+
 			"nor exercise.participants, so this drill would reach:\n", files[0])

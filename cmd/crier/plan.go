@@ -126,7 +126,7 @@ func printTimeline(w io.Writer, rb *runbooks.Runbook, plan []runbooks.Occurrence
 		}
 		fmt.Fprintln(w)
 	}
-	printReach(w, engine.CanReach(rb, exercise, ""), "")
+	printReach(w, engine.CanReach(rb, nil, exercise, ""), "")
 	if missing := missingParams(rb, params); len(missing) > 0 {
 		fmt.Fprintf(w, "Params to give at activation: %s\n", strings.Join(missing, ", "))
 	}

@@ -14,7 +14,10 @@ type Approval struct {
 	By        string `json:"by"` // the stakeholder id of the approver
 	// Person is who approved: the signed-in user (two people sharing one
 	// stakeholder's mailbox are two approvers).
-	Person    string    `json:"person,omitempty"`
+	Person string `json:"person,omitempty"`
+	// Organisation is the directory organisation the approver signed for,
+	// when they are known to belong to one.
+	Organisation string    `json:"organisation,omitempty"`
 	At        time.Time `json:"at"`
 	Simulated bool      `json:"simulated,omitempty"` // given by a drill's simulated controller
 }

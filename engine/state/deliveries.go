@@ -31,6 +31,7 @@ type Delivery struct {
 	Type         string // slack, teams, email, sms, webhook or log
 	Target       string // a Slack channel or user, an address, a number, a URL reference
 	Stakeholder  string // the stakeholder reached, when there is one
+	Person       string // the directory's person reached for it, when it is kept there
 	Language     string // a translation's language, or "" for the message itself
 	State        string
 	Attempts     int

@@ -25,8 +25,9 @@ const (
 	TableEscalations      = "escalations"
 	TableDecisions        = "decisions"
 	TableEvents           = "events"
-	TableChain            = "chain"  // one row: the head of the record's hash chain
-	TableLeader           = "leader" // one row: the node that leads, and its address
+	TableChain            = "chain"     // one row: the head of the record's hash chain
+	TableLeader           = "leader"    // one row: the node that leads, and its address
+	TableDirectory        = "directory" // one row: the directory in force
 )
 
 // Indexes. Every table has IndexID; the others exist where listed in Schema.
@@ -102,6 +103,7 @@ func Schema() *memdb.DBSchema {
 		table(TableEvents, stringIndex(IndexActivation, "ActivationID")),
 		table(TableChain),
 		table(TableLeader),
+		table(TableDirectory),
 	}
 	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}
 	for _, t := range tables {

@@ -34,6 +34,7 @@ func rows() []struct {
 		{TableEscalations, func() any { return new(Escalation) }},
 		{TableDecisions, func() any { return new(Decision) }},
 		{TableEvents, func() any { return new(Event) }},
+		{TableDirectory, func() any { return new(Directory) }}, // last: snapshots made before it end before it
 	}
 }
 
@@ -127,7 +128,9 @@ func decodeSnapshot(r io.Reader, emit func(table string, objs []any)) error {
 	}
 	for _, want := range rows() {
 		var h tableHeader
-		if err := dec.Decode(&h); err != nil {
+		if err := dec.Decode(&h); errors.Is(err, io.EOF) && want.table == TableDirectory {
+			return nil
+		} else if err != nil {
 			return fmt.Errorf("reading the snapshot: %w", err)
 		}
 		if h.Table != want.table || h.Rows < 0 {

@@ -1,0 +1,151 @@
+package engine
+
+import (
+	"cmp"
+	"time"
+
+	"github.com/crierhq/crier/directory"
+	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/runbooks"
+)
+
+// SetDirectory puts a directory in force: loaded from its file when crier
+// starts and the file has changed (FileSHA256 given), or edited in crier
+// by an admin or a planner. Rotas resolve through the directory in force
+// when a step fires, so that cover put in during an incident takes effect
+// at once; every version is in the record with who set it.
+type SetDirectory struct {
+	Meta
+	Source     []byte `json:"source"`
+	Name       string `json:"name"`
+	FileSHA256 string `json:"file_sha256,omitempty"`
+}
+
+func (*SetDirectory) Kind() string { return "set_directory" }
+
+func (f *fsm) setDirectory(w *writer, c *SetDirectory) error {
+	if _, err := directory.Parse(c.Name, c.Source); err != nil {
+		return invalid("the directory is not valid:\n%v", err)
+	}
+	old, err := w.tx.Directory(nil)
+	if err != nil {
+		return err
+	}
+	sha := c.FileSHA256
+	if sha == "" && old != nil {
+		sha = old.FileSHA256
+	}
+	return w.tx.SetDirectory(&state.Directory{Source: c.Source, Name: c.Name, FileSHA256: sha,
+		Version: w.meta.Index, By: w.meta.Actor, At: w.meta.At})
+}
+
+// directory is the directory in force as tx sees it, parsed once per
+// version, or nil when there is none.
+func (f *fsm) directory(tx *state.Txn) runbooks.Directory {
+	if d := f.parsedDirectory(tx); d != nil {
+		return d
+	}
+	return nil // not a typed nil: runbooks sees no directory
+}
+
+func (f *fsm) parsedDirectory(tx *state.Txn) *directory.Directory {
+	st, err := tx.Directory(nil)
+	if err != nil || st == nil {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.dir != nil && f.dirVersion == st.Version {
+		return f.dir
+	}
+	d, err := directory.Parse(cmp.Or(st.Name, "directory.yaml"), st.Source)
+	if err != nil {
+		return nil // it parsed when it was set
+	}
+	f.dir, f.dirVersion = d, st.Version
+	return d
+}
+
+// Directory is the directory in force, or nil when there is none.
+func (e *Engine) Directory() *directory.Directory {
+	return e.fsm.parsedDirectory(e.Read())
+}
+
+// DirectoryRecord is the directory in force as the record holds it: its
+// text, and who set it when; nil when there is none.
+func (e *Engine) DirectoryRecord() *state.Directory {
+	d, _ := e.Read().Directory(nil)
+	return d
+}
+
+// people reaches an activation's stakeholders at the command's time in
+// the activation's own time: scenario time in an exercise.
+func (w *writer) people(a *state.Activation) *people {
+	return peopleAt(w.fsm.directory(w.tx), w.now(a.ID))
+}
+
+// recordDuty puts in the record who was on duty on each rota a message
+// reached, and who could not be reached.
+func recordDuty(w *writer, m *state.Message, p *people) error {
+	for _, d := range p.onDuty {
+		if err := w.event(m.ActivationID, "on_duty", m.ID, d[0]+": "+d[1]+" on duty"); err != nil {
+			return err
+		}
+	}
+	for _, why := range p.unreached {
+		if err := w.event(m.ActivationID, "not_reached", m.ID, why); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// view is the directory in force as runbooks see it, or nil.
+func (e *Engine) view() runbooks.Directory { return e.fsm.directory(e.Read()) }
+
+// view is a directory as runbooks see it: nil stays nil.
+func view(d *directory.Directory) runbooks.Directory {
+	if d == nil {
+		return nil
+	}
+	return d
+}
+
+// signsFor is the organisation an approver signs for: the directory's
+// organisation of the person who approves (as the one matched by who, an
+// address or Slack id, or the person on the rota's duty at an instant
+// when who is the stakeholder itself), or the stakeholder's own.
+func signsFor(sh *runbooks.Stakeholder, dir runbooks.Directory, who string, at time.Time) string {
+	for _, m := range runbooks.Members(sh, dir) {
+		if m.Is(who) {
+			return m.Organisation
+		}
+	}
+	c, err := runbooks.ContactOf(sh, dir, at)
+	if err != nil {
+		return ""
+	}
+	return c.Organisation
+}
+
+// unsignedBy names the organisations an approval still needs one of.
+func unsignedBy(a *runbooks.Approval, dir runbooks.Directory, signed map[string]bool) []string {
+	var out []string
+	for _, o := range a.Organisations {
+		if !signed[o.Name] {
+			name, _ := organisationName(dir, o.Name)
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func organisationName(dir runbooks.Directory, id string) (string, bool) {
+	if dir == nil || id == "" {
+		return id, false
+	}
+	if name, ok := dir.OrganisationName(id); ok {
+		return name, true
+	}
+	return id, false
+}
