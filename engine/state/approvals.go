@@ -18,8 +18,8 @@ type Approval struct {
 	// Organisation is the directory organisation the approver signed for,
 	// when they are known to belong to one.
 	Organisation string    `json:"organisation,omitempty"`
-	At        time.Time `json:"at"`
-	Simulated bool      `json:"simulated,omitempty"` // given by a drill's simulated controller
+	At           time.Time `json:"at"`
+	Simulated    bool      `json:"simulated,omitempty"` // given by a drill's simulated controller
 }
 
 // UpsertApproval writes an approval.
