@@ -49,6 +49,17 @@ func (l *List) Len() int { return len(l.rows) }
 // Row is the i-th row, counting from 0; the header is not a row.
 func (l *List) Row(i int) Row { return l.rows[i] }
 
+// Count is how many rows have a contact: their contact(row) is not "".
+func (l *List) Count(contact func(Row) string) int {
+	n := 0
+	for _, r := range l.rows {
+		if contact(r) != "" {
+			n++
+		}
+	}
+	return n
+}
+
 // ListError is every problem found in a list file: the first few told one
 // by one, the rest counted. It says which row each is on, counting rows
 // as a spreadsheet does (the header is row 1), and never repeats what a

@@ -205,7 +205,16 @@ type Outcome struct {
 	Error   string `json:"error,omitempty"`
 	Ref     string `json:"ref,omitempty"`     // the service's reference for a message it accepted
 	Receipt string `json:"receipt,omitempty"` // what the service said became of it
+	// Rows and SHA256 open a delivery to a contact list (State opened):
+	// its size and the checksum of its file, before any row is sent. A
+	// row's outcome names the row: delivery#row.
+	Rows     int    `json:"rows,omitempty"`
+	Contacts int    `json:"contacts,omitempty"` // the rows with a contact of the delivery's kind
+	SHA256   string `json:"sha256,omitempty"`
 }
+
+// ListOpened is the state of an outcome that opens a list delivery.
+const ListOpened = "opened"
 
 // SendInject sends an exercise lead's inject to targets of the runbook
 // (channels, audiences, stakeholders, roles) during an exercise: a

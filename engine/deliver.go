@@ -37,6 +37,7 @@ type Deliverer struct {
 
 	mu     sync.Mutex
 	queued map[string]bool // deliveries with the dispatcher now
+	feeds  map[string]*listFeed
 	unhook func()
 }
 
@@ -46,7 +47,7 @@ func NewDeliverer(e *Engine, opts notifiers.DispatchOptions) *Deliverer {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	d := &Deliverer{engine: e, log: opts.Log, queued: map[string]bool{}, receipts: newReceipts(e, opts.Routes, opts.Log)}
+	d := &Deliverer{engine: e, log: opts.Log, queued: map[string]bool{}, feeds: map[string]*listFeed{}, receipts: newReceipts(e, opts.Routes, opts.Log)}
 	d.dispatcher = notifiers.NewDispatcher(opts, (*record)(d))
 	return d
 }
@@ -105,7 +106,7 @@ func (d *Deliverer) Resume(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return d.submit(pending)
+	return d.submit(ctx, pending)
 }
 
 // Deliver hands over every pending delivery and waits until each has been
@@ -115,7 +116,7 @@ func (d *Deliverer) Deliver(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := d.submit(pending); err != nil {
+	if err := d.submit(ctx, pending); err != nil {
 		return err
 	}
 	return d.dispatcher.Flush(ctx)
@@ -127,7 +128,7 @@ func (d *Deliverer) handOff(ctx context.Context, message string) error {
 	if err != nil {
 		return err
 	}
-	if err := d.submit(deliveries); err != nil {
+	if err := d.submit(ctx, deliveries); err != nil {
 		return err
 	}
 	if d.Settle {
@@ -136,13 +137,18 @@ func (d *Deliverer) handOff(ctx context.Context, message string) error {
 	return nil
 }
 
-func (d *Deliverer) submit(deliveries []*state.Delivery) error {
+func (d *Deliverer) submit(ctx context.Context, deliveries []*state.Delivery) error {
 	tx := d.engine.Read()
 	var ms []notifiers.Message
+	var lists []*state.Delivery
 	var from *messageContext // deliveries come message by message
 	d.mu.Lock()
 	for _, dl := range deliveries {
 		if dl.State != state.DeliveryPending || d.queued[dl.ID] {
+			continue
+		}
+		if dl.List != "" {
+			lists = append(lists, dl)
 			continue
 		}
 		if from == nil || from.m.ID != dl.MessageID {
@@ -164,6 +170,11 @@ func (d *Deliverer) submit(deliveries []*state.Delivery) error {
 	}
 	d.mu.Unlock()
 	d.dispatcher.Submit(ms...)
+	for _, dl := range lists {
+		if err := d.feedList(ctx, tx, dl); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -277,11 +288,13 @@ func (r *record) Attempting(ctx context.Context, ms []notifiers.Message) ([]noti
 			allowed = append(allowed, m)
 			continue
 		}
-		dl, err := tx.Delivery(nil, m.Delivery)
+		id, row, isRow := state.SplitRowDeliveryID(m.Delivery)
+		dl, err := tx.Delivery(nil, id)
 		if err != nil {
 			return nil, err
 		}
-		if dl != nil && dl.State == state.DeliveryAttempted {
+		if isRow && dl != nil && dl.State == state.DeliveryPending && dl.Rows != nil && dl.Rows.IsAttempted(row) ||
+			!isRow && dl != nil && dl.State == state.DeliveryAttempted {
 			allowed = append(allowed, m)
 		} else {
 			dropped = append(dropped, m.Delivery)
@@ -325,8 +338,9 @@ func (r *record) Finished(ctx context.Context, outcomes []notifiers.Outcome) {
 
 func (r *record) forget(ids ...string) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	for _, id := range ids {
 		delete(r.queued, id)
 	}
+	r.mu.Unlock()
+	(*Deliverer)(r).rowsFinished(ids)
 }

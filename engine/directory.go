@@ -62,6 +62,12 @@ func (f *fsm) parsedDirectory(tx *state.Txn) *directory.Directory {
 	if err != nil {
 		return nil // it parsed when it was set
 	}
+	if f.listFiles != nil {
+		// Reading lists is not part of applying a command: a list is only
+		// counted, and its rows sent, by the dispatcher, which records what
+		// it found (rows and checksum) before it sends a row.
+		f.listErr = d.LoadLists(f.listFiles)
+	}
 	f.dir, f.dirVersion = d, st.Version
 	return d
 }
@@ -148,4 +154,15 @@ func organisationName(dir runbooks.Directory, id string) (string, bool) {
 		return name, true
 	}
 	return id, false
+}
+
+// ListProblems is what went wrong reading the directory's contact lists,
+// or nil: the lists that could not be read are not sent to.
+func (e *Engine) ListProblems() error {
+	if e.Directory() == nil {
+		return nil
+	}
+	e.fsm.mu.Lock()
+	defer e.fsm.mu.Unlock()
+	return e.fsm.listErr
 }

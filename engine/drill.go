@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"time"
 
@@ -40,6 +41,12 @@ type DrillOptions struct {
 	Log              *slog.Logger
 	// OnCommit hears what each command did, as the drill runs.
 	OnCommit func(Committed)
+	// Directory, when given, is the directory file the runbook points
+	// into (DirectoryName names it in messages), and ListFiles the folder
+	// its contact lists are read from.
+	Directory     []byte
+	DirectoryName string
+	ListFiles     fs.FS
 }
 
 // Drill runs an exercise and returns the engine holding its record and the
@@ -54,9 +61,14 @@ func Drill(ctx context.Context, opts DrillOptions) (*Engine, string, error) {
 	if opts.Instant {
 		clock = virtual
 	}
-	e, err := Open(ctx, Options{Clock: clock})
+	e, err := Open(ctx, Options{Clock: clock, ListFiles: opts.ListFiles})
 	if err != nil {
 		return nil, "", err
+	}
+	if opts.Directory != nil {
+		if _, err := e.Apply(ctx, &SetDirectory{Meta: Meta{Actor: "exercise-lead", At: start}, Source: opts.Directory, Name: opts.DirectoryName}); err != nil {
+			return nil, "", err
+		}
 	}
 	s, err := NewScheduler(e, clock, opts.Log)
 	if err != nil {

@@ -15,6 +15,7 @@ type endpoint struct {
 	channel     string // the runbook channel, or "" for a stakeholder's own contact
 	stakeholder string
 	person      string // the directory's person, for a stakeholder kept there
+	list        string // a contact list's id: each of its rows, by this kind
 	language    string // a translation's language, or "" for the message itself
 }
 
@@ -56,6 +57,24 @@ func (p *people) contacts(s *runbooks.Stakeholder) []runbooks.Contact {
 	return []runbooks.Contact{c}
 }
 
+// listKinds are how a list named directly is reached: by email and by
+// text, as its columns allow. A list crier could not read is tried by
+// email, so that its failure is on the record rather than silent.
+func (p *people) listKinds(id string) []string {
+	var info runbooks.ListInfo
+	if p != nil && p.dir != nil {
+		info, _ = p.dir.ListInfo(id)
+	}
+	var kinds []string
+	if info.Email || !info.Loaded {
+		kinds = append(kinds, string(runbooks.ChannelEmail))
+	}
+	if info.Phone {
+		kinds = append(kinds, string(runbooks.ChannelSMS))
+	}
+	return kinds
+}
+
 // endpoints resolves targets to endpoints, each once: a channel is its
 // destination (an email or sms channel, each of its recipients); a
 // stakeholder named directly is reached by every contact they have.
@@ -80,6 +99,10 @@ func endpoints(rb *runbooks.Runbook, p *people, targets []runbooks.Ref) []endpoi
 			add(endpoint{kind: kind, target: string(c.ID), channel: string(c.ID)})
 		case runbooks.ChannelEmail, runbooks.ChannelSMS:
 			for _, to := range c.To {
+				if id, ok := to.List(); ok {
+					add(endpoint{kind: kind, target: to.Name, channel: string(c.ID), list: id})
+					continue
+				}
 				if literal(c.Type, to.Name) {
 					add(endpoint{kind: kind, target: to.Name, channel: string(c.ID)})
 					continue
@@ -92,6 +115,11 @@ func endpoints(rb *runbooks.Runbook, p *people, targets []runbooks.Ref) []endpoi
 					}
 				}
 			}
+		}
+	}
+	for _, id := range reach.Lists {
+		for _, kind := range p.listKinds(id) {
+			add(endpoint{kind: kind, target: "list:" + id, list: id})
 		}
 	}
 	for _, s := range reach.Stakeholders {
@@ -131,7 +159,8 @@ func contactsFor(t runbooks.ChannelType, c runbooks.Contact) []string {
 
 // translatedEndpoints are where a message goes in other languages: the
 // endpoints of each audience it names, in each of the audience's languages
-// the message has a translation for.
+// the message has a translation for. Contact lists are left out: each row
+// is sent the translation in its own language, when there is one.
 func translatedEndpoints(rb *runbooks.Runbook, p *people, targets []runbooks.Ref, translations map[string]bool) []endpoint {
 	var out []endpoint
 	for _, t := range targets {
@@ -145,6 +174,9 @@ func translatedEndpoints(rb *runbooks.Runbook, p *people, targets []runbooks.Ref
 					continue
 				}
 				for _, ep := range endpoints(rb, p, []runbooks.Ref{t}) {
+					if ep.list != "" {
+						continue // a list's rows each get their own language
+					}
 					ep.language = lang.Name
 					out = append(out, ep)
 				}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,10 @@ type Options struct {
 	// only there (ErrNotLeader), and returns its index once the leader has
 	// applied it.
 	Forward func(ctx context.Context, command []byte) (uint64, error)
+	// ListFiles is the folder of the directory file, where the contact
+	// lists it names are read from; the directory's lists are not read
+	// when nil.
+	ListFiles fs.FS
 }
 
 // ErrNotLeader is a log's answer on a node that does not lead: the
@@ -65,7 +70,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{store: store, fsm: newFSM(store), log: opts.Log, clock: opts.Clock, forward: opts.Forward}
+	e := &Engine{store: store, fsm: newFSM(store, opts.ListFiles), log: opts.Log, clock: opts.Clock, forward: opts.Forward}
 	e.settled.L = &e.mu
 	if e.log == nil {
 		e.log = &MemoryLog{}

@@ -223,7 +223,7 @@ func dispatch(w *writer, a *state.Activation, rb *runbooks.Runbook, m *state.Mes
 	rev := m.Current().N
 	for i, ep := range slices.Concat(eps, withheld) {
 		d := &state.Delivery{ID: state.DeliveryID(m.ID, rev, i), ActivationID: m.ActivationID, MessageID: m.ID,
-			Revision: rev, Channel: ep.channel, Type: ep.kind, Target: ep.target, Stakeholder: ep.stakeholder, Person: ep.person,
+			Revision: rev, Channel: ep.channel, Type: ep.kind, Target: ep.target, Stakeholder: ep.stakeholder, Person: ep.person, List: ep.list,
 			Language: ep.language, State: state.DeliveryPending, UpdatedAt: w.meta.At}
 		if i >= len(eps) {
 			d.State, d.Error = state.DeliveryWithheld, "withheld: not a participant of the exercise"

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"slices"
 	"strings"
@@ -57,13 +58,17 @@ type fsm struct {
 
 	mu       sync.Mutex
 	runbooks map[string]*runbooks.Runbook // pinned copies, by activation
-	// dir is the directory in force, parsed, at dirVersion.
+	// dir is the directory in force, parsed, at dirVersion, with the
+	// lists read from listFiles.
 	dir        *directory.Directory
 	dirVersion uint64
+	listFiles  fs.FS
+	// listErr is what went wrong reading the lists, said once a version.
+	listErr error
 }
 
-func newFSM(store *state.Store) *fsm {
-	return &fsm{store: store, runbooks: map[string]*runbooks.Runbook{}}
+func newFSM(store *state.Store, listFiles fs.FS) *fsm {
+	return &fsm{store: store, runbooks: map[string]*runbooks.Runbook{}, listFiles: listFiles}
 }
 
 // ActivationID is the id of the activation an Activate at this log index makes.

@@ -15,6 +15,9 @@ func (f *fsm) resumeDeliveries(w *writer) error {
 	if err != nil {
 		return err
 	}
+	if err := resumeRows(w); err != nil {
+		return err
+	}
 	for _, d := range caught {
 		next := *d
 		next.State, next.PossiblyDuplicated, next.UpdatedAt = state.DeliveryPending, true, w.now(d.ActivationID)
@@ -32,10 +35,15 @@ func (f *fsm) resumeDeliveries(w *writer) error {
 // recordOutcomes applies many deliveries' outcomes; a message whose
 // deliveries have all finished is sent (or failed), and its step completes.
 func (f *fsm) recordOutcomes(w *writer, c *RecordOutcomes) error {
-	type tally struct{ sent, failed int }
-	finished := map[string]*tally{}
-	var order []string
+	t := &tallies{by: map[string]*tally{}}
+	lists := listChanges{}
 	for _, o := range c.Outcomes {
+		if taken, err := lists.apply(w, o, t); taken || err != nil {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		d, err := w.tx.Delivery(nil, o.Delivery)
 		switch {
 		case err != nil:
@@ -68,24 +76,40 @@ func (f *fsm) recordOutcomes(w *writer, c *RecordOutcomes) error {
 		if o.State == state.DeliveryAttempted || d.State == state.DeliveryCancelled {
 			continue
 		}
-		t, ok := finished[d.MessageID]
-		if !ok {
-			t = &tally{}
-			finished[d.MessageID] = t
-			order = append(order, d.MessageID)
-		}
 		if o.State == state.DeliverySent {
-			t.sent++
+			t.add(d.MessageID, 1, 0)
 		} else {
-			t.failed++
+			t.add(d.MessageID, 0, 1)
 		}
 	}
-	for _, id := range order {
-		if err := f.settle(w, id, finished[id].sent, finished[id].failed); err != nil {
+	if err := lists.save(w, t); err != nil {
+		return err
+	}
+	for _, id := range t.order {
+		if err := f.settle(w, id, t.by[id].sent, t.by[id].failed); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// tallies count, message by message, the deliveries one command finished.
+type tallies struct {
+	by    map[string]*tally
+	order []string
+}
+
+type tally struct{ sent, failed int }
+
+func (t *tallies) add(message string, sent, failed int) {
+	n, ok := t.by[message]
+	if !ok {
+		n = &tally{}
+		t.by[message] = n
+		t.order = append(t.order, message)
+	}
+	n.sent += sent
+	n.failed += failed
 }
 
 // receipt records what a service said became of a message it accepted:

@@ -44,6 +44,11 @@ type Delivery struct {
 	// before its outcome was, so it was sent again and may have arrived twice.
 	PossiblyDuplicated bool
 	UpdatedAt          time.Time
+	// List, for a delivery to each row of a contact list: the list's id,
+	// and once the dispatcher has opened it, its size, checksum and each
+	// row's progress. The rows themselves are never in the record.
+	List string
+	Rows *Rows
 }
 
 // UpsertDelivery writes a delivery.
