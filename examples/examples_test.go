@@ -10,27 +10,29 @@ import (
 	"github.com/crierhq/crier/runbooks"
 )
 
-// Every example on disk is built in, byte for byte, and each is a
-// runbook that validates.
+// Every example on disk is built in, byte for byte, the directory and its
+// lists too, and each runbook among them validates.
 func TestEveryExampleIsBuiltIn(t *testing.T) {
-	onDisk, _ := filepath.Glob("*.yaml")
-	built, err := fs.Glob(FS, "*.yaml")
-	if err != nil || !slices.Equal(onDisk, built) {
-		t.Fatalf("on disk %v, built in %v (%v)", onDisk, built, err)
-	}
 	runbookFiles := 0
-	for _, name := range built {
-		b, _ := fs.ReadFile(FS, name)
-		d, _ := os.ReadFile(name)
-		if string(b) != string(d) {
-			t.Errorf("%s: the built-in copy differs from the file", name)
+	for _, pattern := range []string{"*.yaml", "lists/*.csv"} {
+		onDisk, _ := filepath.Glob(pattern)
+		built, err := fs.Glob(FS, pattern)
+		if err != nil || len(built) == 0 || !slices.Equal(onDisk, built) {
+			t.Fatalf("%s: on disk %v, built in %v (%v)", pattern, onDisk, built, err)
 		}
-		if !runbooks.IsRunbookFile(name) {
-			continue
-		}
-		runbookFiles++
-		if _, err := runbooks.Parse(name, b); err != nil {
-			t.Errorf("%s: %v", name, err)
+		for _, name := range built {
+			b, _ := fs.ReadFile(FS, name)
+			d, _ := os.ReadFile(name)
+			if string(b) != string(d) {
+				t.Errorf("%s: the built-in copy differs from the file", name)
+			}
+			if name == DirectoryFile || !runbooks.IsRunbookFile(name) {
+				continue
+			}
+			runbookFiles++
+			if _, err := runbooks.Parse(name, b); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
 		}
 	}
 	if runbookFiles != 6 {
