@@ -2,8 +2,10 @@ package directory
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"time"
@@ -23,6 +25,24 @@ func Open(path string) (*Directory, error) {
 		return d, err
 	}
 	return d, nil
+}
+
+// OpenFS is Open for a directory file in fsys, such as the examples built
+// into crier: name is its path there, and its lists are read beside it.
+func OpenFS(fsys fs.FS, name string) (*Directory, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the directory: %w", err)
+	}
+	d, err := Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := fs.Sub(fsys, path.Dir(name))
+	if err != nil {
+		return nil, err
+	}
+	return d, d.LoadLists(sub)
 }
 
 // LoadLists reads each of the directory's contact lists from fsys, the

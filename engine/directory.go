@@ -2,6 +2,9 @@ package engine
 
 import (
 	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 
 	"github.com/crierhq/crier/directory"
@@ -165,4 +168,34 @@ func (e *Engine) ListProblems() error {
 	e.fsm.mu.Lock()
 	defer e.fsm.mu.Unlock()
 	return e.fsm.listErr
+}
+
+// pointsRightly refuses a runbook that points into the directory in force
+// where it cannot: a person, rota or list it does not have, or none at
+// all. Warnings (a rota's gap) do not stop an activation.
+func pointsRightly(rb *runbooks.Runbook, dir runbooks.Directory, at time.Time) error {
+	var errs runbooks.ErrorList
+	for _, d := range runbooks.CheckDirectory(rb, dir, at) {
+		if d.Severity == runbooks.SeverityError {
+			errs = append(errs, d)
+		}
+	}
+	if len(errs) > 0 {
+		return invalid("the runbook points into the directory where it cannot:\n%v", errs)
+	}
+	return nil
+}
+
+// LoadDirectoryFile puts the directory file's text in force, as
+// loaded from its file, unless the record already holds this very file
+// as last loaded: edits made in crier since then stand until the file
+// itself changes. It reports whether it loaded the file.
+func (e *Engine) LoadDirectoryFile(ctx context.Context, source []byte, name string) (bool, error) {
+	sum := sha256.Sum256(source)
+	sha := hex.EncodeToString(sum[:])
+	if rec := e.DirectoryRecord(); rec != nil && rec.FileSHA256 == sha {
+		return false, nil
+	}
+	_, err := e.Apply(ctx, &SetDirectory{Meta: Meta{Actor: "crier"}, Source: source, Name: name, FileSHA256: sha})
+	return err == nil, err
 }

@@ -170,3 +170,12 @@ func TestTheDirectoryComesBackWithTheRecord(t *testing.T) {
 		t.Error("the restored directory has lost its people")
 	}
 }
+
+func TestAnActivationPointingNowhereIsRefused(t *testing.T) {
+	e, _, _ := directoryEngine(t, time.Date(2026, 10, 24, 10, 0, 0, 0, time.UTC))
+	ghost := strings.Replace(pointing, "person: dee", "person: ghost", 1)
+	_, err := e.Apply(context.Background(), &Activate{Source: []byte(ghost), SourceName: "p.yaml", Mode: "live"})
+	if err == nil || !strings.Contains(err.Error(), `p.yaml:6:`) || !strings.Contains(err.Error(), `the directory has no person "ghost"`) {
+		t.Errorf("activating a runbook pointing at nobody: %v", err)
+	}
+}

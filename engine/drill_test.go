@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/examples"
 	"github.com/crierhq/crier/notifiers"
 	"github.com/crierhq/crier/runbooks"
 )
@@ -181,9 +183,13 @@ func TestAcknowledgementEscalation(t *testing.T) {
 // others) fires at exactly its planned offset.
 func TestDrillsFollowThePlan(t *testing.T) {
 	files, _ := filepath.Glob("../examples/*.yaml")
-	files = slices.DeleteFunc(files, func(f string) bool { return filepath.Base(f) == "crier.yaml" }) // the configuration
+	files = slices.DeleteFunc(files, func(f string) bool { return !runbooks.IsRunbookFile(f) }) // the configuration, the directory
 	if len(files) == 0 {
 		t.Fatal("no examples")
+	}
+	dir, err := fs.ReadFile(examples.FS, examples.DirectoryFile)
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
@@ -204,9 +210,16 @@ func TestDrillsFollowThePlan(t *testing.T) {
 				params[p.Name] = "test value"
 			}
 			e, id, err := Drill(context.Background(), DrillOptions{Source: src, SourceName: file, Params: params, Start: start,
-				Instant: true, Horizon: horizon, ApproveAfter: 5 * time.Minute, Dispatch: to(&recorder{}), Log: quiet()})
+				Instant: true, Horizon: horizon, ApproveAfter: 5 * time.Minute, Dispatch: to(&recorder{}), Log: quiet(),
+				Directory: dir, DirectoryName: examples.DirectoryFile, ListFiles: examples.FS})
 			if err != nil {
 				t.Fatal(err)
+			}
+			events, _ := e.Read().EventsOf(nil, id)
+			for _, ev := range events {
+				if ev.Kind == "not_reached" {
+					t.Errorf("%s: %s", ev.Subject, ev.Detail)
+				}
 			}
 			report, err := e.Report(id)
 			if err != nil {

@@ -237,6 +237,9 @@ func (f *fsm) activate(w *writer, c *Activate) error {
 	if err != nil {
 		return fmt.Errorf("the runbook is not valid:\n%w", err)
 	}
+	if err := pointsRightly(rb, f.directory(w.tx), w.meta.At); err != nil {
+		return err
+	}
 	params, err := checkParams(rb, c.Params)
 	if err != nil {
 		return err

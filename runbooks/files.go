@@ -76,10 +76,11 @@ func FindFiles(paths []string, keep func(path string) bool) ([]Found, error) {
 }
 
 // IsRunbookFile says whether a file in a runbook directory is a runbook:
-// a .yaml or .yml file, other than the configuration (crier.yaml) that
-// may sit beside them.
+// a .yaml or .yml file, other than the configuration (crier.yaml) and
+// the directory (directory.yaml) that may sit beside them.
 func IsRunbookFile(path string) bool {
 	name := strings.ToLower(filepath.Base(path))
 	ext := filepath.Ext(name)
-	return (ext == ".yaml" || ext == ".yml") && strings.TrimSuffix(name, ext) != "crier"
+	base := strings.TrimSuffix(name, ext)
+	return (ext == ".yaml" || ext == ".yml") && base != "crier" && base != "directory"
 }

@@ -216,7 +216,7 @@ func TestURLsKeepSecretsOut(t *testing.T) {
 func exampleRunbooks(t *testing.T) []string {
 	t.Helper()
 	files, _ := filepath.Glob("../examples/*.yaml")
-	files = slices.DeleteFunc(files, func(f string) bool { return filepath.Base(f) == "crier.yaml" })
+	files = slices.DeleteFunc(files, func(f string) bool { return !IsRunbookFile(f) })
 	if len(files) == 0 {
 		t.Fatal("no example runbooks")
 	}

@@ -28,7 +28,7 @@ func TestTheQuickStartInTheBrowser(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	e, _ := engine.Open(ctx, engine.Options{})
+	e := examplesEngine(t, ctx)
 	sched, _ := engine.NewScheduler(e, engine.RealClock{}, nil)
 	d := engine.NewDeliverer(e, notifiers.DispatchOptions{Default: &notifiers.Route{Notifier: &notifiers.Outbox{Dir: t.TempDir(), Now: time.Now}}})
 	d.Follow(sched)

@@ -1,8 +1,11 @@
 package server
 
 import (
+	"context"
+	"io/fs"
 	"testing"
 
+	"github.com/crierhq/crier/directory"
 	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/examples"
@@ -16,6 +19,10 @@ func TestTheDemoCastApprovesInEveryExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir, err := directory.OpenFS(examples.FS, examples.DirectoryFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cast := demoCast()
 	for _, rb := range lib.List() {
 		approvals := 0
@@ -26,7 +33,7 @@ func TestTheDemoCastApprovesInEveryExample(t *testing.T) {
 			approvals++
 			for _, d := range cast {
 				comms := d.User.Has(RoleComms)
-				if got := engine.MayApproveMessage(rb, nil, &state.Message{Step: string(st.ID)}, d.User.Identity()); got != comms {
+				if got := engine.MayApproveMessage(rb, dir, &state.Message{Step: string(st.ID)}, d.User.Identity()); got != comms {
 					t.Errorf("%s, step %s: %s may approve: %v", rb.ID, st.ID, d.User.Name, got)
 				}
 			}
@@ -35,4 +42,28 @@ func TestTheDemoCastApprovesInEveryExample(t *testing.T) {
 			t.Errorf("%s: no message needs approval", rb.ID)
 		}
 	}
+}
+
+// examplesEngine is an engine in memory with the examples' directory in
+// force, as crier serve has on its embedded default.
+func examplesEngine(t *testing.T, ctx context.Context) *engine.Engine {
+	t.Helper()
+	e, err := engine.Open(ctx, engine.Options{ListFiles: examples.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.LoadDirectoryFile(ctx, examplesDirectory(t), examples.DirectoryFile); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// examplesDirectory is the text of the examples' directory file.
+func examplesDirectory(t *testing.T) []byte {
+	t.Helper()
+	src, err := fs.ReadFile(examples.FS, examples.DirectoryFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
 }

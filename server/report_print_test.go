@@ -13,6 +13,7 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/examples"
 	"github.com/crierhq/crier/notifiers"
 	"github.com/crierhq/crier/runbooks"
 )
@@ -41,8 +42,9 @@ func TestThePrintedReportFitsInAHandfulOfPages(t *testing.T) {
 	defer cancel()
 	e, id, err := engine.Drill(ctx, engine.DrillOptions{Source: source, SourceName: "major-incident-community-reassurance.yaml",
 		Start: start, Instant: true, Horizon: horizon, ApproveAfter: 5 * time.Minute, AckAfter: 5 * time.Minute,
-		Params:   map[string]string{"incident_location": "Victoria Square", "incident_summary": "A vehicle struck pedestrians."},
-		Dispatch: notifiers.DispatchOptions{Default: &notifiers.Route{Notifier: &notifiers.Outbox{Dir: t.TempDir(), Now: time.Now}}}})
+		Params:    map[string]string{"incident_location": "Victoria Square", "incident_summary": "A vehicle struck pedestrians."},
+		Dispatch:  notifiers.DispatchOptions{Default: &notifiers.Route{Notifier: &notifiers.Outbox{Dir: t.TempDir(), Now: time.Now}}},
+		Directory: examplesDirectory(t), DirectoryName: examples.DirectoryFile, ListFiles: examples.FS})
 	if err != nil {
 		t.Fatal(err)
 	}
