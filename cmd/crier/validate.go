@@ -208,6 +208,7 @@ func validateFiles(ctx context.Context, files []toValidate, named string, e env)
 			continue
 		}
 		v.runbooks++
+		dir := dirs.forFolder(tf.folder) // told of before the runbooks that point into it
 		v.add(f, misnamedRunbook(tf)...)
 		rb, err := runbooks.Load(f)
 		var list runbooks.ErrorList
@@ -225,7 +226,7 @@ func validateFiles(ctx context.Context, files []toValidate, named string, e env)
 		if slices.ContainsFunc(fit, isError) {
 			continue
 		}
-		pointers := directoryProblems(rb, dirs.forFolder(tf.folder), e.now())
+		pointers := directoryProblems(rb, dir, e.now())
 		v.add(f, pointers...)
 		idPos := rb.IDPos()
 		if first, dup := ids[string(rb.ID)]; dup {
