@@ -102,7 +102,7 @@ func runPlan(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "crier plan: %v\n", err)
 		return exitUsage
 	}
-	rows := reacher{rb: rb, dir: dir}.planRows(plan, *exercise)
+	rows := newReacher(rb, dir).planRows(plan, *exercise)
 	if *jsonOut {
 		if rows == nil {
 			rows = []planRow{}

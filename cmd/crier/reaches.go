@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crierhq/crier/directory"
 	"github.com/crierhq/crier/runbooks"
 )
 
@@ -119,6 +120,79 @@ type reacher struct {
 	dir runbooks.Directory
 }
 
+// newReacher is a reacher for a runbook and its directory, or none.
+func newReacher(rb *runbooks.Runbook, dir runbooks.Directory) reacher {
+	if dir != nil {
+		once := &rotasOnce{Directory: dir, rotas: map[string]rotaInfo{}, people: map[string]runbooks.Contact{}, turns: map[string]turn{}}
+		if d, ok := dir.(*directory.Directory); ok {
+			once.next = d
+		}
+		dir = once
+	}
+	return reacher{rb: rb, dir: dir}
+}
+
+// rotasOnce is a directory whose rotas' names, members and starts, and
+// people's contacts, are worked out once each, and each rota's turn once
+// for as long as it lasts: a plan asks for them at every row, and the
+// directory works them out afresh each time.
+type rotasOnce struct {
+	runbooks.Directory
+	rotas  map[string]rotaInfo
+	people map[string]runbooks.Contact
+	turns  map[string]turn // the last turn asked about, by rota
+	next   interface {
+		Next(rota string, at time.Time) (directory.Person, time.Time, error)
+	}
+}
+
+// turn is someone's time on a rota's duty: from an instant they were
+// asked about until the next change of person.
+type turn struct {
+	person      string
+	from, until time.Time
+}
+
+// OnDutyAt is who is on the rota's duty at an instant, as the directory
+// says, asking it again only when at is outside the last turn found.
+func (d *rotasOnce) OnDutyAt(rota string, at time.Time) (string, bool) {
+	if t, ok := d.turns[rota]; ok && !at.Before(t.from) && at.Before(t.until) {
+		return t.person, true
+	}
+	person, ok := d.Directory.OnDutyAt(rota, at)
+	if ok && d.next != nil {
+		if _, until, err := d.next.Next(rota, at); err == nil && until.After(at) {
+			d.turns[rota] = turn{person, at, until}
+		}
+	}
+	return person, ok
+}
+
+func (d *rotasOnce) Contact(person string) (runbooks.Contact, bool) {
+	if c, seen := d.people[person]; seen {
+		return c, true
+	}
+	c, ok := d.Directory.Contact(person)
+	if ok {
+		d.people[person] = c
+	}
+	return c, ok
+}
+
+type rotaInfo struct {
+	info runbooks.RotaInfo
+	ok   bool
+}
+
+func (d *rotasOnce) RotaInfo(id string) (runbooks.RotaInfo, bool) {
+	r, seen := d.rotas[id]
+	if !seen {
+		r.info, r.ok = d.Directory.RotaInfo(id)
+		d.rotas[id] = r
+	}
+	return r.info, r.ok
+}
+
 // planRows adds to each row of a plan who it reaches at its time. In an
 // exercise with participants, whoever is not one is withheld.
 func (r reacher) planRows(plan []runbooks.Occurrence, exercise bool) []planRow {
@@ -190,21 +264,23 @@ func (r reacher) reaches(targets []runbooks.Ref, at time.Time) []reached {
 // stakeholder is who a stakeholder is at an instant, and how they are
 // reached: by way alone, or by every contact they have when way is "".
 func (r reacher) stakeholder(s *runbooks.Stakeholder, at time.Time, way string) reached {
-	who := reached{ID: string(s.ID), Name: s.NameIn(r.dir), Rota: string(s.Rota)}
+	who := reached{ID: string(s.ID), Rota: string(s.Rota)}
 	c, err := runbooks.ContactOf(s, r.dir, at)
-	if err != nil {
-		who.NobodyOnDuty = s.Rota != ""
+	switch {
+	case err != nil:
+		who.Name, who.NobodyOnDuty = s.NameIn(r.dir), s.Rota != ""
 		return who
-	}
-	if c.Person != "" {
+	case c.Person != "":
 		who.ID, who.Name = c.Person, c.Name
 		if c.Person != string(s.ID) {
 			who.Stakeholder = string(s.ID)
 		}
+	default:
+		who.Name = s.NameIn(r.dir)
 	}
-	has := map[string]bool{"email": len(c.Email) > 0, "slack": c.Slack != "", "sms": c.Phone != ""}
 	for _, w := range ways {
-		if has[w] && (way == "" || way == w) {
+		has := w == "email" && len(c.Email) > 0 || w == "slack" && c.Slack != "" || w == "sms" && c.Phone != ""
+		if has && (way == "" || way == w) {
 			who.Via = append(who.Via, w)
 		}
 	}
