@@ -407,3 +407,20 @@ func TestPlanTurnsAsDirectorySays(t *testing.T) {
 		}
 	}
 }
+
+// In an exercise with a redirect every row, tasks too, reaches only the
+// redirect, as crier drill sends it; addresses and numbers written out in
+// a channel are reached as themselves.
+func TestPlanExerciseRedirect(t *testing.T) {
+	file := "../../examples/flood-warning.yaml"
+	for _, r := range planJSON(t, "--exercise", "--start", "2026-12-04T14:00:00Z", "--horizon", "1h", file) {
+		if len(r.Reaches) != 1 || r.Reaches[0].ID != "exercise.control@northbridge.gov.uk" {
+			t.Errorf("%s in an exercise reaches %+v; want only the exercise mailbox", r.Step, r.Reaches)
+		}
+	}
+	for _, r := range planJSON(t, "--start", "2026-12-04T14:00:00Z", "--horizon", "15m", file) {
+		if r.Step == "flood-wardens-text" && (len(r.Reaches) != 6 || r.Reaches[0].ID != "+447700900510" || r.Reaches[0].Via[0] != "sms") {
+			t.Errorf("the wardens' text reaches %+v", r.Reaches)
+		}
+	}
+}

@@ -194,15 +194,24 @@ func (d *rotasOnce) RotaInfo(id string) (runbooks.RotaInfo, bool) {
 }
 
 // planRows adds to each row of a plan who it reaches at its time. In an
-// exercise with participants, whoever is not one is withheld.
+// exercise with a redirect every row reaches the redirect, tasks and
+// injects too, as crier drill sends them; with participants, whoever is
+// not one is withheld.
 func (r reacher) planRows(plan []runbooks.Occurrence, exercise bool) []planRow {
 	rows := make([]planRow, len(plan))
-	var participants []runbooks.Ref
-	if x := r.rb.Exercise; exercise && x != nil && len(x.Participants) > 0 {
-		participants = slices.Concat(x.Participants, x.Redirect)
+	var participants, redirect []runbooks.Ref
+	if x := r.rb.Exercise; exercise && x != nil {
+		redirect = x.Redirect
+		if len(x.Participants) > 0 {
+			participants = slices.Concat(x.Participants, x.Redirect)
+		}
 	}
 	for i, o := range plan {
-		rows[i] = planRow{Occurrence: o, Reaches: r.reaches(refs(o.To), o.At)}
+		targets := refs(o.To)
+		if len(redirect) > 0 {
+			targets = redirect
+		}
+		rows[i] = planRow{Occurrence: o, Reaches: r.reaches(targets, o.At)}
 		if participants != nil {
 			rows[i].Reaches, rows[i].Withheld = withhold(rows[i].Reaches, r.reaches(participants, o.At))
 		}
@@ -220,7 +229,8 @@ func refs(names []string) []runbooks.Ref {
 
 // reaches is who targets reach at an instant: each stakeholder by every
 // contact they have, each person an email or sms channel names by that
-// channel, and each contact list, in the order they are named.
+// channel (an address or number written out in it as itself), and each
+// contact list, in the order they are named.
 func (r reacher) reaches(targets []runbooks.Ref, at time.Time) []reached {
 	var out []reached
 	add := func(who reached) {
@@ -250,7 +260,11 @@ func (r reacher) reaches(targets []runbooks.Ref, at time.Time) []reached {
 				add(r.list(list))
 				continue
 			}
-			for _, s := range r.rb.Reach([]runbooks.Ref{to}).Stakeholders { // none for a written-out address
+			if writtenOut(ch.Type, to.Name) {
+				add(reached{ID: to.Name, Name: to.Name, Via: []string{way}})
+				continue
+			}
+			for _, s := range r.rb.Reach([]runbooks.Ref{to}).Stakeholders {
 				add(r.stakeholder(s, at, way))
 			}
 		}
@@ -259,6 +273,15 @@ func (r reacher) reaches(targets []runbooks.Ref, at time.Time) []reached {
 		add(r.list(l))
 	}
 	return out
+}
+
+// writtenOut reports whether an email or sms channel's recipient is an
+// address or a number written out, rather than a stakeholder or role.
+func writtenOut(t runbooks.ChannelType, to string) bool {
+	if t == runbooks.ChannelEmail {
+		return strings.Contains(to, "@")
+	}
+	return strings.HasPrefix(to, "+")
 }
 
 // stakeholder is who a stakeholder is at an instant, and how they are
