@@ -53,3 +53,34 @@ func TestDirectoryField(t *testing.T) {
 		t.Errorf("a folder: %v", err)
 	}
 }
+
+// DirectoryNamed reads directory: apart from the environment, as Check
+// does; one given as a reference cannot be found that way, and says so
+// where it is written.
+func TestDirectoryNamed(t *testing.T) {
+	dir := t.TempDir()
+	write := func(src string) string {
+		path := filepath.Join(dir, "crier.yaml")
+		if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	if err := os.WriteFile(filepath.Join(dir, "people.yaml"), []byte("kind: directory\nversion: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := write("version: 1\ndirectory: people.yaml\nserver:\n  link_secret: ${CRIER_LINK_SECRET}\n")
+	if got, err := DirectoryNamed(cfg); err != nil || got != filepath.Join(dir, "people.yaml") {
+		t.Errorf("got %q, %v", got, err)
+	}
+	if got, err := DirectoryNamed(write("version: 1\n")); err != nil || got != "" {
+		t.Errorf("none: got %q, %v", got, err)
+	}
+	_, err := DirectoryNamed(write("version: 1\ndirectory: ${CRIER_DIRECTORY}\n"))
+	if err == nil || !strings.Contains(err.Error(), "crier.yaml:2:12: directory: ${CRIER_DIRECTORY} is resolved only where crier runs on this file") {
+		t.Errorf("a reference: %v", err)
+	}
+	if _, err := DirectoryNamed(write("version: 1\ndirectory: gone.yaml\n")); err == nil || !strings.Contains(err.Error(), `"gone.yaml": there is no such file`) {
+		t.Errorf("a file not there: %v", err)
+	}
+}
