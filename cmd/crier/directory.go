@@ -67,6 +67,20 @@ type openedDirectory struct {
 	path  string
 	dir   *directory.Directory // nil when the file has errors; without a bad list's rows when a list has
 	diags []runbooks.Diagnostic
+	// configuration: the directory could not be found, because the
+	// configuration that would name it (path) has errors (diags).
+	configuration bool
+}
+
+// notFound is a directory that the configuration in folder would name,
+// and cannot, for err.
+func notFound(folder string, err error) *openedDirectory {
+	o := &openedDirectory{path: filepath.Join(folder, "crier.yaml"), configuration: true}
+	o.diags = directoryDiagnostics(o.path, err)
+	if len(o.diags) > 0 {
+		o.path = o.diags[0].File
+	}
+	return o
 }
 
 // valid reports whether the directory and all its lists are free of errors.
@@ -147,6 +161,9 @@ func directoryProblems(rb *runbooks.Runbook, o *openedDirectory, now time.Time) 
 	d := ds[0]
 	d.Path = ""
 	d.Message = fmt.Sprintf("this runbook points into the directory %s, which has errors (listed under it); fix those, and its pointers are checked", o.path)
+	if o.configuration {
+		d.Message = fmt.Sprintf("this runbook points into the directory, which %s would name, but it has errors (listed under it); fix those, or name the directory with --directory", o.path)
+	}
 	return []runbooks.Diagnostic{d}
 }
 
@@ -160,27 +177,28 @@ func directoryProblems(rb *runbooks.Runbook, o *openedDirectory, now time.Time) 
 func DirectoryFor(e env, command, named, file string, rb *runbooks.Runbook, at time.Time) (dir *directory.Directory, code int, ok bool) {
 	path, err := FindDirectory(named, filepath.Dir(file))
 	var usage *usageError
+	var o *openedDirectory
 	switch {
 	case errors.As(err, &usage):
 		fmt.Fprintf(e.stderr, "crier %s: %v\n", command, err)
 		return nil, exitUsage, false
-	case err != nil:
-		printDiagnostics(e, directoryDiagnostics(filepath.Join(filepath.Dir(file), "crier.yaml"), err))
-		return nil, exitError, false
-	}
-	var o *openedDirectory
-	if path != "" {
+	case err != nil: // told of only if the runbook needs a directory
+		o = notFound(filepath.Dir(file), err)
+	case path != "":
 		if o = openDirectory(path); !o.valid() {
 			printDiagnostics(e, o.diags)
 			return nil, exitError, false
 		}
 	}
 	ds := directoryProblems(rb, o, at)
+	if o != nil && o.configuration && len(ds) > 0 {
+		printDiagnostics(e, o.diags)
+	}
 	printDiagnostics(e, ds)
 	if slices.ContainsFunc(ds, isError) {
 		return nil, exitError, false
 	}
-	if o == nil {
+	if o == nil || o.configuration {
 		return nil, exitOK, true
 	}
 	return o.dir, exitOK, true

@@ -289,8 +289,23 @@ func TestDirectoryFromConfiguration(t *testing.T) {
 
 	writeFile(t, dir, "crier.yaml", "version: 1\ndirectory: people/gone.yaml\n")
 	_, errOut, code = crier(t, "plan", filepath.Join(dir, "duty.yaml"))
-	if code != exitError || !strings.Contains(errOut, `crier.yaml:2:12: error: directory: "people/gone.yaml": there is no such file`) {
+	if code != exitError || !strings.Contains(errOut, `crier.yaml:2:12: error: directory: "people/gone.yaml": there is no such file`) ||
+		!strings.Contains(errOut, "duty.yaml:6:73: error: this runbook points into the directory, which "+filepath.Join(dir, "crier.yaml")+" would name, but it has errors") {
 		t.Errorf("exit %d\n%s", code, errOut)
+	}
+	out, _, code = crier(t, "validate", filepath.Join(dir, "duty.yaml"))
+	if code != exitError || !strings.Contains(out, `crier.yaml:2:12: error: directory: "people/gone.yaml": there is no such file`) {
+		t.Errorf("validate: exit %d\n%s", code, out)
+	}
+
+	// A runbook with contacts of its own needs no directory, and is not
+	// held up by a configuration that cannot name one.
+	own := writeFile(t, dir, "own.yaml", readTestdata(t, "minimal.good.yaml"))
+	if out, errOut, code := crier(t, "validate", own); code != exitOK || out != "" {
+		t.Errorf("validate: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, errOut, code := crier(t, "plan", own); code != exitOK || errOut != "" {
+		t.Errorf("plan: exit %d\n%s", code, errOut)
 	}
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -39,8 +38,12 @@ func runValidate(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	if flagGiven(flags, "directory") {
-		if _, err := FindDirectory(*named, ""); err != nil || *named == "" {
-			fmt.Fprintf(e.stderr, "crier validate: %s\n", cmp.Or(errText(err), "--directory needs a file"))
+		if *named == "" {
+			fmt.Fprintln(e.stderr, "crier validate: --directory needs a file")
+			return exitUsage
+		}
+		if _, err := FindDirectory(*named, ""); err != nil {
+			fmt.Fprintf(e.stderr, "crier validate: %v\n", err)
 			return exitUsage
 		}
 	}
@@ -90,13 +93,6 @@ func runValidate(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	return exitOK
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }
 
 // humanDiagnostic is one line of crier's human output:
@@ -227,6 +223,11 @@ func validateFiles(ctx context.Context, files []toValidate, named string, e env)
 			continue
 		}
 		pointers := directoryProblems(rb, dir, e.now())
+		if dir != nil && dir.configuration && len(pointers) > 0 {
+			for _, d := range dir.diags {
+				v.add(d.File, d)
+			}
+		}
 		v.add(f, pointers...)
 		idPos := rb.IDPos()
 		if first, dup := ids[string(rb.ID)]; dup {
@@ -253,7 +254,7 @@ type directories struct {
 	v      *validated
 	named  string
 	opened map[string]*openedDirectory // by file
-	found  map[string]string           // the directory file by folder
+	found  map[string]*openedDirectory // by folder; nil for none
 	lists  map[string]bool             // the list files reported
 }
 
@@ -284,26 +285,25 @@ func (d *directories) open(path string) *openedDirectory {
 }
 
 // forFolder is the directory the runbooks in folder point into, or nil
-// when there is none. A configuration that cannot say is reported.
+// when there is none. A directory found is read and reported; a
+// configuration that cannot name one is reported only to a runbook that
+// needs it.
 func (d *directories) forFolder(folder string) *openedDirectory {
 	if d.found == nil {
-		d.found = map[string]string{}
+		d.found = map[string]*openedDirectory{}
 	}
-	path, ok := d.found[folder]
-	if !ok {
-		var err error
-		path, err = FindDirectory(d.named, folder)
-		if err != nil {
-			for _, diag := range directoryDiagnostics(filepath.Join(folder, "crier.yaml"), err) {
-				d.v.add(diag.File, diag)
-			}
-		}
-		d.found[folder] = path
+	if o, ok := d.found[folder]; ok {
+		return o
 	}
-	if path == "" {
-		return nil
+	var o *openedDirectory
+	switch path, err := FindDirectory(d.named, folder); {
+	case err != nil:
+		o = notFound(folder, err)
+	case path != "":
+		o = d.open(path)
 	}
-	return d.open(path)
+	d.found[folder] = o
+	return o
 }
 
 func isError(d runbooks.Diagnostic) bool { return d.Severity == runbooks.SeverityError }
