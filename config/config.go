@@ -16,6 +16,7 @@
 package config
 
 import (
+	"path/filepath"
 	"slices"
 	"time"
 	_ "time/tzdata" // the time zone is checked the same way on every machine
@@ -30,7 +31,11 @@ type Config struct {
 	DataDir  string `yaml:"data_dir"`
 	// Runbooks are the runbook files and directories crier serve offers;
 	// left out, it offers the example runbooks built into crier.
-	Runbooks  []string  `yaml:"runbooks" jsonschema:"minItems=1"`
+	Runbooks []string `yaml:"runbooks" jsonschema:"minItems=1"`
+	// Directory is the directory file (docs/directory.md) the runbooks
+	// point into, relative to this file; left out, crier looks for
+	// directory.yaml beside the runbooks.
+	Directory string    `yaml:"directory" jsonschema_description:"The directory file, people, rotas and lists, relative to this file: directory.yaml."`
 	Server    Server    `yaml:"server"`
 	Notifiers Notifiers `yaml:"notifiers"`
 	Users     []User    `yaml:"users"`
@@ -224,6 +229,16 @@ func (c *Config) Handles(channelType string) bool {
 
 // File is the name the configuration was parsed under; "" for Default.
 func (c *Config) File() string { return c.file }
+
+// DirectoryPath is the directory file the configuration names, relative
+// to the configuration file's folder unless written absolute; "" when it
+// names none.
+func (c *Config) DirectoryPath() string {
+	if c.Directory == "" || filepath.IsAbs(c.Directory) || c.file == "" {
+		return c.Directory
+	}
+	return filepath.Join(filepath.Dir(c.file), c.Directory)
+}
 
 // Location is the time zone of the timezone field.
 func (c *Config) Location() *time.Location {

@@ -50,16 +50,26 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*Confi
 // variables the file needs, sorted, and its warnings; on any error, a
 // runbooks.ErrorList as Load does.
 func Check(path string) (needs []string, warnings []runbooks.Diagnostic, err error) {
+	l, err := check(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, warnings, _ = l.result()
+	return l.c.variables(), warnings, nil
+}
+
+// check parses the file at path apart from the environment, leaving its
+// references unresolved, and returns the loader that did, or the errors.
+func check(path string) (*loader, error) {
 	data, err := readFile(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	l := &loader{c: &Config{file: path, refs: map[string]string{}}, file: path, unresolved: map[string]bool{}}
-	c, warnings, err := parse(l, data, nil)
-	if err != nil {
-		return nil, nil, err
+	if _, _, err := parse(l, data, nil); err != nil {
+		return nil, err
 	}
-	return c.variables(), warnings, nil
+	return l, nil
 }
 
 func parse(l *loader, data []byte, lookup func(string) (string, bool)) (*Config, []runbooks.Diagnostic, error) {

@@ -32,6 +32,7 @@ func (l *loader) validate() {
 	for i, r := range c.Runbooks {
 		l.notEmpty(fmt.Sprintf("runbooks[%d]", i), r, "a runbook file or directory")
 	}
+	l.checkDirectory()
 	l.hostPort("server.listen", c.Server.Listen, false, 0) // 0: any free port, printed at start
 	l.httpURL("server.public_url", c.Server.PublicURL, "https://crier.northbridge.gov.uk", true)
 	l.checkSlack(c.Notifiers.Slack)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/runbooks"
@@ -32,14 +34,18 @@ func (p paramFlag) Set(v string) error {
 }
 
 func runPlan(ctx context.Context, args []string, e env) int {
-	flags := newFlags("plan", "[--json] [--start RFC3339] [--horizon DURATION] [--exercise] [--param name=value]... FILE",
+	flags := newFlags("plan", "[--json] [--start RFC3339] [--horizon DURATION] [--exercise] [--param name=value]... [--directory FILE] FILE",
 		"Show when each step of a runbook would happen for an activation at --start: a timeline\n"+
 			"with offsets, local times in the runbook's time zone, phases, steps, what each needs\n"+
-			"(approval, acknowledgement) and who it reaches.")
-	jsonOut := flags.Bool("json", false, "print the plan as one JSON array (the format's machine-readable output)")
+			"(approval, acknowledgement) and who it reaches then: each person by email, slack or\n"+
+			"sms, a rota's by whoever is on duty at that row's time, and contact lists by size.\n"+
+			"Runbooks that point into a directory use the one --directory names, else the one\n"+
+			"crier.yaml beside the runbook names with directory:, else directory.yaml beside it.")
+	jsonOut := flags.Bool("json", false, "print the plan as one JSON array (the format's machine-readable output, with reaches)")
 	startText := flags.String("start", "", "activation time, RFC3339 (default: now)")
 	horizonText := flags.String("horizon", "14d", "how far ahead to plan, e.g. 36h, 14d, 6w")
 	exercise := flags.Bool("exercise", false, "plan a drill: include injects and exercise redirects")
+	named := flags.String("directory", "", "the directory file the runbook points into (default: crier.yaml's directory:, else directory.yaml beside it)")
 	params := paramFlag{}
 	flags.Var(params, "param", "a param value, name=value (repeatable)")
 	files, code, ok := parseFlags(flags, args, e)
@@ -64,6 +70,10 @@ func runPlan(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "crier plan: --horizon: %v\n", err)
 		return exitUsage
 	}
+	if flagGiven(flags, "directory") && *named == "" {
+		fmt.Fprintln(e.stderr, "crier plan: --directory needs a file")
+		return exitUsage
+	}
 	if _, err := os.Stat(files[0]); err != nil {
 		fmt.Fprintf(e.stderr, "crier plan: %s: no such file\n", files[0])
 		return exitUsage
@@ -79,24 +89,33 @@ func runPlan(ctx context.Context, args []string, e env) int {
 			return exitUsage
 		}
 	}
+	found, code, ok := DirectoryFor(e, "plan", *named, files[0], rb, start)
+	if !ok {
+		return code
+	}
+	var dir runbooks.Directory
+	if found != nil {
+		dir = found
+	}
 	plan, err := runbooks.Plan(rb, start, horizon, runbooks.PlanOptions{Exercise: *exercise})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier plan: %v\n", err)
 		return exitUsage
 	}
+	rows := newReacher(rb, dir).planRows(plan, *exercise)
 	if *jsonOut {
-		if plan == nil {
-			plan = []runbooks.Occurrence{}
+		if rows == nil {
+			rows = []planRow{}
 		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(plan); err != nil {
+		if err := enc.Encode(rows); err != nil {
 			fmt.Fprintf(e.stderr, "crier plan: %v\n", err)
 			return exitError
 		}
 		return exitOK
 	}
-	printTimeline(e.stdout, rb, plan, start, horizon, *exercise, params)
+	printTimeline(e.stdout, rb, rows, start, horizon, *exercise, params)
 	return exitOK
 }
 
@@ -111,7 +130,7 @@ func printLoadError(e env, file string, err error) {
 	}
 }
 
-func printTimeline(w io.Writer, rb *runbooks.Runbook, plan []runbooks.Occurrence, start time.Time, horizon time.Duration, exercise bool, params map[string]string) {
+func printTimeline(w io.Writer, rb *runbooks.Runbook, plan []planRow, start time.Time, horizon time.Duration, exercise bool, params map[string]string) {
 	loc := rb.Location()
 	mode := "live"
 	if exercise {
@@ -135,9 +154,11 @@ func printTimeline(w io.Writer, rb *runbooks.Runbook, plan []runbooks.Occurrence
 		fmt.Fprintln(w, "Nothing happens within the horizon.")
 		return
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "OFFSET\tTIME\tPHASE\tSTEP\tKIND\tNEEDS\tTO\tWHAT")
-	for _, o := range plan {
+	for _, row := range plan {
+		o := row.Occurrence
 		offset := "T+0"
 		if o.Offset > 0 {
 			offset = "T+" + runbooks.HumanDuration(o.Offset)
@@ -147,6 +168,45 @@ func printTimeline(w io.Writer, rb *runbooks.Runbook, plan []runbooks.Occurrence
 			stepLabel(rb, o), o.Kind, dash(needs(rb, o)), strings.Join(o.To, ", "), what(rb, o, start, exercise, params))
 	}
 	tw.Flush()
+	// Who each row reaches goes under it, wrapped, so that the table keeps
+	// its columns however many people a row reaches.
+	lines := strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n")
+	fmt.Fprintln(w, lines[0])
+	for i, row := range plan {
+		fmt.Fprintln(w, lines[i+1])
+		printWho(w, "reaches", row.Reaches)
+		printWho(w, "withheld", row.Withheld)
+	}
+}
+
+// reachWidth is the width the lines under each row are wrapped to.
+const reachWidth = 80
+
+// printWho writes "    reaches: A (email), B (sms)" wrapped at
+// reachWidth, or nothing when there is no one.
+func printWho(w io.Writer, label string, who []reached) {
+	if len(who) == 0 {
+		return
+	}
+	lead := "    " + label + ": "
+	indent := strings.Repeat(" ", len(lead))
+	line, empty := lead, true
+	for i, r := range who {
+		item := r.String()
+		if i < len(who)-1 {
+			item += ","
+		}
+		switch {
+		case empty:
+		case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(item) > reachWidth:
+			fmt.Fprintln(w, line)
+			line = indent
+		default:
+			line += " "
+		}
+		line, empty = line+item, false
+	}
+	fmt.Fprintln(w, line)
 }
 
 // stepLabel numbers the occurrences of recurring steps: monitor #3.

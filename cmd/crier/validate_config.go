@@ -17,21 +17,33 @@ import (
 // toValidate is a file crier validate checks, and how.
 type toValidate struct {
 	path          string
-	configuration bool // checked as a crier.yaml, not as a runbook
-	inDirectory   bool // found in a directory named on the command line
+	configuration bool   // checked as a crier.yaml, not as a runbook
+	directory     bool   // checked as a directory file, not as a runbook
+	inDirectory   bool   // found in a directory named on the command line
+	folder        string // where its directory, crier.yaml or directory.yaml, is looked for
 }
 
 // filesToValidate expands paths as runbooks.Files does, but keeps the
 // configurations that runbooks.Files leaves out of a directory
-// (crier.yaml, crier.yml): validate checks those too, as configurations.
+// (crier.yaml, crier.yml): validate checks those too, as configurations,
+// and directory files, as directories. The runbooks in a directory named
+// look for their directory in it; a runbook named alone, beside it.
 func filesToValidate(paths []string) ([]toValidate, error) {
-	found, err := runbooks.FindFiles(paths, func(path string) bool { return runbooks.IsRunbookFile(path) || isConfigurationName(path) })
-	if err != nil {
-		return nil, err
-	}
-	out := make([]toValidate, len(found))
-	for i, f := range found {
-		out[i] = toValidate{path: f.Path, inDirectory: f.InDirectory, configuration: isConfiguration(f.Path)}
+	var out []toValidate
+	for _, p := range paths {
+		found, err := runbooks.FindFiles([]string{p}, func(path string) bool { return runbooks.IsRunbookFile(path) || isConfigurationName(path) })
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range found {
+			folder := filepath.Dir(f.Path)
+			if f.InDirectory {
+				folder = p
+			}
+			keys, kind := topLevel(f.Path)
+			out = append(out, toValidate{path: f.Path, inDirectory: f.InDirectory, folder: folder,
+				configuration: configurationByKeys(f.Path, keys), directory: isDirectoryFile(f.Path, kind)})
+		}
 	}
 	return out, nil
 }
@@ -44,34 +56,58 @@ func isConfigurationName(path string) bool {
 	return (ext == ".yaml" || ext == ".yml") && !runbooks.IsRunbookFile(path)
 }
 
+// isDirectoryFile reports whether a file is a directory file rather than
+// a runbook: named directory.yaml (or .yml), or of kind: directory.
+func isDirectoryFile(path, kind string) bool {
+	name := strings.ToLower(filepath.Base(path))
+	return name == directoryFileName || name == "directory.yml" || kind == "directory"
+}
+
 // Top-level keys that only a configuration has, and those a runbook
 // cannot do without.
 var (
-	configurationKeys = []string{"data_dir", "runbooks", "server", "notifiers", "users", "cluster", "delivery"}
+	configurationKeys = []string{"data_dir", "runbooks", "server", "notifiers", "users", "cluster", "delivery", "directory"}
 	runbookKeys       = []string{"steps", "stakeholders"}
 )
 
-// isConfiguration reports whether a file is a configuration rather than
-// a runbook: a YAML mapping with none of a runbook's steps and
-// stakeholders and either a key only a configuration has or the
-// configuration's name. A file that is not such a mapping is told apart
-// by its name alone, so that its errors are a configuration's when it is
-// named as one.
-func isConfiguration(path string) bool {
+// topLevel reads a YAML file's top-level keys and its kind: value; none
+// when it is not a YAML mapping.
+func topLevel(path string) (keys []string, kind string) {
 	f, err := os.Open(path)
 	if err != nil {
-		return isConfigurationName(path)
+		return nil, ""
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, runbooks.MaxFileSize+1))
 	var doc yaml.Node
 	if err != nil || len(data) > runbooks.MaxFileSize || yaml.Unmarshal(data, &doc) != nil ||
 		len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return isConfigurationName(path)
+		return nil, ""
 	}
-	var keys []string
-	for i := 0; i < len(doc.Content[0].Content); i += 2 {
-		keys = append(keys, doc.Content[0].Content[i].Value)
+	m := doc.Content[0].Content
+	for i := 0; i+1 < len(m); i += 2 {
+		keys = append(keys, m[i].Value)
+		if m[i].Value == "kind" {
+			kind = m[i+1].Value
+		}
+	}
+	return keys, kind
+}
+
+// isConfiguration reports whether a file is a configuration rather than
+// a runbook: a YAML mapping (keys, its top-level keys) with none of a
+// runbook's steps and stakeholders and either a key only a configuration
+// has or the configuration's name. A file that is not such a mapping is
+// told apart by its name alone, so that its errors are a configuration's
+// when it is named as one.
+func isConfiguration(path string) bool {
+	keys, _ := topLevel(path)
+	return configurationByKeys(path, keys)
+}
+
+func configurationByKeys(path string, keys []string) bool {
+	if keys == nil {
+		return isConfigurationName(path)
 	}
 	has := func(k string) bool { return slices.Contains(keys, k) }
 	if slices.ContainsFunc(runbookKeys, has) {
