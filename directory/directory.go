@@ -4,7 +4,8 @@
 // file as strictly as a runbook is checked (every problem reported at once
 // as file:line:col: path: message), says who is on a rota's duty at any
 // instant, across clock changes, and loads contact lists from CSV files.
-// docs/directory.md describes the file. Runbooks do not use it yet.
+// It is the runbooks.Directory runbooks point into (person:, rota:,
+// list:). docs/directory.md describes the file.
 package directory
 
 import (

@@ -3,7 +3,6 @@ package runbooks
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -120,17 +119,17 @@ func (c *dirCheck) stakeholder(s *Stakeholder, i int) {
 // channelTarget: an email channel's people need an address, an sms
 // channel's a phone, and a list the column.
 func (c *dirCheck) channelTarget(ch *Channel, t Ref, path string) {
-	need, column := "an email address", func(l ListInfo) bool { return l.Email }
+	need, column := "email address", func(l ListInfo) bool { return l.Email }
 	has := func(m Contact) bool { return len(m.Email) > 0 }
 	if ch.Type == ChannelSMS {
-		need, column = "a phone", func(l ListInfo) bool { return l.Phone }
+		need, column = "phone", func(l ListInfo) bool { return l.Phone }
 		has = func(m Contact) bool { return m.Phone != "" }
 	} else if ch.Type != ChannelEmail {
 		return
 	}
 	if id, ok := t.List(); ok {
 		if l, ok := c.list(id, t.Pos, path); ok && l.Loaded && !column(l) {
-			c.ds.errorf(t.Pos, path, "list %q has no %s column, so %s channel %q cannot reach anyone on it", id, strings.TrimPrefix(strings.TrimPrefix(need, "an "), "a "), ch.Type, ch.ID)
+			c.ds.errorf(t.Pos, path, "list %q has no %s column, so %s channel %q cannot reach anyone on it", id, need, ch.Type, ch.ID)
 		}
 		return
 	}

@@ -240,7 +240,7 @@ func TestDirectoryNeededAndNoneFound(t *testing.T) {
 	if _, _, code := crier(t, "validate", "--directory", filepath.Join("testdata", "rota", "directory.yaml"), file); code != exitOK {
 		t.Errorf("with --directory: exit %d", code)
 	}
-	if out, errOut, code := crier(t, "validate", "../../examples"); code != exitOK || strings.Contains(out+errOut, "director") {
+	if out, errOut, code := crier(t, "validate", "../../examples"); code != exitOK || !strings.Contains(out+errOut, "1 directory valid") || strings.Contains(out+errOut, "error") {
 		t.Errorf("the examples: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -40,6 +40,7 @@ func openRecord(ctx context.Context, cfg *config.Config, log *slog.Logger, join 
 	opening, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	opts := engine.Options{Log: node}
+	opts.ListFiles, _ = servedDirectory(cfg)
 	var eng *engine.Engine
 	if node.Client() != nil { // a follower passes commands on to the leader
 		opts.Forward = node.Forwarder(func() *engine.Engine { return eng }, rc.Secret)

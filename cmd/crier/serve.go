@@ -76,6 +76,9 @@ func runServe(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	defer node.Close()
+	if cfg.Cluster == nil { // a node alone leads at once: its directory is in force before anyone asks
+		loadServedDirectory(ctx, eng, cfg, log)
+	}
 	built, err := routes.FromConfig(cfg, routes.Env{Lookup: os.LookupEnv, Now: e.now, Log: log})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
@@ -105,6 +108,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 			case <-time.After(time.Second):
 			}
 		}
+		loadServedDirectory(ctx, eng, cfg, log)
 		sched, err := engine.NewScheduler(eng, engine.RealClock{}, log)
 		for err != nil { // reading the record in memory: retried, never left undone
 			log.Error("taking up the lead: loading the schedule", "err", err)

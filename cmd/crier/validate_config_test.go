@@ -29,7 +29,9 @@ func TestValidateConfigurations(t *testing.T) {
 		code      int
 		out, errs string
 	}{
-		{"the examples", []string{"../../examples"}, exitOK, example, "6 of 6 runbook files valid; 1 configuration valid\n"},
+		{"the examples", []string{"../../examples"}, exitOK,
+			"../../examples/directory.yaml is a directory: valid; 7 organisations, 35 people, 2 rotas, 2 lists of 340 rows\n" + example,
+			"6 of 6 runbook files valid; 1 configuration valid; 1 directory valid\n"},
 		{"the example configuration alone", []string{"../../examples/crier.yaml"}, exitOK, example, "1 configuration valid\n"},
 		{"a configuration beside a runbook", []string{withRunbook}, exitOK,
 			filepath.Join(withRunbook, "crier.yml") + " is a configuration: valid as written; the values it takes from CRIER_DATA_DIR are checked where crier runs on it\n",
