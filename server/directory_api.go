@@ -52,6 +52,8 @@ type personView struct {
 	Slack        string   `json:"slack,omitempty"`
 	Phone        string   `json:"phone,omitempty"`
 	Language     string   `json:"language,omitempty"`
+
+	orgName string // for the page
 }
 
 // reachBy says which contacts a person has.
@@ -119,7 +121,9 @@ func (s *Server) directoryNow(at time.Time) (*directoryView, *directory.Director
 		v.Organisations = append(v.Organisations, orgView{ID: string(o.ID), Name: o.Name})
 	}
 	for _, p := range d.People {
-		v.People = append(v.People, viewPerson(p))
+		pv := viewPerson(p)
+		pv.orgName, _ = d.OrganisationName(pv.Organisation)
+		v.People = append(v.People, pv)
 	}
 	for _, r := range d.Rotas {
 		v.Rotas = append(v.Rotas, viewRota(d, r, at))
@@ -157,6 +161,7 @@ func viewRota(d *directory.Directory, r directory.Rota, at time.Time) rotaView {
 		v.Problem = err.Error()
 	} else {
 		pv := viewPerson(p)
+		pv.orgName, _ = d.OrganisationName(pv.Organisation)
 		v.OnDuty, v.duty = &who{ID: pv.ID, Name: pv.Name}, &pv
 	}
 	if p, until, err := d.Next(string(r.ID), at); err == nil && p.ID != "" {
@@ -263,6 +268,7 @@ type directoryProblem struct {
 	code     string
 	message  string
 	problems []string
+	lines    []int // the line of each problem
 }
 
 func (p *directoryProblem) Error() string {
@@ -342,7 +348,7 @@ func (s *Server) putInForce(ctx context.Context, u *User, source []byte) error {
 		}
 		p := unprocessable("The directory is not valid: %s", plural(len(list), "problem", "problems"))
 		for _, d := range list {
-			p.problems = append(p.problems, d.String())
+			p.problems, p.lines = append(p.problems, d.String()), append(p.lines, d.Line)
 		}
 		return p
 	}
