@@ -268,7 +268,8 @@ type directoryProblem struct {
 	code     string
 	message  string
 	problems []string
-	lines    []int // the line of each problem
+	lines    []int    // the line of each problem
+	words    []string // each problem without where it is, for a form's people
 }
 
 func (p *directoryProblem) Error() string {
@@ -349,6 +350,7 @@ func (s *Server) putInForce(ctx context.Context, u *User, source []byte) error {
 		p := unprocessable("The directory is not valid: %s", plural(len(list), "problem", "problems"))
 		for _, d := range list {
 			p.problems, p.lines = append(p.problems, d.String()), append(p.lines, d.Line)
+			p.words = append(p.words, d.Message)
 		}
 		return p
 	}

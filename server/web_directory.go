@@ -46,6 +46,7 @@ type rotaCard struct {
 	rotaView
 	Duty                 *personView
 	Until, Next, NextWho string // "Mon 7 Dec 09:00", "Asha Patel"
+	Turns                string // when the rota hands over, in words
 	CoverText            string // the cover in force, in words
 	Coming               []string
 	OnRota, Others       []personView // the cover form's choices
@@ -115,7 +116,7 @@ func changedText(v *directoryView, loc *time.Location) string {
 
 // rotaCard says who is on a rota's duty now, until when, and what is next.
 func (s *Server) rotaCard(rv rotaView, names map[string]personView, loc *time.Location, now time.Time) rotaCard {
-	c := rotaCard{rotaView: rv, Duty: rv.duty, From: now.In(loc).Format(localInput)}
+	c := rotaCard{rotaView: rv, Duty: rv.duty, From: now.In(loc).Format(localInput), Turns: turnsText(rv.Handover)}
 	if rv.Until != nil {
 		c.Until = shortTime(*rv.Until, loc, now)
 	}
@@ -146,6 +147,20 @@ func (s *Server) rotaCard(rv rotaView, names map[string]personView, loc *time.Lo
 	}
 	sortPeople(c.Others)
 	return c
+}
+
+// turnsText says when a rota hands over: "every Monday at 09:00".
+func turnsText(handover string) string {
+	day, at, weekly := strings.Cut(handover, " ")
+	if !weekly {
+		return "hands over every day at " + handover
+	}
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.HasPrefix(d.String(), day) {
+			return "hands over every " + d.String() + " at " + at
+		}
+	}
+	return "hands over " + handover
 }
 
 // shortTime writes a time for people in the directory's zone: "Mon 7 Dec
@@ -202,11 +217,14 @@ func (s *Server) coverFromForm(w http.ResponseWriter, r *http.Request, u *User) 
 	rota := r.PathValue("id")
 	c := coverRequest{Person: r.PostFormValue("person"), From: fromInput(r.PostFormValue("from")), Until: fromInput(r.PostFormValue("until"))}
 	if err := s.addCover(r.Context(), u, rota, c); err != nil {
-		status := http.StatusUnprocessableEntity
+		status, problem := http.StatusConflict, err.Error()
 		if p, ok := err.(*directoryProblem); ok {
 			status = p.status
+			if len(p.words) > 0 { // the directory's own words, without the file's line and column
+				problem = p.message + ": " + strings.Join(p.words, "; ")
+			}
 		}
-		s.showDirectory(w, r, u, status, "", rota, err.Error())
+		s.showDirectory(w, r, u, status, "", rota, problem+".")
 		return
 	}
 	s.done(w, r, "/ui/directory#rota-"+rota, "cover-added")
