@@ -130,7 +130,7 @@ func (s *Server) rotaCard(rv rotaView, names map[string]personView, loc *time.Lo
 		until, err := time.ParseInLocation("2006-01-02 15:04", o.Until, loc)
 		from, _ := time.ParseInLocation("2006-01-02 15:04", o.From, loc)
 		if err == nil && from.After(now) {
-			c.Coming = append(c.Coming, names[o.Person].Name+": "+shortTime(from, loc, now)+" until "+shortTime(until, loc, now))
+			c.Coming = append(c.Coming, names[o.Person].Name+" from "+shortTime(from, loc, now)+" until "+shortTime(until, loc, now))
 		}
 	}
 	on := map[string]bool{}

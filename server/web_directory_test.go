@@ -39,7 +39,7 @@ func TestWebDirectoryPage(t *testing.T) {
 		`<strong>Bryn &lt;b&gt;Evans&lt;/b&gt;</strong> <span class="muted">Northbridge Council</span>`,
 		`<a href="mailto:bryn.evans@northbridge.gov.uk">`,
 		`Until <strong>Mon 23 Nov 09:00</strong>, then <strong>Asha Patel</strong>.`,
-		`cover to come: Chen Li: Thu 24 Dec 17:00 until Tue 29 Dec 09:00`,
+		`Cover to come: Chen Li from Thu 24 Dec 17:00 until Tue 29 Dec 09:00.`,
 		`set by crier serve on Sun 22 Nov 2026 09:00 GMT`,
 		`<a href="tel:&#43;447700900303">&#43;447700900303</a>`,
 		`Vulnerable residents`, `lists/vulnerable.csv`,
