@@ -54,6 +54,10 @@ func TestWebDirectoryPage(t *testing.T) {
 	if code, _, _ := b.do("GET", "/ui/directory/edit", nil); code != http.StatusForbidden {
 		t.Errorf("a viewer opened the editor: %d", code)
 	}
+	// The page's download link works with the session alone.
+	if code, body, _ := b.do("GET", "/api/v1/directory?format=yaml", nil); code != http.StatusOK || !strings.HasPrefix(body, "kind: directory\n") {
+		t.Errorf("the download: %d\n%s", code, body)
+	}
 }
 
 // A planner puts someone on cover from the page: they are on duty at once
@@ -123,6 +127,12 @@ func TestWebEditDirectory(t *testing.T) {
 	if rec := f.engine.DirectoryRecord(); code != http.StatusOK || string(rec.Source) != good || rec.By != "Priya Planner" ||
 		!strings.Contains(body, "The directory is saved and in force") || !strings.Contains(body, "<strong>Asha Patel</strong>") {
 		t.Errorf("saved: %d, by %s:\n%s", code, rec.By, rec.Source)
+	}
+	// Saving the text in force again changes nothing.
+	again := f.engine.DirectoryRecord().Version
+	code, body = b.post("/ui/directory/edit", url.Values{"csrf": {csrf}, "source": {good}, "version": {strconv.FormatUint(again, 10)}})
+	if f.engine.DirectoryRecord().Version != again || !strings.Contains(body, "Nothing was changed") {
+		t.Errorf("saving the same text: %d, version %d (was %d)", code, f.engine.DirectoryRecord().Version, again)
 	}
 	// A page opened before that save is refused: the other change is not lost.
 	code, body = b.post("/ui/directory/edit", url.Values{"csrf": {csrf}, "source": {northbridge}, "version": {strconv.FormatUint(version, 10)}})
