@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -91,6 +92,7 @@ type Server struct {
 	handler          http.Handler
 	keys             *keys // idempotency keys seen, with their answers
 	pages            *template.Template
+	directoryEdits   sync.Mutex // one change to the directory at a time: a cover is never lost to another
 }
 
 // New makes a server.
@@ -211,6 +213,9 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/events", anyone, s.events},
 		{"POST /api/v1/tasks/{id...}", s.mayActOnTask, s.actOnTask}, // …/ack, …/done: theirs; …/reassign: a planner
 		{"GET /api/v1/snapshot", role(RoleAdmin), s.snapshot},
+		{"GET /api/v1/directory", anyone, s.getDirectory}, // ?format=yaml: the file
+		{"PUT /api/v1/directory", role(RolePlanner), s.putDirectory},
+		{"POST /api/v1/directory/rotas/{id}/cover", role(RolePlanner), s.coverRota},
 	}
 }
 

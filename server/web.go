@@ -126,6 +126,7 @@ func (s *Server) webRoutes() {
 	s.mux.Handle("GET /ui/activations/{id}/messages/new", s.web(commsOfficer, s.composePage))
 	s.mux.Handle("POST /ui/activations/{id}/messages/new", s.form(commsOfficer, s.composeFromForm))
 	s.activationRoutes()
+	s.directoryRoutes()
 }
 
 // web lets a request through to a page only with a signed-in session, a

@@ -59,6 +59,12 @@ func noticeText(key string) string {
 		return "Activated live: messages go to real people."
 	case "activated-exercise":
 		return "The exercise has started."
+	case "cover-added":
+		return "The cover is in the directory, and in force for the times given."
+	case "directory-saved":
+		return "The directory is saved and in force; the version before stays in the record."
+	case "directory-unchanged":
+		return "Nothing was changed: the text is the directory in force."
 	}
 	return ""
 }
