@@ -171,23 +171,24 @@ func directoryProblems(rb *runbooks.Runbook, o *openedDirectory, now time.Time) 
 // into (named: --directory, or "") and holds the runbook's pointers to it
 // at the instant at, for the command (plan, drill). It prints every
 // problem, the directory's and the runbook's, and its warnings; the
-// directory is nil when there is none. When ok is false the command exits
+// directory is nil when there is none, and path is its file. When ok is
+// false the command exits
 // with code: exitUsage for a --directory that is not there, exitError for
 // any error in the directory, its lists or the runbook's pointers.
-func DirectoryFor(e env, command, named, file string, rb *runbooks.Runbook, at time.Time) (dir *directory.Directory, code int, ok bool) {
-	path, err := FindDirectory(named, filepath.Dir(file))
+func DirectoryFor(e env, command, named, file string, rb *runbooks.Runbook, at time.Time) (dir *directory.Directory, path string, code int, ok bool) {
+	found, err := FindDirectory(named, filepath.Dir(file))
 	var usage *usageError
 	var o *openedDirectory
 	switch {
 	case errors.As(err, &usage):
 		fmt.Fprintf(e.stderr, "crier %s: %v\n", command, err)
-		return nil, exitUsage, false
+		return nil, "", exitUsage, false
 	case err != nil: // told of only if the runbook needs a directory
 		o = notFound(filepath.Dir(file), err)
-	case path != "":
-		if o = openDirectory(path); !o.valid() {
+	case found != "":
+		if o = openDirectory(found); !o.valid() {
 			printDiagnostics(e, o.diags)
-			return nil, exitError, false
+			return nil, "", exitError, false
 		}
 	}
 	ds := directoryProblems(rb, o, at)
@@ -196,12 +197,12 @@ func DirectoryFor(e env, command, named, file string, rb *runbooks.Runbook, at t
 	}
 	printDiagnostics(e, ds)
 	if slices.ContainsFunc(ds, isError) {
-		return nil, exitError, false
+		return nil, "", exitError, false
 	}
 	if o == nil || o.configuration {
-		return nil, exitOK, true
+		return nil, "", exitOK, true
 	}
-	return o.dir, exitOK, true
+	return o.dir, found, exitOK, true
 }
 
 func printDiagnostics(e env, ds []runbooks.Diagnostic) {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -18,7 +19,7 @@ import (
 )
 
 func runDrill(ctx context.Context, args []string, e env) int {
-	flags := newFlags("drill", "[--instant | --speed N] [--param name=value]... [--approve-after DURATION] [--ack-after DURATION | --no-ack] [--horizon DURATION] [--outbox DIR | --config FILE [--allow-real-recipients]] [--json] FILE",
+	flags := newFlags("drill", "[--instant | --speed N] [--param name=value]... [--approve-after DURATION] [--ack-after DURATION | --no-ack] [--horizon DURATION] [--outbox DIR | --config FILE [--allow-real-recipients]] [--directory FILE] [--json] FILE",
 		"Run a runbook as an exercise, in-process and end to end: every step fires on its schedule,\n"+
 			"every message is marked as an exercise, a simulated controller approves messages,\n"+
 			"completes tasks and acknowledges what asks for it, and deliveries are written to a file of\n"+
@@ -38,6 +39,7 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	horizonText := flags.String("horizon", "", "how long the drill runs (default: to the last one-off step; recurring steps to their until, or 7d)")
 	outbox := flags.String("outbox", "crier-data/outbox", "the directory deliveries are written to, in a file of the drill's own")
 	configFile := flags.String("config", "", "send through the notifiers this crier.yaml configures instead of writing to an outbox")
+	named := flags.String("directory", "", "the directory file the runbook points into (default: crier.yaml's directory:, or directory.yaml beside the runbook)")
 	jsonOut := flags.Bool("json", false, "print one JSON object: activation, mode, timeline, deliveries and report")
 	params := paramFlag{}
 	flags.Var(params, "param", "a param value, name=value (repeatable)")
@@ -107,12 +109,17 @@ func runDrill(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "crier drill: %v\n", err)
 		return exitUsage
 	}
+	start := e.now().UTC().Truncate(time.Minute)
+	dir, dirFile, code, ok := DirectoryFor(e, "drill", *named, files[0], rb, start)
+	if !ok {
+		return code
+	}
 	sending, err := drillRoutes(e, *configFile, *outbox, rb)
 	if err != nil {
 		return exitError
 	}
 	defer sending.Close()
-	reach := engine.CanReach(rb, nil, true, sending.ApprovalsChannel)
+	reach := engine.CanReach(rb, dir, true, sending.ApprovalsChannel)
 	if sending.outbox == "" && !reach.Sealed && !*allowReal {
 		fmt.Fprintf(e.stderr, "crier drill: refusing to drill %s through real services: the runbook sets neither exercise.redirect\n"+
 			"nor exercise.participants, so this drill would reach:\n", files[0])
@@ -127,20 +134,27 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	if len(placeholders) > 0 && !*jsonOut {
 		fmt.Fprintf(e.stdout, "Params not given, drilled as placeholders: %s\n", strings.Join(placeholders, ", "))
 	}
-	start := e.now().UTC().Truncate(time.Minute)
 	var printer *timelinePrinter
 	if !*jsonOut {
 		printer = &timelinePrinter{w: e.stdout, start: start}
 		fmt.Fprintf(e.stdout, "Drill of %s (%s), %s\n", rb.Title, rb.ID, pace(*speed))
 		printReach(e.stdout, reach, sending.outbox)
 	}
-	eng, id, err := engine.Drill(ctx, engine.DrillOptions{
+	opts := engine.DrillOptions{
 		Source: source, SourceName: files[0], Params: given, Start: start,
 		Instant: *speed == 0, Speed: *speed, Horizon: horizon, ApproveAfter: after, AckAfter: acked, NoAck: *noAck,
 		Dispatch: sending.Options, ApprovalsChannel: sending.ApprovalsChannel,
 		Log:      sending.Options.Log,
 		OnCommit: printer.print,
-	})
+	}
+	if dir != nil {
+		if opts.Directory, err = os.ReadFile(dirFile); err != nil {
+			fmt.Fprintf(e.stderr, "crier drill: %v\n", err)
+			return exitError
+		}
+		opts.DirectoryName, opts.ListFiles = dirFile, os.DirFS(filepath.Dir(dirFile))
+	}
+	eng, id, err := engine.Drill(ctx, opts)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier drill: %v\n", err)
 		return exitError

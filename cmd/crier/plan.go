@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/crierhq/crier/directory"
 	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/runbooks"
 )
@@ -89,7 +90,7 @@ func runPlan(ctx context.Context, args []string, e env) int {
 			return exitUsage
 		}
 	}
-	found, code, ok := DirectoryFor(e, "plan", *named, files[0], rb, start)
+	found, _, code, ok := DirectoryFor(e, "plan", *named, files[0], rb, start)
 	if !ok {
 		return code
 	}
@@ -115,7 +116,7 @@ func runPlan(ctx context.Context, args []string, e env) int {
 		}
 		return exitOK
 	}
-	printTimeline(e.stdout, rb, rows, start, horizon, *exercise, params)
+	printTimeline(e.stdout, rb, found, rows, start, horizon, *exercise, params)
 	return exitOK
 }
 
@@ -130,7 +131,7 @@ func printLoadError(e env, file string, err error) {
 	}
 }
 
-func printTimeline(w io.Writer, rb *runbooks.Runbook, plan []planRow, start time.Time, horizon time.Duration, exercise bool, params map[string]string) {
+func printTimeline(w io.Writer, rb *runbooks.Runbook, dir *directory.Directory, plan []planRow, start time.Time, horizon time.Duration, exercise bool, params map[string]string) {
 	loc := rb.Location()
 	mode := "live"
 	if exercise {
@@ -145,7 +146,7 @@ func printTimeline(w io.Writer, rb *runbooks.Runbook, plan []planRow, start time
 		}
 		fmt.Fprintln(w)
 	}
-	printReach(w, engine.CanReach(rb, nil, exercise, ""), "")
+	printReach(w, engine.CanReach(rb, dir, exercise, ""), "")
 	if missing := missingParams(rb, params); len(missing) > 0 {
 		fmt.Fprintf(w, "Params to give at activation: %s\n", strings.Join(missing, ", "))
 	}
