@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/crierhq/crier/engine/state"
@@ -68,14 +69,34 @@ func (c *Controller) approve(ctx context.Context, now time.Time, ev *state.Event
 	if !ok || s.Notify == nil || s.Notify.Approval == nil {
 		return
 	}
-	approvers := rb.Reach(s.Notify.Approval.Approvers).Stakeholders
-	for _, sh := range approvers[:min(m.MinApprovals, len(approvers))] {
+	// One approver of each organisation that must sign first, then the
+	// others, until the message goes.
+	for _, sh := range signingOrder(s.Notify.Approval, rb.Reach(s.Notify.Approval.Approvers).Stakeholders, c.Engine.view()) {
 		cmd := &Approve{Meta: Meta{Actor: actor, At: now}, Message: m.ID, By: string(sh.ID), Simulated: true}
 		if _, err := c.Engine.Apply(ctx, cmd); err != nil {
 			c.Log.Error("simulated approval", "message", m.ID, "err", err)
 			return
 		}
+		if m, _ := c.Engine.Read().Message(nil, m.ID); m == nil || m.State != state.MessagePendingApproval {
+			return
+		}
 	}
+}
+
+// signingOrder puts first an approver for each organisation that must
+// sign, then the rest.
+func signingOrder(a *runbooks.Approval, approvers []*runbooks.Stakeholder, dir runbooks.Directory) []*runbooks.Stakeholder {
+	var first []*runbooks.Stakeholder
+	for _, o := range a.Organisations {
+		for _, sh := range approvers {
+			if slices.Contains(runbooks.OrganisationsOf(sh, dir), o.Name) && !slices.Contains(first, sh) {
+				first = append(first, sh)
+				break
+			}
+		}
+	}
+	rest := slices.DeleteFunc(slices.Clone(approvers), func(sh *runbooks.Stakeholder) bool { return slices.Contains(first, sh) })
+	return append(first, rest...)
 }
 
 func (c *Controller) finishTask(ctx context.Context, now time.Time, ev *state.Event) {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,8 +52,8 @@ func (p *people) contacts(s *runbooks.Stakeholder) []runbooks.Contact {
 		p.unreached = append(p.unreached, fmt.Sprintf("%s: %v", s.NameIn(p.dir), err))
 		return nil
 	}
-	if s.Rota != "" {
-		p.onDuty = append(p.onDuty, [2]string{s.NameIn(p.dir), fmt.Sprintf("%s (%s)", c.Name, c.Person)})
+	if duty := [2]string{s.NameIn(p.dir), fmt.Sprintf("%s (%s)", c.Name, c.Person)}; s.Rota != "" && !slices.Contains(p.onDuty, duty) {
+		p.onDuty = append(p.onDuty, duty)
 	}
 	return []runbooks.Contact{c}
 }

@@ -47,7 +47,15 @@ func (r *Report) timelineLines(c *reportClock) []timelineLine {
 	}
 	var lines []timelineLine
 	folded := map[string]bool{}
+	onDuty := map[string]string{} // by rota: who the timeline last said was on duty
 	for _, t := range r.Timeline {
+		if t.Kind == "on_duty" {
+			rota, who, _ := strings.Cut(t.Event, ": ")
+			if onDuty[rota] == who || recurring[t.Step] {
+				continue // said already, or a recurring step's: the timeline tells a handover once, the record every time
+			}
+			onDuty[rota] = who
+		}
 		switch {
 		case t.Kind == state.EventEscalated || t.Kind == state.EventEscalationExhausted || notices[t.Subject]:
 			continue // one line a deadline, below

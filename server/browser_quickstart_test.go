@@ -71,7 +71,7 @@ func TestTheQuickStartInTheBrowser(t *testing.T) {
 			t.Fatalf("signing in as %s: %v", who, err)
 		}
 	}
-	msg := "a-000001/public-warning/1"
+	var msg string // the public warning, once the exercise has started
 	openMessage := func() {
 		t.Helper()
 		if err := chromedp.Do(browser, chromedp.Navigate(srv.URL+"/ui/messages/"+msg), chromedp.WaitVisible(css("h1"))); err != nil {
@@ -92,6 +92,9 @@ func TestTheQuickStartInTheBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("starting the exercise: %v", err)
 	}
+	if as, _ := e.Read().Activations(nil); len(as) == 1 {
+		msg = as[0].ID + "/public-warning/1"
+	}
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		m, _ := e.Read().Message(nil, msg)
 		if m != nil && m.State == state.MessagePendingApproval {
@@ -103,7 +106,7 @@ func TestTheQuickStartInTheBrowser(t *testing.T) {
 	}
 	openMessage()
 	if got := text(".why-not"); !strings.Contains(got, "Your role (exercise lead) may not approve messages") ||
-		!strings.Contains(got, "Duty Communications Officer, Head of Communications") {
+		!strings.Contains(got, "Duty Communications Officer, Sam Patel") {
 		t.Errorf("to the exercise lead: %q", got)
 	}
 
@@ -123,7 +126,7 @@ func TestTheQuickStartInTheBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("editing: %v", err)
 	}
-	if got := text(".why-not"); got != "Four eyes: you wrote revision 2, so another approver must approve it (Duty Communications Officer, Head of Communications)." {
+	if got := text(".why-not"); got != "Four eyes: you wrote revision 2, so another approver must approve it (Duty Communications Officer, Sam Patel)." {
 		t.Errorf("to the editor: %q", got)
 	}
 	auditPage(t, browser, "message, to its editor")
