@@ -22,6 +22,8 @@ type rota struct {
 	location *time.Location
 	// overrides are sorted by start and do not overlap.
 	overrides []override
+	// info is what runbooks ask of the rota, made once.
+	info runbooks.RotaInfo
 }
 
 type override struct {
@@ -108,7 +110,29 @@ func (c *checker) checkRota(p string, r *Rota, people map[runbooks.Slug]int) *ro
 	if len(c.diags) > before {
 		return nil
 	}
+	out.info = out.describe(r.Name)
 	return out
+}
+
+// describe is the rota as runbooks see it: its name, everyone who takes a
+// turn or covers, each once, and when anyone is first on duty.
+func (r *rota) describe(name string) runbooks.RotaInfo {
+	info := runbooks.RotaInfo{Name: name, Starts: r.handover(0)}
+	add := func(p Person) {
+		if !slices.Contains(info.People, string(p.ID)) {
+			info.People = append(info.People, string(p.ID))
+		}
+	}
+	for _, p := range r.people {
+		add(p)
+	}
+	for _, o := range r.overrides {
+		add(o.person)
+		if o.from.Before(info.Starts) {
+			info.Starts = o.from
+		}
+	}
+	return info
 }
 
 // localTime reads a time written as "2026-12-24 09:00" in the directory's

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/crierhq/crier/runbooks"
@@ -93,33 +92,14 @@ func (p Person) contact() runbooks.Contact {
 		Language: p.Language, Email: runbooks.Names(p.Email), Slack: p.Slack, Phone: p.Phone}
 }
 
-// RotaInfo is a rota's name, everyone on it and when it starts.
+// RotaInfo is a rota's name, everyone on it and when it starts; its
+// People are shared, and not to be changed.
 func (d *Directory) RotaInfo(id string) (runbooks.RotaInfo, bool) {
 	r, ok := d.rotas[runbooks.Slug(id)]
 	if !ok {
 		return runbooks.RotaInfo{}, false
 	}
-	info := runbooks.RotaInfo{Starts: r.handover(0)}
-	for _, rr := range d.Rotas {
-		if rr.ID == runbooks.Slug(id) {
-			info.Name = rr.Name
-		}
-	}
-	add := func(p Person) {
-		if !slices.Contains(info.People, string(p.ID)) {
-			info.People = append(info.People, string(p.ID))
-		}
-	}
-	for _, p := range r.people {
-		add(p)
-	}
-	for _, o := range r.overrides {
-		add(o.person)
-		if o.from.Before(info.Starts) {
-			info.Starts = o.from
-		}
-	}
-	return info, true
+	return r.info, true
 }
 
 // OnDutyAt is the id of the person on a rota's duty at an instant.
