@@ -120,56 +120,6 @@ func view(d *directory.Directory) runbooks.Directory {
 	return d
 }
 
-// signsFor is the organisation an approver signs for: the directory's
-// organisation of the person who approves (as the one matched by who, an
-// address or Slack id, or the person on the rota's duty at an instant
-// when who is the stakeholder itself), or the stakeholder's own.
-func signsFor(sh *runbooks.Stakeholder, dir runbooks.Directory, who string, at time.Time) string {
-	for _, m := range runbooks.Members(sh, dir) {
-		if m.Is(who) {
-			return m.Organisation
-		}
-	}
-	c, err := runbooks.ContactOf(sh, dir, at)
-	if err != nil {
-		return ""
-	}
-	return c.Organisation
-}
-
-// unsignedBy names the organisations an approval still needs one of.
-func unsignedBy(a *runbooks.Approval, dir runbooks.Directory, signed map[string]bool) []string {
-	var out []string
-	for _, o := range a.Organisations {
-		if !signed[o.Name] {
-			name, _ := organisationName(dir, o.Name)
-			out = append(out, name)
-		}
-	}
-	return out
-}
-
-func organisationName(dir runbooks.Directory, id string) (string, bool) {
-	if dir == nil || id == "" {
-		return id, false
-	}
-	if name, ok := dir.OrganisationName(id); ok {
-		return name, true
-	}
-	return id, false
-}
-
-// ListProblems is what went wrong reading the directory's contact lists,
-// or nil: the lists that could not be read are not sent to.
-func (e *Engine) ListProblems() error {
-	if e.Directory() == nil {
-		return nil
-	}
-	e.fsm.mu.Lock()
-	defer e.fsm.mu.Unlock()
-	return e.fsm.listErr
-}
-
 // pointsRightly refuses a runbook that points into the directory in force
 // where it cannot: a person, rota or list it does not have, or none at
 // all. Warnings (a rota's gap) do not stop an activation.

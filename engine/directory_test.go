@@ -110,6 +110,16 @@ func TestAJointStatementWaitsForEachOrganisation(t *testing.T) {
 	e, _, id := directoryEngine(t, time.Date(2026, 10, 24, 10, 0, 0, 0, time.UTC))
 	joint := OccurrenceID(id, "joint", 1)
 	apply(t, e, &Fire{Occurrence: joint})
+	// Those who can sign for the council and the police are asked
+	// directly: the rota's person on duty, Dee, and Chen.
+	notices, _ := e.Read().DeliveriesOf(nil, joint+"/sign-off/r1")
+	var asked []string
+	for _, d := range notices {
+		asked = append(asked, d.Target)
+	}
+	if got := strings.Join(asked, " "); got != "U0ASHA001 dee@northbridge.example chen@police.example" {
+		t.Errorf("sign-off asked of %q", got)
+	}
 	// Two council approvals meet min, but the police have not signed.
 	apply(t, e, &Approve{Meta: Meta{Actor: "Asha Patel"}, Message: joint, By: "asha@northbridge.example"})
 	apply(t, e, &Approve{Meta: Meta{Actor: "Dee Khan"}, Message: joint, By: "dee@northbridge.example"})

@@ -128,7 +128,10 @@ func (f *fsm) draft(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 				return err
 			}
 		}
-		return w.event(a.ID, "message_drafted", m.ID, "held for approval: "+subject)
+		if err := w.event(a.ID, "message_drafted", m.ID, "held for approval: "+subject); err != nil {
+			return err
+		}
+		return askSignatures(w, a, rb, ap, m)
 	}
 	return send(w, a, rb, s, m)
 }

@@ -123,7 +123,9 @@ func (f *failing) Notify(ctx context.Context, m notifiers.Message) (bool, error)
 }
 
 func TestAListsFailedRowsAreNamed(t *testing.T) {
-	n := &failing{refuse: func(m notifiers.Message) bool { return strings.HasSuffix(m.Target, "0042") || strings.HasSuffix(m.Target, "0100") }}
+	n := &failing{refuse: func(m notifiers.Message) bool {
+		return strings.HasSuffix(m.Target, "0042") || strings.HasSuffix(m.Target, "0100")
+	}}
 	e, id := drillTheList(t, 300, n)
 	m, _ := e.Read().Message(nil, OccurrenceID(id, "warn", 1))
 	ds, _ := e.Read().DeliveriesOf(nil, m.ID)

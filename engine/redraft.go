@@ -63,7 +63,14 @@ func (f *fsm) redraft(w *writer, c *Redraft) error {
 		actingAs(rev.Editor, sh), rev.N, rev.Rejected.By, translationsNote(rev))); err != nil {
 		return err
 	}
-	return restartApprovalWatch(w, a, s, m.ID)
+	if err := restartApprovalWatch(w, a, s, m.ID); err != nil {
+		return err
+	}
+	again, err := w.tx.Message(nil, m.ID)
+	if err != nil || again == nil {
+		return err
+	}
+	return askSignatures(w, a, rb, s.Notify.Approval, again)
 }
 
 // restartApprovalWatch cancels what is left of a message's approval

@@ -1,0 +1,170 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/runbooks"
+)
+
+// Multi-agency sign-off: a message whose approval names organisations is
+// held until someone of each has approved it, on top of min; those who
+// can sign for them are asked directly, for they may not be in the
+// council's approvals channel.
+
+// signsFor is the organisation an approver signs for: the directory's
+// organisation of the person who approves (as the one matched by who, an
+// address or Slack id, or the person on the rota's duty at an instant
+// when who is the stakeholder itself), or the stakeholder's own.
+func signsFor(sh *runbooks.Stakeholder, dir runbooks.Directory, who string, at time.Time) string {
+	for _, m := range runbooks.Members(sh, dir) {
+		if m.Is(who) {
+			return m.Organisation
+		}
+	}
+	c, err := runbooks.ContactOf(sh, dir, at)
+	if err != nil {
+		return ""
+	}
+	return c.Organisation
+}
+
+// unsignedBy names the organisations an approval still needs one of.
+func unsignedBy(a *runbooks.Approval, dir runbooks.Directory, signed map[string]bool) []string {
+	var out []string
+	for _, o := range a.Organisations {
+		if !signed[o.Name] {
+			name, _ := organisationName(dir, o.Name)
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func organisationName(dir runbooks.Directory, id string) (string, bool) {
+	if dir == nil || id == "" {
+		return id, false
+	}
+	if name, ok := dir.OrganisationName(id); ok {
+		return name, true
+	}
+	return id, false
+}
+
+// ListProblems is what went wrong reading the directory's contact lists,
+// or nil: the lists that could not be read are not sent to.
+func (e *Engine) ListProblems() error {
+	if e.Directory() == nil {
+		return nil
+	}
+	e.fsm.mu.Lock()
+	defer e.fsm.mu.Unlock()
+	return e.fsm.listErr
+}
+
+// signingOrder puts first an approver for each organisation that must
+// sign, then the rest.
+func signingOrder(a *runbooks.Approval, approvers []*runbooks.Stakeholder, dir runbooks.Directory) []*runbooks.Stakeholder {
+	var first []*runbooks.Stakeholder
+	for _, o := range a.Organisations {
+		for _, sh := range approvers {
+			if slices.Contains(runbooks.OrganisationsOf(sh, dir), o.Name) && !slices.Contains(first, sh) {
+				first = append(first, sh)
+				break
+			}
+		}
+	}
+	rest := slices.DeleteFunc(slices.Clone(approvers), func(sh *runbooks.Stakeholder) bool { return slices.Contains(first, sh) })
+	return append(first, rest...)
+}
+
+func (c *Controller) finishTask(ctx context.Context, now time.Time, ev *state.Event) {
+	rb, err := c.Engine.Runbook(ev.ActivationID)
+	if err != nil {
+		c.Log.Error("simulated task", "err", err)
+		return
+	}
+	t, _ := c.Engine.Read().Task(nil, ev.Subject)
+	if t == nil || (t.State != state.TaskOpen && t.State != state.TaskAcknowledged) {
+		return
+	}
+	who := t.Assignee
+	if people := rb.Reach([]runbooks.Ref{{Name: t.Assignee}}).Stakeholders; len(people) > 0 {
+		who = string(people[0].ID)
+	}
+	for _, cmd := range []Command{
+		&Acknowledge{Meta: Meta{Actor: actor, At: now}, Subject: t.ID, By: who, Via: "simulated"},
+		&CompleteTask{Meta: Meta{Actor: actor, At: now}, Task: t.ID, By: who},
+	} {
+		if _, err := c.Engine.Apply(ctx, cmd); err != nil {
+			c.Log.Error("simulated task", "task", t.ID, "err", err)
+			return
+		}
+	}
+}
+
+// acknowledge has everyone a message reached acknowledge it, if its step
+// asks them to. A task's notice is left to finishTask.
+func (c *Controller) acknowledge(ctx context.Context, now time.Time, ev *state.Event) {
+	rb, err := c.Engine.Runbook(ev.ActivationID)
+	if err != nil {
+		c.Log.Error("simulated acknowledgement", "err", err)
+		return
+	}
+	tx := c.Engine.Read()
+	m, _ := tx.Message(nil, ev.Subject)
+	if m == nil || !asksForAck(rb, m) {
+		return
+	}
+	if s, _ := rb.Step(m.Step); s.Notify == nil {
+		return // a task's notice: finishTask acknowledges the task
+	}
+	waiting, _, err := notYetAcknowledged(tx, m.ID)
+	if err != nil {
+		c.Log.Error("simulated acknowledgement", "message", m.ID, "err", err)
+		return
+	}
+	for _, who := range waiting {
+		cmd := &Acknowledge{Meta: Meta{Actor: actor, At: now}, Subject: m.ID, By: who, Via: "simulated"}
+		if _, err := c.Engine.Apply(ctx, cmd); err != nil {
+			c.Log.Error("simulated acknowledgement", "message", m.ID, "err", err)
+			return
+		}
+	}
+}
+
+// askSignatures asks the approvers who speak for the organisations a
+// draft needs, by a notice to each (on the first contact they have, a
+// rota's to whoever is on duty), since a partner's officer may not be in
+// the council's approvals channel.
+func askSignatures(w *writer, a *state.Activation, rb *runbooks.Runbook, ap *runbooks.Approval, m *state.Message) error {
+	if len(ap.Organisations) == 0 {
+		return nil
+	}
+	p := w.people(a)
+	var ids []string
+	for _, sh := range rb.Reach(ap.Approvers).Stakeholders {
+		if slices.ContainsFunc(runbooks.OrganisationsOf(sh, p.dir), func(o string) bool {
+			return slices.ContainsFunc(ap.Organisations, func(r runbooks.Ref) bool { return r.Name == o })
+		}) {
+			ids = append(ids, string(sh.ID))
+		}
+	}
+	rev := m.Current()
+	orgs := unsignedBy(ap, p.dir, nil)
+	subject := "Approval needed: " + rev.Subject
+	body := fmt.Sprintf("%s in activation %s (%s) is held until %s have each approved it.\n"+
+		"Read it, then approve or reject it in crier: message %s.\n\n%s", cmpOr(rev.Subject, "A message"), a.ID, a.Title,
+		strings.Join(orgs, " and "), m.ID, rev.Body)
+	subject, body = marked(a, rb, subject, body)
+	notice := &state.Message{ID: fmt.Sprintf("%s/sign-off/r%d", m.ID, rev.N), ActivationID: a.ID, Step: m.Step, About: m.ID,
+		Revisions: []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At}}, CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
+	if err := w.event(a.ID, "sign_off_requested", m.ID, "from "+strings.Join(orgs, " and ")+": asked "+names(rb, ids)); err != nil {
+		return err
+	}
+	return dispatch(w, a, rb, notice, p, noticeEndpoints(rb, p, ids))
+}
