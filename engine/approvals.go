@@ -184,14 +184,16 @@ func (f *fsm) approve(w *writer, c *Approve) error {
 	if err := w.tx.UpsertApproval(p); err != nil {
 		return err
 	}
-	detail := fmt.Sprintf("approved revision %d (%d of %d)", rev.N, len(approvers), m.MinApprovals)
+	// Approvals needed: min, or more while an organisation is still to sign.
+	unsigned := unsignedBy(s.Notify.Approval, dir, signed)
+	needed := max(m.MinApprovals, len(approvers)+len(unsigned))
+	detail := fmt.Sprintf("approved revision %d (%d of %d)", rev.N, len(approvers), needed)
 	if name, ok := organisationName(dir, org); ok && len(s.Notify.Approval.Organisations) > 0 {
-		detail = fmt.Sprintf("approved revision %d for %s (%d of %d)", rev.N, name, len(approvers), m.MinApprovals)
+		detail = fmt.Sprintf("approved revision %d for %s (%d of %d)", rev.N, name, len(approvers), needed)
 	}
 	if c.Simulated {
 		detail += " by the simulated controller"
 	}
-	unsigned := unsignedBy(s.Notify.Approval, dir, signed)
 	if len(unsigned) > 0 {
 		detail += "; still to sign: " + strings.Join(unsigned, ", ")
 	}

@@ -143,6 +143,21 @@ func TestAJointStatementWaitsForEachOrganisation(t *testing.T) {
 	if got := strings.Join(signed, " "); got != "Asha Patel=nbc Dee Khan=nbc Chen Li=police" {
 		t.Errorf("signed for: %s", got)
 	}
+	r, err := e.Report(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md strings.Builder
+	if err := r.Markdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"approved revision 1 by Chen Li, signing for Northbridge Police at",
+		"approval 2 of 3, by Dee Khan (as Duty communications officer), signing for Northbridge Council; still to sign: Northbridge Police",
+		"approval 3 of 3, by Chen Li, signing for Northbridge Police"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("the report does not say %q:\n%s", want, md.String())
+		}
+	}
 }
 
 func TestAnyoneOnARotaMayActForIt(t *testing.T) {

@@ -47,6 +47,8 @@ type Report struct {
 	Decisions    []*state.Decision `json:"decisions"`
 	// People are the runbook's stakeholders' names, by id.
 	People map[string]string `json:"people"`
+	// Organisations are the names of those that sign joint statements, by id.
+	Organisations map[string]string `json:"organisations,omitempty"`
 	// Paces, for an exercise run faster than real time, are the speeds it
 	// ran at and the real time each began: every time in the report is
 	// exercise time.
@@ -256,9 +258,14 @@ func (e *Engine) Report(activation string) (*Report, error) {
 	if r.StillWaiting, err = stillWaiting(tx, rb, a.ID); err != nil {
 		return nil, err
 	}
+	dir := e.view()
 	r.People = map[string]string{}
 	for _, sh := range rb.Stakeholders {
-		r.People[string(sh.ID)] = personOf(rb, string(sh.ID)).Name
+		r.People[string(sh.ID)] = sh.NameIn(dir)
+	}
+	r.Organisations = map[string]string{}
+	for _, o := range approvalOrganisations(rb) {
+		r.Organisations[o], _ = organisationName(dir, o)
 	}
 	if r.Decisions, err = tx.DecisionsOf(nil, a.ID); err != nil {
 		return nil, err

@@ -69,6 +69,9 @@ func (r *Report) messageMarkdown(p func(string, ...any), c *reportClock, m Messa
 		if a.Simulated {
 			who = "for " + r.name(a.By) + " by the simulated controller"
 		}
+		if name := r.Organisations[a.Organisation]; name != "" {
+			who += ", signing for " + name
+		}
 		line := fmt.Sprintf("- approved revision %d %s at %s", a.Revision, mdText(who), c.short(m.DraftedAt, a.At))
 		if i == len(m.Approvals)-1 && m.ApprovalSeconds != nil {
 			line += ", " + offset(m.ApprovalSeconds) + " after it was drafted"

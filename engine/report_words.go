@@ -40,8 +40,8 @@ func (r *Report) name(id string) string {
 }
 
 var (
-	approvedDetail = regexp.MustCompile(`^(.+) approved revision (\d+) \((\d+) of (\d+)\)`)
-	asStakeholder  = regexp.MustCompile(`\(as ([A-Za-z0-9_.-]+)\)`)
+	approvedDetail = regexp.MustCompile(`^(.+) approved revision (\d+)(?: for (.+?))? \((\d+) of (\d+)\)(.*)$`)
+	asStakeholder  = regexp.MustCompile(`\(as ([A-Za-z0-9_.:-]+)\)`)
 	assignedTo     = regexp.MustCompile(`^assigned to ([A-Za-z0-9_.:-]+)$`)
 	reassigned     = regexp.MustCompile(`^([A-Za-z0-9_.-]+) -> ([A-Za-z0-9_.-]+)$`)
 )
@@ -59,15 +59,21 @@ func (r *Report) eventDetail(t TimelineEntry, detail string) string {
 		if m == nil {
 			break
 		}
-		out := "revision " + m[2] + ", approval " + m[3] + " of " + m[4]
-		who := m[1]
+		out := "revision " + m[2] + ", approval " + m[4] + " of " + m[5]
+		who, signing := m[1], ""
+		if m[3] != "" {
+			signing = ", signing for " + m[3]
+		}
+		if _, still, ok := strings.Cut(m[6], "still to sign: "); ok {
+			signing += "; still to sign: " + still
+		}
 		if id, ok := strings.CutPrefix(who, "simulated controller for "); ok {
-			return out + ", for " + r.name(id)
+			return out + ", for " + r.name(id) + signing
 		}
 		if as := asStakeholder.FindStringSubmatchIndex(who); as != nil && as[1] == len(who) {
-			return out + ", by " + strings.TrimSpace(who[:as[0]]) + " as " + r.name(who[as[2]:as[3]])
+			return out + ", by " + r.whoAs(strings.TrimSpace(who[:as[0]]), who[as[2]:as[3]]) + signing
 		}
-		return out + ", by " + r.name(who)
+		return out + ", by " + r.name(who) + signing
 	case "message_rejected":
 		if id, reason, ok := strings.Cut(detail, ": "); ok && r.People[id] != "" {
 			return "by " + r.name(id) + ": " + reason

@@ -168,3 +168,19 @@ func askSignatures(w *writer, a *state.Activation, rb *runbooks.Runbook, ap *run
 	}
 	return dispatch(w, a, rb, notice, p, noticeEndpoints(rb, p, ids))
 }
+
+// approvalOrganisations are the organisations any of a runbook's messages
+// must be signed for.
+func approvalOrganisations(rb *runbooks.Runbook) []string {
+	var out []string
+	for i := range rb.Steps {
+		if n := rb.Steps[i].Notify; n != nil && n.Approval != nil {
+			for _, o := range n.Approval.Organisations {
+				if !slices.Contains(out, o.Name) {
+					out = append(out, o.Name)
+				}
+			}
+		}
+	}
+	return out
+}
