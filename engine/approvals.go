@@ -238,7 +238,7 @@ func send(w *writer, a *state.Activation, rb *runbooks.Runbook, s *runbooks.Step
 		for lang := range m.TranslationsOf(rev) {
 			langs[lang] = !slices.Contains(rev.Withheld, lang)
 		}
-		eps = append(eps, translatedEndpoints(rb, p, s.Notify.To, langs)...)
+		eps = inTheirLanguage(append(eps, translatedEndpoints(rb, p, s.Notify.To, langs)...), langs)
 	}
 	return dispatch(w, a, rb, m, p, eps)
 }

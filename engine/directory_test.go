@@ -204,3 +204,44 @@ func TestAnActivationPointingNowhereIsRefused(t *testing.T) {
 		t.Errorf("activating a runbook pointing at nobody: %v", err)
 	}
 }
+
+// A person who reads Welsh is sent the Welsh translation, when the
+// message carries one, instead of the English.
+func TestAPersonIsSentTheirLanguage(t *testing.T) {
+	welsh := strings.Replace(northbridge, "email: bryn@northbridge.example}", "email: bryn@northbridge.example, language: cy}", 1)
+	src := `version: 1
+id: welsh
+title: Welsh
+stakeholders:
+  - {id: bryn, person: bryn}
+  - {id: asha, person: asha}
+channels:
+  - {id: log, type: log}
+steps:
+  - id: tell
+    title: Tell
+    at: 0s
+    notify:
+      to: [bryn, asha]
+      subject: Flood
+      body: Flood warning.
+      translations:
+        cy: {subject: Llifogydd, body: Rhybudd llifogydd.}
+`
+	e, err := Open(context.Background(), Options{Clock: NewVirtualClock(start)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply(t, e, &SetDirectory{Source: []byte(welsh), Name: "directory.yaml"})
+	id := ActivationID(apply(t, e, &Activate{Source: []byte(src), SourceName: "w.yaml", Mode: "live"}))
+	occ := OccurrenceID(id, "tell", 1)
+	apply(t, e, &Fire{Occurrence: occ})
+	ds, _ := e.Read().DeliveriesOf(nil, occ)
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.Target+"="+d.Language)
+	}
+	if strings.Join(got, " ") != "bryn@northbridge.example=cy asha@northbridge.example= U0ASHA001=" {
+		t.Errorf("deliveries: %v", got)
+	}
+}

@@ -18,6 +18,7 @@ type endpoint struct {
 	person      string // the directory's person, for a stakeholder kept there
 	list        string // a contact list's id: each of its rows, by this kind
 	language    string // a translation's language, or "" for the message itself
+	reads       string // the language the person reached reads, when the directory says
 }
 
 // people says how to reach a runbook's stakeholders: through the
@@ -111,7 +112,7 @@ func endpoints(rb *runbooks.Runbook, p *people, targets []runbooks.Ref) []endpoi
 				for _, s := range rb.Reach([]runbooks.Ref{to}).Stakeholders {
 					for _, ct := range p.contacts(s) {
 						for _, addr := range contactsFor(c.Type, ct) {
-							add(endpoint{kind: kind, target: addr, channel: string(c.ID), stakeholder: string(s.ID), person: ct.Person})
+							add(endpoint{kind: kind, target: addr, channel: string(c.ID), stakeholder: string(s.ID), person: ct.Person, reads: ct.Language})
 						}
 					}
 				}
@@ -126,13 +127,13 @@ func endpoints(rb *runbooks.Runbook, p *people, targets []runbooks.Ref) []endpoi
 	for _, s := range reach.Stakeholders {
 		for _, c := range p.contacts(s) {
 			for _, e := range c.Email {
-				add(endpoint{kind: "email", target: e, stakeholder: string(s.ID), person: c.Person})
+				add(endpoint{kind: "email", target: e, stakeholder: string(s.ID), person: c.Person, reads: c.Language})
 			}
 			if c.Slack != "" {
-				add(endpoint{kind: "slack", target: c.Slack, stakeholder: string(s.ID), person: c.Person})
+				add(endpoint{kind: "slack", target: c.Slack, stakeholder: string(s.ID), person: c.Person, reads: c.Language})
 			}
 			if c.Phone != "" {
-				add(endpoint{kind: "sms", target: c.Phone, stakeholder: string(s.ID), person: c.Person})
+				add(endpoint{kind: "sms", target: c.Phone, stakeholder: string(s.ID), person: c.Person, reads: c.Language})
 			}
 		}
 	}
@@ -182,6 +183,24 @@ func translatedEndpoints(rb *runbooks.Runbook, p *people, targets []runbooks.Ref
 					out = append(out, ep)
 				}
 			}
+		}
+	}
+	return out
+}
+
+// inTheirLanguage sends each person who reads a language the message is
+// translated into (and the translation is sent) that translation, instead
+// of the message itself, and each endpoint once in each language.
+func inTheirLanguage(eps []endpoint, sent map[string]bool) []endpoint {
+	out := eps[:0:0]
+	seen := map[[3]string]bool{}
+	for _, ep := range eps {
+		if ep.language == "" && ep.reads != "" && sent[ep.reads] {
+			ep.language = ep.reads
+		}
+		if key := [3]string{ep.kind, ep.target, ep.language}; !seen[key] {
+			seen[key] = true
+			out = append(out, ep)
 		}
 	}
 	return out

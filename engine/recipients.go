@@ -39,7 +39,7 @@ func (e *Engine) Recipients(rb *runbooks.Runbook, a *state.Activation, m *state.
 		for lang := range m.TranslationsOf(rev) {
 			langs[lang] = !slices.Contains(rev.Withheld, lang)
 		}
-		eps = append(eps, translatedEndpoints(rb, p, s.Notify.To, langs)...)
+		eps = inTheirLanguage(append(eps, translatedEndpoints(rb, p, s.Notify.To, langs)...), langs)
 	}
 	send, withheld := sealOf(a, rb, p.dir).route(eps)
 	var out []Recipient

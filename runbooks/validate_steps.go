@@ -99,7 +99,10 @@ func (v *validator) checkNotify(s *Step, n *Notify, path string) {
 		if emailVia != "" && t.Subject.Text == "" && n.Subject.Text != "" {
 			v.ds.warnf(t.keyPos(), tp, "step %q: the %s translation has no subject, so its emails (%s) use the main subject; add subject", s.ID, lang, emailVia)
 		}
-		if !slices.ContainsFunc(reach.Languages, func(l string) bool { return strings.EqualFold(l, lang) }) {
+		// People and lists in the directory may read it: their language
+		// chooses the translation when the message goes.
+		fromDirectory := len(reach.Lists) > 0 || slices.ContainsFunc(reach.Stakeholders, (*Stakeholder).InDirectory)
+		if !fromDirectory && !slices.ContainsFunc(reach.Languages, func(l string) bool { return strings.EqualFold(l, lang) }) {
 			v.ds.warnf(t.keyPos(), tp, "step %q: no audience this message reaches lists language %q, so this translation is never sent", s.ID, lang)
 		}
 		v.tc.check(&t.Subject, tp+".subject")
