@@ -8,7 +8,8 @@ import (
 // On the embedded default, and only there, crier serve lets in a cast of
 // demo users for the example runbooks, so that a newcomer can play the
 // whole flow: a planner, two comms officers who approve the examples'
-// public messages (so that four eyes can be seen), and an exercise lead.
+// public messages (so that four eyes can be seen), an exercise lead, and
+// the police's comms officer, who signs joint statements for the police.
 // The runbooks know them by their Slack user ids, the one address every
 // example gives its comms officers (the cyber-attack runbook has no
 // council email on purpose). Their tokens are new at each run and kept
@@ -33,6 +34,8 @@ func demoCast() []Demo {
 			As: "comms officer, the Head of Communications", Does: "the second pair of eyes"},
 		{User: &User{Name: "Jo Evans", Roles: []string{RoleExerciseLead}},
 			As: "exercise lead", Does: "starts exercises, sends injects"},
+		{User: &User{Name: "Laura Chen", Slack: "U04PCOM0305", Roles: []string{RoleComms}},
+			As: "comms officer of Northbridge Police", Does: "signs joint statements for the police"},
 	}
 }
 

@@ -30,7 +30,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 		"Run crier as a service: the web app and the HTTP API for planners, comms officers and\n"+
 			"exercise leads. With no configuration it runs on the embedded default, to try crier out:\n"+
 			"it listens on 127.0.0.1:8080, offers the example runbooks built into crier, writes every\n"+
-			"message to ./crier-data/outbox (nothing is sent), and prints sign-in links for four demo\n"+
+			"message to ./crier-data/outbox (nothing is sent), and prints sign-in links for five demo\n"+
 			"users (tokens new at each run, kept only as SHA-256). A configuration has no demo users;\n"+
 			"without users it prints a one-time admin token. SIGHUP reloads the runbooks.")
 	configFile := flags.String("config", "", "the crier.yaml to run on")

@@ -56,7 +56,7 @@ func demoServe(t *testing.T, args ...string) (printed []string, base string) {
 }
 
 // crier serve with no configuration prints a sign-in link for each of
-// its four demo users, in a terminal's worth of lines; a link opens a page
+// its five demo users, in a terminal's worth of lines; a link opens a page
 // that names the person and signs no one in; posting its token signs in,
 // and the dashboard greets them. The examples built in are offered.
 func TestServeOnTheEmbeddedDefaultPrintsDemoLinks(t *testing.T) {
@@ -76,10 +76,11 @@ func TestServeOnTheEmbeddedDefaultPrintsDemoLinks(t *testing.T) {
 			cast = append(cast, demo{printed[i-1], m[1], m[2]})
 		}
 	}
-	if len(cast) != 4 {
-		t.Fatalf("%d sign-in links, want 4:\n%s", len(cast), text)
+	if len(cast) != 5 {
+		t.Fatalf("%d sign-in links, want 5:\n%s", len(cast), text)
 	}
-	for i, want := range []string{"Priya Shah, planner", "Alex Morgan, comms officer", "Sam Patel, comms officer", "Jo Evans, exercise lead"} {
+	for i, want := range []string{"Priya Shah, planner", "Alex Morgan, comms officer", "Sam Patel, comms officer", "Jo Evans, exercise lead",
+		"Laura Chen, comms officer of Northbridge Police"} {
 		if !strings.Contains(cast[i].who, want) || !strings.HasPrefix(cast[i].link, base+"/login?as=") {
 			t.Errorf("user %d: %q %s, want %q at %s", i, cast[i].who, cast[i].link, want, base)
 		}

@@ -11,9 +11,9 @@ import (
 // from the environment, counting it apart from the runbooks; a directory's
 // crier.yaml is checked too.
 func TestValidateConfigurations(t *testing.T) {
-	const example = "../../examples/crier.yaml is a configuration: valid as written; the values it takes from CRIER_CLUSTER_SECRET, " +
-		"CRIER_LINK_SECRET, EP_DUTY_OFFICER_TOKEN, GRACE_BENNETT_TOKEN, HELEN_WRIGHT_TOKEN, NOTIFY_API_KEY, SLACK_BOT_TOKEN, " +
-		"SLACK_SIGNING_SECRET, SMTP_PASSWORD, SMTP_USERNAME, TOM_OKAFOR_TOKEN, WEBHOOK_SIGNING_SECRET are checked where crier runs on it\n"
+	const example = "../../examples/crier.yaml is a configuration: valid as written; the values it takes from ALEX_MORGAN_TOKEN, CRIER_CLUSTER_SECRET, " +
+		"CRIER_LINK_SECRET, EP_DUTY_OFFICER_TOKEN, GRACE_BENNETT_TOKEN, NOTIFY_API_KEY, SAM_PATEL_TOKEN, SLACK_BOT_TOKEN, " +
+		"SLACK_SIGNING_SECRET, SMTP_PASSWORD, SMTP_USERNAME, WEBHOOK_SIGNING_SECRET are checked where crier runs on it\n"
 	dir := t.TempDir()
 	runbook := readTestdata(t, "minimal.good.yaml")
 	bad := writeFile(t, t.TempDir(), "crier.yaml", "version: 1\nserver:\n  listen: nowhere\n  public_url: https://${CRIER_HOST_NOT_SET}/crier\n")
