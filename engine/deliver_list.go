@@ -132,7 +132,7 @@ func (c *messageContext) rowMessage(dl *state.Delivery, row int, r directory.Row
 		one.Language = r.Language
 	}
 	m := c.message(&one)
-	m.AckRequested = false
+	m.AckRequested, m.Private = false, true
 	return m, true
 }
 

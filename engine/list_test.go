@@ -165,3 +165,29 @@ func TestRowsCaughtInFlightAreSentAgainAndMarked(t *testing.T) {
 		t.Errorf("the message waits for %d rows with %d sent; want 7 and 1", m.Outstanding, m.Sent)
 	}
 }
+
+// A service's refusal that repeats a row's number is recorded without it.
+func TestARowsNumberIsNotRecordedInItsFailure(t *testing.T) {
+	n := &failing{refuse: func(m notifiers.Message) bool { return strings.HasSuffix(m.Target, "0042") }}
+	n2 := refusingWith{n}
+	e, id := drillTheList(t, 60, n2)
+	ds, _ := e.Read().DeliveriesOf(nil, OccurrenceID(id, "warn", 1))
+	for row, why := range ds[0].Rows.Errors {
+		if strings.Contains(why, "+447700") || !strings.Contains(why, "[the row's contact]") {
+			t.Errorf("row %d failed with %q", row, why)
+		}
+	}
+	if len(ds[0].Rows.Errors) != 1 {
+		t.Errorf("failed rows: %v", ds[0].Rows.Errors)
+	}
+}
+
+// refusingWith repeats the number in its refusal, as services do.
+type refusingWith struct{ *failing }
+
+func (r refusingWith) Notify(ctx context.Context, m notifiers.Message) (bool, error) {
+	if r.refuse(m) {
+		return false, fmt.Errorf("400 phone_number %s is not a mobile number", m.Target)
+	}
+	return r.recorder.Notify(ctx, m)
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
 )
 
@@ -59,6 +60,9 @@ func (d *Dispatcher) send(ctx context.Context, j *job) *jobResult {
 	var outcomes []Outcome
 	for i, it := range items {
 		res := results[i]
+		if it.m.Private && res.Err != nil {
+			res.Err = &withoutTarget{res.Err, it.m.Target}
+		}
 		switch {
 		case res.Err == nil:
 			outcomes = append(outcomes, Outcome{Message: it.m, Attempts: it.attempts, Ref: res.Ref})
@@ -171,3 +175,16 @@ func (d *Dispatcher) backoff(attempts int) time.Duration {
 	b = min(b, d.opts.Backoff.Max)
 	return b/2 + rand.N(b/2+1)
 }
+
+// withoutTarget is a service's error about a private target, told without
+// the target: "550 5.1.1 <[the row's contact]>: no such user".
+type withoutTarget struct {
+	err    error
+	target string
+}
+
+func (e *withoutTarget) Error() string {
+	return strings.ReplaceAll(e.err.Error(), e.target, "[the row's contact]")
+}
+
+func (e *withoutTarget) Unwrap() error { return e.err }

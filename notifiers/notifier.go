@@ -26,6 +26,10 @@ type Message struct {
 	Type        string `json:"type"`              // slack, teams, email, sms, webhook or log
 	Channel     string `json:"channel,omitempty"` // the runbook channel, if any
 	Target      string `json:"target"`            // Slack channel or user, address, number, URL reference
+	// Private: the target is a contact list's row (a resident's address
+	// or number), never to be written into a log or the record; a
+	// service's error that repeats it is told without it.
+	Private bool `json:"private,omitempty"`
 	Stakeholder string `json:"stakeholder,omitempty"`
 	Language    string `json:"language,omitempty"` // BCP 47, for a translation; empty for the message as written
 	Revision    int    `json:"revision,omitempty"` // the message revision sent (an approval is for one revision)
