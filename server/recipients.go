@@ -39,6 +39,10 @@ func (s *Server) recipientsOf(m *state.Message, ds []*state.Delivery) *recipient
 	if a == nil || err != nil {
 		return nil
 	}
+	var dir runbooks.Directory
+	if d := s.engine.Directory(); d != nil {
+		dir = d
+	}
 	live := *a
 	live.Mode = "live" // where it is addressed, without an exercise's bounds
 	addressed := s.engine.Recipients(rb, &live, m)
@@ -48,7 +52,7 @@ func (s *Server) recipientsOf(m *state.Message, ds []*state.Delivery) *recipient
 		sent, goes = true, nil
 		for _, d := range ds {
 			if d.Revision == m.Current().N {
-				goes = append(goes, engine.Recipient{Type: d.Type, Target: d.Target, Channel: d.Channel, Stakeholder: d.Stakeholder,
+				goes = append(goes, engine.Recipient{Type: d.Type, Target: d.Target, Channel: d.Channel, Stakeholder: d.Stakeholder, Person: d.Person,
 					Language: d.Language, Withheld: d.State == state.DeliveryWithheld})
 			}
 		}
@@ -58,8 +62,8 @@ func (s *Server) recipientsOf(m *state.Message, ds []*state.Delivery) *recipient
 	if !a.Exercise() || len(addressed) == 0 {
 		shown = goes
 	}
-	r.Channels, r.People, r.Counts, r.Short = describe(rb, shown)
-	r.Languages = languages(rb, shown)
+	r.Channels, r.People, r.Counts, r.Short = describe(rb, dir, shown)
+	r.Languages = languages(rb, dir, shown)
 	if a.Exercise() {
 		var kept []engine.Recipient
 		for _, x := range goes {
@@ -70,7 +74,7 @@ func (s *Server) recipientsOf(m *state.Message, ds []*state.Delivery) *recipient
 			}
 		}
 		if !sameEndpoints(kept, shown) {
-			channels, people, _, short := describe(rb, kept)
+			channels, people, _, short := describe(rb, dir, kept)
 			r.Only, r.Short = slices.Concat(channels, people), short
 		}
 		r.Nowhere = len(kept) == 0
@@ -107,9 +111,11 @@ var typeWords = map[string][3]string{ // name, channel plural, "by …"
 }
 
 // describe names the channels and people of the message itself (not its
-// translations) and counts them by type.
-func describe(rb *runbooks.Runbook, xs []engine.Recipient) (channels, people []string, counts, short string) {
+// translations) and counts them by type: a contact list by its name and
+// size, a rota by whoever is on duty.
+func describe(rb *runbooks.Runbook, dir runbooks.Directory, xs []engine.Recipient) (channels, people []string, counts, short string) {
 	channelsOf, peopleOf := map[string][]string{}, map[string][]string{}
+	more := map[string]int{} // by type: the rows of lists beyond the one each is counted as
 	var everyone []string
 	for _, x := range xs {
 		if x.Withheld || x.Language != "" {
@@ -128,8 +134,16 @@ func describe(rb *runbooks.Runbook, xs []engine.Recipient) (channels, people []s
 			}
 		default:
 			who := x.Target
-			if x.Stakeholder != "" {
-				who = stakeholderName(rb, x.Stakeholder)
+			if id, ok := strings.CutPrefix(x.Target, "list:"); ok {
+				who = id
+				if l, ok := listInfo(dir, id); ok {
+					who = fmt.Sprintf("%s (%s)", l.Name, plural(l.Rows, "person", "people"))
+					if !slices.Contains(peopleOf[x.Type], who) {
+						more[x.Type] += max(l.Rows-1, 0)
+					}
+				}
+			} else if x.Stakeholder != "" {
+				who = reachedName(rb, dir, x)
 			}
 			if !slices.Contains(peopleOf[x.Type], who) {
 				peopleOf[x.Type] = append(peopleOf[x.Type], who)
@@ -148,7 +162,7 @@ func describe(rb *runbooks.Runbook, xs []engine.Recipient) (channels, people []s
 	}
 	first := true
 	for _, typ := range []string{"email", "sms", "slack", "teams"} {
-		if n := len(peopleOf[typ]); n > 0 {
+		if n := len(peopleOf[typ]) + more[typ]; n > 0 {
 			if first {
 				parts = append(parts, plural(n, "person", "people")+" "+typeWords[typ][2])
 				first = false
@@ -158,13 +172,17 @@ func describe(rb *runbooks.Runbook, xs []engine.Recipient) (channels, people []s
 		}
 	}
 	counts = strings.Join(parts, ", ")
+	n := len(everyone) // and a list's rows beyond the one it is counted as, the largest of its ways
+	if len(more) > 0 {
+		n += slices.Max(slices.Collect(maps.Values(more)))
+	}
 	switch {
-	case len(channels) > 0 && len(everyone) > 0:
-		short = plural(len(channels), "channel", "channels") + " and " + plural(len(everyone), "person", "people")
+	case len(channels) > 0 && n > 0:
+		short = plural(len(channels), "channel", "channels") + " and " + plural(n, "person", "people")
 	case len(channels) > 0:
 		short = plural(len(channels), "channel", "channels")
-	case len(everyone) > 0:
-		short = plural(len(everyone), "person", "people")
+	case n > 0:
+		short = plural(n, "person", "people")
 	default:
 		short = "no one"
 	}
@@ -172,7 +190,7 @@ func describe(rb *runbooks.Runbook, xs []engine.Recipient) (channels, people []s
 }
 
 // languages says where each translation goes.
-func languages(rb *runbooks.Runbook, xs []engine.Recipient) []string {
+func languages(rb *runbooks.Runbook, dir runbooks.Directory, xs []engine.Recipient) []string {
 	byLang := map[string][]engine.Recipient{}
 	for _, x := range xs {
 		if x.Language != "" && !x.Withheld {
@@ -184,8 +202,40 @@ func languages(rb *runbooks.Runbook, xs []engine.Recipient) []string {
 		for i := range byLang[lang] {
 			byLang[lang][i].Language = ""
 		}
-		_, _, _, short := describe(rb, byLang[lang])
+		_, _, _, short := describe(rb, dir, byLang[lang])
 		out = append(out, fmt.Sprintf("%s: %s", engine.LanguageName(lang), short))
 	}
 	return out
+}
+
+// reachedName names who a recipient is: the stakeholder, and for a rota
+// whoever is on duty ("Duty Communications Officer: Alex Morgan").
+func reachedName(rb *runbooks.Runbook, dir runbooks.Directory, x engine.Recipient) string {
+	for i := range rb.Stakeholders {
+		sh := &rb.Stakeholders[i]
+		if string(sh.ID) != x.Stakeholder {
+			continue
+		}
+		name := sh.NameIn(dir)
+		if c, ok := contactOf(dir, x.Person); ok && sh.Rota != "" {
+			return name + ": " + c.Name
+		}
+		return name
+	}
+	return x.Stakeholder
+}
+
+func contactOf(dir runbooks.Directory, person string) (runbooks.Contact, bool) {
+	if dir == nil || person == "" {
+		return runbooks.Contact{}, false
+	}
+	return dir.Contact(person)
+}
+
+func listInfo(dir runbooks.Directory, id string) (runbooks.ListInfo, bool) {
+	if dir == nil {
+		return runbooks.ListInfo{}, false
+	}
+	l, ok := dir.ListInfo(id)
+	return l, ok && l.Loaded
 }
