@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"path"
@@ -213,14 +212,8 @@ func (s *Server) putDirectory(w http.ResponseWriter, r *http.Request, u *User) {
 		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "send the directory file as it is, with Content-Type: application/yaml")
 		return
 	}
-	source, err := io.ReadAll(r.Body)
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes", tooBig.Limit))
-		return
-	case err != nil:
-		writeError(w, http.StatusBadRequest, "bad_request", "the body could not be read: "+err.Error())
+	source, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	s.answerChange(w, s.setDirectory(r.Context(), u, source, 0))

@@ -93,14 +93,8 @@ func (s *Server) onceForAPI(w http.ResponseWriter, r *http.Request, u *User, han
 			`; send a new random one for each action, such as "`+newKey()+`"`)
 		return
 	}
-	body, err := io.ReadAll(r.Body)
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes", tooBig.Limit))
-		return
-	case err != nil:
-		writeError(w, http.StatusBadRequest, "bad_request", "the body could not be read: "+err.Error())
+	body, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))

@@ -47,6 +47,22 @@ func refused(w http.ResponseWriter, err error) {
 	}
 }
 
+// readBody reads a request's body, within MaxBody. It answers the request
+// itself when the body cannot be read.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(r.Body)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes", tooBig.Limit))
+		return nil, false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "bad_request", "the body could not be read: "+err.Error())
+		return nil, false
+	}
+	return body, true
+}
+
 // decode reads a JSON body into v: one object, no unknown fields, within
 // MaxBody. It answers the request itself when the body is bad.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
