@@ -60,11 +60,38 @@ type deliveryView struct {
 	// delivered: why).
 	Receipt   string    `json:"receipt,omitempty"`
 	UpdatedAt time.Time `json:"updated_at"`
-	Name      string    `json:"-"` // the stakeholder's name, for pages
+	// List and Rows, for a delivery to a contact list: its id, and each
+	// row's progress, counted (rows are never shown, only their numbers).
+	List string    `json:"list,omitempty"`
+	Rows *rowsView `json:"rows,omitempty"`
+	Name string    `json:"-"` // the stakeholder's name, for pages
+}
+
+// rowsView is a list delivery's progress, as the API gives it.
+type rowsView struct {
+	Rows       int   `json:"rows"`     // on the list
+	Contacts   int   `json:"contacts"` // with the contact the delivery needs: the rows it sends to
+	Sent       int   `json:"sent"`
+	Failed     int   `json:"failed"`
+	FailedRows []int `json:"failed_rows,omitempty"`
+	Duplicated int   `json:"possibly_duplicated,omitempty"`
+}
+
+func viewRows(r *state.Rows) *rowsView {
+	if r == nil {
+		return nil
+	}
+	return &rowsView{Rows: r.Count, Contacts: r.Contacts, Sent: r.Sent, Failed: r.Failed, FailedRows: r.FailedRows(), Duplicated: r.Duplicated}
 }
 
 // Words says a delivery's state as a comms officer reads it.
 func (d deliveryView) Words() string {
+	if r := d.Rows; r != nil && d.State == state.DeliveryPending {
+		return fmt.Sprintf("being sent: %d of %d sent so far", r.Sent+r.Failed, r.Contacts)
+	}
+	if r := d.Rows; r != nil && (d.State == state.DeliverySent || d.State == state.DeliveryFailed) {
+		return cmp.Or(d.Error, fmt.Sprintf("%d of %d sent", r.Sent, r.Contacts))
+	}
 	switch d.State {
 	case state.DeliveryWithheld:
 		return "withheld — not taking part in the exercise"
@@ -130,7 +157,8 @@ func (s *Server) viewMessage(tx *state.Txn, m *state.Message, withDeliveries boo
 		if withDeliveries {
 			v.Deliveries = append(v.Deliveries, deliveryView{ID: d.ID, Revision: d.Revision, Type: d.Type, Channel: d.Channel,
 				Target: d.Target, Stakeholder: d.Stakeholder, Language: d.Language, State: d.State, Attempts: d.Attempts,
-				Error: d.Error, Receipt: d.Receipt, UpdatedAt: d.UpdatedAt, Name: stakeholderName(rb, d.Stakeholder)})
+				Error: d.Error, Receipt: d.Receipt, UpdatedAt: d.UpdatedAt, Name: stakeholderName(rb, d.Stakeholder),
+				List: d.List, Rows: viewRows(d.Rows)})
 		}
 	}
 	v.Summary = deliverySummary(n)

@@ -35,3 +35,15 @@ func TestAListIsCountedByItsPeople(t *testing.T) {
 		t.Errorf("the text goes to %+v", r)
 	}
 }
+
+// A delivery to a list says how far it has got, in rows.
+func TestAListDeliverySaysHowFarItHasGot(t *testing.T) {
+	going := deliveryView{State: "pending", List: "vulnerable", Rows: &rowsView{Rows: 300, Contacts: 280, Sent: 119, Failed: 1}}
+	if got := going.Words(); got != "being sent: 120 of 280 sent so far" {
+		t.Errorf("while sending: %q", got)
+	}
+	done := deliveryView{State: "sent", List: "vulnerable", Rows: &rowsView{Rows: 300, Contacts: 280, Sent: 280}}
+	if got := done.Words(); got != "280 of 280 sent" {
+		t.Errorf("once sent: %q", got)
+	}
+}
