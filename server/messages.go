@@ -87,7 +87,7 @@ func viewRows(r *state.Rows) *rowsView {
 // Words says a delivery's state as a comms officer reads it.
 func (d deliveryView) Words() string {
 	if r := d.Rows; r != nil && d.State == state.DeliveryPending {
-		return fmt.Sprintf("being sent: %d of %d sent so far", r.Sent+r.Failed, r.Contacts)
+		return fmt.Sprintf("being sent: %d of %d done so far", r.Sent+r.Failed, r.Contacts)
 	}
 	if r := d.Rows; r != nil && (d.State == state.DeliverySent || d.State == state.DeliveryFailed) {
 		return cmp.Or(d.Error, fmt.Sprintf("%d of %d sent", r.Sent, r.Contacts))

@@ -39,7 +39,7 @@ func TestAListIsCountedByItsPeople(t *testing.T) {
 // A delivery to a list says how far it has got, in rows.
 func TestAListDeliverySaysHowFarItHasGot(t *testing.T) {
 	going := deliveryView{State: "pending", List: "vulnerable", Rows: &rowsView{Rows: 300, Contacts: 280, Sent: 119, Failed: 1}}
-	if got := going.Words(); got != "being sent: 120 of 280 sent so far" {
+	if got := going.Words(); got != "being sent: 120 of 280 done so far" {
 		t.Errorf("while sending: %q", got)
 	}
 	done := deliveryView{State: "sent", List: "vulnerable", Rows: &rowsView{Rows: 300, Contacts: 280, Sent: 280}}
