@@ -17,26 +17,27 @@ import (
 // address or Slack user id, their own or, for a stakeholder kept in the
 // directory, its person's or of anyone on its rota.
 func stakeholderFor(rb *runbooks.Runbook, dir runbooks.Directory, who string) (*runbooks.Stakeholder, bool) {
+	all := make([]*runbooks.Stakeholder, len(rb.Stakeholders))
 	for i := range rb.Stakeholders {
-		if string(rb.Stakeholders[i].ID) == who {
-			return &rb.Stakeholders[i], true
-		}
+		all[i] = &rb.Stakeholders[i]
 	}
-	for i := range rb.Stakeholders {
-		if runbooks.IsAs(&rb.Stakeholders[i], dir, who) {
-			return &rb.Stakeholders[i], true
-		}
-	}
-	return nil, false
+	return actsFor(dir, who, all)
 }
 
-// actsFor is the first of among that who may act as. One person may be
-// several stakeholders (the head of communications, and on the duty
-// comms rota): each rule asks about the ones it concerns.
+// actsFor is the one of among that who acts as: named by id, else a post
+// that is theirs (their own contacts, their person in the directory), else
+// a rota they are on. One person may be several stakeholders (the head of
+// communications, and on the duty comms rota's cover): each rule asks
+// about the ones it concerns, and credits the post they hold before a
+// rota they may stand in for.
 func actsFor(dir runbooks.Directory, who string, among []*runbooks.Stakeholder) (*runbooks.Stakeholder, bool) {
-	for _, sh := range among {
-		if runbooks.IsAs(sh, dir, who) {
-			return sh, true
+	for _, pass := range []func(*runbooks.Stakeholder) bool{
+		func(sh *runbooks.Stakeholder) bool { return string(sh.ID) == who },
+		func(sh *runbooks.Stakeholder) bool { return sh.Rota == "" && runbooks.IsAs(sh, dir, who) },
+		func(sh *runbooks.Stakeholder) bool { return runbooks.IsAs(sh, dir, who) },
+	} {
+		if i := slices.IndexFunc(among, pass); i >= 0 {
+			return among[i], true
 		}
 	}
 	return nil, false

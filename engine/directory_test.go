@@ -152,7 +152,7 @@ func TestAJointStatementWaitsForEachOrganisation(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"approved revision 1 by Chen Li, signing for Northbridge Police at",
-		"approval 2 of 3, by Dee Khan (as Duty communications officer), signing for Northbridge Council; still to sign: Northbridge Police",
+		"approval 2 of 3, by Dee Khan, signing for Northbridge Council; still to sign: Northbridge Police",
 		"approval 3 of 3, by Chen Li, signing for Northbridge Police"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("the report does not say %q:\n%s", want, md.String())
@@ -243,5 +243,18 @@ steps:
 	}
 	if strings.Join(got, " ") != "bryn@northbridge.example=cy asha@northbridge.example= U0ASHA001=" {
 		t.Errorf("deliveries: %v", got)
+	}
+}
+
+// Dee is the head (person: dee) and covers the duty rota: her approval is
+// the head's, the post she holds, not the rota's she stands in for.
+func TestASignOffIsCreditedToThePostHeld(t *testing.T) {
+	e, _, id := directoryEngine(t, time.Date(2026, 10, 24, 10, 0, 0, 0, time.UTC))
+	joint := OccurrenceID(id, "joint", 1)
+	apply(t, e, &Fire{Occurrence: joint})
+	apply(t, e, &Approve{Meta: Meta{Actor: "Dee Khan"}, Message: joint, By: "dee@northbridge.example"})
+	approvals, _ := e.Read().ApprovalsOf(nil, joint)
+	if len(approvals) != 1 || approvals[0].By != "head" {
+		t.Errorf("Dee's approval is recorded as %+v, want by head", approvals[0])
 	}
 }

@@ -102,14 +102,16 @@ func addressee(tx *state.Txn, rb *runbooks.Runbook, dir runbooks.Directory, task
 		}
 		return sh, nil
 	}
-	for i := range rb.Stakeholders {
-		sh := &rb.Stakeholders[i]
-		if !runbooks.IsAs(sh, dir, who) {
-			continue
-		}
-		reached, err := wasReached(tx, subject, string(sh.ID))
-		if err != nil || reached {
-			return sh, err
+	for _, rota := range []bool{false, true} { // the posts they hold before the rotas they stand in for
+		for i := range rb.Stakeholders {
+			sh := &rb.Stakeholders[i]
+			if (sh.Rota != "") != rota || !runbooks.IsAs(sh, dir, who) {
+				continue
+			}
+			reached, err := wasReached(tx, subject, string(sh.ID))
+			if err != nil || reached {
+				return sh, err
+			}
 		}
 	}
 	return nil, notAllowed("%s was not sent %s, so has nothing to acknowledge", someone.ID, subject)
