@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crierhq/crier/directory"
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/runbooks"
 )
@@ -183,4 +184,41 @@ func approvalOrganisations(rb *runbooks.Runbook) []string {
 		}
 	}
 	return out
+}
+
+// Signatures says, for a message whose approval names organisations,
+// which must sign and which are still to, each with who may sign for it:
+// "Northbridge Police (Laura Chen)". Both are nil for other messages.
+func Signatures(rb *runbooks.Runbook, dir *directory.Directory, m *state.Message, approvals []*state.Approval) (needed, still []string) {
+	s, ok := stepOf(rb, m)
+	if !ok || s.Notify == nil || s.Notify.Approval == nil || len(s.Notify.Approval.Organisations) == 0 {
+		return nil, nil
+	}
+	d := view(dir)
+	signed := map[string]bool{}
+	for _, a := range approvals {
+		if a.Revision == m.Current().N {
+			signed[a.Organisation] = true
+		}
+	}
+	approvers := rb.Reach(s.Notify.Approval.Approvers).Stakeholders
+	for _, o := range s.Notify.Approval.Organisations {
+		name, _ := organisationName(d, o.Name)
+		var who []string
+		for _, sh := range approvers {
+			for _, c := range runbooks.Members(sh, d) {
+				if c.Organisation == o.Name && !slices.Contains(who, c.Name) {
+					who = append(who, c.Name)
+				}
+			}
+		}
+		if len(who) > 0 {
+			name += " (" + strings.Join(who, ", ") + ")"
+		}
+		needed = append(needed, name)
+		if !signed[o.Name] {
+			still = append(still, name)
+		}
+	}
+	return needed, still
 }

@@ -30,6 +30,11 @@ type messageView struct {
 	NeedsApproval bool              `json:"needs_approval"`
 	MinApprovals  int               `json:"min_approvals,omitempty"`
 	Approvals     []*state.Approval `json:"approvals"`
+	// Organisations must each sign a joint statement, on top of
+	// min_approvals; StillToSign are those that have not yet, this
+	// revision. Each names who may sign for it.
+	Organisations []string `json:"organisations,omitempty"`
+	StillToSign   []string `json:"still_to_sign,omitempty"`
 	RejectedBy    string            `json:"rejected_by,omitempty"`
 	RejectReason  string            `json:"reject_reason,omitempty"`
 	Sent          int               `json:"sent"`
@@ -137,6 +142,9 @@ func (s *Server) viewMessage(tx *state.Txn, m *state.Message, withDeliveries boo
 		return v, err
 	}
 	v.Approvals = nonNil(approvals)
+	if rb, err := s.engine.Runbook(m.ActivationID); err == nil {
+		v.Organisations, v.StillToSign = engine.Signatures(rb, s.engine.Directory(), m, approvals)
+	}
 	ds, err := tx.DeliveriesOf(nil, m.ID)
 	if err != nil {
 		return v, err

@@ -39,6 +39,9 @@ func (s *Server) whyNot(m *state.Message, v messageView, u *User) string {
 	}
 	for _, a := range v.Approvals {
 		if a.Revision == rev.N && cmp.Or(a.Person, a.By) == u.Person() {
+			if len(v.StillToSign) > 0 {
+				return fmt.Sprintf("You have approved revision %d; it waits for %s to sign.", rev.N, strings.Join(v.StillToSign, " and "))
+			}
 			return fmt.Sprintf("You have approved revision %d; it waits for another approver%s.", rev.N, approvers)
 		}
 	}
