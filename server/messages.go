@@ -33,19 +33,19 @@ type messageView struct {
 	// Organisations must each sign a joint statement, on top of
 	// min_approvals; StillToSign are those that have not yet, this
 	// revision. Each names who may sign for it.
-	Organisations []string `json:"organisations,omitempty"`
-	StillToSign   []string `json:"still_to_sign,omitempty"`
-	RejectedBy    string            `json:"rejected_by,omitempty"`
-	RejectReason  string            `json:"reject_reason,omitempty"`
-	Sent          int               `json:"sent"`
-	Failed        int               `json:"failed"`
-	Outstanding   int               `json:"outstanding"`
-	Withheld      int               `json:"withheld"`    // an exercise's, to people not taking part: never sent
-	Delivered     int               `json:"delivered"`   // texts the phone network says reached the phone
-	Undelivered   int               `json:"undelivered"` // texts the phone network gave up on
-	CreatedAt     time.Time         `json:"created_at"`
-	UpdatedAt     time.Time         `json:"updated_at"`
-	Deliveries    []deliveryView    `json:"deliveries,omitempty"`
+	Organisations []string       `json:"organisations,omitempty"`
+	StillToSign   []string       `json:"still_to_sign,omitempty"`
+	RejectedBy    string         `json:"rejected_by,omitempty"`
+	RejectReason  string         `json:"reject_reason,omitempty"`
+	Sent          int            `json:"sent"`
+	Failed        int            `json:"failed"`
+	Outstanding   int            `json:"outstanding"`
+	Withheld      int            `json:"withheld"`    // an exercise's, to people not taking part: never sent
+	Delivered     int            `json:"delivered"`   // texts the phone network says reached the phone
+	Undelivered   int            `json:"undelivered"` // texts the phone network gave up on
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+	Deliveries    []deliveryView `json:"deliveries,omitempty"`
 	// Summary says what became of its deliveries, for pages.
 	Summary string `json:"-"`
 }
