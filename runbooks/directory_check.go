@@ -98,9 +98,9 @@ func (c *dirCheck) stakeholder(s *Stakeholder, i int) {
 			c.unknown(at("rota"), path+".rota", "rota", string(s.Rota))
 			return
 		}
-		if r.Starts.After(c.now) {
-			c.ds.warnf(at("rota"), path+".rota", "nobody is on %s (rota %q) until %s; a step that fires before then reaches no one through it",
-				r.Name, s.Rota, r.Starts.In(c.rb.location).Format("Mon 2 Jan 2006 15:04 MST"))
+		if _, onDuty := c.dir.OnDutyAt(string(s.Rota), c.now); !onDuty {
+			c.ds.warnf(at("rota"), path+".rota", "nobody is on %s (rota %q) now (%s): a step that fires while nobody is on duty reaches no one through it; start the rota earlier, or cover the gap with an override",
+				r.Name, s.Rota, c.now.In(c.rb.location).Format("Mon 2 Jan 2006 15:04 MST"))
 		}
 		for _, m := range Members(s, c.dir) {
 			if !m.Reachable() {
