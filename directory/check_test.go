@@ -45,3 +45,28 @@ steps:
 		t.Errorf("diagnostics: %v", ds)
 	}
 }
+
+// A person:ID written in a step is reported where it is written.
+func TestAPointerInAStepIsReportedWhereWritten(t *testing.T) {
+	d, err := Parse("directory.yaml", []byte("kind: directory\nversion: 1\npeople:\n  - {id: ann, name: Ann Oak, email: ann@example.org}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := runbooks.Parse("r.yaml", []byte(`version: 1
+id: r
+title: R
+stakeholders:
+  - {id: ann, person: ann}
+channels:
+  - {id: log, type: log}
+steps:
+  - {id: s, title: S, at: 0s, notify: {to: [log, "person:anne"], subject: S, body: B}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := runbooks.CheckDirectory(rb, d, time.Now())
+	if len(ds) != 1 || ds[0].Path != "steps[0].notify.to[1]" || ds[0].Line != 9 || !strings.Contains(ds[0].Message, `the directory has no person "anne"; did you mean "ann"?`) {
+		t.Errorf("diagnostics: %+v", ds)
+	}
+}

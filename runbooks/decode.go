@@ -30,9 +30,10 @@ type decoder struct {
 	// positions, when not nil, collects where each value is written, by
 	// path, for DecodeFile.
 	positions Positions
-	// pointers collects the person:ID and rota:ID references written,
+	// pointers collects the person:ID and rota:ID references written, and
+	// where,
 	// which stand for stakeholders kept in the directory.
-	pointers []Ref
+	pointers []pointer
 }
 
 // shape is a runbook type's YAML fields, read once from its struct tags.

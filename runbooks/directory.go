@@ -56,11 +56,17 @@ type ListInfo struct {
 	Email, Phone bool // whether it has the column
 }
 
+// pointer is a person:ID or rota:ID reference, and the path it is written at.
+type pointer struct {
+	Ref
+	path string
+}
+
 // addPointedAt adds a stakeholder for each person:ID and rota:ID written
 // in place of one, once each, before the runbook is indexed: the
 // directory's people and rotas are then reached, approve and are assigned
 // tasks as any stakeholder is.
-func addPointedAt(rb *Runbook, refs []Ref) {
+func addPointedAt(rb *Runbook, refs []pointer) {
 	seen := map[string]bool{}
 	for _, r := range refs {
 		kind, id, _ := r.Pointer()
@@ -68,7 +74,7 @@ func addPointedAt(rb *Runbook, refs []Ref) {
 			continue
 		}
 		seen[r.Name] = true
-		sh := Stakeholder{ID: Slug(r.Name)}
+		sh := Stakeholder{ID: Slug(r.Name), writtenAt: r.path}
 		sh.pos = r.Pos
 		if kind == "person" {
 			sh.Person = Slug(id)

@@ -73,6 +73,12 @@ func (c *dirCheck) unknown(p Pos, path, kind, id string) {
 
 func (c *dirCheck) stakeholder(s *Stakeholder, i int) {
 	path := fmt.Sprintf("stakeholders[%d]", i)
+	field := func(f string) string {
+		if !s.decoded() { // pointed at in a list of targets: said where it was first written
+			return s.writtenAt
+		}
+		return path + "." + f
+	}
 	at := func(field string) Pos {
 		if !s.decoded() { // pointed at in a list of targets: where it was first written
 			return s.Pos()
@@ -81,30 +87,30 @@ func (c *dirCheck) stakeholder(s *Stakeholder, i int) {
 	}
 	switch {
 	case s.Person != "":
-		if !c.present(at("person"), path+".person", fmt.Sprintf("person %q", s.Person)) {
+		if !c.present(at("person"), field("person"), fmt.Sprintf("person %q", s.Person)) {
 			return
 		}
 		if p, ok := c.dir.Contact(string(s.Person)); !ok {
-			c.unknown(at("person"), path+".person", "person", string(s.Person))
+			c.unknown(at("person"), field("person"), "person", string(s.Person))
 		} else if !p.Reachable() {
-			c.ds.errorf(at("person"), path+".person", "%s (person %q) has no email, slack or phone in the directory; add one there", p.Name, s.Person)
+			c.ds.errorf(at("person"), field("person"), "%s (person %q) has no email, slack or phone in the directory; add one there", p.Name, s.Person)
 		}
 	case s.Rota != "":
-		if !c.present(at("rota"), path+".rota", fmt.Sprintf("rota %q", s.Rota)) {
+		if !c.present(at("rota"), field("rota"), fmt.Sprintf("rota %q", s.Rota)) {
 			return
 		}
 		r, ok := c.dir.RotaInfo(string(s.Rota))
 		if !ok {
-			c.unknown(at("rota"), path+".rota", "rota", string(s.Rota))
+			c.unknown(at("rota"), field("rota"), "rota", string(s.Rota))
 			return
 		}
 		if _, onDuty := c.dir.OnDutyAt(string(s.Rota), c.now); !onDuty {
-			c.ds.warnf(at("rota"), path+".rota", "nobody is on %s (rota %q) now (%s): a step that fires while nobody is on duty reaches no one through it; start the rota earlier, or cover the gap with an override",
+			c.ds.warnf(at("rota"), field("rota"), "nobody is on %s (rota %q) now (%s): a step that fires while nobody is on duty reaches no one through it; start the rota earlier, or cover the gap with an override",
 				r.Name, s.Rota, c.now.In(c.rb.location).Format("Mon 2 Jan 2006 15:04 MST"))
 		}
 		for _, m := range Members(s, c.dir) {
 			if !m.Reachable() {
-				c.ds.warnf(at("rota"), path+".rota", "%s, on %s (rota %q), has no email, slack or phone in the directory, so their turns reach no one", m.Name, r.Name, s.Rota)
+				c.ds.warnf(at("rota"), field("rota"), "%s, on %s (rota %q), has no email, slack or phone in the directory, so their turns reach no one", m.Name, r.Name, s.Rota)
 			}
 		}
 	case s.Organisation != "" && s.decoded():

@@ -69,6 +69,10 @@ type Stakeholder struct {
 	// Organisation is the directory's id of the organisation a stakeholder
 	// with contacts of their own speaks for, for multi-agency sign-off.
 	Organisation Slug `yaml:"organisation" jsonschema_description:"With contacts of their own: the directory organisation they sign for."`
+
+	// writtenAt, for a stakeholder added for a person:ID or rota:ID
+	// written in place of one, is the path it was first written at.
+	writtenAt string
 }
 
 // InDirectory reports whether the stakeholder's contacts are kept in the

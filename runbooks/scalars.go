@@ -67,7 +67,7 @@ func (r *Ref) decodeNode(d *decoder, n *yaml.Node, path string) {
 		d.errorf(n, path, "the name is empty")
 	default:
 		*r = Ref{Name: v, Pos: posOf(n)}
-		kind, id, pointer := r.Pointer()
+		kind, id, isPointer := r.Pointer()
 		if list, ok := r.List(); ok {
 			kind, id = "list", list
 		}
@@ -75,8 +75,8 @@ func (r *Ref) decodeNode(d *decoder, n *yaml.Node, path string) {
 		case kind == "":
 		case !slugRE.MatchString(id) || len(id) > maxSlugLen:
 			d.errorf(n, path, "%q is not a valid %s id; directory ids are lower-case letters, digits and hyphens (like %s:%s)", id, kind, kind, slugify(id))
-		case pointer:
-			d.pointers = append(d.pointers, *r)
+		case isPointer:
+			d.pointers = append(d.pointers, pointer{*r, path})
 		}
 	}
 }
