@@ -110,7 +110,11 @@ func textMarkdown(p func(string, ...any), m MessageReport) {
 // rejected.
 func (r *Report) recurringMessageMarkdown(p func(string, ...any), c *reportClock, ms []MessageReport) {
 	first, last := ms[0], ms[len(ms)-1]
-	p("\n### %s · %s, %d times, the last %s\n\n", c.at(first.DraftedAt), dash(mdText(cmp.Or(first.Title, first.Step))), len(ms), c.short(first.DraftedAt, last.DraftedAt))
+	times := fmt.Sprintf("%d times, the last %s", len(ms), c.short(first.DraftedAt, last.DraftedAt))
+	if len(ms) == 1 {
+		times = "once so far"
+	}
+	p("\n### %s · %s, %s\n\n", c.at(first.DraftedAt), dash(mdText(cmp.Or(first.Title, first.Step))), times)
 	states := map[string]int{}
 	var order []string
 	for _, m := range ms {
