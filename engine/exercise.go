@@ -119,6 +119,8 @@ type Endpoint struct {
 	Target string `json:"target"`
 	// Who is the stakeholder or channel it belongs to, as the runbook names it.
 	Who string `json:"who,omitempty"`
+	// Rows, for a contact list, is how many rows it has: each a person.
+	Rows int `json:"rows,omitempty"`
 }
 
 // Reach is everywhere an activation can send, before it starts: what an
@@ -141,6 +143,11 @@ func CanReach(rb *runbooks.Runbook, dir *directory.Directory, exercise bool, app
 	for i := range rb.Stakeholders {
 		all = append(all, runbooks.Ref{Name: string(rb.Stakeholders[i].ID)})
 	}
+	for i := range rb.Steps {
+		if n := rb.Steps[i].Notify; n != nil {
+			all = append(all, slices.DeleteFunc(slices.Clone(n.To), func(r runbooks.Ref) bool { _, list := r.List(); return !list })...)
+		}
+	}
 	var s *exerciseBounds
 	if exercise {
 		s = exerciseSeal(rb, view(dir))
@@ -148,23 +155,29 @@ func CanReach(rb *runbooks.Runbook, dir *directory.Directory, exercise bool, app
 	eps, _ := s.route(endpoints(rb, &people{dir: view(dir), everyone: true}, all))
 	r := Reach{Exercise: exercise, Sealed: s != nil}
 	seen := map[[2]string]bool{}
-	add := func(typ, target, who string) {
+	add := func(typ, target, who string, rows int) {
 		if typ == string(runbooks.ChannelLog) || seen[[2]string{typ, target}] {
 			return
 		}
 		seen[[2]string{typ, target}] = true
-		r.Real = append(r.Real, Endpoint{Type: typ, Target: target, Who: who})
+		r.Real = append(r.Real, Endpoint{Type: typ, Target: target, Who: who, Rows: rows})
 	}
 	for _, ep := range eps {
 		who := ep.stakeholder
 		if ep.channel != "" {
 			who = ep.channel
 		}
-		add(ep.kind, ep.target, who)
+		rows := 0
+		if l, ok := view(dir).(*directory.Directory); ok && ep.list != "" {
+			if info, ok := l.ListInfo(ep.list); ok && info.Loaded {
+				rows = info.Rows
+			}
+		}
+		add(ep.kind, ep.target, who, rows)
 	}
 	if needsApproval(rb) {
 		for _, c := range s.approvalsTo(approvalsChannel) {
-			add("slack", c, "approvals channel")
+			add("slack", c, "approvals channel", 0)
 		}
 	}
 	slices.SortStableFunc(r.Real, func(a, b Endpoint) int { return strings.Compare(a.Type, b.Type) })
@@ -189,22 +202,28 @@ func (r Reach) Lines() []string {
 	for i := 0; i < len(r.Real); {
 		typ := r.Real[i].Type
 		var items []string
+		count := 0
 		for ; i < len(r.Real) && r.Real[i].Type == typ; i++ {
-			item := r.Real[i].Target
-			if r.Real[i].Who != "" && r.Real[i].Who != item {
-				item += " (" + r.Real[i].Who + ")"
+			e := r.Real[i]
+			item := e.Target
+			if e.Who != "" && e.Who != item {
+				item += " (" + e.Who + ")"
+			}
+			if e.Rows > 0 {
+				item += fmt.Sprintf(" (%d rows)", e.Rows)
 			}
 			items = append(items, item)
+			count += max(e.Rows, 1)
 		}
 		noun := nouns[typ]
 		if noun[0] == "" {
 			noun = [2]string{typ, typ}
 		}
 		n := noun[1]
-		if len(items) == 1 {
+		if count == 1 {
 			n = noun[0]
 		}
-		out = append(out, fmt.Sprintf("%s: %d %s: %s", typ, len(items), n, strings.Join(items, ", ")))
+		out = append(out, fmt.Sprintf("%s: %d %s: %s", typ, count, n, strings.Join(items, ", ")))
 	}
 	if len(out) == 0 {
 		out = []string{"nothing outside crier: every channel is a log"}

@@ -140,7 +140,13 @@ type DeliveryReport struct {
 	Type        string `json:"type"`
 	Target      string `json:"target"`
 	Stakeholder string `json:"stakeholder,omitempty"`
-	Status      string `json:"status"`
+	// Person is the directory's person reached for the stakeholder (for a
+	// rota, whoever was on duty); List and Rows, for a contact list, its
+	// id and each row's progress, counted (rows are never in a report).
+	Person string      `json:"person,omitempty"`
+	List   string      `json:"list,omitempty"`
+	Rows   *state.Rows `json:"rows,omitempty"`
+	Status string      `json:"status"`
 	// PossiblyDuplicated: sent again after crier stopped mid-send.
 	PossiblyDuplicated bool   `json:"possibly_duplicated,omitempty"`
 	Attempts           int    `json:"attempts"`
@@ -382,12 +388,19 @@ func (r *Report) addMessages(tx *state.Txn, a *state.Activation, rb *runbooks.Ru
 				rev.Subject, rev.Body = tr.Subject, tr.Body
 			}
 			r.Deliveries = append(r.Deliveries, DeliveryReport{ID: d.ID, Step: m.Step, Language: d.Language, Channel: d.Channel, Type: d.Type,
-				Target: d.Target, Stakeholder: d.Stakeholder, Status: d.State, PossiblyDuplicated: d.PossiblyDuplicated, Attempts: d.Attempts, Error: d.Error, Receipt: d.Receipt, Subject: rev.Subject, Body: rev.Body})
+				Target: d.Target, Stakeholder: d.Stakeholder, Person: d.Person, List: d.List, Rows: d.Rows, Status: d.State, PossiblyDuplicated: d.PossiblyDuplicated, Attempts: d.Attempts, Error: d.Error, Receipt: d.Receipt, Subject: rev.Subject, Body: rev.Body})
 			key := [2]string{d.Channel, d.Type}
 			c, ok := counts[key]
 			if !ok {
 				c = &ChannelCount{Channel: d.Channel, Type: d.Type}
 				counts[key] = c
+			}
+			switch {
+			case d.Rows != nil: // a list: its rows, each a person
+				c.Sent += d.Rows.Sent
+				c.Failed += d.Rows.Failed
+				c.Other += d.Rows.Contacts - d.Rows.Sent - d.Rows.Failed
+				continue
 			}
 			switch d.State {
 			case state.DeliverySent:

@@ -14,21 +14,22 @@ import (
 // are numbered as a spreadsheet numbers them, the header being row 1, so
 // the first contact is row 2.
 type Rows struct {
-	Count int // contacts on the list
+	Count int `json:"rows"` // contacts on the list
 	// Contacts are the rows with a contact of the delivery's kind (an
 	// address, a number): the rows it sends to.
-	Contacts int
-	SHA256   string // hex, of the list file as it was opened
+	Contacts int    `json:"contacts"`
+	SHA256   string `json:"sha256"` // hex, of the list file as it was opened
 	// Attempted and Done are bitsets by contact index (row - 2): handed
 	// to a notifier, and finished (sent or failed).
-	Attempted, Done []uint64
-	Sent, Failed    int
+	Attempted, Done []uint64 `json:"-"`
+	Sent            int      `json:"sent"`
+	Failed          int      `json:"failed"`
 	// Errors are the failed rows' reasons, by row.
-	Errors map[int]string
+	Errors map[int]string `json:"failed_rows,omitempty"`
 	// Duplicated counts rows crier stopped while sending, sent again.
-	Duplicated int
+	Duplicated int `json:"possibly_duplicated,omitempty"`
 	// Abandoned says why the rows not yet sent never will be.
-	Abandoned string
+	Abandoned string `json:"abandoned,omitempty"`
 }
 
 // OpenRows starts the progress of a list of n rows, of which contacts
