@@ -439,3 +439,41 @@ func TestPlanExerciseRedirect(t *testing.T) {
 		}
 	}
 }
+
+// A drill across the change of the clocks and a holiday's cover reaches,
+// at each firing, whoever is on duty then.
+func TestADrillReachesWhoeverIsOnDuty(t *testing.T) {
+	outbox := t.TempDir()
+	_, errOut, code := crier(t, "drill", "--outbox", outbox, "--start", "2026-10-24T06:00:00Z", "--horizon", "3d",
+		filepath.Join("testdata", "rota", "duty.yaml"))
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	files, _ := filepath.Glob(filepath.Join(outbox, "*.jsonl"))
+	if len(files) != 1 {
+		t.Fatalf("outbox files: %v", files)
+	}
+	data, _ := os.ReadFile(files[0])
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var m struct{ Step, Target string }
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Step == "check-in" {
+			got = append(got, m.Target)
+		}
+	}
+	// 08:30 and 09:30 local each day: Asha's turn on the 23rd runs to
+	// 09:00 BST on the 24th; the clocks go back on the 25th; Chen covers
+	// from 09:00 on the 26th.
+	want := "asha.patel@northbridge.gov.uk +447700900101 " + // Sat 24 08:30 BST: Asha (turn from Fri 23 09:00)
+		"bryn.evans@northbridge.gov.uk U04BRYN0001 " + //          Sat 24 09:30: Bryn
+		"bryn.evans@northbridge.gov.uk U04BRYN0001 " + //          Sun 25 08:30 GMT: Bryn
+		"asha.patel@northbridge.gov.uk +447700900101 " + // Sun 25 09:30: Asha
+		"asha.patel@northbridge.gov.uk +447700900101 " + // Mon 26 08:30: Asha
+		"chen.li@northbridge.gov.uk" //                          Mon 26 09:30: Chen's cover
+	if g := strings.Join(got, " "); !strings.HasPrefix(g, want) {
+		t.Errorf("check-ins reached\n%s\nwant to begin\n%s", g, want)
+	}
+}

@@ -19,7 +19,7 @@ import (
 )
 
 func runDrill(ctx context.Context, args []string, e env) int {
-	flags := newFlags("drill", "[--instant | --speed N] [--param name=value]... [--approve-after DURATION] [--ack-after DURATION | --no-ack] [--horizon DURATION] [--outbox DIR | --config FILE [--allow-real-recipients]] [--directory FILE] [--json] FILE",
+	flags := newFlags("drill", "[--instant | --speed N] [--param name=value]... [--approve-after DURATION] [--ack-after DURATION | --no-ack] [--horizon DURATION] [--start RFC3339] [--outbox DIR | --config FILE [--allow-real-recipients]] [--directory FILE] [--json] FILE",
 		"Run a runbook as an exercise, in-process and end to end: every step fires on its schedule,\n"+
 			"every message is marked as an exercise, a simulated controller approves messages,\n"+
 			"completes tasks and acknowledges what asks for it, and deliveries are written to a file of\n"+
@@ -39,6 +39,7 @@ func runDrill(ctx context.Context, args []string, e env) int {
 	horizonText := flags.String("horizon", "", "how long the drill runs (default: to the last one-off step; recurring steps to their until, or 7d)")
 	outbox := flags.String("outbox", "crier-data/outbox", "the directory deliveries are written to, in a file of the drill's own")
 	configFile := flags.String("config", "", "send through the notifiers this crier.yaml configures instead of writing to an outbox")
+	startText := flags.String("start", "", "the scenario's start, RFC3339, as plan takes it: to rehearse a handover or the change of the clocks (default: now)")
 	named := flags.String("directory", "", "the directory file the runbook points into (default: crier.yaml's directory:, or directory.yaml beside the runbook)")
 	jsonOut := flags.Bool("json", false, "print one JSON object: activation, mode, timeline, deliveries and report")
 	params := paramFlag{}
@@ -110,6 +111,14 @@ func runDrill(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	start := e.now().UTC().Truncate(time.Minute)
+	if *startText != "" {
+		t, err := time.Parse(time.RFC3339, *startText)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "crier drill: --start %q is not an RFC3339 time like 2026-10-24T06:00:00Z\n", *startText)
+			return exitUsage
+		}
+		start = t.UTC()
+	}
 	dir, dirFile, code, ok := DirectoryFor(e, "drill", *named, files[0], rb, start)
 	if !ok {
 		return code
@@ -213,6 +222,9 @@ type timelinePrinter struct {
 	w     io.Writer
 	start time.Time
 	mu    sync.Mutex // commits come from the scheduler and the dispatcher's workers
+	// onDuty is who each rota was last said to have on duty: a handover
+	// is printed, the same person again at the next firing is not.
+	onDuty map[string]string
 }
 
 func (p *timelinePrinter) print(c engine.Committed) {
@@ -222,6 +234,16 @@ func (p *timelinePrinter) print(c engine.Committed) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, ev := range c.Events {
+		if ev.Kind == "on_duty" {
+			rota, who, _ := strings.Cut(ev.Detail, ": ")
+			if p.onDuty[rota] == who {
+				continue
+			}
+			if p.onDuty == nil {
+				p.onDuty = map[string]string{}
+			}
+			p.onDuty[rota] = who
+		}
 		offset := "T+0"
 		if d := ev.At.Sub(p.start).Truncate(time.Second); d > 0 { // whole seconds, as the report counts
 			offset = "T+" + runbooks.HumanDuration(d)
