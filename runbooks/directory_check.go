@@ -51,6 +51,8 @@ type dirCheck struct {
 	now time.Time
 	// missing: a directory is needed and there is none, said once.
 	missing bool
+	// unread: the lists that could not be read, said once each.
+	unread map[string]bool
 }
 
 // present reports whether there is a directory, saying once that there is
@@ -164,8 +166,15 @@ func (c *dirCheck) list(id string, p Pos, path string) (ListInfo, bool) {
 		return ListInfo{}, false
 	}
 	l, ok := c.dir.ListInfo(id)
-	if !ok {
+	switch {
+	case !ok:
 		c.unknown(p, path, "list", id)
+	case !l.Loaded && !c.unread[id]:
+		if c.unread == nil {
+			c.unread = map[string]bool{}
+		}
+		c.unread[id] = true
+		c.ds.warnf(p, path, "list %q could not be read (its problems are listed with the directory): a message to it fails, on the record, until its file is fixed", id)
 	}
 	return l, ok
 }
