@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/crierhq/crier/directory"
@@ -114,13 +115,29 @@ func PlanReaches(rb *runbooks.Runbook, dir runbooks.Directory, plan []runbooks.O
 // Reacher works out who a runbook's steps reach, each at its own time,
 // as a firing would: the same endpoints, rotas resolved to whoever is on
 // duty then, and in an exercise the same redirect and participants. It
-// asks the directory about each rota once a turn, so that a plan's rows
-// in time order cost little more than with fixed stakeholders.
+// asks the directory about each rota once a turn, and works out who a
+// row's targets reach again only when someone on duty has changed since
+// it last did: a plan's rows in time order cost little more than with
+// fixed stakeholders. Rows it gives may share their slices.
 type Reacher struct {
 	rb     *runbooks.Runbook
 	dir    runbooks.Directory
 	bounds *exerciseBounds
 	byID   map[string]*runbooks.Stakeholder
+	people *people  // reused row after row, its record of who was on duty kept short
+	rotas  []string // the runbook's rotas, each once
+	last   map[string]*lastRow
+	// duty is who is on each rota from from until until; shift counts
+	// its changes.
+	duty        []string
+	from, until time.Time
+	shift       int
+}
+
+// lastRow is who a row's targets last reached, and in which shift.
+type lastRow struct {
+	shift             int
+	reaches, withheld []Reached
 }
 
 // NewReacher is a Reacher for a runbook and its directory (nil when there
@@ -129,12 +146,16 @@ func NewReacher(rb *runbooks.Runbook, dir runbooks.Directory, exercise bool) *Re
 	if dir != nil {
 		dir = turnsOnce(dir)
 	}
-	r := &Reacher{rb: rb, dir: dir, byID: map[string]*runbooks.Stakeholder{}}
+	r := &Reacher{rb: rb, dir: dir, byID: map[string]*runbooks.Stakeholder{}, people: peopleAt(dir, time.Time{}), last: map[string]*lastRow{}, shift: 1}
 	if rb == nil {
 		return r
 	}
 	for i := range rb.Stakeholders {
-		r.byID[string(rb.Stakeholders[i].ID)] = &rb.Stakeholders[i]
+		s := &rb.Stakeholders[i]
+		r.byID[string(s.ID)] = s
+		if s.Rota != "" && !slices.Contains(r.rotas, string(s.Rota)) {
+			r.rotas = append(r.rotas, string(s.Rota))
+		}
 	}
 	if exercise {
 		r.bounds = exerciseSeal(rb, dir)
@@ -144,15 +165,65 @@ func NewReacher(rb *runbooks.Runbook, dir runbooks.Directory, exercise bool) *Re
 
 // Row is who an occurrence reaches at its time, and who is withheld.
 func (r *Reacher) Row(o runbooks.Occurrence) PlanRow {
-	reaches, withheld := r.At(refs(o.To), o.At)
-	return PlanRow{Occurrence: o, Reaches: reaches, Withheld: withheld}
+	r.onDutyAt(o.At)
+	key := strings.Join(o.To, "\x00")
+	last, ok := r.last[key]
+	if !ok {
+		last = &lastRow{}
+		r.last[key] = last
+	}
+	if last.shift != r.shift {
+		last.reaches, last.withheld = r.At(refs(o.To), o.At)
+		last.shift = r.shift
+	}
+	return PlanRow{Occurrence: o, Reaches: last.reaches, Withheld: last.withheld}
+}
+
+// onDutyAt makes duty who is on each of the runbook's rotas at an
+// instant, asking the directory only outside the time it last held for,
+// and starts a new shift when anyone has changed.
+func (r *Reacher) onDutyAt(at time.Time) {
+	if !at.Before(r.from) && at.Before(r.until) || r.dir == nil {
+		return
+	}
+	if r.duty == nil {
+		r.duty = make([]string, len(r.rotas))
+	}
+	r.from, r.until = at, at.Add(time.Duration(1<<63-1))
+	known, _ := r.dir.(*turns)
+	for i, rota := range r.rotas {
+		person, _ := r.dir.OnDutyAt(rota, at)
+		if person != r.duty[i] {
+			r.duty[i] = person
+			r.shift++
+		}
+		t, ok := turn{}, false
+		if known != nil {
+			t, ok = known.last[rota]
+		}
+		if !ok || at.Before(t.from) || !at.Before(t.until) {
+			t.until = at // not known beyond this instant: ask again next time
+		}
+		r.until = minTime(r.until, t.until)
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // At is who targets reach at an instant, in the order they are named:
 // those named directly, then those a channel names, then contact lists;
 // and, in an exercise with participants, who is withheld.
 func (r *Reacher) At(targets []runbooks.Ref, at time.Time) (reaches, withheld []Reached) {
-	p := peopleAt(r.dir, at)
+	p := r.people
+	p.at, p.unreached = at, p.unreached[:0]
+	if len(p.onDuty) > 64 {
+		p.onDuty = p.onDuty[:0]
+	}
 	eps := endpoints(r.rb, p, targets)
 	send, held := r.bounds.route(eps)
 	reaches = r.group(send)
@@ -165,7 +236,10 @@ func (r *Reacher) At(targets []runbooks.Ref, at time.Time) (reaches, withheld []
 // group makes endpoints into people: each once, with every way they are
 // reached, those named directly first, then a channel's, then lists.
 func (r *Reacher) group(eps []endpoint) []Reached {
-	var out []Reached
+	if len(eps) == 0 {
+		return nil
+	}
+	out := make([]Reached, 0, len(eps))
 	for _, section := range []int{named, inChannel, listed} {
 		for _, ep := range eps {
 			if sectionOf(ep) != section || ep.channel != "" && ep.kind != "email" && ep.kind != "sms" {
@@ -193,6 +267,14 @@ func sectionOf(ep endpoint) int {
 	return named
 }
 
+// via is one way of reaching someone, shared: adding to it copies it.
+func via(way string) []string {
+	if i := slices.Index(ways, way); i >= 0 {
+		return ways[i : i+1 : i+1]
+	}
+	return []string{way}
+}
+
 // add puts who among out, once, with every way they are reached.
 func add(out []Reached, who Reached) []Reached {
 	i := slices.IndexFunc(out, func(o Reached) bool { return o.key() == who.key() })
@@ -216,9 +298,9 @@ func (r *Reacher) who(ep endpoint) Reached {
 	way := ep.kind
 	s, ok := r.byID[ep.stakeholder]
 	if !ok {
-		return Reached{ID: ep.target, Name: ep.target, Via: []string{way}} // written out in the channel
+		return Reached{ID: ep.target, Name: ep.target, Via: via(way)} // written out in the channel
 	}
-	who := Reached{ID: ep.stakeholder, Rota: string(s.Rota), Via: []string{way}}
+	who := Reached{ID: ep.stakeholder, Rota: string(s.Rota), Via: via(way)}
 	if s.Rota != "" && r.dir != nil {
 		info, _ := r.dir.RotaInfo(string(s.Rota))
 		who.RotaName = info.Name
