@@ -199,6 +199,9 @@ func reachedWords(r engine.Reached) string {
 		if name == "" {
 			name = "list " + r.List
 		}
+		if strings.HasSuffix(name, ")") { // "… (shared through the LRF), 300 people"
+			return name + ", " + plural(r.Rows, "person", "people")
+		}
 		return fmt.Sprintf("%s (%s)", name, plural(r.Rows, "person", "people"))
 	}
 	rota := r.RotaName

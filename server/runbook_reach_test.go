@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crierhq/crier/directory"
 	"github.com/crierhq/crier/examples"
 )
 
@@ -44,7 +45,7 @@ func TestRunbookPageSaysWhoEachRowReaches(t *testing.T) {
 	}
 	code, page, _ := b.do("GET", "/ui/runbooks/flood-warning?start=2026-12-04T14:00", nil)
 	page = html.UnescapeString(page)
-	if code != http.StatusOK || !strings.Contains(page, "<li>Vulnerable residents (Priority Services Register and social care, shared through the LRF) (300 people)</li>") ||
+	if code != http.StatusOK || !strings.Contains(page, "<li>Vulnerable residents (Priority Services Register and social care, shared through the LRF), 300 people</li>") ||
 		!strings.Contains(page, "<li>Duty Emergency Planning Officer: Priya Shah, by email, Slack and text</li>") ||
 		!strings.Contains(page, "<li>Duty Emergency Planning Officer: Dafydd Hughes, by email, Slack and text</li>") { // after Saturday's 08:00 handover
 		t.Errorf("the flood warning plan does not name the list and the duty officer: %d\n%s", code, page)
@@ -64,5 +65,37 @@ func TestActivateFormSaysWhoItReachesFirst(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(first, "<li>Duty Communications Officer: Grace Bennett, by email, Slack and text</li>") ||
 		!strings.Contains(first, "<li>Amir Hussain, by email, Slack and text</li>") || strings.Count(first, "<li") > 9 {
 		t.Errorf("the activate form's first reach: %d\n%s", code, first)
+	}
+}
+
+// A pack made with the directory says who each row reaches; made without
+// it, a runbook that points into one leaves the column out rather than
+// saying its rows reach no one.
+func TestRunbookPackReachesOnlyWithTheDirectory(t *testing.T) {
+	lib, err := NewLibraryFS(examples.FS, "examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, _, _, ok := lib.Get("flood-warning")
+	if !ok {
+		t.Fatal("no flood-warning example")
+	}
+	dir, err := directory.OpenFS(examples.FS, examples.DirectoryFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 4, 14, 0, 0, 0, time.UTC)
+	var with, without strings.Builder
+	if err := RunbookPack(&with, rb, at, PackOptions{Directory: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if err := RunbookPack(&without, rb, at, PackOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(with.String(), "Reaches then") || !strings.Contains(with.String(), ", 300 people</li>") {
+		t.Errorf("the pack made with the directory does not say who the rows reach")
+	}
+	if strings.Contains(without.String(), "Reaches then") || strings.Contains(without.String(), "nobody on duty") {
+		t.Errorf("the pack made without the directory says who the rows reach")
 	}
 }
