@@ -116,29 +116,26 @@ func PlanReaches(rb *runbooks.Runbook, dir runbooks.Directory, plan []runbooks.O
 // as a firing would: the same endpoints, rotas resolved to whoever is on
 // duty then, and in an exercise the same redirect and participants. It
 // asks the directory about each rota once a turn, and works out who a
-// row's targets reach again only when someone on duty has changed since
-// it last did: a plan's rows in time order cost little more than with
-// fixed stakeholders. Rows it gives may share their slices.
+// row's targets reach once for each shift (who is on each of the
+// runbook's rotas) they come up in: a plan's rows cost little more than
+// with fixed stakeholders. Rows it gives may share their slices.
 type Reacher struct {
 	rb     *runbooks.Runbook
 	dir    runbooks.Directory
 	bounds *exerciseBounds
 	byID   map[string]*runbooks.Stakeholder
-	people *people  // reused row after row, its record of who was on duty kept short
-	rotas  []string // the runbook's rotas, each once
-	last   map[string]*lastRow
-	// duty is who is on each rota from from until until; shift counts
-	// its changes.
+	people *people                       // reused row after row, its record of who was on duty emptied
+	rotas  []string                      // the runbook's rotas, each once
+	known  map[string]map[string]reached // by targets, then by shift
+	// duty is who is on each rota from from until until; shift is duty
+	// written as one string.
 	duty        []string
 	from, until time.Time
-	shift       int
+	shift       string
 }
 
-// lastRow is who a row's targets last reached, and in which shift.
-type lastRow struct {
-	shift             int
-	reaches, withheld []Reached
-}
+// reached is who a row's targets reach in a shift, and who is withheld.
+type reached struct{ reaches, withheld []Reached }
 
 // NewReacher is a Reacher for a runbook and its directory (nil when there
 // is none), live or in an exercise.
@@ -146,7 +143,7 @@ func NewReacher(rb *runbooks.Runbook, dir runbooks.Directory, exercise bool) *Re
 	if dir != nil {
 		dir = turnsOnce(dir)
 	}
-	r := &Reacher{rb: rb, dir: dir, byID: map[string]*runbooks.Stakeholder{}, people: peopleAt(dir, time.Time{}), last: map[string]*lastRow{}, shift: 1}
+	r := &Reacher{rb: rb, dir: dir, byID: map[string]*runbooks.Stakeholder{}, people: peopleAt(dir, time.Time{}), known: map[string]map[string]reached{}}
 	if rb == nil {
 		return r
 	}
@@ -167,21 +164,22 @@ func NewReacher(rb *runbooks.Runbook, dir runbooks.Directory, exercise bool) *Re
 func (r *Reacher) Row(o runbooks.Occurrence) PlanRow {
 	r.onDutyAt(o.At)
 	key := strings.Join(o.To, "\x00")
-	last, ok := r.last[key]
+	known, ok := r.known[key]
 	if !ok {
-		last = &lastRow{}
-		r.last[key] = last
+		known = map[string]reached{}
+		r.known[key] = known
 	}
-	if last.shift != r.shift {
-		last.reaches, last.withheld = r.At(refs(o.To), o.At)
-		last.shift = r.shift
+	got, ok := known[r.shift]
+	if !ok {
+		got.reaches, got.withheld = r.At(refs(o.To), o.At)
+		known[r.shift] = got
 	}
-	return PlanRow{Occurrence: o, Reaches: last.reaches, Withheld: last.withheld}
+	return PlanRow{Occurrence: o, Reaches: got.reaches, Withheld: got.withheld}
 }
 
 // onDutyAt makes duty who is on each of the runbook's rotas at an
 // instant, asking the directory only outside the time it last held for,
-// and starts a new shift when anyone has changed.
+// and writes shift again when anyone has changed.
 func (r *Reacher) onDutyAt(at time.Time) {
 	if !at.Before(r.from) && at.Before(r.until) || r.dir == nil {
 		return
@@ -191,11 +189,11 @@ func (r *Reacher) onDutyAt(at time.Time) {
 	}
 	r.from, r.until = at, at.Add(time.Duration(1<<63-1))
 	known, _ := r.dir.(*turns)
+	changed := false
 	for i, rota := range r.rotas {
 		person, _ := r.dir.OnDutyAt(rota, at)
 		if person != r.duty[i] {
-			r.duty[i] = person
-			r.shift++
+			r.duty[i], changed = person, true
 		}
 		t, ok := turn{}, false
 		if known != nil {
@@ -205,6 +203,9 @@ func (r *Reacher) onDutyAt(at time.Time) {
 			t.until = at // not known beyond this instant: ask again next time
 		}
 		r.until = minTime(r.until, t.until)
+	}
+	if changed {
+		r.shift = strings.Join(r.duty, "\x00")
 	}
 }
 
@@ -220,10 +221,7 @@ func minTime(a, b time.Time) time.Time {
 // and, in an exercise with participants, who is withheld.
 func (r *Reacher) At(targets []runbooks.Ref, at time.Time) (reaches, withheld []Reached) {
 	p := r.people
-	p.at, p.unreached = at, p.unreached[:0]
-	if len(p.onDuty) > 64 {
-		p.onDuty = p.onDuty[:0]
-	}
+	p.at, p.onDuty, p.unreached = at, p.onDuty[:0], p.unreached[:0]
 	eps := endpoints(r.rb, p, targets)
 	send, held := r.bounds.route(eps)
 	reaches = r.group(send)

@@ -3,6 +3,7 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -142,5 +143,31 @@ func TestReacherTurnsAsDirectorySays(t *testing.T) {
 		if got != want || gotOK != wantOK {
 			t.Fatalf("at %s: %q %v, the directory says %q %v", at, got, gotOK, want, wantOK)
 		}
+	}
+}
+
+// A Reacher reused over a plan's rows, working each shift out once, says
+// for every row what a fresh one says: every half hour over ten days,
+// across the handovers, Chen's cover and back, and the change of clocks.
+func TestReacherOverAPlanSaysWhatAFreshOneSays(t *testing.T) {
+	d := reachDirectory(t)
+	rb, err := runbooks.Parse("duty.yaml", []byte(reachRunbook))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reused := NewReacher(rb, d, false)
+	seen := map[string]bool{}
+	for at := time.Date(2026, 10, 20, 6, 0, 0, 0, time.UTC); at.Before(time.Date(2026, 10, 30, 0, 0, 0, 0, time.UTC)); at = at.Add(30 * time.Minute) {
+		for _, to := range [][]string{{"duty"}, {"resident-texts", "press", "duty"}} {
+			o := runbooks.Occurrence{At: at, To: to}
+			got, want := reused.Row(o), ReachesAt(rb, d, o, false)
+			if !slices.EqualFunc(got.Reaches, want.Reaches, func(a, b Reached) bool { return a.key() == b.key() && slices.Equal(a.Via, b.Via) }) {
+				t.Fatalf("at %s %v: the reused reacher says %+v, a fresh one %+v", at, to, got.Reaches, want.Reaches)
+			}
+			seen[got.Reaches[len(got.Reaches)-1].ID] = true
+		}
+	}
+	if !seen["asha"] || !seen["bryn"] || !seen["chen"] {
+		t.Errorf("the ten days did not cover every turn: %v", seen)
 	}
 }
