@@ -265,14 +265,6 @@ func sectionOf(ep endpoint) int {
 	return named
 }
 
-// via is one way of reaching someone, shared: adding to it copies it.
-func via(way string) []string {
-	if i := slices.Index(ways, way); i >= 0 {
-		return ways[i : i+1 : i+1]
-	}
-	return []string{way}
-}
-
 // add puts who among out, once, with every way they are reached.
 func add(out []Reached, who Reached) []Reached {
 	i := slices.IndexFunc(out, func(o Reached) bool { return o.key() == who.key() })
@@ -296,9 +288,9 @@ func (r *Reacher) who(ep endpoint) Reached {
 	way := ep.kind
 	s, ok := r.byID[ep.stakeholder]
 	if !ok {
-		return Reached{ID: ep.target, Name: ep.target, Via: via(way)} // written out in the channel
+		return Reached{ID: ep.target, Name: ep.target, Via: []string{way}} // written out in the channel
 	}
-	who := Reached{ID: ep.stakeholder, Rota: string(s.Rota), Via: via(way)}
+	who := Reached{ID: ep.stakeholder, Rota: string(s.Rota), Via: []string{way}}
 	if s.Rota != "" && r.dir != nil {
 		info, _ := r.dir.RotaInfo(string(s.Rota))
 		who.RotaName = info.Name
