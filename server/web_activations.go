@@ -39,7 +39,7 @@ type activationPage struct {
 	// and how many more than are listed, on the activate form.
 	FirstReach []string
 	FirstMore  int
-	Prefix     string      // the exercise marking
+	Prefix     string // the exercise marking
 	// Unconfirmed: a live activation was asked for without the runbook's
 	// id typed to confirm it.
 	Unconfirmed bool
