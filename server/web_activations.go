@@ -35,7 +35,11 @@ type activationPage struct {
 	Severities []string // for the activate form
 	Plan       []runbooks.Occurrence
 	Reach      []modeReach // what each mode can reach, on the activate form
-	Prefix     string      // the exercise marking
+	// FirstReach: who a live activation now reaches in its first hour,
+	// and how many more than are listed, on the activate form.
+	FirstReach []string
+	FirstMore  int
+	Prefix     string // the exercise marking
 	// Unconfirmed: a live activation was asked for without the runbook's
 	// id typed to confirm it.
 	Unconfirmed bool
@@ -208,6 +212,7 @@ func (s *Server) showActivateForm(w http.ResponseWriter, r *http.Request, u *Use
 	p := &activationPage{page: page{Title: "Activate " + rb.Title, User: u, Error: problem, CSRF: s.csrfToken(r)},
 		Runbook: viewRunbook(rb, file), Plan: plan, Severities: runbooks.Severities(), Prefix: rb.ExercisePrefix(),
 		MayLive: mayActivate(u, "live"), MayExercise: mayActivate(u, "exercise"), Roles: roleWords(u.Roles)}
+	p.FirstReach, p.FirstMore = firstReach(rb, s.engine.Directory(), s.now(), 8)
 	p.Unconfirmed = p.MayLive && r.Method == http.MethodPost && r.PostFormValue("mode") == "live" && !liveConfirmed(r, string(rb.ID))
 	for _, m := range s.reachByMode(rb) { // only the modes they may start
 		if mayActivate(u, m.Mode) {

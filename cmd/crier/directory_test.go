@@ -6,10 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
-	"github.com/crierhq/crier/directory"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 )
@@ -397,30 +395,6 @@ func yamlValue(t *testing.T, src string) any {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// The plan asks the directory who is on duty once a turn, and is told
-// the same as asking it every time: every ten minutes over a fortnight
-// with a change of the clocks and an override, going forward and back.
-func TestPlanTurnsAsDirectorySays(t *testing.T) {
-	d, err := directory.Open(filepath.Join("testdata", "rota", "directory.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	once := newReacher(nil, d).dir
-	from := time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC)
-	var times []time.Time
-	for at := from; at.Before(from.AddDate(0, 0, 30)); at = at.Add(10 * time.Minute) {
-		times = append(times, at)
-	}
-	times = append(times, times[len(times)/2], from, times[len(times)-1], times[100])
-	for _, at := range times {
-		got, gotOK := once.OnDutyAt("duty-comms", at)
-		want, wantOK := d.OnDutyAt("duty-comms", at)
-		if got != want || gotOK != wantOK {
-			t.Fatalf("at %s: %q %v, the directory says %q %v", at, got, gotOK, want, wantOK)
-		}
-	}
 }
 
 // In an exercise with a redirect every row, tasks too, reaches only the

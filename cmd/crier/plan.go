@@ -103,10 +103,10 @@ func runPlan(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "crier plan: %v\n", err)
 		return exitUsage
 	}
-	rows := newReacher(rb, dir).planRows(plan, *exercise)
+	rows := engine.PlanReaches(rb, dir, plan, *exercise)
 	if *jsonOut {
 		if rows == nil {
-			rows = []planRow{}
+			rows = []engine.PlanRow{}
 		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -131,7 +131,7 @@ func printLoadError(e env, file string, err error) {
 	}
 }
 
-func printTimeline(w io.Writer, rb *runbooks.Runbook, dir *directory.Directory, plan []planRow, start time.Time, horizon time.Duration, exercise bool, params map[string]string) {
+func printTimeline(w io.Writer, rb *runbooks.Runbook, dir *directory.Directory, plan []engine.PlanRow, start time.Time, horizon time.Duration, exercise bool, params map[string]string) {
 	loc := rb.Location()
 	mode := "live"
 	if exercise {
@@ -185,7 +185,7 @@ const reachWidth = 80
 
 // printWho writes "    reaches: A (email), B (sms)" wrapped at
 // reachWidth, or nothing when there is no one.
-func printWho(w io.Writer, label string, who []reached) {
+func printWho(w io.Writer, label string, who []engine.Reached) {
 	if len(who) == 0 {
 		return
 	}
@@ -193,7 +193,7 @@ func printWho(w io.Writer, label string, who []reached) {
 	indent := strings.Repeat(" ", len(lead))
 	line, empty := lead, true
 	for i, r := range who {
-		item := r.String()
+		item := reachedText(r)
 		if i < len(who)-1 {
 			item += ","
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crierhq/crier/directory"
+	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/runbooks"
 )
 
@@ -29,7 +30,7 @@ func BenchmarkPlanRotas(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		return len(newReacher(rb, dir).planRows(occ, false))
+		return len(engine.PlanReaches(rb, dir, occ, false))
 	}
 	if n := plan(rotas, dir); n != plan(fixed, nil) || n < 1000 {
 		b.Fatalf("the plans have %d and %d rows", n, plan(fixed, nil))
