@@ -16,13 +16,14 @@ import (
 // runPack writes a runbook's pack: the runbook page of the web app as one
 // self-contained HTML file, to print or keep for when IT is down.
 func runPack(_ context.Context, args []string, e env) int {
-	flags := newFlags("pack", "[--start TIME] [--exercise] [-o FILE] RUNBOOK.yaml",
+	flags := newFlags("pack", "[--start TIME] [--exercise] [--directory FILE] [-o FILE] RUNBOOK.yaml",
 		"Write a runbook pack: the runbook, every contact (each email address, phone number and\n"+
 			"Slack id) and its plan from --start, as one HTML file with nothing outside it, to print\n"+
 			"on A4 or keep on a laptop for when crier or IT is down. It is the runbook's page in the\n"+
 			"web app, made from the same template.")
 	startText := flags.String("start", "", "when the plan starts: 2026-03-28T09:00 in the runbook's time zone, or RFC3339 (default: now)")
 	exercise := flags.Bool("exercise", false, "plan it as an exercise: with the scenario injects and the exercise channels")
+	named := flags.String("directory", "", "the directory file the runbook points into (default: crier.yaml's directory:, or directory.yaml beside the runbook)")
 	out := flags.String("o", "", "write the pack to this file (default: standard output)")
 	files, code, ok := parseFlags(flags, args, e)
 	if !ok {
@@ -52,8 +53,12 @@ func runPack(_ context.Context, args []string, e env) int {
 			return exitUsage
 		}
 	}
+	dir, _, code, ok := DirectoryFor(e, "pack", *named, files[0], rb, start)
+	if !ok {
+		return code
+	}
 	var pack bytes.Buffer
-	if err := server.RunbookPack(&pack, rb, start, server.PackOptions{Exercise: *exercise, Made: e.now()}); err != nil {
+	if err := server.RunbookPack(&pack, rb, start, server.PackOptions{Exercise: *exercise, Made: e.now(), Directory: dir}); err != nil {
 		fmt.Fprintf(e.stderr, "crier pack: %v\n", err)
 		return exitError
 	}

@@ -235,6 +235,9 @@ func needs(rb *runbooks.Runbook, o runbooks.Occurrence) string {
 		if a.Min > 1 {
 			p = fmt.Sprintf("%d approvals", a.Min)
 		}
+		if len(a.Organisations) > 0 {
+			p += ", signed by " + strings.Join(runbooks.Names(a.Organisations), "+")
+		}
 		if a.Within != nil {
 			p += " within " + a.Within.Text
 		}
