@@ -16,20 +16,20 @@ const (
 
 // Message is one delivery: one revision of one message to one endpoint.
 type Message struct {
-	Delivery    string `json:"delivery"` // stable id: the key for de-duplicating a re-send
-	Message     string `json:"message"`  // the message this delivers (with Revision, the same for all its recipients)
-	Kind        string `json:"kind,omitempty"`
-	Activation  string `json:"activation"`
-	Runbook     string `json:"runbook"`
-	Step        string `json:"step"`
-	Exercise    bool   `json:"exercise,omitempty"`
-	Type        string `json:"type"`              // slack, teams, email, sms, webhook or log
-	Channel     string `json:"channel,omitempty"` // the runbook channel, if any
-	Target      string `json:"target"`            // Slack channel or user, address, number, URL reference
+	Delivery   string `json:"delivery"` // stable id: the key for de-duplicating a re-send
+	Message    string `json:"message"`  // the message this delivers (with Revision, the same for all its recipients)
+	Kind       string `json:"kind,omitempty"`
+	Activation string `json:"activation"`
+	Runbook    string `json:"runbook"`
+	Step       string `json:"step"`
+	Exercise   bool   `json:"exercise,omitempty"`
+	Type       string `json:"type"`              // slack, teams, email, sms, webhook or log
+	Channel    string `json:"channel,omitempty"` // the runbook channel, if any
+	Target     string `json:"target"`            // Slack channel or user, address, number, URL reference
 	// Private: the target is a contact list's row (a resident's address
 	// or number), never to be written into a log or the record; a
 	// service's error that repeats it is told without it.
-	Private bool `json:"private,omitempty"`
+	Private     bool   `json:"private,omitempty"`
 	Stakeholder string `json:"stakeholder,omitempty"`
 	Language    string `json:"language,omitempty"` // BCP 47, for a translation; empty for the message as written
 	Revision    int    `json:"revision,omitempty"` // the message revision sent (an approval is for one revision)
