@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/runbooks"
 )
 
 // Controller stands in for the people in a drill run without them: a set
@@ -76,6 +77,61 @@ func (c *Controller) approve(ctx context.Context, now time.Time, ev *state.Event
 			return
 		}
 		if m, _ := c.Engine.Read().Message(nil, m.ID); m == nil || m.State != state.MessagePendingApproval {
+			return
+		}
+	}
+}
+
+func (c *Controller) finishTask(ctx context.Context, now time.Time, ev *state.Event) {
+	rb, err := c.Engine.Runbook(ev.ActivationID)
+	if err != nil {
+		c.Log.Error("simulated task", "err", err)
+		return
+	}
+	t, _ := c.Engine.Read().Task(nil, ev.Subject)
+	if t == nil || (t.State != state.TaskOpen && t.State != state.TaskAcknowledged) {
+		return
+	}
+	who := t.Assignee
+	if people := rb.Reach([]runbooks.Ref{{Name: t.Assignee}}).Stakeholders; len(people) > 0 {
+		who = string(people[0].ID)
+	}
+	for _, cmd := range []Command{
+		&Acknowledge{Meta: Meta{Actor: actor, At: now}, Subject: t.ID, By: who, Via: "simulated"},
+		&CompleteTask{Meta: Meta{Actor: actor, At: now}, Task: t.ID, By: who},
+	} {
+		if _, err := c.Engine.Apply(ctx, cmd); err != nil {
+			c.Log.Error("simulated task", "task", t.ID, "err", err)
+			return
+		}
+	}
+}
+
+// acknowledge has everyone a message reached acknowledge it, if its step
+// asks them to. A task's notice is left to finishTask.
+func (c *Controller) acknowledge(ctx context.Context, now time.Time, ev *state.Event) {
+	rb, err := c.Engine.Runbook(ev.ActivationID)
+	if err != nil {
+		c.Log.Error("simulated acknowledgement", "err", err)
+		return
+	}
+	tx := c.Engine.Read()
+	m, _ := tx.Message(nil, ev.Subject)
+	if m == nil || !asksForAck(rb, m) {
+		return
+	}
+	if s, _ := rb.Step(m.Step); s.Notify == nil {
+		return // a task's notice: finishTask acknowledges the task
+	}
+	waiting, _, err := notYetAcknowledged(tx, m.ID)
+	if err != nil {
+		c.Log.Error("simulated acknowledgement", "message", m.ID, "err", err)
+		return
+	}
+	for _, who := range waiting {
+		cmd := &Acknowledge{Meta: Meta{Actor: actor, At: now}, Subject: m.ID, By: who, Via: "simulated"}
+		if _, err := c.Engine.Apply(ctx, cmd); err != nil {
+			c.Log.Error("simulated acknowledgement", "message", m.ID, "err", err)
 			return
 		}
 	}

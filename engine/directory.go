@@ -149,3 +149,14 @@ func (e *Engine) LoadDirectoryFile(ctx context.Context, source []byte, name stri
 	_, err := e.Apply(ctx, &SetDirectory{Meta: Meta{Actor: "crier"}, Source: source, Name: name, FileSHA256: sha})
 	return err == nil, err
 }
+
+// ListProblems is what went wrong reading the directory's contact lists,
+// or nil: the lists that could not be read are not sent to.
+func (e *Engine) ListProblems() error {
+	if e.Directory() == nil {
+		return nil
+	}
+	e.fsm.mu.Lock()
+	defer e.fsm.mu.Unlock()
+	return e.fsm.listErr
+}

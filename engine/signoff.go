@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -56,17 +55,6 @@ func organisationName(dir runbooks.Directory, id string) (string, bool) {
 	return id, false
 }
 
-// ListProblems is what went wrong reading the directory's contact lists,
-// or nil: the lists that could not be read are not sent to.
-func (e *Engine) ListProblems() error {
-	if e.Directory() == nil {
-		return nil
-	}
-	e.fsm.mu.Lock()
-	defer e.fsm.mu.Unlock()
-	return e.fsm.listErr
-}
-
 // signingOrder puts first an approver for each organisation that must
 // sign, then the rest.
 func signingOrder(a *runbooks.Approval, approvers []*runbooks.Stakeholder, dir runbooks.Directory) []*runbooks.Stakeholder {
@@ -81,61 +69,6 @@ func signingOrder(a *runbooks.Approval, approvers []*runbooks.Stakeholder, dir r
 	}
 	rest := slices.DeleteFunc(slices.Clone(approvers), func(sh *runbooks.Stakeholder) bool { return slices.Contains(first, sh) })
 	return append(first, rest...)
-}
-
-func (c *Controller) finishTask(ctx context.Context, now time.Time, ev *state.Event) {
-	rb, err := c.Engine.Runbook(ev.ActivationID)
-	if err != nil {
-		c.Log.Error("simulated task", "err", err)
-		return
-	}
-	t, _ := c.Engine.Read().Task(nil, ev.Subject)
-	if t == nil || (t.State != state.TaskOpen && t.State != state.TaskAcknowledged) {
-		return
-	}
-	who := t.Assignee
-	if people := rb.Reach([]runbooks.Ref{{Name: t.Assignee}}).Stakeholders; len(people) > 0 {
-		who = string(people[0].ID)
-	}
-	for _, cmd := range []Command{
-		&Acknowledge{Meta: Meta{Actor: actor, At: now}, Subject: t.ID, By: who, Via: "simulated"},
-		&CompleteTask{Meta: Meta{Actor: actor, At: now}, Task: t.ID, By: who},
-	} {
-		if _, err := c.Engine.Apply(ctx, cmd); err != nil {
-			c.Log.Error("simulated task", "task", t.ID, "err", err)
-			return
-		}
-	}
-}
-
-// acknowledge has everyone a message reached acknowledge it, if its step
-// asks them to. A task's notice is left to finishTask.
-func (c *Controller) acknowledge(ctx context.Context, now time.Time, ev *state.Event) {
-	rb, err := c.Engine.Runbook(ev.ActivationID)
-	if err != nil {
-		c.Log.Error("simulated acknowledgement", "err", err)
-		return
-	}
-	tx := c.Engine.Read()
-	m, _ := tx.Message(nil, ev.Subject)
-	if m == nil || !asksForAck(rb, m) {
-		return
-	}
-	if s, _ := rb.Step(m.Step); s.Notify == nil {
-		return // a task's notice: finishTask acknowledges the task
-	}
-	waiting, _, err := notYetAcknowledged(tx, m.ID)
-	if err != nil {
-		c.Log.Error("simulated acknowledgement", "message", m.ID, "err", err)
-		return
-	}
-	for _, who := range waiting {
-		cmd := &Acknowledge{Meta: Meta{Actor: actor, At: now}, Subject: m.ID, By: who, Via: "simulated"}
-		if _, err := c.Engine.Apply(ctx, cmd); err != nil {
-			c.Log.Error("simulated acknowledgement", "message", m.ID, "err", err)
-			return
-		}
-	}
 }
 
 // askSignatures asks the approvers who speak for the organisations a
