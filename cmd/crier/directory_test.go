@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -428,24 +429,35 @@ func TestADrillReachesWhoeverIsOnDuty(t *testing.T) {
 		t.Fatalf("outbox files: %v", files)
 	}
 	data, _ := os.ReadFile(files[0])
-	var got []string
+	// Each firing's deliveries, in firing order; a firing's own in any
+	// order (they are sent side by side), so sorted.
+	var order []string
+	reached := map[string][]string{}
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var m struct{ Step, Target string }
+		var m struct{ Step, Message, Target string }
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatal(err)
 		}
 		if m.Step == "check-in" {
-			got = append(got, m.Target)
+			if _, seen := reached[m.Message]; !seen {
+				order = append(order, m.Message)
+			}
+			reached[m.Message] = append(reached[m.Message], m.Target)
 		}
+	}
+	var got []string
+	for _, m := range order {
+		slices.Sort(reached[m])
+		got = append(got, reached[m]...)
 	}
 	// 08:30 and 09:30 local each day: Asha's turn on the 23rd runs to
 	// 09:00 BST on the 24th; the clocks go back on the 25th; Chen covers
 	// from 09:00 on the 26th.
-	want := "asha.patel@northbridge.gov.uk +447700900101 " + // Sat 24 08:30 BST: Asha (turn from Fri 23 09:00)
-		"bryn.evans@northbridge.gov.uk U04BRYN0001 " + //          Sat 24 09:30: Bryn
-		"bryn.evans@northbridge.gov.uk U04BRYN0001 " + //          Sun 25 08:30 GMT: Bryn
-		"asha.patel@northbridge.gov.uk +447700900101 " + // Sun 25 09:30: Asha
-		"asha.patel@northbridge.gov.uk +447700900101 " + // Mon 26 08:30: Asha
+	want := "+447700900101 asha.patel@northbridge.gov.uk " + // Sat 24 08:30 BST: Asha (turn from Fri 23 09:00)
+		"U04BRYN0001 bryn.evans@northbridge.gov.uk " + //          Sat 24 09:30: Bryn
+		"U04BRYN0001 bryn.evans@northbridge.gov.uk " + //          Sun 25 08:30 GMT: Bryn
+		"+447700900101 asha.patel@northbridge.gov.uk " + // Sun 25 09:30: Asha
+		"+447700900101 asha.patel@northbridge.gov.uk " + // Mon 26 08:30: Asha
 		"chen.li@northbridge.gov.uk" //                          Mon 26 09:30: Chen's cover
 	if g := strings.Join(got, " "); !strings.HasPrefix(g, want) {
 		t.Errorf("check-ins reached\n%s\nwant to begin\n%s", g, want)
