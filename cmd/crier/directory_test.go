@@ -463,3 +463,13 @@ func TestADrillReachesWhoeverIsOnDuty(t *testing.T) {
 		t.Errorf("check-ins reached\n%s\nwant to begin\n%s", g, want)
 	}
 }
+
+// The directory named where a runbook belongs is told apart, plainly.
+func TestTheDirectoryIsNotARunbook(t *testing.T) {
+	for _, command := range []string{"plan", "drill", "pack"} {
+		_, errOut, code := crier(t, command, "../../examples/directory.yaml")
+		if code != exitUsage || !strings.Contains(errOut, "../../examples/directory.yaml is the directory, not a runbook") {
+			t.Errorf("crier %s directory.yaml: exit %d\n%s", command, code, errOut)
+		}
+	}
+}

@@ -87,6 +87,10 @@ func runDrill(ctx context.Context, args []string, e env) int {
 			return exitUsage
 		}
 	}
+	if isDirectory(files[0]) {
+		fmt.Fprintf(e.stderr, "crier drill: %s is the directory, not a runbook: name a runbook to drill (crier finds the directory beside it, or give it as --directory)\n", files[0])
+		return exitUsage
+	}
 	if isConfiguration(files[0]) {
 		fmt.Fprintf(e.stderr, "crier drill: %s is a configuration, not a runbook: give it as --config, and name a runbook to drill\n", files[0])
 		return exitUsage

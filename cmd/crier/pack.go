@@ -37,6 +37,10 @@ func runPack(_ context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "crier pack: %s: no such file\n", files[0])
 		return exitUsage
 	}
+	if isDirectory(files[0]) {
+		fmt.Fprintf(e.stderr, "crier pack: %s is the directory, not a runbook: name a runbook file to pack (crier finds the directory beside it, or give it as --directory)\n", files[0])
+		return exitUsage
+	}
 	if isConfiguration(files[0]) { // as crier drill tells it apart
 		fmt.Fprintf(e.stderr, "crier pack: %s is a crier configuration, not a runbook: name a runbook file to pack\n", files[0])
 		return exitUsage

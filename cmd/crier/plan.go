@@ -79,6 +79,10 @@ func runPlan(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "crier plan: %s: no such file\n", files[0])
 		return exitUsage
 	}
+	if isDirectory(files[0]) {
+		fmt.Fprintf(e.stderr, "crier plan: %s is the directory, not a runbook: name a runbook to plan (crier finds the directory beside it, or give it as --directory)\n", files[0])
+		return exitUsage
+	}
 	rb, err := runbooks.Load(files[0])
 	if err != nil {
 		printLoadError(e, files[0], err)

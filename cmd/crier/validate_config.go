@@ -100,6 +100,12 @@ func topLevel(path string) (keys []string, kind string) {
 // has or the configuration's name. A file that is not such a mapping is
 // told apart by its name alone, so that its errors are a configuration's
 // when it is named as one.
+// isDirectory reports whether the file at path is a directory file.
+func isDirectory(path string) bool {
+	_, kind := topLevel(path)
+	return isDirectoryFile(path, kind)
+}
+
 func isConfiguration(path string) bool {
 	keys, _ := topLevel(path)
 	return configurationByKeys(path, keys)
