@@ -105,11 +105,15 @@ type Channel struct {
 // Audience is a named group of channels and stakeholders.
 type Audience struct {
 	located
-	ID           Slug   `yaml:"id" jsonschema:"required"`
-	Description  string `yaml:"description"`
-	Channels     []Ref  `yaml:"channels"`
-	Stakeholders []Ref  `yaml:"stakeholders"`
-	Languages    []Ref  `yaml:"languages" jsonschema_description:"BCP 47 language tags."`
+	ID Slug `yaml:"id" jsonschema:"required"`
+	// Kind says who the audience is, in the guidance's terms: what the
+	// doctrine checks, the public feed and the no-information-void watch
+	// key on.
+	Kind         AudienceKind `yaml:"kind" jsonschema:"enum=public,enum=staff,enum=partners,enum=members,enum=community" jsonschema_description:"Who the audience is: public, staff, partners, members (councillors) or community."`
+	Description  string       `yaml:"description"`
+	Channels     []Ref        `yaml:"channels"`
+	Stakeholders []Ref        `yaml:"stakeholders"`
+	Languages    []Ref        `yaml:"languages" jsonschema_description:"BCP 47 language tags."`
 }
 
 // Step is something that happens, and when.
@@ -206,6 +210,18 @@ type Inject struct {
 	To   []Ref    `yaml:"to" jsonschema:"required,minItems=1"`
 	Body Template `yaml:"body" jsonschema:"required"`
 }
+
+// AudienceKind is who an audience is.
+type AudienceKind string
+
+// Audience kinds.
+const (
+	AudiencePublic    AudienceKind = "public"
+	AudienceStaff     AudienceKind = "staff"
+	AudiencePartners  AudienceKind = "partners"
+	AudienceMembers   AudienceKind = "members" // councillors
+	AudienceCommunity AudienceKind = "community"
+)
 
 // EventSeverity is how serious an event is: low, medium, high or critical.
 type EventSeverity string
