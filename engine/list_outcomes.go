@@ -20,26 +20,23 @@ type listChanges map[string]*state.Delivery
 // was one.
 func (l listChanges) apply(w *writer, o Outcome, t *tallies) (bool, error) {
 	id, row, isRow := state.SplitRowDeliveryID(o.Delivery)
-	if !isRow && o.State != ListOpened {
-		if d, err := l.get(w, id); err != nil || d == nil || d.Rows == nil || o.State != state.DeliveryFailed {
-			return false, err // not a list, or not opened: as any delivery
-		}
-	}
 	d, err := l.get(w, id)
 	switch {
 	case err != nil:
 		return true, err
+	case d == nil && !isRow && o.State != ListOpened:
+		return false, nil // any other delivery
 	case d == nil:
-		return true, fmt.Errorf("no delivery %q", id)
-	case d.List == "":
 		return true, fmt.Errorf("delivery %s is not to a contact list", id)
 	case o.State == ListOpened:
 		return true, l.open(w, d, o)
+	case !isRow && o.State == state.DeliveryFailed:
+		l.fail(d, o.Error, t)
+		return true, nil
+	case !isRow:
+		return true, fmt.Errorf("delivery %s is to a contact list: its rows are %s, not the list", id, o.State)
 	case d.Rows == nil:
 		return true, fmt.Errorf("delivery %s: row %d before the list was opened", id, row)
-	case !isRow:
-		l.failRest(d, o.Error, t)
-		return true, nil
 	case !d.Rows.Has(row):
 		return true, fmt.Errorf("delivery %s has no row %d (rows %d to %d)", id, row, state.FirstRow, state.FirstRow+d.Rows.Count-1)
 	case o.Receipt != "":
@@ -76,14 +73,14 @@ func (l listChanges) apply(w *writer, o Outcome, t *tallies) (bool, error) {
 }
 
 // get is a list delivery to change: the copy this command already has,
-// or a fresh copy of what the record holds.
+// or a fresh copy of what the record holds; nil for any other delivery.
 func (l listChanges) get(w *writer, id string) (*state.Delivery, error) {
 	if d, ok := l[id]; ok {
 		return d, nil
 	}
 	d, err := w.tx.Delivery(nil, id)
 	if err != nil || d == nil || d.List == "" {
-		return d, err
+		return nil, err
 	}
 	c := *d
 	if d.Rows != nil {
@@ -114,13 +111,19 @@ func (l listChanges) open(w *writer, d *state.Delivery, o Outcome) error {
 	return w.tx.UpsertMessage(&next)
 }
 
-// failRest fails every row not yet finished: the list could no longer be
-// read as it was opened.
-func (l listChanges) failRest(d *state.Delivery, why string, t *tallies) {
-	n := d.Rows.Abandon(why)
-	if d.State != state.DeliveryCancelled {
-		t.add(d.MessageID, 0, n)
+// fail fails a list delivery: before it was opened (the list could not
+// be read), as one delivery; after, every row not yet finished (its file
+// changed since).
+func (l listChanges) fail(d *state.Delivery, why string, t *tallies) {
+	if d.State != state.DeliveryPending {
+		return
 	}
+	if d.Rows == nil {
+		d.State, d.Error = state.DeliveryFailed, why
+		t.add(d.MessageID, 0, 1)
+		return
+	}
+	t.add(d.MessageID, 0, d.Rows.Abandon(why))
 }
 
 // save writes the changed list deliveries; one whose rows have all

@@ -191,3 +191,25 @@ func (r refusingWith) Notify(ctx context.Context, m notifiers.Message) (bool, er
 	}
 	return r.recorder.Notify(ctx, m)
 }
+
+// A list whose file could not be read fails its message's delivery, on
+// the record, rather than leave it waiting.
+func TestAListThatCannotBeReadFails(t *testing.T) {
+	sent := &recorder{}
+	e, id, err := Drill(context.Background(), DrillOptions{
+		Source: []byte(textsTheList), SourceName: "t.yaml", Start: start, Instant: true, Horizon: time.Hour,
+		Dispatch: to(sent), Log: quiet(), Directory: []byte(listDirectory), DirectoryName: "directory.yaml",
+		ListFiles: fstest.MapFS{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := e.Read().Message(nil, OccurrenceID(id, "warn", 1))
+	ds, _ := e.Read().DeliveriesOf(nil, m.ID)
+	if m.State != state.MessageFailed || len(ds) != 1 || ds[0].State != state.DeliveryFailed || !strings.Contains(ds[0].Error, `contact list "vulnerable" could not be read`) {
+		t.Errorf("message %s, deliveries %+v", m.State, ds)
+	}
+	if len(sent.got) != 0 {
+		t.Errorf("%d sent", len(sent.got))
+	}
+}
