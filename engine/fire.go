@@ -44,6 +44,8 @@ func (f *fsm) fire(w *writer, c *Fire) error {
 		return f.fireInject(w, a, rb, &fired)
 	case checkApproval, checkAck:
 		return f.check(w, a, rb, &fired)
+	case checkVoid:
+		return f.checkVoid(w, a, rb, &fired)
 	}
 	s, ok := rb.Step(o.Step)
 	if !ok {
@@ -243,6 +245,9 @@ func dispatch(w *writer, a *state.Activation, rb *runbooks.Runbook, m *state.Mes
 		return err
 	}
 	if err := recordDuty(w, m, p); err != nil {
+		return err
+	}
+	if err := restartVoidWatch(w, a, rb, m); err != nil {
 		return err
 	}
 	if len(eps) == 0 {

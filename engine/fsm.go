@@ -286,6 +286,11 @@ func (f *fsm) activate(w *writer, c *Activate) error {
 			return err
 		}
 	}
+	if pu := rb.PublicUpdates; pu != nil {
+		if err := w.scheduleCheck(a, voidStep, checkVoid, a.ID+"/"+voidStep, 1, 1, a.StartedAt.Add(pu.Every.D)); err != nil {
+			return err
+		}
+	}
 	if a.Exercise() && rb.Exercise != nil {
 		for _, in := range rb.Exercise.Injects {
 			if err := w.schedule(a, string(in.ID), "inject", 1, a.StartedAt.Add(in.At.D)); err != nil {

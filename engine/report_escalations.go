@@ -125,6 +125,10 @@ func about(tx *state.Txn, rb *runbooks.Runbook, x *state.Escalation) (step, what
 	if ok && s.Title != "" {
 		title = s.Title
 	}
+	if x.Reason == state.EscalationInformationVoid {
+		chain, _ = rb.PublicUpdatesChain()
+		return voidStep, "an update to " + strings.Join(runbooks.Names(rb.PublicUpdates.Audiences), ", "), chain, nil
+	}
 	if x.Reason == state.EscalationApprovalOverdue {
 		if ok {
 			chain, _ = rb.ApprovalChain(s)

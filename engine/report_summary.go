@@ -24,6 +24,19 @@ type Summary struct {
 	NeverAcknowledged []Unacknowledged `json:"never_acknowledged"`
 	// Failed is what did not reach people, by channel.
 	Failed []FailedChannel `json:"failed"`
+	// PublicSilences are, when the runbook promises public updates, the
+	// gaps between them (and before the first, and since the last) longer
+	// than it promised.
+	PublicSilences []Silence `json:"public_silences,omitempty"`
+}
+
+// Silence is a gap in the updates the runbook promised the public.
+type Silence struct {
+	From    time.Time `json:"from"`
+	Until   time.Time `json:"until"` // the next update, or when the report was made
+	Seconds int64     `json:"seconds"`
+	Promise int64     `json:"promised_seconds"` // public_updates.every
+	Ongoing bool      `json:"ongoing,omitempty"`
 }
 
 // Target kinds.
@@ -193,6 +206,9 @@ func summarise(tx *state.Txn, rb *runbooks.Runbook, r *Report, cutoff time.Time)
 	slices.SortStableFunc(s.Targets, func(a, b Target) int { return a.From.Compare(b.From) })
 	s.NeverAcknowledged = neverAcknowledged(rb, s.Targets, cancelledWhen(r))
 	s.Failed = failedByChannel(r)
+	if s.PublicSilences, err = publicSilences(tx, rb, r, cutoff); err != nil {
+		return s, err
+	}
 	s.Targets = nonNil(s.Targets)
 	s.NeverAcknowledged = nonNil(s.NeverAcknowledged)
 	s.Failed = nonNil(s.Failed)

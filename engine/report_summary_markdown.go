@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/crierhq/crier/runbooks"
 )
 
 // summaryMarkdown writes the report's first page: the activation, its
@@ -61,6 +63,7 @@ func (r *Report) summaryMarkdown(p func(string, ...any), c *reportClock) {
 	r.targetsMarkdown(p)
 	r.neverAcknowledgedMarkdown(p)
 	r.failedMarkdown(p)
+	r.silencesMarkdown(p, c)
 	p("\n### Decisions\n\n")
 	if len(r.Decisions) == 0 {
 		p("None recorded.\n")
@@ -303,5 +306,22 @@ func (r *Report) failedMarkdown(p func(string, ...any)) {
 			why = append(why, mdText(w))
 		}
 		p("| %s | %d | %d | %s | %s |\n", dash(channel), f.Failed, f.Undelivered, dash(strings.Join(who, ", ")), dash(strings.Join(why, "; ")))
+	}
+}
+
+// silencesMarkdown lists the silences to the public longer than the
+// runbook promised, when it promises updates.
+func (r *Report) silencesMarkdown(p func(string, ...any), c *reportClock) {
+	if len(r.Summary.PublicSilences) == 0 {
+		return
+	}
+	p("\n### Silences to the public\n\n")
+	p("Longer than the update promised every %s:\n\n", runbooks.HumanDuration(time.Duration(r.Summary.PublicSilences[0].Promise)*time.Second))
+	for _, s := range r.Summary.PublicSilences {
+		until := c.short(s.From, s.Until)
+		if s.Ongoing {
+			until += " (when this report was made)"
+		}
+		p("- %s to %s: %s\n", c.at(s.From), until, runbooks.HumanDuration(time.Duration(s.Seconds)*time.Second))
 	}
 }

@@ -95,6 +95,16 @@ func (rb *Runbook) AckChain(s *Step) (Chain, bool) {
 	return Chain{}, false
 }
 
+// PublicUpdatesChain is the escalation of a silence to the public longer
+// than public_updates.every, or false when the runbook promises none.
+func (rb *Runbook) PublicUpdatesChain() (Chain, bool) {
+	pu := rb.PublicUpdates
+	if pu == nil {
+		return Chain{}, false
+	}
+	return rb.chain(pu.Every.D, pu.EscalateTo, pu.Escalation), true
+}
+
 // chain resolves a deadline's policy: the step's own escalation, else its
 // escalate_to as one level, else the runbook's levels, else a reminder to
 // whoever has not acted; reminders and their gap from the step's policy,

@@ -30,6 +30,9 @@ type Runbook struct {
 	Steps        []Step        `yaml:"steps" jsonschema:"required,minItems=1,maxItems=1000"`
 	Exercise     *Exercise     `yaml:"exercise"`
 	Escalation   *Escalation   `yaml:"escalation" jsonschema_description:"The escalation policy every deadline follows unless its step says otherwise."`
+	// PublicUpdates promises the public an update at least every so
+	// often while an activation runs: no information void.
+	PublicUpdates *PublicUpdates `yaml:"public_updates" jsonschema_description:"While an activation runs, something must reach these audiences at least every so often, or it is escalated."`
 
 	file     string
 	location *time.Location
@@ -209,6 +212,18 @@ type Inject struct {
 	At   Duration `yaml:"at" jsonschema:"required"`
 	To   []Ref    `yaml:"to" jsonschema:"required,minItems=1"`
 	Body Template `yaml:"body" jsonschema:"required"`
+}
+
+// PublicUpdates is the promise of no information void: while an
+// activation runs, if nothing has been sent to Audiences for Every, it is
+// escalated (reason information_void) to EscalateTo, else under the
+// runbook's escalation policy.
+type PublicUpdates struct {
+	located
+	Audiences  []Ref       `yaml:"audiences" jsonschema:"required,minItems=1" jsonschema_description:"Audience ids: the public the updates are for."`
+	Every      Duration    `yaml:"every" jsonschema:"required" jsonschema_description:"The longest silence allowed, such as 2h."`
+	EscalateTo []Ref       `yaml:"escalate_to" jsonschema_description:"Who is told of a silence longer than every."`
+	Escalation *Escalation `yaml:"escalation" jsonschema_description:"Its own escalation policy, instead of escalate_to and the runbook's."`
 }
 
 // AudienceKind is who an audience is.

@@ -37,6 +37,7 @@ func validate(rb *Runbook, ds *diagnostics) {
 	v.checkPolicy(rb.Escalation, "escalation", "the runbook's escalation")
 	v.checkSteps()
 	v.checkExercise()
+	v.checkPublicUpdates()
 	v.reportUncontactable()
 }
 
@@ -401,4 +402,22 @@ func (v *validator) checkRefs(refs []Ref, kinds targetKinds, path string) Reach 
 	return v.ix.reach(refs, kinds, func(i int, msg string) {
 		v.errorf(refs[i].Pos, fmt.Sprintf("%s[%d]", path, i), "%s", msg)
 	})
+}
+
+// checkPublicUpdates: the audiences exist, the gap is positive, and a
+// silence reaches someone.
+func (v *validator) checkPublicUpdates() {
+	pu := v.rb.PublicUpdates
+	if pu == nil || !pu.decoded() {
+		return
+	}
+	v.checkRefs(pu.Audiences, kindAudience, "public_updates.audiences")
+	if pu.valid("every") && pu.Every.D <= 0 {
+		v.errorf(pu.Every.Pos, "public_updates.every", "every must be longer than 0s")
+	}
+	v.checkRefs(pu.EscalateTo, people, "public_updates.escalate_to")
+	v.checkPolicy(pu.Escalation, "public_updates.escalation", "public_updates")
+	if c, _ := v.rb.PublicUpdatesChain(); len(c.Levels) == 1 && len(c.Levels[0].To) == 0 {
+		v.errorf(pu.Pos(), "public_updates", "a silence would be told to no one; give escalate_to, or an escalation policy with levels")
+	}
 }

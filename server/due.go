@@ -1,7 +1,9 @@
 package server
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/crierhq/crier/engine"
@@ -69,6 +71,8 @@ func (s *Server) dueOf(tx *state.Txn, a *state.Activation, rep *engine.Report, w
 	for _, d := range s.deadlines(tx, a.ID) {
 		it := item("", d.DueAt)
 		switch {
+		case d.Kind == "void_check":
+			it.What, it.Href = publicUpdateDue(tx, rb, a.ID, now), "#messages"
 		case d.Kind == "approval_check":
 			m, _ := tx.Message(nil, d.Subject)
 			if m == nil || m.State != state.MessagePendingApproval {
@@ -121,7 +125,8 @@ func (s *Server) deadlines(tx *state.Txn, activation string) []*state.Occurrence
 	first := map[string]*state.Occurrence{}
 	var order []string
 	for _, o := range occ {
-		if o.Kind != "approval_check" && o.Kind != "ack_check" || o.Round > 1 || o.Round == 0 && o.N > 1 {
+		void := o.Kind == "void_check" && o.State == state.OccurrencePending // the promise of public updates, whatever its round
+		if !void && (o.Kind != "approval_check" && o.Kind != "ack_check" || o.Round > 1 || o.Round == 0 && o.N > 1) {
 			continue
 		}
 		key := o.Kind + " " + o.Subject
@@ -176,4 +181,24 @@ func joinNames(names []string) string {
 		out += n
 	}
 	return out + " and " + names[len(names)-1]
+}
+
+// publicUpdateDue says what the promise of public updates asks now: "A
+// public update to residents (every 2h; the last 1h 10m ago)".
+func publicUpdateDue(tx *state.Txn, rb *runbooks.Runbook, activation string, now time.Time) string {
+	pu := rb.PublicUpdates
+	if pu == nil {
+		return "A public update"
+	}
+	what := fmt.Sprintf("A public update to %s (promised every %s", strings.Join(runbooks.Names(pu.Audiences), ", "), runbooks.HumanDuration(pu.Every.D))
+	if updates, _ := engine.PublicUpdates(tx, rb, activation); len(updates) > 0 {
+		ago := runbooks.HumanDuration(now.Sub(updates[len(updates)-1]).Truncate(time.Minute))
+		if ago == "0s" {
+			ago = "less than a minute"
+		}
+		what += "; the last " + ago + " ago"
+	} else {
+		what += "; none sent yet"
+	}
+	return what + ")"
 }

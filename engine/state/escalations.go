@@ -10,6 +10,9 @@ import (
 const (
 	EscalationApprovalOverdue = "approval_overdue"
 	EscalationAckOverdue      = "acknowledgement_overdue"
+	// EscalationInformationVoid: nothing has reached the public for longer
+	// than the runbook promised (public_updates).
+	EscalationInformationVoid = "information_void"
 )
 
 // Escalation event kinds.

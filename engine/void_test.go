@@ -1,0 +1,68 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crierhq/crier/engine/state"
+)
+
+const silent = `version: 1
+id: silent
+title: A silent afternoon
+stakeholders:
+  - {id: head, name: Head of Communications, email: head@northbridge.example}
+channels:
+  - {id: website, type: log}
+audiences:
+  - {id: residents, kind: public, channels: [website]}
+public_updates: {audiences: [residents], every: 2h, escalate_to: [head]}
+steps:
+  - {id: first, title: First update, at: 0s, notify: {to: [residents], subject: First, body: One}}
+  - {id: late, title: Late update, at: 5h, notify: {to: [residents], subject: Late, body: Two}}
+`
+
+// An instant drill with a 2-hour promise of public updates and a 5-hour
+// silence escalates an information void, and the watch starts afresh once
+// the public hears again.
+func TestASilenceToThePublicIsEscalated(t *testing.T) {
+	sent := &recorder{}
+	e, id, err := Drill(context.Background(), DrillOptions{Source: []byte(silent), SourceName: "s.yaml", Start: start,
+		Instant: true, Horizon: 6*time.Hour + 30*time.Minute, Dispatch: to(sent), Log: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, _ := e.Read().EventsOf(nil, id)
+	var voids []string
+	for _, ev := range events {
+		if ev.Kind == state.EventEscalated && strings.HasPrefix(ev.Detail, state.EscalationInformationVoid) {
+			voids = append(voids, ev.At.Sub(start).String()+" "+ev.Detail)
+		}
+	}
+	if len(voids) == 0 || !strings.HasPrefix(voids[0], "2h0m0s information_void") || !strings.Contains(voids[0], "nothing has reached residents for 2h") {
+		t.Fatalf("escalations of the silence:\n%s", strings.Join(voids, "\n"))
+	}
+	for _, v := range voids {
+		if !strings.HasPrefix(v, "2h") && !strings.HasPrefix(v, "4h") {
+			t.Errorf("escalated after the public heard again at 5h: %s", v)
+		}
+	}
+	told := 0
+	for _, m := range sent.got {
+		if m.Target == "head@northbridge.example" && strings.Contains(m.Subject, "No public update for 2h") {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Errorf("the head was told of the first silence %d times", told)
+	}
+	r, err := e.Report(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := r.Summary.PublicSilences; len(s) == 0 || s[0].Seconds != 5*3600 || s[0].Promise != 2*3600 {
+		t.Errorf("the report's silences: %+v", s)
+	}
+}
