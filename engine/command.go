@@ -301,6 +301,8 @@ func newCommand(kind string) (Command, error) {
 		return &AnnounceLeader{}, nil
 	case "set_directory":
 		return &SetDirectory{}, nil
+	case "record_tension":
+		return &RecordTension{}, nil
 	}
 	return nil, fmt.Errorf("unknown command %q", kind)
 }

@@ -104,6 +104,8 @@ func (f *fsm) applyCommand(w *writer, c Command) error {
 		return f.end(w, c.Activation, state.ActivationHalted, c.Reason, true)
 	case *RecordDecision:
 		return f.recordDecision(w, c)
+	case *RecordTension:
+		return f.recordTension(w, c)
 	case *Approve:
 		return f.approve(w, c)
 	case *Reject:
@@ -145,6 +147,8 @@ func activationOf(tx *state.Txn, c Command) string {
 	case *Halt:
 		return c.Activation
 	case *RecordDecision:
+		return c.Activation
+	case *RecordTension:
 		return c.Activation
 	case *SendInject:
 		return c.Activation

@@ -45,6 +45,8 @@ type Report struct {
 	// sent every notice it may: no more reminders will be sent about it.
 	StillWaiting []StillWaiting    `json:"still_waiting"`
 	Decisions    []*state.Decision `json:"decisions"`
+	// Tension is the community tension log, oldest first.
+	Tension []*state.Tension `json:"tension"`
 	// People are the runbook's stakeholders' names, by id.
 	People map[string]string `json:"people"`
 	// Organisations are the names of those that sign joint statements, by id.
@@ -276,6 +278,9 @@ func (e *Engine) Report(activation string) (*Report, error) {
 	if r.Decisions, err = tx.DecisionsOf(nil, a.ID); err != nil {
 		return nil, err
 	}
+	if r.Tension, err = tx.TensionOf(nil, a.ID); err != nil {
+		return nil, err
+	}
 	cutoff := a.EndedAt
 	if cutoff.IsZero() {
 		scenario0, wall0, speed := ExerciseClock(a)
@@ -289,6 +294,7 @@ func (e *Engine) Report(activation string) (*Report, error) {
 	r.Escalations = nonNil(r.Escalations)
 	r.StillWaiting = nonNil(r.StillWaiting)
 	r.Decisions = nonNil(r.Decisions)
+	r.Tension = nonNil(r.Tension)
 	r.Tasks = nonNil(r.Tasks)
 	r.Deliveries = nonNil(r.Deliveries)
 	r.Messages = nonNil(r.Messages)

@@ -64,6 +64,7 @@ func (r *Report) summaryMarkdown(p func(string, ...any), c *reportClock) {
 	r.neverAcknowledgedMarkdown(p)
 	r.failedMarkdown(p)
 	r.silencesMarkdown(p, c)
+	r.tensionMarkdown(p, c)
 	p("\n### Decisions\n\n")
 	if len(r.Decisions) == 0 {
 		p("None recorded.\n")
@@ -323,5 +324,16 @@ func (r *Report) silencesMarkdown(p func(string, ...any), c *reportClock) {
 			until += " (when this report was made)"
 		}
 		p("- %s to %s: %s\n", c.at(s.From), until, runbooks.HumanDuration(time.Duration(s.Seconds)*time.Second))
+	}
+}
+
+// tensionMarkdown is the community tension log, when anything was logged.
+func (r *Report) tensionMarkdown(p func(string, ...any), c *reportClock) {
+	if len(r.Tension) == 0 {
+		return
+	}
+	p("\n### Community tension\n\n| when | area | community | level (1–5) | trend | note | by |\n|---|---|---|---|---|---|---|\n")
+	for _, e := range r.Tension {
+		p("| %s | %s | %s | %d | %s | %s | %s |\n", c.at(e.At), mdText(e.Area), dash(mdText(e.Community)), e.Level, e.Trend, dash(mdText(e.Note)), mdText(r.actorName(e.By)))
 	}
 }

@@ -32,6 +32,8 @@ type Runbook struct {
 	Escalation   *Escalation   `yaml:"escalation" jsonschema_description:"The escalation policy every deadline follows unless its step says otherwise."`
 	// PublicUpdates promises the public an update at least every so
 	// often while an activation runs: no information void.
+	// Tension says who is told when community tension rises to 4 or more.
+	Tension       *Tension       `yaml:"tension" jsonschema_description:"The community tension log: who is told of a rise to level 4 or more."`
 	PublicUpdates *PublicUpdates `yaml:"public_updates" jsonschema_description:"While an activation runs, something must reach these audiences at least every so often, or it is escalated."`
 
 	file     string
@@ -212,6 +214,13 @@ type Inject struct {
 	At   Duration `yaml:"at" jsonschema:"required"`
 	To   []Ref    `yaml:"to" jsonschema:"required,minItems=1"`
 	Body Template `yaml:"body" jsonschema:"required"`
+}
+
+// Tension is what the community tension log does beyond keeping the
+// entries: whom a rise to level 4 or more (disorder possible) is told.
+type Tension struct {
+	located
+	EscalateTo []Ref `yaml:"escalate_to" jsonschema:"required,minItems=1" jsonschema_description:"Who is told when an area's tension rises to 4 or more."`
 }
 
 // PublicUpdates is the promise of no information void: while an

@@ -38,6 +38,9 @@ func validate(rb *Runbook, ds *diagnostics) {
 	v.checkSteps()
 	v.checkExercise()
 	v.checkPublicUpdates()
+	if t := v.rb.Tension; t != nil && t.decoded() {
+		v.checkRefs(t.EscalateTo, people, "tension.escalate_to")
+	}
 	v.reportUncontactable()
 }
 

@@ -79,6 +79,16 @@ func happened(kind string) string {
 		return "Delivery resumed after a restart"
 	case "delivery_undelivered":
 		return "Text not delivered"
+	case "on_duty":
+		return "On duty"
+	case "not_reached":
+		return "Not reached"
+	case "sign_off_requested":
+		return "Sign-off asked for"
+	case "tension_recorded":
+		return "Tension recorded"
+	case "tension_raised":
+		return "Tension high: told"
 	}
 	words := strings.ReplaceAll(kind, "_", " ")
 	if words == "" {
@@ -95,6 +105,8 @@ func overdueWords(reason string) (string, bool) {
 		return "acknowledgement overdue", true
 	case state.EscalationApprovalOverdue:
 		return "approval overdue", true
+	case state.EscalationInformationVoid:
+		return "no public update in time", true
 	}
 	return "", false
 }

@@ -199,6 +199,8 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/activations/{id}/standdown", role(RolePlanner), s.standDown},
 		{"POST /api/v1/activations/{id}/halt", role(RolePlanner, RoleExerciseLead), s.halt},
 		{"POST /api/v1/activations/{id}/decisions", role(RolePlanner), s.recordDecision},
+		{"POST /api/v1/activations/{id}/tension", anyone, s.recordTension}, // anyone signed in: a community's tension, 1 to 5
+		{"GET /api/v1/activations/{id}/tension", anyone, s.tensionLog},
 		{"POST /api/v1/activations/{id}/injects", exerciseLead, s.sendInject},
 		{"POST /api/v1/activations/{id}/speed", role(RolePlanner, RoleExerciseLead), s.setSpeed},
 		{"POST /api/v1/activations/{id}/messages", commsOfficer, s.writeMessage}, // an ad-hoc message, held for approval

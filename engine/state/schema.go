@@ -28,6 +28,7 @@ const (
 	TableChain            = "chain"     // one row: the head of the record's hash chain
 	TableLeader           = "leader"    // one row: the node that leads, and its address
 	TableDirectory        = "directory" // one row: the directory in force
+	TableTension          = "tension"
 )
 
 // Indexes. Every table has IndexID; the others exist where listed in Schema.
@@ -104,6 +105,7 @@ func Schema() *memdb.DBSchema {
 		table(TableChain),
 		table(TableLeader),
 		table(TableDirectory),
+		table(TableTension, stringIndex(IndexActivation, "ActivationID")),
 	}
 	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}
 	for _, t := range tables {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 )
 
@@ -34,7 +35,9 @@ func rows() []struct {
 		{TableEscalations, func() any { return new(Escalation) }},
 		{TableDecisions, func() any { return new(Decision) }},
 		{TableEvents, func() any { return new(Event) }},
-		{TableDirectory, func() any { return new(Directory) }}, // last: snapshots made before it end before it
+		// Tables added since: a snapshot made before them ends before them.
+		{TableDirectory, func() any { return new(Directory) }},
+		{TableTension, func() any { return new(Tension) }},
 	}
 }
 
@@ -128,7 +131,7 @@ func decodeSnapshot(r io.Reader, emit func(table string, objs []any)) error {
 	}
 	for _, want := range rows() {
 		var h tableHeader
-		if err := dec.Decode(&h); errors.Is(err, io.EOF) && want.table == TableDirectory {
+		if err := dec.Decode(&h); errors.Is(err, io.EOF) && slices.Contains([]string{TableDirectory, TableTension}, want.table) {
 			return nil
 		} else if err != nil {
 			return fmt.Errorf("reading the snapshot: %w", err)
