@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -28,4 +30,24 @@ func TestTheTensionLogOverTheAPI(t *testing.T) {
 		t.Fatalf("reading the log: %v %v", err, resp)
 	}
 	resp.Body.Close()
+}
+
+// On the activation page anyone signed in logs tension; the chart and the
+// latest level show it; a level off the scale is refused and what was
+// typed is kept.
+func TestTensionOnTheActivationPage(t *testing.T) {
+	f := newWorkFixture(t)
+	id := f.briefed()
+	b := f.signedIn(token("Val"))
+	_, page, _ := b.do("GET", "/ui/activations/"+id, nil)
+	csrf := csrfField.FindStringSubmatch(page)[1]
+	code, body := b.post("/ui/activations/"+id+"/tension", url.Values{"csrf": {csrf}, "area": {"Eastgate"}, "community": {"Muslim <b>"},
+		"level": {"4"}, "trend": {"rising"}, "note": {"Leaflets"}})
+	if code != http.StatusOK || !strings.Contains(body, `class="tension-chart"`) || !strings.Contains(body, "Eastgate · Muslim &lt;b&gt;: level 4") {
+		t.Errorf("after logging: %d\n%s", code, body)
+	}
+	code, body = b.post("/ui/activations/"+id+"/tension", url.Values{"csrf": {csrf}, "area": {"Westgate"}, "level": {"9"}, "trend": {"rising"}, "note": {"kept"}})
+	if code == http.StatusOK || !strings.Contains(body, "level 9 is not on the scale") || !strings.Contains(body, `value="Westgate"`) {
+		t.Errorf("a level off the scale: %d", code)
+	}
 }

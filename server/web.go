@@ -78,6 +78,8 @@ func (p *page) refillFrom(r *http.Request) {
 		p.posted = "inject"
 	case strings.HasSuffix(r.Pattern, "/decisions"):
 		p.posted = "decision"
+	case strings.HasSuffix(r.Pattern, "/tension"):
+		p.posted = "tension"
 	case strings.HasSuffix(r.Pattern, "/activate"):
 		p.posted = "activate"
 	case r.Pattern == "POST /ui/activations/{id}":

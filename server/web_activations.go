@@ -25,6 +25,10 @@ type activationPage struct {
 	CanInject  bool
 	CanDecide  bool
 	Decisions  []*state.Decision
+	// The community tension log: each place's latest entry, and the
+	// chart of all of them.
+	Tension      []*state.Tension
+	TensionChart template.HTML
 	Steps      []stepRow
 	ByChannel  []engine.ChannelCount
 	Failed     []engine.DeliveryReport
@@ -88,6 +92,7 @@ func (s *Server) activationRoutes() {
 	s.mux.Handle("POST /ui/activations/{id}", s.form(mayEnd, s.endActivation))
 	s.mux.Handle("POST /ui/activations/{id}/injects", s.form(exerciseLead, s.injectFromForm))
 	s.mux.Handle("POST /ui/activations/{id}/decisions", s.form(planner, s.decisionFromForm))
+	s.mux.Handle("POST /ui/activations/{id}/tension", s.form(anyone, s.tensionFromForm))
 	s.mux.Handle("POST /ui/activations/{id}/speed", s.form(func(u *User, _ *http.Request) bool { return u.Has(RolePlanner, RoleExerciseLead) }, s.speedFromForm))
 	s.mux.Handle("POST /ui/runbooks/reload", s.form(planner, s.reloadFromForm))
 	s.workRoutes() // tasks, acknowledgements, the archive and the runbook pages
@@ -139,6 +144,9 @@ func (s *Server) activationData(r *http.Request, u *User, done, problem string) 
 	p.refillFrom(r)
 	p.Clock, p.Zone, p.Params = s.clockOf(a), s.loc.String(), s.paramsOf(a)
 	p.Decisions, _ = tx.DecisionsOf(nil, a.ID)
+	if log, _ := tx.TensionOf(nil, a.ID); len(log) > 0 {
+		p.Tension, p.TensionChart = tensionNow(log), tensionChart(log, s.loc, s.activationNow(a.ID))
+	}
 	p.Waiting = s.ackWaiting(tx, a.ID)
 	rep, err := s.engine.Report(a.ID)
 	if err == nil {

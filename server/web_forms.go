@@ -45,6 +45,8 @@ func noticeText(key string) string {
 		return "The inject is on its way."
 	case "decision":
 		return "Decision recorded: it is in the log below."
+	case "tension":
+		return "Tension recorded: it is in the log below."
 	case "speed":
 		return "The speed is changed: what is still to come is placed again at the new speed."
 	case "task-done":
