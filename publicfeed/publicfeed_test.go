@@ -214,7 +214,9 @@ func TestTheFeedReadsAsAtom(t *testing.T) {
 		t.Fatal(err)
 	}
 	feed := publicfeed.FeedOf("Public alerts", "https://crier.northbridge.gov.uk/public/cap.atom", alerts,
-		func(a *publicfeed.Alert) string { return "https://crier.northbridge.gov.uk/public/cap/" + a.Identifier + ".xml" }, start)
+		func(a *publicfeed.Alert) string {
+			return "https://crier.northbridge.gov.uk/public/cap/" + a.Identifier + ".xml"
+		}, start)
 	doc, err := feed.Marshal()
 	if err != nil {
 		t.Fatal(err)
