@@ -264,3 +264,25 @@ func TestGrading(t *testing.T) {
 		}
 	}
 }
+
+// A comms officer's own message to the public is published as the
+// runbook's are; one to staff is not.
+func TestAnAdHocMessageToThePublicIsPublished(t *testing.T) {
+	e, _, p := open(t)
+	id := engine.ActivationID(apply(t, e, &engine.Activate{Source: []byte(warning), SourceName: "flood.yaml", Mode: "live"}))
+	public := engine.AdHocID(id, apply(t, e, &engine.WriteMessage{Activation: id, By: "duty", To: []string{"residents"},
+		Subject: "Rest centre open", Body: "The rest centre at the leisure centre is open."}))
+	staff := engine.AdHocID(id, apply(t, e, &engine.WriteMessage{Activation: id, By: "duty", To: []string{"staff"},
+		Subject: "Rota", Body: "Check the rota."}))
+	apply(t, e, &engine.Approve{Message: public, By: "head"})
+	apply(t, e, &engine.Approve{Message: staff, By: "head"})
+	alerts, err := p.Alerts(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := docs(t, alerts)
+	if len(got) != 1 || got[0].Identifier != publicfeed.Identifier(public, 1) || got[0].MsgType != "Alert" ||
+		got[0].Info[0].Headline != "Rest centre open" || got[0].Info[0].Severity != "Unknown" || got[0].Info[0].Category[0] != "Met" { // no event: the runbook's id, flood
+		t.Errorf("alerts = %+v, want the public message alone, ungraded", got)
+	}
+}
