@@ -102,6 +102,10 @@ func TestThePublicFeedNeedsNoSignIn(t *testing.T) {
 			t.Errorf("GET %s: %d, want 404", path, resp.StatusCode)
 		}
 	}
+	// In winter London is at +00:00, which CAP writes as such, never Z.
+	if _, alert := get(t, srv, "/public/cap/"+live+".warning.1.r1.xml"); !strings.Contains(alert, "<sent>2026-11-22T09:00:00+00:00</sent>") {
+		t.Errorf("alert's sent is not CAP's time:\n%s", alert)
+	}
 	_, feed := get(t, srv, "/public/cap.atom")
 	var f struct {
 		Entries []struct {
