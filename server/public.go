@@ -18,6 +18,10 @@ import (
 // update must reach people soon.
 const publicMaxAge = "public, max-age=60"
 
+// feedEntries is the most alerts a feed lists, the newest; every alert
+// stays at its own address.
+const feedEntries = 100
+
 // publicRoutes serves the feeds and the page.
 func (s *Server) publicRoutes() {
 	for _, exercise := range []bool{false, true} {
@@ -48,9 +52,6 @@ func (s *Server) publisher(r *http.Request) *publicfeed.Publisher {
 	return &publicfeed.Publisher{Engine: s.engine, Sender: s.publicSender, BaseURL: strings.TrimSuffix(base, "/")}
 }
 
-// publicPrefix is where a mode's alerts are served.
-func publicPrefix(p *publicfeed.Publisher, exercise bool) string { return p.PageURL(exercise) }
-
 func (s *Server) publicAtom(w http.ResponseWriter, r *http.Request, exercise bool) {
 	p := s.publisher(r)
 	alerts, err := p.Alerts(exercise)
@@ -62,7 +63,8 @@ func (s *Server) publicAtom(w http.ResponseWriter, r *http.Request, exercise boo
 	if exercise {
 		title = "Exercise alerts (not real)"
 	}
-	prefix := publicPrefix(p, exercise)
+	prefix := p.PageURL(exercise)
+	alerts = alerts[:min(len(alerts), feedEntries)]
 	feed := publicfeed.FeedOf(title, prefix+"cap.atom", alerts, func(a *publicfeed.Alert) string {
 		return prefix + "cap/" + a.Identifier + ".xml"
 	}, s.now())
@@ -107,7 +109,7 @@ func (s *Server) publicPage(w http.ResponseWriter, r *http.Request, exercise boo
 		s.publicFailed(w, err)
 		return
 	}
-	v := publicView{Exercise: exercise, Feed: publicPrefix(p, exercise) + "cap.atom"}
+	v := publicView{Exercise: exercise, Feed: p.PageURL(exercise) + "cap.atom"}
 	for _, a := range alerts {
 		if a.Current() && a.MsgType != "Cancel" {
 			v.Alerts = append(v.Alerts, publicAlert{Sent: a.SentAt().Format("Monday 2 January 2006, 15:04 MST"), Info: a.Info})
