@@ -62,6 +62,10 @@ type Options struct {
 	// WrongTokens limits the wrong tokens one client address may give
 	// before it must wait: 5 a minute in bursts of 10 when zero.
 	WrongTokens GuessLimit
+	// PublicURL is the base of the public feed's links (docs/cap.md): the
+	// acknowledgement links' base when empty, else the request's host.
+	// PublicSender names crier in its CAP alerts: crier@ that host when empty.
+	PublicURL, PublicSender string
 }
 
 // Server answers the API.
@@ -93,6 +97,8 @@ type Server struct {
 	keys             *keys // idempotency keys seen, with their answers
 	pages            *template.Template
 	directoryEdits   sync.Mutex // one change to the directory at a time: a cover is never lost to another
+	publicURL        string     // the public feed's base URL, if configured
+	publicSender     string     // the public feed's CAP sender, if configured
 }
 
 // New makes a server.
@@ -101,7 +107,7 @@ func New(opts Options) *Server {
 		mux: http.NewServeMux(), slackSecret: opts.SlackSigningSecret, slackAPI: opts.SlackAPI, http: opts.HTTP, links: opts.AckLinks, loc: opts.Location,
 		approvalsChannel: opts.ApprovalsChannel, sessions: newSessions(opts.SessionIdle),
 		guesses:    guesses{limit: opts.WrongTokens},
-		slackHosts: opts.SlackResponseHosts}
+		slackHosts: opts.SlackResponseHosts, publicURL: opts.PublicURL, publicSender: opts.PublicSender}
 	if s.http == nil {
 		s.http = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -136,6 +142,7 @@ func New(opts Options) *Server {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.mux.HandleFunc("GET /readyz", s.ready)
+	s.publicRoutes() // the public feed and page: no sign-in, like /healthz
 	if opts.Cluster != nil {
 		s.mux.Handle("GET /api/v1/cluster", s.guard(route{may: anyone, handle: func(w http.ResponseWriter, r *http.Request, _ *User) {
 			if st, err := opts.Cluster(); err != nil {
