@@ -38,6 +38,7 @@ func validate(rb *Runbook, ds *diagnostics) {
 	v.checkSteps()
 	v.checkExercise()
 	v.checkPublicUpdates()
+	v.checkWaivers()
 	v.reportUncontactable()
 }
 
