@@ -141,13 +141,32 @@ func (d *doctrine) told(kind AudienceKind) bool {
 // publicInFirstHour reports whether the plan of a live activation sends to
 // a public audience within the first hour, counting steps that wait for
 // others as firing when those complete. A recurring step on a cron spec
-// counts only when it fires in the first hour whatever the time of day,
-// which the plan cannot promise, so it does not.
+// counts only when it fires within the hour whenever in the week the
+// activation starts.
 func (d *doctrine) publicInFirstHour() bool {
-	return slices.ContainsFunc(d.firstHour(), func(o Occurrence) bool {
+	if slices.ContainsFunc(d.firstHour(), func(o Occurrence) bool {
 		s, ok := d.rb.Step(o.Step)
 		return ok && (s.Every == nil || s.Every.interval > 0) && d.reaches(s, AudiencePublic)
+	}) {
+		return true
+	}
+	return slices.ContainsFunc(d.rb.Steps, func(s Step) bool {
+		return s.Every != nil && s.Every.interval == 0 && d.reaches(&s, AudiencePublic) && d.alwaysInFirstHour(&s)
 	})
+}
+
+// alwaysInFirstHour reports whether a recurring step fires within an hour
+// of an activation started at any quarter hour (and a minute past) of a
+// week.
+func (d *doctrine) alwaysInFirstHour(s *Step) bool {
+	monday := time.Date(2026, time.January, 5, 0, 1, 0, 0, d.rb.location)
+	for start := monday; start.Before(monday.AddDate(0, 0, 7)); start = start.Add(15 * time.Minute) {
+		t, ok := d.rb.NextOccurrence(s, start, start.Add(-time.Nanosecond))
+		if !ok || t.Sub(start) > doctrineFirstHour {
+			return false
+		}
+	}
+	return true
 }
 
 // partnersDeclaredAtStart reports whether a message fires at T+0 to a

@@ -102,6 +102,8 @@ func TestDoctrineFiresOnlyWhereMissed(t *testing.T) {
 		{name: "public only to a channel, not a public audience", old: "to: [residents]", new: "to: [web]", want: []string{DoctrinePublicFirstHour}},
 		{name: "public every 30m from T+0", old: "    after: [declare]\n    delay: 45m", new: "    every: \"@every 30m\"", want: nil},
 		{name: "public on a daily cron, which may be hours away", old: "    after: [declare]\n    delay: 45m", new: "    every: \"0 9 * * *\"", want: []string{DoctrinePublicFirstHour}},
+		{name: "public on an hourly cron", old: "    after: [declare]\n    delay: 45m", new: "    every: \"0 * * * *\"", want: nil},
+		{name: "public on an hourly cron from T+2h", old: "    after: [declare]\n    delay: 45m", new: "    every: \"0 * * * *\"\n    start: 2h", want: []string{DoctrinePublicFirstHour}},
 		{name: "partners declared without asking for acknowledgement", old: "      ack_within: 15m\n      escalate_to: [duty]\n", new: "", want: []string{DoctrinePartnerDeclaration}},
 		{name: "partners declared at T+5m", old: "    at: 0s\n    notify:\n      to: [partners]", new: "    at: 5m\n    notify:\n      to: [partners]", want: []string{DoctrinePartnerDeclaration}},
 		{name: "staff never told", old: "to: [all-staff]", new: "to: [partners]", want: []string{DoctrineStaff}},
