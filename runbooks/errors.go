@@ -30,6 +30,9 @@ type Diagnostic struct {
 	// Path is where in the runbook the problem is, like steps[2].notify.to[0].
 	Path    string `json:"-"`
 	Message string `json:"message"`
+	// Code names the kind of problem for the checks that have one, such as
+	// the doctrine checks' doctrine/staff: stable, for tools to key on.
+	Code string `json:"code,omitempty"`
 }
 
 // String formats the diagnostic as file:line:col: path: message.

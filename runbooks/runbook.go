@@ -35,6 +35,7 @@ type Runbook struct {
 	// Tension says who is told when community tension rises to 4 or more.
 	Tension       *Tension       `yaml:"tension" jsonschema_description:"The community tension log: who is told of a rise to level 4 or more."`
 	PublicUpdates *PublicUpdates `yaml:"public_updates" jsonschema_description:"While an activation runs, something must reach these audiences at least every so often, or it is escalated."`
+	Waive         []Waiver       `yaml:"waive" jsonschema_description:"Doctrine checks this runbook answers otherwise, each with the reason."`
 
 	file     string
 	location *time.Location
@@ -233,6 +234,13 @@ type PublicUpdates struct {
 	Every      Duration    `yaml:"every" jsonschema:"required" jsonschema_description:"The longest silence allowed, such as 2h."`
 	EscalateTo []Ref       `yaml:"escalate_to" jsonschema_description:"Who is told of a silence longer than every."`
 	Escalation *Escalation `yaml:"escalation" jsonschema_description:"Its own escalation policy, instead of escalate_to and the runbook's."`
+}
+
+// Waiver sets a doctrine check aside for this runbook, saying why.
+type Waiver struct {
+	located
+	Code   string `yaml:"code" jsonschema:"required,enum=doctrine/kinds,enum=doctrine/public-first-hour,enum=doctrine/partner-declaration,enum=doctrine/staff,enum=doctrine/recovery" jsonschema_description:"The doctrine check set aside."`
+	Reason string `yaml:"reason" jsonschema:"required,minLength=1" jsonschema_description:"Why the runbook answers the guidance another way: shown by crier plan."`
 }
 
 // AudienceKind is who an audience is.

@@ -41,6 +41,7 @@ func validate(rb *Runbook, ds *diagnostics) {
 	if t := v.rb.Tension; t != nil && t.decoded() {
 		v.checkRefs(t.EscalateTo, people, "tension.escalate_to")
 	}
+	v.checkWaivers()
 	v.reportUncontactable()
 }
 

@@ -151,6 +151,9 @@ func printTimeline(w io.Writer, rb *runbooks.Runbook, dir *directory.Directory, 
 		fmt.Fprintln(w)
 	}
 	printReach(w, engine.CanReach(rb, dir, exercise, ""), "")
+	for _, wv := range rb.Waive {
+		fmt.Fprintf(w, "Waived: %s \u2014 %s\n", wv.Code, wv.Reason)
+	}
 	if missing := missingParams(rb, params); len(missing) > 0 {
 		fmt.Fprintf(w, "Params to give at activation: %s\n", strings.Join(missing, ", "))
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 func runValidate(ctx context.Context, args []string, e env) int {
-	flags := newFlags("validate", "[--json] [--directory FILE] PATH...",
+	flags := newFlags("validate", "[--json] [--no-doctrine] [--directory FILE] PATH...",
 		"Check runbook files, or directories of *.yaml and *.yml files (searched recursively),\n"+
 			"and report every problem as file:line:col: error: message.\n"+
 			"A configuration (crier.yaml: notifiers, server, users and the like, and no steps) is\n"+
@@ -25,9 +25,12 @@ func runValidate(ctx context.Context, args []string, e env) int {
 			"Runbooks that point into a directory (person:, rota:, list:) are checked against the\n"+
 			"one --directory names, else the one crier.yaml names with directory:, else\n"+
 			"directory.yaml: in the directory named, or beside a runbook named alone.\n"+
+			"Runbooks are also held to the guidance on trigger events: the doctrine checks warn, each\n"+
+			"with a code such as doctrine/staff, unless the runbook waives it (waive: [{code, reason}]).\n"+
 			"Exit status: 0 when every file is valid (warnings allowed), 1 when any has an error,\n"+
 			"2 when the command line is wrong or a path does not exist.")
-	jsonOut := flags.Bool("json", false, "print one JSON array of {file, line, column, severity, message}; a list's problems have line 0")
+	jsonOut := flags.Bool("json", false, "print one JSON array of {file, line, column, severity, message, code}; a list's problems have line 0")
+	noDoctrine := flags.Bool("no-doctrine", false, "leave out the doctrine checks' warnings")
 	named := flags.String("directory", "", "the directory file runbooks point into (default: crier.yaml's directory:, else directory.yaml beside them)")
 	paths, code, ok := parseFlags(flags, args, e)
 	if !ok {
@@ -52,7 +55,7 @@ func runValidate(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "crier validate: %v\n", err)
 		return exitUsage
 	}
-	found, err := validateFiles(ctx, files, *named, e)
+	found, err := validateFiles(ctx, files, *named, !*noDoctrine, e)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "crier validate: %v\n", err)
 		return exitInterrupted
@@ -175,8 +178,9 @@ func plural(n int, one, many string) string {
 // validateFiles checks every file: a configuration as one, a directory
 // file as one, a runbook by loading it and holding its pointers to its
 // directory, adding an error for a runbook id that an earlier file already
-// uses. named is the directory --directory names, or "".
-func validateFiles(ctx context.Context, files []toValidate, named string, e env) (*validated, error) {
+// uses, and the doctrine checks' warnings when doctrine is true. named is
+// the directory --directory names, or "".
+func validateFiles(ctx context.Context, files []toValidate, named string, doctrine bool, e env) (*validated, error) {
 	type seen struct {
 		file string
 		pos  runbooks.Pos
@@ -217,6 +221,9 @@ func validateFiles(ctx context.Context, files []toValidate, named string, e env)
 			continue
 		}
 		v.add(f, rb.Warnings(e.now())...)
+		if doctrine {
+			v.add(f, runbooks.Doctrine(rb)...)
+		}
 		fit := engine.TextFit(rb)
 		v.add(f, fit...)
 		if slices.ContainsFunc(fit, isError) {
