@@ -28,6 +28,9 @@ type Summary struct {
 	// gaps between them (and before the first, and since the last) longer
 	// than it promised.
 	PublicSilences []Silence `json:"public_silences,omitempty"`
+	// FirstHour is how the first hour went, against the guidance's
+	// targets: partners told, the public told, no long silence.
+	FirstHour FirstHour `json:"first_hour"`
 }
 
 // Silence is a gap in the updates the runbook promised the public.
@@ -207,6 +210,9 @@ func summarise(tx *state.Txn, rb *runbooks.Runbook, r *Report, cutoff time.Time)
 	s.NeverAcknowledged = neverAcknowledged(rb, s.Targets, cancelledWhen(r))
 	s.Failed = failedByChannel(r)
 	if s.PublicSilences, err = publicSilences(tx, rb, r, cutoff); err != nil {
+		return s, err
+	}
+	if s.FirstHour, err = firstHour(tx, rb, r, cutoff); err != nil {
 		return s, err
 	}
 	s.Targets = nonNil(s.Targets)

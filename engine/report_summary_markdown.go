@@ -60,6 +60,7 @@ func (r *Report) summaryMarkdown(p func(string, ...any), c *reportClock) {
 	for _, w := range r.StillWaiting {
 		p("- %s\n", StillWaitingLine(w, true))
 	}
+	r.firstHourMarkdown(p)
 	r.targetsMarkdown(p)
 	r.neverAcknowledgedMarkdown(p)
 	r.failedMarkdown(p)
@@ -335,5 +336,36 @@ func (r *Report) tensionMarkdown(p func(string, ...any), c *reportClock) {
 	p("\n### Community tension\n\n| when | area | community | level (1–5) | trend | note | by |\n|---|---|---|---|---|---|---|\n")
 	for _, e := range r.Tension {
 		p("| %s | %s | %s | %d | %s | %s | %s |\n", c.at(e.At), mdText(e.Area), dash(mdText(e.Community)), e.Level, e.Trend, dash(mdText(e.Note)), mdText(r.actorName(e.By)))
+	}
+}
+
+// firstHourMarkdown says how the first hour went, when the runbook's
+// audiences say their kinds.
+func (r *Report) firstHourMarkdown(p func(string, ...any)) {
+	f := r.Summary.FirstHour
+	type row struct {
+		what string
+		m    *Milestone
+	}
+	var rows []row
+	for _, x := range []row{{"Partners told (the declaration)", f.PartnerDeclaration}, {"The public told (the first public message)", f.FirstPublic},
+		{"Longest silence to the public", f.LongestPublicSilence}} {
+		if x.m != nil {
+			rows = append(rows, x)
+		}
+	}
+	if len(rows) == 0 {
+		return // the runbook's audiences say no kinds: nothing to measure by
+	}
+	p("\n### The first hour\n\n| what | took | target | |\n|---|---|---|---|\n")
+	for _, row := range rows {
+		result := "**not yet**"
+		switch {
+		case row.m.Seconds != nil && row.m.Met:
+			result = "met"
+		case row.m.Seconds != nil:
+			result = "**missed**"
+		}
+		p("| %s | %s | %s | %s |\n", row.what, offset(row.m.Seconds), offset(&row.m.TargetSeconds), result)
 	}
 }

@@ -66,3 +66,30 @@ func TestASilenceToThePublicIsEscalated(t *testing.T) {
 		t.Errorf("the report's silences: %+v", s)
 	}
 }
+
+// The first hour is measured against the guidance: the silent runbook
+// tells the public at once, then falls silent for 5h against a promise of
+// 2h; it has no partners audience, so nothing is said of partners.
+func TestTheFirstHourIsMeasured(t *testing.T) {
+	e, id, err := Drill(context.Background(), DrillOptions{Source: []byte(silent), SourceName: "s.yaml", Start: start,
+		Instant: true, Horizon: 6 * time.Hour, Dispatch: to(&recorder{}), Log: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Report(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := r.Summary.FirstHour
+	if f.PartnerDeclaration != nil || f.FirstPublic == nil || *f.FirstPublic.Seconds != 0 || !f.FirstPublic.Met {
+		t.Errorf("first hour: %+v %+v", f.PartnerDeclaration, f.FirstPublic)
+	}
+	if s := f.LongestPublicSilence; s == nil || *s.Seconds != 5*3600 || s.Met {
+		t.Errorf("longest silence: %+v", s)
+	}
+	var md strings.Builder
+	r.Markdown(&md)
+	if !strings.Contains(md.String(), "| Longest silence to the public | 5h | 2h | **missed** |") || strings.Contains(md.String(), "Partners told") {
+		t.Errorf("the report's first hour:\n%s", md.String())
+	}
+}
