@@ -143,6 +143,14 @@ func (f *fsm) writeMessage(w *writer, c *WriteMessage) error {
 	}
 	dir := w.fsm.directory(w.tx)
 	approvers, least := adHocApprovers(rb, dir, to, c.By)
+	if c.Rumour != "" {
+		if r, err := w.tx.Rumour(nil, c.Rumour); err != nil || r == nil || r.ActivationID != a.ID {
+			return notFound("no rumour %q in activation %s", c.Rumour, a.ID)
+		}
+		if approvers, least, err = correctionApprovers(rb, dir, c.By); err != nil {
+			return err
+		}
+	}
 	if len(approvers) == 0 {
 		return invalid("the runbook “%s” names no approvers, so no one could approve an ad-hoc message: add an approval to one of its steps", cmpOr(rb.Title, string(rb.ID)))
 	}
@@ -167,7 +175,7 @@ func (f *fsm) writeMessage(w *writer, c *WriteMessage) error {
 	}
 	id := AdHocID(a.ID, w.meta.Index)
 	m := &state.Message{ID: id, ActivationID: a.ID, Step: AdHocStep, State: state.MessagePendingApproval,
-		AdHoc: &state.AdHoc{To: to, Approvers: approvers}, NeedsApproval: true, MinApprovals: least,
+		AdHoc: &state.AdHoc{To: to, Approvers: approvers, Rumour: c.Rumour}, NeedsApproval: true, MinApprovals: least,
 		CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
 	s, _ := stepOf(rb, m)
 	subject, body := marked(a, rb, c.Subject, c.Body)
@@ -195,6 +203,14 @@ func (f *fsm) writeMessage(w *writer, c *WriteMessage) error {
 	m.Revisions = []state.Revision{{N: 1, Subject: subject, Body: body, EditedBy: string(writer.ID), Editor: who, At: w.meta.At}}
 	if err := w.tx.UpsertMessage(m); err != nil {
 		return err
+	}
+	if c.Rumour != "" {
+		r, _ := w.tx.Rumour(nil, c.Rumour)
+		next := *r
+		next.Correction = m.ID
+		if err := w.tx.UpsertRumour(&next); err != nil {
+			return err
+		}
 	}
 	return w.event(a.ID, "message_drafted", m.ID, fmt.Sprintf("ad-hoc, written by %s to %s, held for approval: %s",
 		actingAs(who, writer), strings.Join(to, ", "), subject))

@@ -147,6 +147,9 @@ type WriteMessage struct {
 	Subject      string                       `json:"subject"`
 	Body         string                       `json:"body"`
 	Translations map[string]state.Translation `json:"translations,omitempty"`
+	// Rumour, for a correction, is the rumour it corrects: the runbook's
+	// rumours section names who approves it.
+	Rumour string `json:"rumour,omitempty"`
 }
 
 // Acknowledge records that a stakeholder has seen a message or task.
@@ -303,6 +306,10 @@ func newCommand(kind string) (Command, error) {
 		return &SetDirectory{}, nil
 	case "record_tension":
 		return &RecordTension{}, nil
+	case "log_rumour":
+		return &LogRumour{}, nil
+	case "assess_rumour":
+		return &AssessRumour{}, nil
 	}
 	return nil, fmt.Errorf("unknown command %q", kind)
 }

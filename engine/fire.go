@@ -250,6 +250,9 @@ func dispatch(w *writer, a *state.Activation, rb *runbooks.Runbook, m *state.Mes
 	if err := restartVoidWatch(w, a, rb, m); err != nil {
 		return err
 	}
+	if err := corrected(w, m); err != nil {
+		return err
+	}
 	if len(eps) == 0 {
 		return w.settleNow(m.ID) // nothing to wait for
 	}

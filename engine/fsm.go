@@ -106,6 +106,10 @@ func (f *fsm) applyCommand(w *writer, c Command) error {
 		return f.recordDecision(w, c)
 	case *RecordTension:
 		return f.recordTension(w, c)
+	case *LogRumour:
+		return f.logRumour(w, c)
+	case *AssessRumour:
+		return f.assessRumour(w, c)
 	case *Approve:
 		return f.approve(w, c)
 	case *Reject:
@@ -149,6 +153,8 @@ func activationOf(tx *state.Txn, c Command) string {
 	case *RecordDecision:
 		return c.Activation
 	case *RecordTension:
+		return c.Activation
+	case *LogRumour:
 		return c.Activation
 	case *SendInject:
 		return c.Activation

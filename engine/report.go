@@ -47,6 +47,8 @@ type Report struct {
 	Decisions    []*state.Decision `json:"decisions"`
 	// Tension is the community tension log, oldest first.
 	Tension []*state.Tension `json:"tension"`
+	// Rumours is the rumour register, oldest first.
+	Rumours []RumourReport `json:"rumours"`
 	// People are the runbook's stakeholders' names, by id.
 	People map[string]string `json:"people"`
 	// Organisations are the names of those that sign joint statements, by id.
@@ -287,6 +289,9 @@ func (e *Engine) Report(activation string) (*Report, error) {
 		cutoff = scenario0.Add(time.Duration(float64(e.clock.Now().Sub(wall0)) * speed))
 	}
 	r.AsOf = cutoff
+	if r.Rumours, err = rumourReports(tx, rb, a.ID, cutoff); err != nil {
+		return nil, err
+	}
 	if r.Summary, err = summarise(tx, rb, r, cutoff); err != nil {
 		return nil, err
 	}
@@ -295,6 +300,7 @@ func (e *Engine) Report(activation string) (*Report, error) {
 	r.StillWaiting = nonNil(r.StillWaiting)
 	r.Decisions = nonNil(r.Decisions)
 	r.Tension = nonNil(r.Tension)
+	r.Rumours = nonNil(r.Rumours)
 	r.Tasks = nonNil(r.Tasks)
 	r.Deliveries = nonNil(r.Deliveries)
 	r.Messages = nonNil(r.Messages)

@@ -65,6 +65,7 @@ func (r *Report) summaryMarkdown(p func(string, ...any), c *reportClock) {
 	r.neverAcknowledgedMarkdown(p)
 	r.failedMarkdown(p)
 	r.silencesMarkdown(p, c)
+	r.rumoursMarkdown(p, c)
 	r.tensionMarkdown(p, c)
 	p("\n### Decisions\n\n")
 	if len(r.Decisions) == 0 {
@@ -367,5 +368,28 @@ func (r *Report) firstHourMarkdown(p func(string, ...any)) {
 			result = "**missed**"
 		}
 		p("| %s | %s | %s | %s |\n", row.what, offset(row.m.Seconds), offset(&row.m.TargetSeconds), result)
+	}
+}
+
+// rumoursMarkdown is the rumour register, when any rumour was logged.
+func (r *Report) rumoursMarkdown(p func(string, ...any), c *reportClock) {
+	if len(r.Rumours) == 0 {
+		return
+	}
+	p("\n### Rumours\n\n| logged | rumour | verdict | corrected | took | target |\n|---|---|---|---|---|---|\n")
+	for _, x := range r.Rumours {
+		corrected := "-"
+		if x.CorrectedAt != nil {
+			corrected = c.short(x.LoggedAt, *x.CorrectedAt)
+		}
+		result := "-"
+		switch {
+		case x.Met == nil:
+		case *x.Met:
+			result = "met (" + offset(x.TargetSeconds) + ")"
+		default:
+			result = "**missed** (" + offset(x.TargetSeconds) + ")"
+		}
+		p("| %s | %s | %s | %s | %s | %s |\n", c.at(x.LoggedAt), mdText(x.Summary), dash(x.Verdict), corrected, offset(x.TimeToCorrectionSeconds), result)
 	}
 }

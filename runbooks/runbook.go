@@ -32,6 +32,9 @@ type Runbook struct {
 	Escalation   *Escalation   `yaml:"escalation" jsonschema_description:"The escalation policy every deadline follows unless its step says otherwise."`
 	// PublicUpdates promises the public an update at least every so
 	// often while an activation runs: no information void.
+	// Rumours says who approves a correction to a rumour, and how fast
+	// one is expected.
+	Rumours *Rumours `yaml:"rumours" jsonschema_description:"The rumour register: who approves corrections, and how fast one is expected."`
 	// Tension says who is told when community tension rises to 4 or more.
 	Tension       *Tension       `yaml:"tension" jsonschema_description:"The community tension log: who is told of a rise to level 4 or more."`
 	PublicUpdates *PublicUpdates `yaml:"public_updates" jsonschema_description:"While an activation runs, something must reach these audiences at least every so often, or it is escalated."`
@@ -215,6 +218,17 @@ type Inject struct {
 	At   Duration `yaml:"at" jsonschema:"required"`
 	To   []Ref    `yaml:"to" jsonschema:"required,minItems=1"`
 	Body Template `yaml:"body" jsonschema:"required"`
+}
+
+// Rumours is the rumour register's policy: a correction is approved as a
+// message is, by Approvers (Min of them, never its writer), and is
+// expected within CorrectWithin of the rumour being logged.
+type Rumours struct {
+	located
+	Approvers     []Ref     `yaml:"approvers" jsonschema:"required,minItems=1"`
+	Min           int       `yaml:"min" jsonschema:"minimum=1,default=1"`
+	CorrectWithin *Duration `yaml:"correct_within" jsonschema_description:"How soon after a rumour is logged its correction should be out; the report says whether it was."`
+	EscalateTo    []Ref     `yaml:"escalate_to" jsonschema_description:"Kept for the escalation of a correction not out in time."`
 }
 
 // Tension is what the community tension log does beyond keeping the

@@ -38,6 +38,16 @@ func validate(rb *Runbook, ds *diagnostics) {
 	v.checkSteps()
 	v.checkExercise()
 	v.checkPublicUpdates()
+	if r := v.rb.Rumours; r != nil && r.decoded() {
+		approvers := v.checkRefs(r.Approvers, people, "rumours.approvers")
+		v.checkRefs(r.EscalateTo, people, "rumours.escalate_to")
+		if r.valid("min") && (r.Min < 1 || len(approvers.Stakeholders) > 0 && r.Min > len(approvers.Stakeholders)) {
+			v.errorf(r.at("min"), "rumours.min", "min is %d: give 1 to the %d approvers there are", r.Min, len(approvers.Stakeholders))
+		}
+		if r.CorrectWithin != nil && r.CorrectWithin.D <= 0 {
+			v.errorf(r.CorrectWithin.Pos, "rumours.correct_within", "correct_within must be longer than 0s")
+		}
+	}
 	if t := v.rb.Tension; t != nil && t.decoded() {
 		v.checkRefs(t.EscalateTo, people, "tension.escalate_to")
 	}

@@ -66,9 +66,12 @@ func (s *Server) writeMessage(w http.ResponseWriter, r *http.Request, u *User) {
 	if !decode(w, r, &req) {
 		return
 	}
-	activation := r.PathValue("id")
+	activation, rumour := r.PathValue("id"), ""
+	if n := r.PathValue("rid"); n != "" { // a correction of a rumour: the runbook's rumours section approves it
+		rumour = activation + "/rumour/" + n
+	}
 	index, err := s.engine.Apply(r.Context(), &engine.WriteMessage{Meta: engine.Meta{Actor: u.Person()}, Activation: activation,
-		By: u.Identity(), To: req.To, Subject: req.Subject, Body: req.Body, Translations: req.Translations})
+		By: u.Identity(), To: req.To, Subject: req.Subject, Body: req.Body, Translations: req.Translations, Rumour: rumour})
 	if err != nil {
 		refused(w, err)
 		return

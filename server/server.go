@@ -208,6 +208,10 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/activations/{id}/decisions", role(RolePlanner), s.recordDecision},
 		{"POST /api/v1/activations/{id}/tension", anyone, s.recordTension}, // anyone signed in: a community's tension, 1 to 5
 		{"GET /api/v1/activations/{id}/tension", anyone, s.tensionLog},
+		{"POST /api/v1/activations/{id}/rumours", anyone, s.logRumour}, // anyone signed in may log a rumour
+		{"GET /api/v1/activations/{id}/rumours", anyone, s.rumours},
+		{"POST /api/v1/activations/{id}/rumours/{rid}/assess", commsOfficer, s.assessRumour},
+		{"POST /api/v1/activations/{id}/rumours/{rid}/correction", commsOfficer, s.writeMessage}, // held for the rumours section's approvers
 		{"POST /api/v1/activations/{id}/injects", exerciseLead, s.sendInject},
 		{"POST /api/v1/activations/{id}/speed", role(RolePlanner, RoleExerciseLead), s.setSpeed},
 		{"POST /api/v1/activations/{id}/messages", commsOfficer, s.writeMessage}, // an ad-hoc message, held for approval

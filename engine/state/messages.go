@@ -82,6 +82,8 @@ type Rejection struct {
 type AdHoc struct {
 	To        []string `json:"to"`        // the runbook's audiences
 	Approvers []string `json:"approvers"` // stakeholder ids
+	// Rumour, for a correction, is the rumour it corrects.
+	Rumour string `json:"rumour,omitempty"`
 }
 
 // CarriesTranslations reports whether a revision says which translations

@@ -29,6 +29,7 @@ const (
 	TableLeader           = "leader"    // one row: the node that leads, and its address
 	TableDirectory        = "directory" // one row: the directory in force
 	TableTension          = "tension"
+	TableRumours          = "rumours"
 )
 
 // Indexes. Every table has IndexID; the others exist where listed in Schema.
@@ -106,6 +107,7 @@ func Schema() *memdb.DBSchema {
 		table(TableLeader),
 		table(TableDirectory),
 		table(TableTension, stringIndex(IndexActivation, "ActivationID")),
+		table(TableRumours, stringIndex(IndexActivation, "ActivationID")),
 	}
 	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}
 	for _, t := range tables {

@@ -38,6 +38,7 @@ func rows() []struct {
 		// Tables added since: a snapshot made before them ends before them.
 		{TableDirectory, func() any { return new(Directory) }},
 		{TableTension, func() any { return new(Tension) }},
+		{TableRumours, func() any { return new(Rumour) }},
 	}
 }
 
@@ -131,7 +132,7 @@ func decodeSnapshot(r io.Reader, emit func(table string, objs []any)) error {
 	}
 	for _, want := range rows() {
 		var h tableHeader
-		if err := dec.Decode(&h); errors.Is(err, io.EOF) && slices.Contains([]string{TableDirectory, TableTension}, want.table) {
+		if err := dec.Decode(&h); errors.Is(err, io.EOF) && slices.Contains([]string{TableDirectory, TableTension, TableRumours}, want.table) {
 			return nil
 		} else if err != nil {
 			return fmt.Errorf("reading the snapshot: %w", err)

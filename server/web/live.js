@@ -132,7 +132,8 @@
    "message_sent", "message_partially_failed", "message_failed", "task_opened", "acknowledged", "task_done", "task_reassigned",
    "escalated", "escalation_exhausted", "decision_recorded", "stood_down", "halted", "inject_sent", "speed_changed",
    "message_withheld", "message_cancelled", "render_failed", "translations_withheld", "delivery_resumed", "delivery_undelivered",
-   "message_redrafted", "on_duty", "not_reached", "sign_off_requested", "tension_recorded", "tension_raised"
+   "message_redrafted", "on_duty", "not_reached", "sign_off_requested", "tension_recorded", "tension_raised",
+   "rumour_logged", "rumour_assessed", "rumour_corrected"
   ].forEach(function (k) { source.addEventListener(k, poke); });
   // Once a minute too: what is overdue grows later without any event, and
   // a kind of event not named above is still shown within the minute.

@@ -1,0 +1,77 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/crierhq/crier/engine"
+)
+
+// The rumour register over the API: anyone signed in logs a rumour; a
+// comms officer assesses it and writes its correction (POST
+// …/rumours/{rid}/correction, as an ad-hoc message: writeMessage), which
+// the runbook's rumours section approves; everyone reads the register.
+
+// logRumour adds {summary, source, where, seen_at, communities}.
+func (s *Server) logRumour(w http.ResponseWriter, r *http.Request, u *User) {
+	var req struct {
+		Summary     string    `json:"summary"`
+		Source      string    `json:"source"`
+		Where       string    `json:"where"`
+		SeenAt      time.Time `json:"seen_at"`
+		Communities []string  `json:"communities"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	id := r.PathValue("id")
+	index, err := s.engine.Apply(r.Context(), &engine.LogRumour{Meta: engine.Meta{Actor: u.Person()}, Activation: id,
+		Summary: req.Summary, Source: req.Source, Where: req.Where, SeenAt: req.SeenAt, Communities: req.Communities})
+	if err != nil {
+		refused(w, err)
+		return
+	}
+	s.showRumour(w, engine.RumourID(id, index), http.StatusCreated)
+}
+
+// assessRumour gives a rumour its verdict {verdict, note}.
+func (s *Server) assessRumour(w http.ResponseWriter, r *http.Request, u *User) {
+	var req struct {
+		Verdict string `json:"verdict"`
+		Note    string `json:"note"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	rumour := r.PathValue("id") + "/rumour/" + r.PathValue("rid")
+	if _, err := s.engine.Apply(r.Context(), &engine.AssessRumour{Meta: engine.Meta{Actor: u.Person()}, Rumour: rumour,
+		Verdict: req.Verdict, Note: req.Note}); err != nil {
+		refused(w, err)
+		return
+	}
+	s.showRumour(w, rumour, http.StatusOK)
+}
+
+// rumours is an activation's register, oldest first.
+func (s *Server) rumours(w http.ResponseWriter, r *http.Request, _ *User) {
+	id := r.PathValue("id")
+	if a, err := s.engine.Read().Activation(nil, id); err != nil || a == nil {
+		writeError(w, http.StatusNotFound, "not_found", "no activation "+id)
+		return
+	}
+	list, err := s.engine.Read().RumoursOf(nil, id)
+	if err != nil {
+		refused(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(list))
+}
+
+func (s *Server) showRumour(w http.ResponseWriter, id string, status int) {
+	rumour, err := s.engine.Read().Rumour(nil, id)
+	if err != nil || rumour == nil {
+		writeError(w, http.StatusNotFound, "not_found", "no rumour "+id)
+		return
+	}
+	writeJSON(w, status, rumour)
+}

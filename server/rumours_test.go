@@ -1,0 +1,84 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/crierhq/crier/engine"
+)
+
+const rumourRunbook = `version: 1
+id: rumours
+title: After the attack
+stakeholders:
+  - {id: head, name: Head of Communications, roles: [comms], email: head.comms@northbridge.gov.uk}
+  - {id: duty, name: Duty Communications Officer, roles: [comms], email: duty.comms@northbridge.gov.uk}
+channels:
+  - {id: website, type: log}
+audiences:
+  - {id: residents, kind: public, channels: [website]}
+rumours: {approvers: [role:comms], correct_within: 1h}
+steps:
+  - {id: later, title: Later, at: 24h, notify: {to: [residents], subject: Later, body: Later}}
+`
+
+// Over the API: a rumour logged by a viewer, assessed false by a comms
+// officer, corrected by one and approved by the other, sent; the report
+// has its correction time, within the hour.
+func TestARumourOverTheAPI(t *testing.T) {
+	clock := engine.NewVirtualClock(start)
+	e, err := engine.Open(context.Background(), engine.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := NewLibraryFS(fstest.MapFS{"rumours.yaml": {Data: []byte(rumourRunbook)}}, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(Options{Engine: e, Library: lib, Users: people, Now: func() time.Time { return clock.Now() }}))
+	defer srv.Close()
+	f := &fixture{t: t, engine: e, lib: lib, http: srv}
+	code, a := f.call(token("Priya"), "POST", "/api/v1/activations", map[string]any{"runbook": "rumours", "mode": "live"})
+	if code != http.StatusCreated {
+		t.Fatalf("activating: %d %v", code, a)
+	}
+	id := a["id"].(string)
+	code, rumour := f.call(token("Val"), "POST", "/api/v1/activations/"+id+"/rumours", map[string]any{
+		"summary": "The attacker worshipped at the Eastgate mosque", "where": "Northbridge Chat", "communities": []string{"Muslim"}})
+	if code != http.StatusCreated {
+		t.Fatalf("a viewer logging a rumour: %d %v", code, rumour)
+	}
+	rid := rumour["id"].(string)[strings.LastIndex(rumour["id"].(string), "/")+1:]
+	base := "/api/v1/activations/" + id + "/rumours/" + rid
+	if code, m := f.call(token("Val"), "POST", base+"/assess", map[string]any{"verdict": "false"}); code != http.StatusForbidden {
+		t.Errorf("a viewer assessing: %d %v", code, m)
+	}
+	if code, m := f.call(token("Hana"), "POST", base+"/assess", map[string]any{"verdict": "false", "note": "Police: no one identified"}); code != http.StatusOK {
+		t.Fatalf("assessing: %d %v", code, m)
+	}
+	clock.Set(start.Add(25 * time.Minute))
+	code, m := f.call(token("Hana"), "POST", base+"/correction", map[string]any{"to": []string{"residents"},
+		"subject": "No one has been identified", "body": "Please do not share rumours: the police have not identified anyone."})
+	if code != http.StatusCreated {
+		t.Fatalf("correcting: %d %v", code, m)
+	}
+	msg := m["id"].(string)
+	clock.Set(start.Add(40 * time.Minute))
+	if code, m := f.call(token("Dev"), "POST", "/api/v1/messages/"+msg+"/approve", nil); code != http.StatusOK {
+		t.Fatalf("approving the correction: %d %v", code, m)
+	}
+	_, report := f.call(token("Val"), "GET", "/api/v1/activations/"+id+"/report", nil)
+	rs := asSlice(report["rumours"])
+	if len(rs) != 1 {
+		t.Fatalf("the report's rumours: %v", report["rumours"])
+	}
+	x := rs[0].(map[string]any)
+	if x["verdict"] != "false" || x["time_to_correction_seconds"] != float64(40*60) || x["met"] != true {
+		t.Errorf("the report's rumour: %v", x)
+	}
+}
