@@ -2,9 +2,11 @@ package server
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/crierhq/crier/engine"
+	"github.com/crierhq/crier/engine/state"
 )
 
 // The rumour register over the API: anyone signed in logs a rumour; a
@@ -74,4 +76,38 @@ func (s *Server) showRumour(w http.ResponseWriter, id string, status int) {
 		return
 	}
 	writeJSON(w, status, rumour)
+}
+
+// rumourFromForm logs a rumour from the activation page.
+func (s *Server) rumourFromForm(w http.ResponseWriter, r *http.Request, u *User) {
+	id := r.PathValue("id")
+	var communities []string
+	for _, c := range strings.Split(r.PostFormValue("communities"), ",") {
+		communities = append(communities, strings.TrimSpace(c))
+	}
+	s.applyAndRedirect(w, r, u, &engine.LogRumour{Meta: engine.Meta{Actor: u.Person()}, Activation: id,
+		Summary: r.PostFormValue("summary"), Source: r.PostFormValue("source"), Where: r.PostFormValue("where"),
+		Communities: communities}, id, "rumour", "Not logged")
+}
+
+// assessFromForm gives a rumour its verdict from the activation page.
+func (s *Server) assessFromForm(w http.ResponseWriter, r *http.Request, u *User) {
+	id := r.PathValue("id")
+	s.applyAndRedirect(w, r, u, &engine.AssessRumour{Meta: engine.Meta{Actor: u.Person()}, Rumour: id + "/rumour/" + r.PathValue("rid"),
+		Verdict: r.PostFormValue("verdict"), Note: r.PostFormValue("note")}, id, "assessed", "Not assessed")
+}
+
+// rumourRow is a rumour as the activation page lists it.
+type rumourRow struct {
+	*state.Rumour
+	N string // its number, for its forms and the correction's link
+}
+
+func rumourRows(tx *state.Txn, activation string) []rumourRow {
+	list, _ := tx.RumoursOf(nil, activation)
+	out := make([]rumourRow, 0, len(list))
+	for _, r := range list {
+		out = append(out, rumourRow{Rumour: r, N: r.ID[strings.LastIndex(r.ID, "/")+1:]})
+	}
+	return out
 }

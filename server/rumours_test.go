@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -80,5 +81,52 @@ func TestARumourOverTheAPI(t *testing.T) {
 	x := rs[0].(map[string]any)
 	if x["verdict"] != "false" || x["time_to_correction_seconds"] != float64(40*60) || x["met"] != true {
 		t.Errorf("the report's rumour: %v", x)
+	}
+}
+
+// On the activation page: anyone logs a rumour; a comms officer assesses
+// it and writes its correction from the page it links to, which names
+// the rumour and who approves the correction.
+func TestARumourOnTheActivationPage(t *testing.T) {
+	clock := engine.NewVirtualClock(start)
+	e, err := engine.Open(context.Background(), engine.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := NewLibraryFS(fstest.MapFS{"rumours.yaml": {Data: []byte(rumourRunbook)}}, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(Options{Engine: e, Library: lib, Users: people, Now: func() time.Time { return clock.Now() }}))
+	defer srv.Close()
+	f := &fixture{t: t, engine: e, lib: lib, http: srv}
+	_, a := f.call(token("Priya"), "POST", "/api/v1/activations", map[string]any{"runbook": "rumours", "mode": "live"})
+	id := a["id"].(string)
+	val := f.signedIn(token("Val"))
+	_, page, _ := val.do("GET", "/ui/activations/"+id, nil)
+	csrf := csrfField.FindStringSubmatch(page)[1]
+	code, body := val.post("/ui/activations/"+id+"/rumours", url.Values{"csrf": {csrf}, "summary": {"The <b>mosque</b> was involved"}, "where": {"Northbridge Chat"}})
+	if code != http.StatusOK || !strings.Contains(body, "The &lt;b&gt;mosque&lt;/b&gt; was involved") || strings.Contains(body, "Write the correction") {
+		t.Fatalf("after logging, as a viewer: %d", code)
+	}
+	hana := f.signedIn(token("Hana"))
+	_, page, _ = hana.do("GET", "/ui/activations/"+id, nil)
+	csrf = csrfField.FindStringSubmatch(page)[1]
+	rumours, _ := e.Read().RumoursOf(nil, id)
+	n := rumours[0].ID[strings.LastIndex(rumours[0].ID, "/")+1:]
+	if code, body := hana.post("/ui/activations/"+id+"/rumours/"+n+"/assess", url.Values{"csrf": {csrf}, "verdict": {"false"}, "note": {"Police"}}); code != http.StatusOK || !strings.Contains(body, "Assessed <strong>false</strong>") {
+		t.Fatalf("assessing: %d", code)
+	}
+	_, compose, _ := hana.do("GET", "/ui/activations/"+id+"/messages/new?rumour="+n, nil)
+	if !strings.Contains(compose, "Correct a rumour") || !strings.Contains(compose, `name="rumour" value="`+n+`"`) || !strings.Contains(compose, "approved by Head of Communications, Duty Communications Officer") {
+		t.Fatalf("the correction's page:\n%s", compose)
+	}
+	code, body = hana.post("/ui/activations/"+id+"/messages/new", url.Values{"csrf": {csrf}, "rumour": {n}, "to": {"residents"},
+		"subject": {"No one has been identified"}, "body": {"Please do not share rumours."}})
+	if code != http.StatusOK {
+		t.Fatalf("writing the correction: %d\n%s", code, body)
+	}
+	if r, _ := e.Read().Rumour(nil, rumours[0].ID); r.Correction == "" {
+		t.Error("the correction is not linked to its rumour")
 	}
 }

@@ -80,6 +80,8 @@ func (p *page) refillFrom(r *http.Request) {
 		p.posted = "decision"
 	case strings.HasSuffix(r.Pattern, "/tension"):
 		p.posted = "tension"
+	case strings.HasSuffix(r.Pattern, "/rumours"):
+		p.posted = "rumour"
 	case strings.HasSuffix(r.Pattern, "/activate"):
 		p.posted = "activate"
 	case r.Pattern == "POST /ui/activations/{id}":

@@ -29,6 +29,9 @@ type activationPage struct {
 	// chart of all of them.
 	Tension      []*state.Tension
 	TensionChart template.HTML
+	// The rumour register; CanCorrect: the person may assess and correct.
+	Rumours    []rumourRow
+	CanCorrect bool
 	Steps        []stepRow
 	ByChannel    []engine.ChannelCount
 	Failed       []engine.DeliveryReport
@@ -93,6 +96,8 @@ func (s *Server) activationRoutes() {
 	s.mux.Handle("POST /ui/activations/{id}/injects", s.form(exerciseLead, s.injectFromForm))
 	s.mux.Handle("POST /ui/activations/{id}/decisions", s.form(planner, s.decisionFromForm))
 	s.mux.Handle("POST /ui/activations/{id}/tension", s.form(anyone, s.tensionFromForm))
+	s.mux.Handle("POST /ui/activations/{id}/rumours", s.form(anyone, s.rumourFromForm))
+	s.mux.Handle("POST /ui/activations/{id}/rumours/{rid}/assess", s.form(commsOfficer, s.assessFromForm))
 	s.mux.Handle("POST /ui/activations/{id}/speed", s.form(func(u *User, _ *http.Request) bool { return u.Has(RolePlanner, RoleExerciseLead) }, s.speedFromForm))
 	s.mux.Handle("POST /ui/runbooks/reload", s.form(planner, s.reloadFromForm))
 	s.workRoutes() // tasks, acknowledgements, the archive and the runbook pages
@@ -144,6 +149,7 @@ func (s *Server) activationData(r *http.Request, u *User, done, problem string) 
 	p.refillFrom(r)
 	p.Clock, p.Zone, p.Params = s.clockOf(a), s.loc.String(), s.paramsOf(a)
 	p.Decisions, _ = tx.DecisionsOf(nil, a.ID)
+	p.Rumours, p.CanCorrect = rumourRows(tx, a.ID), u.Has(RoleComms)
 	if log, _ := tx.TensionOf(nil, a.ID); len(log) > 0 {
 		p.Tension, p.TensionChart = tensionNow(log), tensionChart(log, s.loc, s.activationNow(a.ID))
 	}

@@ -16,6 +16,11 @@ type composePage struct {
 	Activation activationView
 	Audiences  []composeAudience
 	Languages  []composeLanguage
+	// Rumour, for a correction, is the rumour it corrects (its number,
+	// RumourN, in the form), and CorrectionApprovers who approve it.
+	Rumour              *state.Rumour
+	RumourN             string
+	CorrectionApprovers []string
 }
 
 // composeAudience is one audience to tick, with who would approve a
@@ -54,6 +59,14 @@ func (s *Server) showCompose(w http.ResponseWriter, r *http.Request, u *User, st
 	}
 	p := &composePage{page: page{Title: "Write a message", User: u, Exercise: a.Exercise(), Error: problem}, Activation: viewActivation(a)}
 	p.refillFrom(r)
+	if n := r.FormValue("rumour"); n != "" {
+		if rumour, _ := s.engine.Read().Rumour(nil, a.ID+"/rumour/"+n); rumour != nil && rb.Rumours != nil {
+			p.Title, p.Rumour, p.RumourN = "Correct a rumour", rumour, n
+			for _, sh := range rb.Reach(rb.Rumours.Approvers).Stakeholders {
+				p.CorrectionApprovers = append(p.CorrectionApprovers, sh.NameIn(s.engine.Directory()))
+			}
+		}
+	}
 	given := p.Given["to"]
 	for _, au := range rb.Audiences {
 		ca := composeAudience{ID: string(au.ID), Description: au.Description, Checked: slices.Contains(given, string(au.ID))}
@@ -98,9 +111,13 @@ func (s *Server) composeFromForm(w http.ResponseWriter, r *http.Request, u *User
 			}
 		}
 	}
+	rumour := ""
+	if n := r.PostFormValue("rumour"); n != "" {
+		rumour = activation + "/rumour/" + n
+	}
 	index, err := s.engine.Apply(r.Context(), &engine.WriteMessage{Meta: engine.Meta{Actor: u.Person()}, Activation: activation,
 		By: u.Identity(), To: r.PostForm["to"], Subject: r.PostFormValue("subject"), Body: lines(r.PostFormValue("body")),
-		Translations: translations})
+		Translations: translations, Rumour: rumour})
 	if err != nil {
 		s.showCompose(w, r, u, http.StatusUnprocessableEntity, "Not written: "+err.Error())
 		return

@@ -47,6 +47,10 @@ func noticeText(key string) string {
 		return "Decision recorded: it is in the log below."
 	case "tension":
 		return "Tension recorded: it is in the log below."
+	case "rumour":
+		return "Rumour logged: it is in the register below."
+	case "assessed":
+		return "Your assessment is recorded."
 	case "speed":
 		return "The speed is changed: what is still to come is placed again at the new speed."
 	case "task-done":
