@@ -32,16 +32,16 @@ type activationPage struct {
 	// The rumour register; CanCorrect: the person may assess and correct.
 	Rumours    []rumourRow
 	CanCorrect bool
-	Steps        []stepRow
-	ByChannel    []engine.ChannelCount
-	Failed       []engine.DeliveryReport
-	NotArrived   []engine.DeliveryReport // texts the phone network did not deliver
-	Still        []engine.StillWaiting   // after the escalation ran out
-	Waiting      []ackWaiting
-	Runbook      runbookView
-	Severities   []string // for the activate form
-	Plan         []runbooks.Occurrence
-	Reach        []modeReach // what each mode can reach, on the activate form
+	Steps      []stepRow
+	ByChannel  []engine.ChannelCount
+	Failed     []engine.DeliveryReport
+	NotArrived []engine.DeliveryReport // texts the phone network did not deliver
+	Still      []engine.StillWaiting   // after the escalation ran out
+	Waiting    []ackWaiting
+	Runbook    runbookView
+	Severities []string // for the activate form
+	Plan       []runbooks.Occurrence
+	Reach      []modeReach // what each mode can reach, on the activate form
 	// FirstReach: who a live activation now reaches in its first hour,
 	// and how many more than are listed, on the activate form.
 	FirstReach []string
