@@ -36,7 +36,9 @@ func tensionChart(log []*state.Tension, loc *time.Location, now time.Time) templ
 	if len(log) == 0 {
 		return ""
 	}
-	const w, rowH, left, top, height = 640.0, 24.0, 40.0, 10.0, 4 * 24.0
+	// Drawn at 480 units wide, the width it is shown at on a desktop, so
+	// that its 16-unit text stays readable when a phone shrinks it.
+	const w, rowH, left, top, height = 480.0, 26.0, 30.0, 12.0, 4 * 26.0
 	first := log[0].At
 	span := now.Sub(first)
 	if last := log[len(log)-1].At.Sub(first); last > span {
@@ -58,7 +60,7 @@ func tensionChart(log []*state.Tension, loc *time.Location, now time.Time) templ
 		byPlace[place] = append(byPlace[place], e)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="tension-chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="Community tension over time, by area">`, w, top+height+30+float64(len(places))*18)
+	fmt.Fprintf(&b, `<svg class="tension-chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="Community tension over time, by area">`, w, top+height+34+float64(len(places))*22)
 	for level := 1; level <= 5; level++ {
 		cls := "grid"
 		if level >= engine.TensionHigh {
@@ -68,7 +70,7 @@ func tensionChart(log []*state.Tension, loc *time.Location, now time.Time) templ
 			cls, left, w-20, y(level), y(level), left-14, y(level)+4, level)
 	}
 	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f">%s</text><text x="%.0f" y="%.0f" text-anchor="end">%s</text>`,
-		left, top+height+16, first.In(loc).Format("Mon 15:04"), w-20, top+height+16, first.Add(span).In(loc).Format("Mon 15:04"))
+		left, top+height+20, first.In(loc).Format("Mon 15:04"), w-20, top+height+20, first.Add(span).In(loc).Format("Mon 15:04"))
 	for i, place := range places {
 		entries := byPlace[place]
 		var points []string
@@ -82,7 +84,7 @@ func tensionChart(log []*state.Tension, loc *time.Location, now time.Time) templ
 			fmt.Fprintf(&b, `<circle class="place p%d" cx="%.1f" cy="%.1f" r="3"><title>%s</title></circle>`, i%6, x(e.At), y(e.Level),
 				template.HTMLEscapeString(fmt.Sprintf("%s, %s: level %d, %s", place, e.At.In(loc).Format("15:04"), e.Level, e.Trend)))
 		}
-		fmt.Fprintf(&b, `<text class="place p%d" x="%.0f" y="%.0f">%s — now %d, %s</text>`, i%6, left, top+height+34+float64(i)*18,
+		fmt.Fprintf(&b, `<text class="place p%d" x="%.0f" y="%.0f">%s — now %d, %s</text>`, i%6, left, top+height+44+float64(i)*22,
 			template.HTMLEscapeString(place), last.Level, last.Trend)
 	}
 	b.WriteString(`</svg>`)
