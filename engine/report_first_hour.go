@@ -43,8 +43,9 @@ type Milestone struct {
 }
 
 // firstHour measures an activation's first hour from its dispatched
-// messages, by the kinds of the audiences they were addressed to.
-func firstHour(tx *state.Txn, rb *runbooks.Runbook, r *Report, cutoff time.Time) (FirstHour, error) {
+// messages, by the kinds of the audiences they were addressed to, and
+// the gaps between its public updates (publicGaps).
+func firstHour(tx *state.Txn, rb *runbooks.Runbook, r *Report, gaps []Silence) (FirstHour, error) {
 	var f FirstHour
 	for i := range rb.Audiences {
 		switch rb.Audiences[i].Kind {
@@ -80,21 +81,11 @@ func firstHour(tx *state.Txn, rb *runbooks.Runbook, r *Report, cutoff time.Time)
 			}
 		}
 	}
-	if rb.PublicUpdates != nil {
-		longest := Milestone{TargetSeconds: int64(rb.PublicUpdates.Every.D / time.Second), Met: true}
-		updates, err := PublicUpdates(tx, rb, r.Activation)
-		if err != nil {
-			return f, err
+	for _, g := range gaps {
+		if f.LongestPublicSilence == nil || g.Seconds > *f.LongestPublicSilence.Seconds {
+			seconds := g.Seconds
+			f.LongestPublicSilence = &Milestone{Seconds: &seconds, TargetSeconds: g.Promise, Met: g.Seconds <= g.Promise}
 		}
-		from := r.StartedAt
-		for _, until := range append(updates, cutoff) {
-			if gap := int64(until.Sub(from) / time.Second); longest.Seconds == nil || gap > *longest.Seconds {
-				longest.Seconds = &gap
-			}
-			from = until
-		}
-		longest.Met = *longest.Seconds <= longest.TargetSeconds
-		f.LongestPublicSilence = &longest
 	}
 	return f, nil
 }

@@ -209,10 +209,12 @@ func summarise(tx *state.Txn, rb *runbooks.Runbook, r *Report, cutoff time.Time)
 	slices.SortStableFunc(s.Targets, func(a, b Target) int { return a.From.Compare(b.From) })
 	s.NeverAcknowledged = neverAcknowledged(rb, s.Targets, cancelledWhen(r))
 	s.Failed = failedByChannel(r)
-	if s.PublicSilences, err = publicSilences(tx, rb, r, cutoff); err != nil {
+	gaps, err := publicGaps(tx, rb, r, cutoff)
+	if err != nil {
 		return s, err
 	}
-	if s.FirstHour, err = firstHour(tx, rb, r, cutoff); err != nil {
+	s.PublicSilences = longerThanPromised(gaps)
+	if s.FirstHour, err = firstHour(tx, rb, r, gaps); err != nil {
 		return s, err
 	}
 	s.Targets = nonNil(s.Targets)

@@ -153,10 +153,10 @@ func reachesAudiences(rb *runbooks.Runbook, m *state.Message, audiences []string
 	return slices.ContainsFunc(to, func(t string) bool { return slices.Contains(audiences, t) })
 }
 
-// publicSilences are the gaps in the public updates a runbook promises
-// longer than it promises: from the activation (or an update) to the next
-// update, or to cutoff.
-func publicSilences(tx *state.Txn, rb *runbooks.Runbook, r *Report, cutoff time.Time) ([]Silence, error) {
+// publicGaps are the gaps between the public updates a runbook promises:
+// from the activation (or an update) to the next update, or to cutoff;
+// none when it promises none.
+func publicGaps(tx *state.Txn, rb *runbooks.Runbook, r *Report, cutoff time.Time) ([]Silence, error) {
 	if rb.PublicUpdates == nil {
 		return nil, nil
 	}
@@ -164,15 +164,24 @@ func publicSilences(tx *state.Txn, rb *runbooks.Runbook, r *Report, cutoff time.
 	if err != nil {
 		return nil, err
 	}
-	every := rb.PublicUpdates.Every.D
+	promise := int64(rb.PublicUpdates.Every.D / time.Second)
 	var out []Silence
 	from := r.StartedAt
 	for i, until := range append(updates, cutoff) {
-		if gap := until.Sub(from); gap > every {
-			out = append(out, Silence{From: from, Until: until, Seconds: int64(gap / time.Second), Promise: int64(every / time.Second),
-				Ongoing: i == len(updates)})
-		}
+		out = append(out, Silence{From: from, Until: until, Seconds: int64(until.Sub(from) / time.Second), Promise: promise,
+			Ongoing: i == len(updates)})
 		from = until
 	}
 	return out, nil
+}
+
+// longerThanPromised are the gaps longer than the runbook promised.
+func longerThanPromised(gaps []Silence) []Silence {
+	var out []Silence
+	for _, g := range gaps {
+		if g.Seconds > g.Promise {
+			out = append(out, g)
+		}
+	}
+	return out
 }
