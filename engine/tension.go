@@ -31,6 +31,11 @@ type RecordTension struct {
 
 func (*RecordTension) Kind() string { return "record_tension" }
 
+// TensionID is the id of the entry a RecordTension at this log index makes.
+func TensionID(activation string, index uint64) string {
+	return fmt.Sprintf("%s/tension/%d", activation, index)
+}
+
 func (f *fsm) recordTension(w *writer, c *RecordTension) error {
 	a, rb, err := f.activationOf(w, c.Activation)
 	if err != nil {
@@ -55,7 +60,7 @@ func (f *fsm) recordTension(w *writer, c *RecordTension) error {
 			previous = e.Level
 		}
 	}
-	e := &state.Tension{ID: fmt.Sprintf("%s/tension/%d", a.ID, w.meta.Index), ActivationID: a.ID, Area: area, Community: community,
+	e := &state.Tension{ID: TensionID(a.ID, w.meta.Index), ActivationID: a.ID, Area: area, Community: community,
 		Level: c.Level, Trend: c.Trend, Note: strings.TrimSpace(c.Note), By: w.meta.Actor, At: w.meta.At}
 	if err := w.tx.UpsertTension(e); err != nil {
 		return err

@@ -32,18 +32,7 @@ steps:
 // officer, corrected by one and approved by the other, sent; the report
 // has its correction time, within the hour.
 func TestARumourOverTheAPI(t *testing.T) {
-	clock := engine.NewVirtualClock(start)
-	e, err := engine.Open(context.Background(), engine.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lib, err := NewLibraryFS(fstest.MapFS{"rumours.yaml": {Data: []byte(rumourRunbook)}}, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(New(Options{Engine: e, Library: lib, Users: people, Now: func() time.Time { return clock.Now() }}))
-	defer srv.Close()
-	f := &fixture{t: t, engine: e, lib: lib, http: srv}
+	f, clock := rumourFixture(t)
 	code, a := f.call(token("Priya"), "POST", "/api/v1/activations", map[string]any{"runbook": "rumours", "mode": "live"})
 	if code != http.StatusCreated {
 		t.Fatalf("activating: %d %v", code, a)
@@ -88,18 +77,8 @@ func TestARumourOverTheAPI(t *testing.T) {
 // it and writes its correction from the page it links to, which names
 // the rumour and who approves the correction.
 func TestARumourOnTheActivationPage(t *testing.T) {
-	clock := engine.NewVirtualClock(start)
-	e, err := engine.Open(context.Background(), engine.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lib, err := NewLibraryFS(fstest.MapFS{"rumours.yaml": {Data: []byte(rumourRunbook)}}, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(New(Options{Engine: e, Library: lib, Users: people, Now: func() time.Time { return clock.Now() }}))
-	defer srv.Close()
-	f := &fixture{t: t, engine: e, lib: lib, http: srv}
+	f, _ := rumourFixture(t)
+	e := f.engine
 	_, a := f.call(token("Priya"), "POST", "/api/v1/activations", map[string]any{"runbook": "rumours", "mode": "live"})
 	id := a["id"].(string)
 	val := f.signedIn(token("Val"))
@@ -129,4 +108,22 @@ func TestARumourOnTheActivationPage(t *testing.T) {
 	if r, _ := e.Read().Rumour(nil, rumours[0].ID); r.Correction == "" {
 		t.Error("the correction is not linked to its rumour")
 	}
+}
+
+// rumourFixture is a server whose library holds the rumour runbook, over
+// an engine on a virtual clock.
+func rumourFixture(t *testing.T) (*fixture, *engine.VirtualClock) {
+	t.Helper()
+	clock := engine.NewVirtualClock(start)
+	e, err := engine.Open(context.Background(), engine.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := NewLibraryFS(fstest.MapFS{"rumours.yaml": {Data: []byte(rumourRunbook)}}, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(Options{Engine: e, Library: lib, Users: people, Now: func() time.Time { return clock.Now() }}))
+	t.Cleanup(srv.Close)
+	return &fixture{t: t, engine: e, lib: lib, http: srv}, clock
 }

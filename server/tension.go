@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/crierhq/crier/engine"
@@ -36,7 +35,7 @@ func (s *Server) recordTension(w http.ResponseWriter, r *http.Request, u *User) 
 		return
 	}
 	for _, e := range log {
-		if e.ID == fmt.Sprintf("%s/tension/%d", id, index) {
+		if e.ID == engine.TensionID(id, index) {
 			writeJSON(w, http.StatusCreated, e)
 			return
 		}
