@@ -37,6 +37,31 @@ func (w *writer) scheduleCheck(a *state.Activation, step, kind, subject string, 
 	return w.tx.UpsertOccurrence(o)
 }
 
+// stopChecks cancels the pending checks of a kind on a subject, so that a
+// watch can start again, and returns the last check's number, for the new
+// one to follow on from.
+func stopChecks(w *writer, a *state.Activation, kind, subject string) (int, error) {
+	occurrences, err := w.tx.OccurrencesOf(nil, a.ID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, o := range occurrences {
+		if o.Subject != subject || o.Kind != kind {
+			continue
+		}
+		n = max(n, o.N)
+		if o.State == state.OccurrencePending {
+			cancelled := *o
+			cancelled.State = state.OccurrenceCancelled
+			if err := w.tx.UpsertOccurrence(&cancelled); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return n, nil
+}
+
 // watch is what one check looks at.
 type watch struct {
 	chain       runbooks.Chain

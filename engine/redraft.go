@@ -77,23 +77,9 @@ func (f *fsm) redraft(w *writer, c *Redraft) error {
 // deadline and starts it again from now: a fresh chain of checks,
 // numbered on from the last.
 func restartApprovalWatch(w *writer, a *state.Activation, s *runbooks.Step, message string) error {
-	occurrences, err := w.tx.OccurrencesOf(nil, a.ID)
+	n, err := stopChecks(w, a, checkApproval, message)
 	if err != nil {
 		return err
-	}
-	n := 0
-	for _, o := range occurrences {
-		if o.Subject != message || o.Kind != checkApproval {
-			continue
-		}
-		n = max(n, o.N)
-		if o.State == state.OccurrencePending {
-			cancelled := *o
-			cancelled.State = state.OccurrenceCancelled
-			if err := w.tx.UpsertOccurrence(&cancelled); err != nil {
-				return err
-			}
-		}
 	}
 	if s.Notify.Approval.Within == nil {
 		return nil

@@ -119,25 +119,12 @@ func restartVoidWatch(w *writer, a *state.Activation, rb *runbooks.Runbook, m *s
 	if pu == nil || m.About != "" || !reachesAudiences(rb, m, runbooks.Names(pu.Audiences)) {
 		return nil
 	}
-	occurrences, err := w.tx.OccurrencesOf(nil, a.ID)
+	subject := a.ID + "/" + voidStep
+	n, err := stopChecks(w, a, checkVoid, subject)
 	if err != nil {
 		return err
 	}
-	n := 0
-	for _, o := range occurrences {
-		if o.Kind != checkVoid {
-			continue
-		}
-		n = max(n, o.N)
-		if o.State == state.OccurrencePending {
-			cancelled := *o
-			cancelled.State = state.OccurrenceCancelled
-			if err := w.tx.UpsertOccurrence(&cancelled); err != nil {
-				return err
-			}
-		}
-	}
-	return w.scheduleCheck(a, voidStep, checkVoid, a.ID+"/"+voidStep, n+1, 1, w.meta.At.Add(pu.Every.D))
+	return w.scheduleCheck(a, voidStep, checkVoid, subject, n+1, 1, w.meta.At.Add(pu.Every.D))
 }
 
 // reachesAudiences reports whether a message is addressed to any of the
