@@ -71,9 +71,15 @@ type watch struct {
 	unreachable []string // stakeholder ids every delivery failed to reach
 }
 
-func (f *fsm) watched(w *writer, rb *runbooks.Runbook, s *runbooks.Step, o *state.Occurrence) (watch, error) {
+func (f *fsm) watched(w *writer, rb *runbooks.Runbook, o *state.Occurrence) (watch, error) {
+	if o.Kind == checkCorrection {
+		return correctionWatch(w.tx, rb, o)
+	}
+	s, ok := rb.Step(o.Step)
+	if !ok {
+		return watch{}, fmt.Errorf("its runbook has no step %q", o.Step)
+	}
 	var x watch
-	var ok bool
 	var err error
 	switch {
 	case o.Kind == checkApproval:
@@ -97,13 +103,9 @@ func (f *fsm) watched(w *writer, rb *runbooks.Runbook, s *runbooks.Step, o *stat
 
 // check runs one round of a deadline's escalation chain.
 func (f *fsm) check(w *writer, a *state.Activation, rb *runbooks.Runbook, o *state.Occurrence) error {
-	s, ok := rb.Step(o.Step)
-	if !ok {
-		return fmt.Errorf("activation %s: its runbook has no step %q", a.ID, o.Step)
-	}
-	x, err := f.watched(w, rb, s, o)
+	x, err := f.watched(w, rb, o)
 	if err != nil {
-		return err
+		return fmt.Errorf("activation %s: %w", a.ID, err)
 	}
 	earlier, err := w.tx.EscalationsAbout(nil, o.Subject)
 	if err != nil {
@@ -197,8 +199,12 @@ func notice(a *state.Activation, rb *runbooks.Runbook, x watch, round int, unrea
 		subject = fmt.Sprintf("%s%s, overdue: %s", strings.ToUpper(name[:1]), name[1:], x.what)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s in activation %s (%s) was due within %s and is overdue by %s.\n",
-		What, a.ID, a.Title, runbooks.HumanDuration(c.Deadline), runbooks.HumanDuration(waited-c.Deadline))
+	late := "is now overdue"
+	if over := (waited - c.Deadline).Truncate(time.Minute); over > 0 {
+		late = "is overdue by " + runbooks.HumanDuration(over)
+	}
+	fmt.Fprintf(&b, "%s in activation %s (%s) was due within %s and %s.\n",
+		What, a.ID, a.Title, runbooks.HumanDuration(c.Deadline), late)
 	if len(x.waiting) > 0 {
 		fmt.Fprintf(&b, "Still waiting for: %s.\n", names(rb, x.waiting))
 	}

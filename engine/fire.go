@@ -42,7 +42,7 @@ func (f *fsm) fire(w *writer, c *Fire) error {
 	switch o.Kind {
 	case "inject":
 		return f.fireInject(w, a, rb, &fired)
-	case checkApproval, checkAck:
+	case checkApproval, checkAck, checkCorrection:
 		return f.check(w, a, rb, &fired)
 	case checkVoid:
 		return f.checkVoid(w, a, rb, &fired)

@@ -338,7 +338,7 @@ func (r *Report) addSteps(tx *state.Txn, a *state.Activation, rb *runbooks.Runbo
 		return err
 	}
 	for _, o := range occ {
-		if o.Kind == checkApproval || o.Kind == checkAck || o.Kind == checkVoid {
+		if o.Kind == checkApproval || o.Kind == checkAck || o.Kind == checkVoid || o.Kind == checkCorrection {
 			continue // reported as escalations
 		}
 		r.Steps = append(r.Steps, StepReport{Step: o.Step, Title: stepTitle(rb, o.Step), Occurrence: o.N, Kind: o.Kind, State: o.State,

@@ -85,6 +85,13 @@ func stillWaiting(tx *state.Txn, rb *runbooks.Runbook, activation string) ([]Sti
 // waiting for approval, or not acknowledged what they were sent.
 func stillOwed(tx *state.Txn, x *state.Escalation) (waiting, unreachable []string, err error) {
 	acted := map[string]bool{}
+	if x.Reason == state.EscalationCorrectionOverdue {
+		r, err := tx.Rumour(nil, x.SubjectID)
+		if err != nil || r == nil || !r.CorrectedAt.IsZero() || r.Verdict == "true" {
+			return nil, nil, err
+		}
+		return x.Waiting, nil, nil
+	}
 	if x.Reason == state.EscalationApprovalOverdue {
 		m, err := tx.Message(nil, x.SubjectID)
 		if err != nil || m == nil || m.State != state.MessagePendingApproval {
@@ -128,6 +135,14 @@ func about(tx *state.Txn, rb *runbooks.Runbook, x *state.Escalation) (step, what
 	if x.Reason == state.EscalationInformationVoid {
 		chain, _ = rb.PublicUpdatesChain()
 		return voidStep, "an update to " + strings.Join(runbooks.Names(rb.PublicUpdates.Audiences), ", "), chain, nil
+	}
+	if x.Reason == state.EscalationCorrectionOverdue {
+		chain, _ = rb.CorrectionChain()
+		r, err := tx.Rumour(nil, x.SubjectID)
+		if err != nil || r == nil {
+			return rumourStep, "the correction of a rumour", chain, err
+		}
+		return rumourStep, "the correction of the rumour " + quoted(r.Summary), chain, nil
 	}
 	if x.Reason == state.EscalationApprovalOverdue {
 		if ok {

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,11 +42,22 @@ func (*AssessRumour) Kind() string { return "assess_rumour" }
 
 // RumourID is the id of the rumour a LogRumour at this log index makes.
 func RumourID(activation string, index uint64) string {
-	return fmt.Sprintf("%s/rumour/%d", activation, index)
+	return RumourIn(activation, strconv.FormatUint(index, 10))
 }
 
+// RumourIn is the id of an activation's rumour by its number, the last
+// part of its id, as the API's paths and the activation page give it.
+func RumourIn(activation, n string) string {
+	return activation + "/" + rumourStep + "/" + n
+}
+
+const (
+	checkCorrection = "correction_check" // a rumour not yet corrected
+	rumourStep      = "rumour"           // the check's step: a rumour's id is activation/rumour/n
+)
+
 func (f *fsm) logRumour(w *writer, c *LogRumour) error {
-	a, _, err := f.activationOf(w, c.Activation)
+	a, rb, err := f.activationOf(w, c.Activation)
 	if err != nil {
 		return err
 	}
@@ -68,6 +80,11 @@ func (f *fsm) logRumour(w *writer, c *LogRumour) error {
 	if err := w.tx.UpsertRumour(r); err != nil {
 		return err
 	}
+	if chain, ok := rb.CorrectionChain(); ok {
+		if err := w.scheduleCheck(a, rumourStep, checkCorrection, r.ID, 1, 1, r.LoggedAt.Add(chain.Deadline)); err != nil {
+			return err
+		}
+	}
 	return w.event(a.ID, "rumour_logged", r.ID, r.Summary)
 }
 
@@ -81,13 +98,19 @@ func (f *fsm) assessRumour(w *writer, c *AssessRumour) error {
 	case !slices.Contains(state.Verdicts, c.Verdict):
 		return invalid("verdict %q is not one of %s", c.Verdict, strings.Join(state.Verdicts, ", "))
 	}
-	if _, _, err := f.activationOf(w, r.ActivationID); err != nil {
+	a, _, err := f.activationOf(w, r.ActivationID)
+	if err != nil {
 		return err
 	}
 	next := *r
 	next.Verdict, next.VerdictNote, next.AssessedBy, next.AssessedAt = c.Verdict, strings.TrimSpace(c.Note), w.meta.Actor, w.meta.At
 	if err := w.tx.UpsertRumour(&next); err != nil {
 		return err
+	}
+	if c.Verdict == "true" { // nothing to correct: no one is chased for it
+		if _, err := stopChecks(w, a, checkCorrection, r.ID); err != nil {
+			return err
+		}
 	}
 	return w.event(r.ActivationID, "rumour_assessed", r.ID, c.Verdict+": "+r.Summary)
 }
@@ -128,8 +151,44 @@ func corrected(w *writer, m *state.Message) error {
 	if err := w.tx.UpsertRumour(&next); err != nil {
 		return err
 	}
+	a, err := w.tx.Activation(nil, r.ActivationID)
+	if err != nil {
+		return err
+	}
+	if _, err := stopChecks(w, a, checkCorrection, r.ID); err != nil {
+		return err
+	}
 	return w.event(r.ActivationID, "rumour_corrected", r.ID, fmt.Sprintf("corrected %s after it was logged: %s",
 		runbooks.HumanDuration(w.meta.At.Sub(r.LoggedAt).Truncate(time.Second)), r.Summary))
+}
+
+// correctionWatch is what a correction check looks at: a rumour without
+// its correction, unless it was found true, waits on the approvers.
+func correctionWatch(tx *state.Txn, rb *runbooks.Runbook, o *state.Occurrence) (watch, error) {
+	x := watch{reason: state.EscalationCorrectionOverdue}
+	var ok bool
+	if x.chain, ok = rb.CorrectionChain(); !ok {
+		return x, fmt.Errorf("runbook %q sets no rumours.correct_within for its correction check", rb.ID)
+	}
+	r, err := tx.Rumour(nil, o.Subject)
+	if err != nil || r == nil {
+		return x, err
+	}
+	x.what = "the correction of the rumour " + quoted(r.Summary)
+	if r.CorrectedAt.IsZero() && r.Verdict != "true" {
+		for _, sh := range rb.Reach(rb.Rumours.Approvers).Stakeholders {
+			x.waiting = append(x.waiting, string(sh.ID))
+		}
+	}
+	return x, nil
+}
+
+// quoted is a person's words inside a sentence, cut short when long.
+func quoted(s string) string {
+	if r := []rune(s); len(r) > 80 {
+		s = strings.TrimSpace(string(r[:79])) + "…"
+	}
+	return "“" + s + "”"
 }
 
 // RumourReport is a rumour in the report: when it was logged, how it was

@@ -65,3 +65,44 @@ func TestARumourIsCorrected(t *testing.T) {
 		t.Error("the correction is still held")
 	}
 }
+
+// A rumour still uncorrected when correct_within passes is escalated to
+// the rumours section's escalate_to, once a round, until its correction
+// goes out; a rumour found true is not chased.
+func TestALateCorrectionIsEscalated(t *testing.T) {
+	src := strings.Replace(rumoured, "correct_within: 1h}", "correct_within: 1h, escalate_to: [head]}", 1)
+	src = strings.Replace(src, "stakeholders:\n", "stakeholders:\n  - {id: head, name: Head of Communications, email: head@northbridge.example}\n", 1)
+	e, clock := newEngine(t, nil)
+	id := ActivationID(apply(t, e, &Activate{Source: []byte(src), SourceName: "r.yaml", Mode: "live"}))
+	late := RumourID(id, apply(t, e, &LogRumour{Activation: id, Summary: "The leisure centre is closing for good"}))
+	true_ := RumourID(id, apply(t, e, &LogRumour{Activation: id, Summary: "The road by the park is shut"}))
+	apply(t, e, &AssessRumour{Rumour: true_, Verdict: "true", Note: "Police cordon"})
+	if got := strings.Join(due(t, e, id), " "); got != "rumour#1@1h0m0s s#1@24h0m0s" {
+		t.Fatalf("due: %s", got)
+	}
+	clock.Set(start.Add(time.Hour))
+	apply(t, e, &Fire{Occurrence: late + "/" + checkCorrection + "/1"})
+	ds, _ := e.Read().DeliveriesOfActivation(nil, id)
+	if len(ds) != 1 || ds[0].Target != "head@northbridge.example" {
+		t.Fatalf("deliveries: %+v", ds)
+	}
+	m, _ := e.Read().Message(nil, ds[0].MessageID)
+	if rev := m.Revisions[0]; rev.Subject != "Overdue: the correction of the rumour “The leisure centre is closing for good”" ||
+		!strings.Contains(rev.Body, "was due within 1h and is now overdue") || !strings.Contains(rev.Body, "Still waiting for: Alex Morgan (alex), Sam Patel (sam)") {
+		t.Errorf("the notice: %q\n%s", rev.Subject, rev.Body)
+	}
+	clock.Set(start.Add(70 * time.Minute))
+	msg := AdHocID(id, apply(t, e, &WriteMessage{Meta: Meta{Actor: "Alex Morgan"}, Activation: id, By: "alex@northbridge.example",
+		To: []string{"residents"}, Subject: "Correction", Body: "The leisure centre stays open.", Rumour: late}))
+	apply(t, e, &Approve{Meta: Meta{Actor: "Sam Patel"}, Message: msg, By: "sam@northbridge.example"})
+	if got := strings.Join(due(t, e, id), " "); got != "s#1@24h0m0s" {
+		t.Errorf("still due once corrected: %s", got)
+	}
+	rep, err := e.Report(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Escalations) != 1 || rep.Escalations[0].Reason != state.EscalationCorrectionOverdue || len(rep.StillWaiting) != 0 {
+		t.Errorf("the report's escalations: %+v; still waiting: %+v", rep.Escalations, rep.StillWaiting)
+	}
+}

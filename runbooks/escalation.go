@@ -105,6 +105,16 @@ func (rb *Runbook) PublicUpdatesChain() (Chain, bool) {
 	return rb.chain(pu.Every.D, pu.EscalateTo, pu.Escalation), true
 }
 
+// CorrectionChain is the escalation of a rumour not corrected within
+// rumours.correct_within, or false when the runbook sets no such target.
+func (rb *Runbook) CorrectionChain() (Chain, bool) {
+	r := rb.Rumours
+	if r == nil || r.CorrectWithin == nil {
+		return Chain{}, false
+	}
+	return rb.chain(r.CorrectWithin.D, r.EscalateTo, nil), true
+}
+
 // chain resolves a deadline's policy: the step's own escalation, else its
 // escalate_to as one level, else the runbook's levels, else a reminder to
 // whoever has not acted; reminders and their gap from the step's policy,

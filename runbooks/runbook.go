@@ -222,13 +222,14 @@ type Inject struct {
 
 // Rumours is the rumour register's policy: a correction is approved as a
 // message is, by Approvers (Min of them, never its writer), and is
-// expected within CorrectWithin of the rumour being logged.
+// expected within CorrectWithin of the rumour being logged; one not out
+// by then is escalated to EscalateTo, else under the runbook's policy.
 type Rumours struct {
 	located
 	Approvers     []Ref     `yaml:"approvers" jsonschema:"required,minItems=1"`
 	Min           int       `yaml:"min" jsonschema:"minimum=1,default=1"`
 	CorrectWithin *Duration `yaml:"correct_within" jsonschema_description:"How soon after a rumour is logged its correction should be out; the report says whether it was."`
-	EscalateTo    []Ref     `yaml:"escalate_to" jsonschema_description:"Kept for the escalation of a correction not out in time."`
+	EscalateTo    []Ref     `yaml:"escalate_to" jsonschema_description:"Who is told when a rumour is not corrected within correct_within; without it, the runbook's escalation policy, else the approvers are reminded."`
 }
 
 // Tension is what the community tension log does beyond keeping the

@@ -47,6 +47,9 @@ func validate(rb *Runbook, ds *diagnostics) {
 		if r.CorrectWithin != nil && r.CorrectWithin.D <= 0 {
 			v.errorf(r.CorrectWithin.Pos, "rumours.correct_within", "correct_within must be longer than 0s")
 		}
+		if r.CorrectWithin == nil && len(r.EscalateTo) > 0 {
+			v.errorf(r.at("escalate_to"), "rumours.escalate_to", "escalate_to is told of a correction not out within correct_within: give correct_within too")
+		}
 	}
 	if t := v.rb.Tension; t != nil && t.decoded() {
 		v.checkRefs(t.EscalateTo, people, "tension.escalate_to")

@@ -107,6 +107,8 @@ func overdueWords(reason string) (string, bool) {
 		return "approval overdue", true
 	case state.EscalationInformationVoid:
 		return "no public update in time", true
+	case state.EscalationCorrectionOverdue:
+		return "rumour not corrected in time", true
 	}
 	return "", false
 }

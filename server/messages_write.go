@@ -68,7 +68,7 @@ func (s *Server) writeMessage(w http.ResponseWriter, r *http.Request, u *User) {
 	}
 	activation, rumour := r.PathValue("id"), ""
 	if n := r.PathValue("rid"); n != "" { // a correction of a rumour: the runbook's rumours section approves it
-		rumour = activation + "/rumour/" + n
+		rumour = engine.RumourIn(activation, n)
 	}
 	index, err := s.engine.Apply(r.Context(), &engine.WriteMessage{Meta: engine.Meta{Actor: u.Person()}, Activation: activation,
 		By: u.Identity(), To: req.To, Subject: req.Subject, Body: req.Body, Translations: req.Translations, Rumour: rumour})

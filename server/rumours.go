@@ -45,7 +45,7 @@ func (s *Server) assessRumour(w http.ResponseWriter, r *http.Request, u *User) {
 	if !decode(w, r, &req) {
 		return
 	}
-	rumour := r.PathValue("id") + "/rumour/" + r.PathValue("rid")
+	rumour := engine.RumourIn(r.PathValue("id"), r.PathValue("rid"))
 	if _, err := s.engine.Apply(r.Context(), &engine.AssessRumour{Meta: engine.Meta{Actor: u.Person()}, Rumour: rumour,
 		Verdict: req.Verdict, Note: req.Note}); err != nil {
 		refused(w, err)
@@ -93,7 +93,7 @@ func (s *Server) rumourFromForm(w http.ResponseWriter, r *http.Request, u *User)
 // assessFromForm gives a rumour its verdict from the activation page.
 func (s *Server) assessFromForm(w http.ResponseWriter, r *http.Request, u *User) {
 	id := r.PathValue("id")
-	s.applyAndRedirect(w, r, u, &engine.AssessRumour{Meta: engine.Meta{Actor: u.Person()}, Rumour: id + "/rumour/" + r.PathValue("rid"),
+	s.applyAndRedirect(w, r, u, &engine.AssessRumour{Meta: engine.Meta{Actor: u.Person()}, Rumour: engine.RumourIn(id, r.PathValue("rid")),
 		Verdict: r.PostFormValue("verdict"), Note: r.PostFormValue("note")}, id, "assessed", "Not assessed")
 }
 

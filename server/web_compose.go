@@ -60,7 +60,7 @@ func (s *Server) showCompose(w http.ResponseWriter, r *http.Request, u *User, st
 	p := &composePage{page: page{Title: "Write a message", User: u, Exercise: a.Exercise(), Error: problem}, Activation: viewActivation(a)}
 	p.refillFrom(r)
 	if n := r.FormValue("rumour"); n != "" {
-		if rumour, _ := s.engine.Read().Rumour(nil, a.ID+"/rumour/"+n); rumour != nil && rb.Rumours != nil {
+		if rumour, _ := s.engine.Read().Rumour(nil, engine.RumourIn(a.ID, n)); rumour != nil && rb.Rumours != nil {
 			p.Title, p.Rumour, p.RumourN = "Correct a rumour", rumour, n
 			for _, sh := range rb.Reach(rb.Rumours.Approvers).Stakeholders {
 				p.CorrectionApprovers = append(p.CorrectionApprovers, sh.NameIn(s.engine.Directory()))
@@ -113,7 +113,7 @@ func (s *Server) composeFromForm(w http.ResponseWriter, r *http.Request, u *User
 	}
 	rumour := ""
 	if n := r.PostFormValue("rumour"); n != "" {
-		rumour = activation + "/rumour/" + n
+		rumour = engine.RumourIn(activation, n)
 	}
 	index, err := s.engine.Apply(r.Context(), &engine.WriteMessage{Meta: engine.Meta{Actor: u.Person()}, Activation: activation,
 		By: u.Identity(), To: r.PostForm["to"], Subject: r.PostFormValue("subject"), Body: lines(r.PostFormValue("body")),

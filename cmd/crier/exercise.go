@@ -32,7 +32,7 @@ func runHalt(ctx context.Context, args []string, e env) int {
 }
 
 func runInject(ctx context.Context, args []string, e env) int {
-	var to []string
+	var to listFlag
 	var body, bodyFile *string
 	return checkedClientCommand(ctx, e, "inject", "--to TARGET[,TARGET]... (--body TEXT | --body-file FILE) ACTIVATION",
 		"Send an inject during an exercise: a scenario message the plan did not schedule, to the\n"+
@@ -40,14 +40,7 @@ func runInject(ctx context.Context, args []string, e env) int {
 			"the exercise. --body-file - reads the text from standard input.", args,
 		func(f *flag.FlagSet) {
 			to = nil
-			f.Func("to", "who the inject goes to: channels, audiences, stakeholders or role:NAME, comma-separated (repeatable)", func(v string) error {
-				for t := range strings.SplitSeq(v, ",") {
-					if t = strings.TrimSpace(t); t != "" {
-						to = append(to, t)
-					}
-				}
-				return nil
-			})
+			f.Var(&to, "to", "who the inject goes to: channels, audiences, stakeholders or role:NAME, comma-separated (repeatable)")
 			body = f.String("body", "", "the inject's text")
 			bodyFile = f.String("body-file", "", "a file holding the inject's text, or - for standard input")
 		},
@@ -67,7 +60,7 @@ func runInject(ctx context.Context, args []string, e env) int {
 			return nil
 		},
 		func(ctx context.Context, c *client, id string) (string, error) {
-			text, err := injectText(e, *body, *bodyFile)
+			text, err := bodyText(e, *body, *bodyFile)
 			if err != nil {
 				return "", err
 			}
@@ -77,9 +70,10 @@ func runInject(ctx context.Context, args []string, e env) int {
 		})
 }
 
-// injectText is the inject's text: --body, or the file --body-file names
-// (- for standard input), without the newline that ends a file.
-func injectText(e env, body, file string) (string, error) {
+// bodyText is the text of an inject or a message: --body, or the file
+// --body-file names (- for standard input), without the newline that
+// ends a file.
+func bodyText(e env, body, file string) (string, error) {
 	if file == "" {
 		return body, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // newFlags makes a subcommand's flag set; usage text goes where --help asks.
@@ -52,4 +53,19 @@ func parseFlags(fs *flag.FlagSet, args []string, e env) ([]string, int, bool) {
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
+}
+
+// listFlag is a flag of comma-separated items that may also be given more
+// than once: --to residents,partners --to staff.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for item := range strings.SplitSeq(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			*l = append(*l, item)
+		}
+	}
+	return nil
 }

@@ -59,6 +59,7 @@ func commands() []command {
 		{"halt", "halt an exercise on a crier server", runHalt},
 		{"inject", "send an inject to an exercise on a crier server", runInject},
 		{"speed", "change how fast an exercise runs on a crier server", runSpeed},
+		{"rumour", "log, assess and correct rumours in an activation's register", runRumour},
 		{"status", "show an activation on a crier server", runStatus},
 		{"report", "print an activation's report from a crier server", runReport},
 		{"audit", "verify crier's record against its hash chain", runAudit},

@@ -13,6 +13,10 @@ const (
 	// EscalationInformationVoid: nothing has reached the public for longer
 	// than the runbook promised (public_updates).
 	EscalationInformationVoid = "information_void"
+	// EscalationCorrectionOverdue: a rumour found false, misleading or
+	// still unverified has no correction out within the runbook's
+	// rumours.correct_within.
+	EscalationCorrectionOverdue = "correction_overdue"
 )
 
 // Escalation event kinds.
