@@ -135,10 +135,14 @@ type job struct {
 	dead  error // set: fail every item with this, without sending
 }
 
+// DefaultWorkers is how many sends a dispatcher makes at once when its
+// options do not say.
+const DefaultWorkers = 16
+
 // NewDispatcher makes a dispatcher; Run starts it.
 func NewDispatcher(opts DispatchOptions, rec Recorder) *Dispatcher {
 	if opts.Workers <= 0 {
-		opts.Workers = 16
+		opts.Workers = DefaultWorkers
 	}
 	if opts.Deadline <= 0 {
 		opts.Deadline = 30 * time.Minute

@@ -122,3 +122,15 @@ func PostJSON(ctx context.Context, client *http.Client, name, target string, bod
 	}
 	return false, nil
 }
+
+// HTTPClient is a client for a service crier sends many requests to at
+// once: it keeps a connection open for each of senders (Go's default keeps
+// two a host, so a busy dispatcher would dial a new connection, and leave
+// one in TIME_WAIT, for nearly every request), and gives up on a request
+// after timeout.
+func HTTPClient(senders int, timeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = max(senders, 2)
+	t.MaxIdleConns = max(t.MaxIdleConns, 4*senders)
+	return &http.Client{Transport: t, Timeout: timeout}
+}

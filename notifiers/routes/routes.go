@@ -3,6 +3,7 @@
 package routes
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,7 +51,7 @@ func (b *Built) Close() error {
 // handles. With only the outbox configured, every type goes to it.
 func FromConfig(c *config.Config, env Env) (*Built, error) {
 	if env.HTTP == nil {
-		env.HTTP = &http.Client{Timeout: 30 * time.Second}
+		env.HTTP = notifiers.HTTPClient(cmp.Or(c.Delivery.Workers, notifiers.DefaultWorkers), 30*time.Second)
 	}
 	if env.Log == nil {
 		env.Log = slog.New(slog.DiscardHandler)
@@ -70,7 +71,7 @@ func FromConfig(c *config.Config, env Env) (*Built, error) {
 	routes := b.Options.Routes
 	routes["log"] = notifiers.Route{Notifier: &notifiers.Log{Logger: env.Messages}}
 	if s := n.Slack; s != nil {
-		routes["slack"] = slack.New(s.Token.Reveal(), s.APIURL).Route(s.PerChannelRate, s.WorkspaceRate)
+		routes["slack"] = slack.New(s.Token.Reveal(), s.APIURL, env.HTTP).Route(s.PerChannelRate, s.WorkspaceRate)
 		b.ApprovalsChannel = s.ApprovalsChannel
 	}
 	if e := n.Email; e != nil {

@@ -36,7 +36,7 @@ func (o *outcomes) Finished(_ context.Context, os []notifiers.Outcome) {
 // send posts ms through a dispatcher to the fake and returns the outcomes.
 func send(t testing.TB, f *fakeSlack, route func(*Notifier) notifiers.Route, ms []notifiers.Message) map[string]notifiers.Outcome {
 	rec := &outcomes{got: map[string]notifiers.Outcome{}}
-	d := notifiers.NewDispatcher(notifiers.DispatchOptions{Routes: map[string]notifiers.Route{"slack": route(New("xoxb-test", f.URL+"/"))}}, rec)
+	d := notifiers.NewDispatcher(notifiers.DispatchOptions{Routes: map[string]notifiers.Route{"slack": route(New("xoxb-test", f.URL+"/", http.DefaultClient))}}, rec)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go d.Run(ctx)

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/crierhq/crier/notifiers"
@@ -27,9 +28,11 @@ type Notifier struct {
 var _ notifiers.Notifier = (*Notifier)(nil)
 
 // New makes a notifier posting with a bot token to Slack's Web API at
-// apiURL (https://slack.com/api/ unless a test or proxy says otherwise).
-func New(token, apiURL string) *Notifier {
-	return &Notifier{Client: slack.New(token, slack.OptionAPIURL(apiURL))}
+// apiURL (https://slack.com/api/ unless a test or proxy says otherwise),
+// through client (one keeping a connection for each sender: see
+// notifiers.HTTPClient).
+func New(token, apiURL string, client *http.Client) *Notifier {
+	return &Notifier{Client: slack.New(token, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(client))}
 }
 
 // Route paces the notifier as Slack asks: perChannel messages a second to

@@ -82,7 +82,7 @@ func TestLongStatementGoesAsAThread(t *testing.T) {
 	defer f.Close()
 	m := drill
 	m.AckRequested, m.Body = true, statement(20000)
-	if retry, err := New("xoxb-test", f.URL+"/").Notify(context.Background(), m); err != nil {
+	if retry, err := New("xoxb-test", f.URL+"/", http.DefaultClient).Notify(context.Background(), m); err != nil {
 		t.Fatalf("retry %v, err %v", retry, err)
 	}
 	if len(f.refused) > 0 || len(f.posts) < 2 {
@@ -129,7 +129,7 @@ func TestMessagesAtTheLimits(t *testing.T) {
 			defer f.Close()
 			m := drill
 			m.Subject, m.Body = tc.subject, tc.body
-			if _, err := New("xoxb-test", f.URL+"/").Notify(context.Background(), m); err != nil {
+			if _, err := New("xoxb-test", f.URL+"/", http.DefaultClient).Notify(context.Background(), m); err != nil {
 				t.Fatal(err)
 			}
 			if len(f.refused) > 0 || len(f.posts) != tc.posts {
@@ -183,7 +183,7 @@ func TestRetryMidThread(t *testing.T) {
 				}
 				return 0
 			}
-			n := New("xoxb-test", f.URL+"/")
+			n := New("xoxb-test", f.URL+"/", http.DefaultClient)
 			retry, err := n.Notify(context.Background(), m)
 			var ra *notifiers.RetryAfterError
 			if err == nil || retry != tc.retry || errors.As(err, &ra) != tc.after || !strings.Contains(err.Error(), "part 3 of 5") {
@@ -216,7 +216,7 @@ func TestDispatcherRetriesTheRestOfAThread(t *testing.T) {
 	m.Body = statement(20000)
 	rec := &outcomes{got: map[string]notifiers.Outcome{}}
 	d := notifiers.NewDispatcher(notifiers.DispatchOptions{
-		Routes:  map[string]notifiers.Route{"slack": {Notifier: New("xoxb-test", f.URL+"/")}},
+		Routes:  map[string]notifiers.Route{"slack": {Notifier: New("xoxb-test", f.URL+"/", http.DefaultClient)}},
 		Backoff: notifiers.Backoff{Initial: time.Millisecond, Max: time.Millisecond},
 	}, rec)
 	ctx, cancel := context.WithCancel(context.Background())

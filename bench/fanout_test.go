@@ -1,0 +1,32 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+)
+
+// BenchmarkFanout is crier bench --fanout at 10,000 people:
+//
+//	go test -run XXX -bench Fanout -benchtime 1x ./bench/
+func BenchmarkFanout(b *testing.B) {
+	for b.Loop() {
+		figs, err := Fanout(context.Background(), FanoutOptions{People: benchPeople})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, f := range figs {
+			b.Logf("%s: %.4g %s (%s: %.4g, ratio %.3g)", f.Name, f.Value, f.Unit, f.Baseline, f.BaselineValue, f.Ratio)
+		}
+	}
+}
+
+var benchPeople = envInt("CRIER_FANOUT_PEOPLE", 10_000)
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
+}
