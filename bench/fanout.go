@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -38,7 +39,8 @@ type FanoutOptions struct {
 // and counts what it was sent; its workspace limit is out of the way.
 type fakeSlack struct {
 	*httptest.Server
-	posts atomic.Int64
+	posts       atomic.Int64
+	first, last atomic.Int64 // unix nanoseconds
 }
 
 func newFakeSlack() *fakeSlack {
@@ -49,6 +51,9 @@ func newFakeSlack() *fakeSlack {
 			return
 		}
 		n := f.posts.Add(1)
+		now := time.Now().UnixNano()
+		f.first.CompareAndSwap(0, now)
+		f.last.Store(now)
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"ok":true,"channel":"D%s","ts":"1764680000.%06d"}`, r.Form.Get("channel")[1:], n)
 	}))
@@ -298,6 +303,11 @@ func Fanout(ctx context.Context, o FanoutOptions) ([]Figure, error) {
 			return 0, 0, 0, ctx.Err()
 		}
 		took := time.Since(start)
+		if os.Getenv("CRIER_FANOUT_TRACE") != "" {
+			fmt.Fprintf(os.Stderr, "%s: first post after %s, last after %s, all recorded after %s\n", cmp.Or(dir, "in memory"),
+				time.Unix(0, fake.first.Load()).Sub(start), time.Unix(0, fake.last.Load()).Sub(start), took)
+		}
+		fake.first.Store(0)
 		heap, rss = mem.peaks()
 		n, err := sent(s.eng, id)
 		if err != nil {

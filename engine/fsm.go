@@ -276,6 +276,9 @@ func (f *fsm) activate(w *writer, c *Activate) error {
 		}
 		a.Paces = []state.Pace{{Speed: c.Speed, Since: a.PaceWall}}
 	}
+	f.mu.Lock()
+	f.runbooks[a.ID] = rb // parsed once: the first step fires from it
+	f.mu.Unlock()
 	if err := w.tx.UpsertActivation(a); err != nil {
 		return err
 	}

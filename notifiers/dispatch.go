@@ -106,6 +106,7 @@ type route struct {
 	Route
 	overall *rate.Limiter
 	targets map[string]*target
+	sweepAt int       // how many targets make the next sweep for idle ones
 	paused  time.Time // a Retry-After for the whole service
 }
 
@@ -133,6 +134,9 @@ type job struct {
 	seq   uint64
 	holds bool  // it holds its destination (a retry keeps its place)
 	dead  error // set: fail every item with this, without sending
+	// dropped counts the items the record no longer let go (a stood-down
+	// activation's), now finished.
+	dropped int
 }
 
 // DefaultWorkers is how many sends a dispatcher makes at once when its
@@ -211,24 +215,39 @@ func (d *Dispatcher) Flush(ctx context.Context) error {
 // loop is the state only Run's goroutine touches.
 type loop struct {
 	queue    jobQueue
-	inflight int
+	inflight int // jobs released and not yet settled
 	pending  int // messages submitted and not yet finished
 	flushes  []chan struct{}
-	work     chan *job
+	released chan *job // to the attempter
 }
 
+// inFlight is how many jobs may be between their release and their
+// settling, each stage's batch included, for each worker.
+const inFlight = 8
+
 // Run sends until ctx ends, and returns when the sends under way have
-// finished. Messages still queued then stay pending in the record.
+// finished and been recorded. Messages still queued then stay pending in
+// the record.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	defer close(d.stopped)
-	l := &loop{work: make(chan *job, d.opts.Workers)}
-	results := make(chan *jobResult, d.opts.Workers)
-	var workers sync.WaitGroup
-	for range d.opts.Workers {
-		workers.Go(func() { d.worker(ctx, l.work, results) })
+	window := inFlight * d.opts.Workers
+	l := &loop{released: make(chan *job, window)}
+	results := make(chan *jobResult, window) // never full: no more are in flight
+	work := make(chan *job, ahead*d.opts.Workers)
+	finishing := make(chan done, window)
+	var stages, workers sync.WaitGroup
+	var attempting sync.WaitGroup
+	for range attempters {
+		attempting.Go(func() { d.attempter(ctx, l.released, work, results) })
 	}
-	defer workers.Wait() // a send under way is finished and recorded first
-	defer close(l.work)
+	stages.Go(func() { attempting.Wait(); close(work) })
+	for range d.opts.Workers {
+		workers.Go(func() { d.worker(ctx, work, finishing) })
+	}
+	stages.Go(func() { workers.Wait(); close(finishing) })
+	stages.Go(func() { d.finisher(ctx, finishing, results) })
+	defer stages.Wait() // what was attempted is sent, and its outcome recorded, first
+	defer close(l.released)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -241,7 +260,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			l.flushes = nil
 		}
 		wait := time.Hour
-		if len(l.queue) > 0 && l.inflight < d.opts.Workers {
+		if len(l.queue) > 0 && l.inflight < cap(l.released) {
 			wait = max(l.queue[0].due.Sub(now), 0)
 		}
 		timer.Reset(wait)
@@ -306,11 +325,11 @@ func (d *Dispatcher) push(l *loop, j *job) {
 	heap.Push(&l.queue, j)
 }
 
-// release hands due jobs to the workers while any is free: a job whose
+// release hands due jobs on while fewer than the window are in flight: a job whose
 // destination is busy waits its turn; one its pace does not yet allow is
 // put back until it does.
 func (d *Dispatcher) release(l *loop, now time.Time) {
-	for len(l.queue) > 0 && !l.queue[0].due.After(now) && l.inflight < d.opts.Workers {
+	for len(l.queue) > 0 && !l.queue[0].due.After(now) && l.inflight < cap(l.released) {
 		j := heap.Pop(&l.queue).(*job)
 		if j.dead == nil {
 			if d.expire(l, j, now) {
@@ -336,7 +355,7 @@ func (d *Dispatcher) release(l *loop, now time.Time) {
 			}
 		}
 		l.inflight++
-		l.work <- j
+		l.released <- j
 	}
 }
 
@@ -363,6 +382,22 @@ func (r *route) target(key string) *target {
 		r.targets[key] = t
 	}
 	return t
+}
+
+// sweep forgets the destinations no job holds or waits for whose pace is
+// back to full, as a new one would start, once their number has doubled
+// since the last sweep: a fan-out to 100,000 people, each sent to once,
+// leaves no bookkeeping behind.
+func (r *route) sweep(now time.Time) {
+	if len(r.targets) < max(r.sweepAt, 1024) {
+		return
+	}
+	for key, t := range r.targets {
+		if !t.busy && len(t.parked) == 0 && (t.limiter == nil || t.limiter.TokensAt(now) >= float64(t.limiter.Burst())) {
+			delete(r.targets, key)
+		}
+	}
+	r.sweepAt = 2 * len(r.targets)
 }
 
 // reserve takes a turn now from the destination's and the service's
@@ -393,7 +428,7 @@ func (r *route) reserve(key string, now time.Time) time.Duration {
 // letGo hands a job's destination to the next job waiting for it, which
 // holds it from now on (so a later job cannot slip in ahead); with none
 // waiting, the destination is free, and forgotten once its pace is back to
-// full, as a new one would start.
+// full, as a new one would start (at once, or by a later sweep).
 func (d *Dispatcher) letGo(l *loop, j *job, now time.Time) {
 	if j.key == "" || !j.holds {
 		return
@@ -410,6 +445,7 @@ func (d *Dispatcher) letGo(l *loop, j *job, now time.Time) {
 	if t.limiter == nil || t.limiter.TokensAt(now) >= float64(t.limiter.Burst()) {
 		delete(j.route.targets, j.key)
 	}
+	j.route.sweep(now)
 }
 
 // settle takes a finished send back: temporary failures are queued again

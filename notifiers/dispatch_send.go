@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// jobResult is what a worker reports back to the loop.
+// jobResult is what a job's stages report back to the loop.
 type jobResult struct {
 	job        *job
 	finished   int     // messages sent, failed for good, or no longer to go
@@ -18,41 +18,29 @@ type jobResult struct {
 	retryAfter time.Duration
 }
 
-func (d *Dispatcher) worker(ctx context.Context, work <-chan *job, results chan<- *jobResult) {
+// done is a job a worker is done with, and the outcomes to record.
+type done struct {
+	r        *jobResult
+	outcomes []Outcome
+}
+
+// worker sends the jobs whose attempts are on the record. A job it takes
+// is sent even as the dispatcher stops (each send bounded by the attempt
+// timeout): its attempt is recorded, so it is under way.
+func (d *Dispatcher) worker(ctx context.Context, work <-chan *job, finished chan<- done) {
 	for j := range work {
-		if ctx.Err() != nil && j.dead == nil {
-			results <- &jobResult{job: j, retry: j.items} // stopping: left for whoever runs next
-			continue
-		}
-		results <- d.send(ctx, j)
+		finished <- d.send(context.WithoutCancel(ctx), j)
 	}
 }
 
-// send makes one attempt at a job: records it, sends, sorts the answers
-// into done and to-retry, and records what is done.
-func (d *Dispatcher) send(ctx context.Context, j *job) *jobResult {
-	r := &jobResult{job: j}
+// send makes one attempt at a job whose attempt is recorded, and sorts
+// the answers into outcomes and retries.
+func (d *Dispatcher) send(ctx context.Context, j *job) done {
+	r := &jobResult{job: j, finished: j.dropped}
 	if j.dead != nil {
-		d.finish(ctx, r, j.items, j.dead)
-		return r
+		return done{r, d.finish(r, j.items, j.dead)}
 	}
-	ms := make([]Message, len(j.items))
-	for i, it := range j.items {
-		ms[i] = it.m
-	}
-	allowed, err := d.recorder.Attempting(ctx, ms)
-	if err != nil {
-		d.opts.Log.Error("recording an attempt", "err", err)
-		for _, it := range j.items {
-			it.lastErr = fmt.Errorf("recording the attempt: %w", err)
-		}
-		r.retry = j.items
-		return r
-	}
-	items := d.stillToGo(r, j.items, allowed)
-	if len(items) == 0 {
-		return r
-	}
+	items := j.items
 	for _, it := range items {
 		it.attempts++
 	}
@@ -66,7 +54,7 @@ func (d *Dispatcher) send(ctx context.Context, j *job) *jobResult {
 		switch {
 		case res.Err == nil:
 			outcomes = append(outcomes, Outcome{Message: it.m, Attempts: it.attempts, Ref: res.Ref})
-		case res.Retry && ctx.Err() == nil:
+		case res.Retry:
 			it.lastErr = res.Err
 			r.retry = append(r.retry, it)
 			var ra *RetryAfterError
@@ -81,8 +69,6 @@ func (d *Dispatcher) send(ctx context.Context, j *job) *jobResult {
 			}
 			d.opts.Log.Log(ctx, level, "delivery will be retried", "delivery", it.m.Delivery, "type", it.m.Type,
 				"attempt", it.attempts, "err", res.Err)
-		case res.Retry:
-			r.retry = append(r.retry, it) // stopping: it stays attempted in the record
 		default:
 			outcomes = append(outcomes, Outcome{Message: it.m, Err: res.Err, Attempts: it.attempts})
 			d.opts.Log.Warn("delivery failed", "delivery", it.m.Delivery, "type", it.m.Type,
@@ -90,10 +76,7 @@ func (d *Dispatcher) send(ctx context.Context, j *job) *jobResult {
 		}
 	}
 	r.finished += len(outcomes)
-	if len(outcomes) > 0 {
-		d.finished(ctx, outcomes)
-	}
-	return r
+	return done{r, outcomes}
 }
 
 // finished records outcomes, and lets Observe hear them.
@@ -104,26 +87,6 @@ func (d *Dispatcher) finished(ctx context.Context, outcomes []Outcome) {
 			d.opts.Observe(o)
 		}
 	}
-}
-
-// stillToGo keeps the items the recorder allowed; the others are done.
-func (d *Dispatcher) stillToGo(r *jobResult, items []*item, allowed []Message) []*item {
-	if len(allowed) == len(items) {
-		return items
-	}
-	ok := make(map[string]bool, len(allowed))
-	for _, m := range allowed {
-		ok[m.Delivery] = true
-	}
-	var keep []*item
-	for _, it := range items {
-		if ok[it.m.Delivery] {
-			keep = append(keep, it)
-		} else {
-			r.finished++
-		}
-	}
-	return keep
 }
 
 // notify sends items through a notifier: as one batch when it can, through
@@ -149,8 +112,9 @@ func (d *Dispatcher) notify(ctx context.Context, n Notifier, items []*item) []Re
 	return out
 }
 
-// finish fails items for good with why, naming their last error.
-func (d *Dispatcher) finish(ctx context.Context, r *jobResult, items []*item, why error) {
+// finish fails items for good with why, naming their last error, and
+// returns their outcomes.
+func (d *Dispatcher) finish(r *jobResult, items []*item, why error) []Outcome {
 	outcomes := make([]Outcome, len(items))
 	for i, it := range items {
 		err := why
@@ -161,7 +125,7 @@ func (d *Dispatcher) finish(ctx context.Context, r *jobResult, items []*item, wh
 		d.opts.Log.Warn("delivery failed", "delivery", it.m.Delivery, "type", it.m.Type, "channel", it.m.Channel, "err", err)
 	}
 	r.finished += len(items)
-	d.finished(ctx, outcomes)
+	return outcomes
 }
 
 // backoff is the wait before the nth retry: Initial doubling to Max, then

@@ -1,0 +1,139 @@
+package notifiers
+
+import (
+	"context"
+	"fmt"
+)
+
+// The record of each send is kept around the workers, not by them. An
+// attempter records the attempts of the jobs about to go, many in one
+// Attempting, while the workers send the jobs before them; a finisher
+// records the outcomes of the jobs the workers are done with, many in one
+// Finished, while the workers go on. A send so never waits on the record
+// of its own attempt or outcome alone, and each call to the record carries
+// as many messages as came while the one before it was being written.
+
+// ahead is how many jobs, for each worker, may wait for a worker with
+// their attempts recorded: enough for the workers to go on while the next
+// attempts are written, few enough that a crash leaves few marked in
+// flight that were never sent.
+const ahead = 4
+
+// attempters is how many records of attempts may be being written at
+// once: while one waits for the disk, the next batch is on its way.
+const attempters = 2
+
+// attempter records the attempts of the released jobs, as many at once as
+// are waiting and there is room for before the workers, and passes on
+// those with something still to send.
+func (d *Dispatcher) attempter(ctx context.Context, released <-chan *job, work chan<- *job, results chan<- *jobResult) {
+	for j := range released {
+		batch := []*job{j}
+		room := cap(work) - len(work)
+	more:
+		for len(batch) < room {
+			select {
+			case next, ok := <-released:
+				if !ok {
+					break more
+				}
+				batch = append(batch, next)
+			default:
+				break more
+			}
+		}
+		for _, j := range d.attempt(ctx, batch, results) {
+			work <- j
+		}
+	}
+}
+
+// attempt records the attempts of a batch of jobs and returns the jobs
+// with something to send; the others go back to the loop: those the
+// record no longer lets go finished, the rest (the record failed, or the
+// dispatcher is stopping) to try again.
+func (d *Dispatcher) attempt(ctx context.Context, batch []*job, results chan<- *jobResult) []*job {
+	var out, recorded []*job
+	var ms []Message
+	for _, j := range batch {
+		switch {
+		case j.dead != nil:
+			out = append(out, j) // failed without a send: nothing to attempt
+		case ctx.Err() != nil:
+			results <- &jobResult{job: j, retry: j.items} // stopping: left for whoever runs next
+		default:
+			recorded = append(recorded, j)
+			for _, it := range j.items {
+				ms = append(ms, it.m)
+			}
+		}
+	}
+	if len(ms) == 0 {
+		return out
+	}
+	allowed, err := d.recorder.Attempting(ctx, ms)
+	if err != nil {
+		d.opts.Log.Error("recording an attempt", "err", err)
+		for _, j := range recorded {
+			for _, it := range j.items {
+				it.lastErr = fmt.Errorf("recording the attempt: %w", err)
+			}
+			results <- &jobResult{job: j, retry: j.items}
+		}
+		return out
+	}
+	var ok map[string]bool // nil: every one may go
+	if len(allowed) != len(ms) {
+		ok = make(map[string]bool, len(allowed))
+		for _, m := range allowed {
+			ok[m.Delivery] = true
+		}
+	}
+	for _, j := range recorded {
+		if ok != nil {
+			kept := j.items[:0:0]
+			for _, it := range j.items {
+				if ok[it.m.Delivery] {
+					kept = append(kept, it)
+				}
+			}
+			j.dropped, j.items = len(j.items)-len(kept), kept
+		}
+		if len(j.items) == 0 {
+			results <- &jobResult{job: j, finished: j.dropped}
+			continue
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// finisher records the outcomes of the jobs the workers are done with,
+// all those waiting in one Finished, then hands the jobs back to the loop.
+func (d *Dispatcher) finisher(ctx context.Context, finished <-chan done, results chan<- *jobResult) {
+	for s := range finished {
+		batch := []done{s}
+	more:
+		for {
+			select {
+			case next, ok := <-finished:
+				if !ok {
+					break more
+				}
+				batch = append(batch, next)
+			default:
+				break more
+			}
+		}
+		var outcomes []Outcome
+		for _, s := range batch {
+			outcomes = append(outcomes, s.outcomes...)
+		}
+		if len(outcomes) > 0 {
+			d.finished(ctx, outcomes)
+		}
+		for _, s := range batch {
+			results <- s.r
+		}
+	}
+}
