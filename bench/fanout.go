@@ -2,10 +2,10 @@ package bench
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,99 +23,105 @@ import (
 	"github.com/crierhq/crier/engine"
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/notifiers"
-	crierslack "github.com/crierhq/crier/notifiers/slack"
 	"github.com/crierhq/crier/server"
 )
 
-// FanoutOptions size a fan-out run.
-type FanoutOptions struct {
-	People  int // distinct Slack users one activation reaches
-	Workers int // the dispatcher's senders, and the floor's (16 when 0)
-	Dir     string
-	Log     Options // its Log is used
-}
-
-// fakeSlack answers chat.postMessage as Slack does, as fast as it can,
-// and counts what it was sent; its workspace limit is out of the way.
-type fakeSlack struct {
-	*httptest.Server
-	posts       atomic.Int64
-	first, last atomic.Int64 // unix nanoseconds
-}
-
-func newFakeSlack() *fakeSlack {
-	f := &fakeSlack{}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil || r.Form.Get("channel") == "" {
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
-		}
-		n := f.posts.Add(1)
-		now := time.Now().UnixNano()
-		f.first.CompareAndSwap(0, now)
-		f.last.Store(now)
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"ok":true,"channel":"D%s","ts":"1764680000.%06d"}`, r.Form.Get("channel")[1:], n)
-	}))
-	return f
-}
-
-// people is a runbook reaching n distinct Slack users by direct message,
-// at activation, with no approval: the fan-out a large list would be.
-func people(n int) []byte {
+// people is a runbook reaching n distinct people at activation, with no
+// approval: by Slack direct message, or by email asking each to
+// acknowledge (so that each email is their own, with its link).
+func people(id string, n int, by string) []byte {
 	var b strings.Builder
-	b.WriteString("version: 1\nid: fanout\ntitle: Fan-out\nstakeholders:\n")
+	fmt.Fprintf(&b, "version: 1\nid: %s\ntitle: Fan-out\nstakeholders:\n", id)
 	for i := range n {
-		fmt.Fprintf(&b, "  - {id: p%d, name: Person %d, roles: [everyone], slack: U%08d}\n", i, i, i)
+		switch {
+		case by == "email":
+			fmt.Fprintf(&b, "  - {id: p%d, name: Person %d, roles: [everyone], email: person%d@northbridge.example}\n", i, i, i)
+		case n == 1:
+			fmt.Fprintf(&b, "  - {id: p%d, name: Person %d, roles: [everyone], slack: %s}\n", i, i, probe)
+		default:
+			fmt.Fprintf(&b, "  - {id: p%d, name: Person %d, roles: [everyone], slack: U%08d}\n", i, i, i)
+		}
 	}
-	b.WriteString("channels:\n  - {id: log, type: log}\nsteps:\n  - {id: tell, title: Tell everyone, at: 0s, notify: {to: [role:everyone], subject: Road closures in Eastgate, " +
-		"body: \"The A61 is closed between the station and the park while the police work at the scene. Please use the ring road.\"}}\n")
+	ack := ""
+	if by == "email" {
+		ack = ", ack_within: 1h"
+	}
+	fmt.Fprintf(&b, "channels:\n  - {id: log, type: log}\nsteps:\n  - {id: tell, title: Tell everyone, at: 0s, notify: {to: [role:everyone], subject: %s, body: %q%s}}\n",
+		fanoutSubject, fanoutBody, ack)
 	return []byte(b.String())
 }
 
-// fanoutMessages are the messages the floor sends: what crier would send
-// to the same people.
-func fanoutMessages(n int) []notifiers.Message {
+const (
+	fanoutSubject = "Road closures in Eastgate"
+	fanoutBody    = "The A61 is closed between the station and the park while the police work at the scene. Please use the ring road."
+)
+
+// fanoutMessages are the messages the floor sends: what crier sends the
+// same people.
+func fanoutMessages(n int, by string, ack func(notifiers.Message) string) []notifiers.Message {
 	ms := make([]notifiers.Message, n)
 	for i := range ms {
-		ms[i] = notifiers.Message{Delivery: fmt.Sprintf("a-000001/tell/1/p%d/slack", i), Message: "a-000001/tell/1", Activation: "a-000001",
-			Runbook: "fanout", Step: "tell", Type: "slack", Target: fmt.Sprintf("U%08d", i), Stakeholder: fmt.Sprintf("p%d", i), Revision: 1,
-			Subject: "Road closures in Eastgate", Body: "The A61 is closed between the station and the park while the police work at the scene. Please use the ring road."}
+		m := notifiers.Message{Delivery: fmt.Sprintf("a-000001/tell/1/r1/%03d", i), Message: "a-000001/tell/1", Activation: "a-000001",
+			Runbook: "fanout", Step: "tell", Type: by, Target: fmt.Sprintf("U%08d", i), Stakeholder: fmt.Sprintf("p%d", i), Revision: 1,
+			Subject: fanoutSubject, Body: fanoutBody}
+		if by == "email" {
+			m.Target, m.AckRequested = fmt.Sprintf("person%d@northbridge.example", i), true
+			m.AckURL = ack(m)
+		}
+		ms[i] = m
 	}
 	return ms
 }
 
-// floor posts ms with workers goroutines through the Slack notifier alone,
-// with no record and no dispatcher: what the machine and the fake carry.
-func floor(ctx context.Context, url string, workers int, ms []notifiers.Message) (time.Duration, error) {
-	n := crierslack.New("xoxb-bench", url+"/", notifiers.HTTPClient(workers, time.Minute))
-	work := make(chan notifiers.Message)
+// floor sends ms with workers goroutines through a notifier alone, with
+// no record and no dispatcher: what the machine and the fake carry. A
+// notifier that takes batches is given them as the dispatcher would.
+func floor(ctx context.Context, n notifiers.Notifier, workers int, ms []notifiers.Message) (time.Duration, error) {
+	var jobs [][]notifiers.Message
+	b, batches := n.(notifiers.Batcher)
+	for i := 0; i < len(ms); {
+		size := 1
+		if batches {
+			size = max(b.MaxBatch(), 1)
+		}
+		jobs = append(jobs, ms[i:min(i+size, len(ms))])
+		i += size
+	}
+	work := make(chan []notifiers.Message)
 	var failed atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
 	for range workers {
 		wg.Go(func() {
-			for m := range work {
-				if _, err := n.Notify(ctx, m); err != nil {
+			for job := range work {
+				if batches {
+					for _, r := range b.NotifyBatch(ctx, job) {
+						if r.Err != nil {
+							failed.Add(1)
+						}
+					}
+					continue
+				}
+				if _, err := n.Notify(ctx, job[0]); err != nil {
 					failed.Add(1)
 				}
 			}
 		})
 	}
-	for _, m := range ms {
-		work <- m
+	for _, job := range jobs {
+		work <- job
 	}
 	close(work)
 	wg.Wait()
 	if f := failed.Load(); f > 0 {
-		return 0, fmt.Errorf("the floor: %d posts failed", f)
+		return 0, fmt.Errorf("the floor: %d sends failed", f)
 	}
 	return time.Since(start), nil
 }
 
 // served is crier serve's path in this process: the record (on disk, or
-// in memory when dir is ""), the scheduler, the deliverer with the Slack
-// notifier, and the API an activation comes through.
+// in memory when dir is ""), the scheduler, the deliverer with the
+// notifiers, and the API an activation comes through.
 type served struct {
 	eng   *engine.Engine
 	api   *httptest.Server
@@ -124,11 +130,19 @@ type served struct {
 
 const benchToken = "bench-planner-token-0000000000"
 
-func serve(ctx context.Context, dir, slackURL string, workers int, runbook []byte, o Options) (*served, error) {
+// path is what a served path sends through.
+type path struct {
+	dir     string // the record's directory, or "" in memory
+	routes  map[string]notifiers.Route
+	workers int
+	ackLink func(notifiers.Message) string
+}
+
+func serve(ctx context.Context, p path, runbooks fstest.MapFS, log *slog.Logger) (*served, error) {
 	var eng *engine.Engine
-	var closeRecord func() = func() {}
-	if dir != "" {
-		n, e, err := onRecord(ctx, dir, o)
+	closeRecord := func() {}
+	if p.dir != "" {
+		n, e, err := onRecord(ctx, p.dir, Options{Log: log})
 		if err != nil {
 			return nil, err
 		}
@@ -140,31 +154,31 @@ func serve(ctx context.Context, dir, slackURL string, workers int, runbook []byt
 		}
 		eng = e
 	}
-	lib, err := server.NewLibraryFS(fstest.MapFS{"fanout.yaml": {Data: runbook}}, ".")
+	lib, err := server.NewLibraryFS(runbooks, ".")
 	if err != nil {
 		closeRecord()
 		return nil, err
 	}
-	sched, err := engine.NewScheduler(eng, engine.RealClock{}, o.Log)
+	sched, err := engine.NewScheduler(eng, engine.RealClock{}, log)
 	if err != nil {
 		closeRecord()
 		return nil, err
 	}
-	route := crierslack.New("xoxb-bench", slackURL+"/", notifiers.HTTPClient(workers, time.Minute)).Route(1, 1e6)
-	d := engine.NewDeliverer(eng, notifiers.DispatchOptions{Routes: map[string]notifiers.Route{"slack": route}, Workers: workers, Log: o.Log})
+	d := engine.NewDeliverer(eng, notifiers.DispatchOptions{Routes: p.routes, Workers: p.workers, Log: log})
+	d.AckLink = p.ackLink
 	d.Follow(sched)
 	run, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { sched.Run(run) })
 	wg.Go(func() { d.Run(run) })
-	api := httptest.NewServer(server.New(server.Options{Engine: eng, Library: lib, Log: o.Log,
+	api := httptest.NewServer(server.New(server.Options{Engine: eng, Library: lib, Log: log,
 		Users: []config.User{{Name: "Bench Planner", Email: "planner@northbridge.gov.uk", Roles: []string{config.RolePlanner}, Token: benchToken}}}))
 	return &served{eng: eng, api: api, close: func() { api.Close(); stop(); wg.Wait(); closeRecord() }}, nil
 }
 
 // activate starts the fan-out runbook over the API, as a planner would.
-func (s *served) activate(ctx context.Context) (string, error) {
-	body, _ := json.Marshal(map[string]string{"runbook": "fanout", "mode": "live"})
+func (s *served) activate(ctx context.Context, runbook string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"runbook": runbook, "mode": "live"})
 	req, err := http.NewRequestWithContext(ctx, "POST", s.api.URL+"/api/v1/activations", bytes.NewReader(body))
 	if err != nil {
 		return "", err
@@ -183,14 +197,14 @@ func (s *served) activate(ctx context.Context) (string, error) {
 	return a.ID, nil
 }
 
-// sentAll returns a channel closed when every message of the
-// activations has gone (message_sent: each delivery sent or failed).
-func sentAll(e *engine.Engine, activations int) (<-chan struct{}, func()) {
+// sentAll returns a channel closed once n messages of a step have gone
+// (message_sent: each delivery sent or failed).
+func sentAll(e *engine.Engine, step string, n int) (<-chan struct{}, func()) {
 	done := make(chan struct{})
-	var n atomic.Int64
+	var count atomic.Int64
 	stop := e.OnCommit(func(c engine.Committed) {
 		for _, ev := range c.Events {
-			if ev.Kind == "message_sent" && n.Add(1) == int64(activations) {
+			if ev.Kind == "message_sent" && engine.StepOf(ev.ActivationID, ev.Subject) == step && count.Add(1) == int64(n) {
 				close(done)
 			}
 		}
@@ -261,82 +275,4 @@ func peakRSS() uint64 {
 		}
 	}
 	return 0
-}
-
-// Fanout measures one activation reaching o.People Slack users through
-// crier serve's path — the record on disk with its fsync, then the
-// in-memory record — beside the floor, the Slack notifier alone with as
-// many workers, posting the same requests to the same fake in the same run.
-func Fanout(ctx context.Context, o FanoutOptions) ([]Figure, error) {
-	if o.Workers <= 0 {
-		o.Workers = 16
-	}
-	fake := newFakeSlack()
-	defer fake.Close()
-	runbook := people(o.People)
-
-	mem := watchMemory()
-	took, err := floor(ctx, fake.URL, o.Workers, fanoutMessages(o.People))
-	if err != nil {
-		return nil, err
-	}
-	floorHeap, floorRSS := mem.peaks()
-	floorRate := float64(o.People) / took.Seconds()
-
-	path := func(dir string) (rate, heap, rss float64, err error) {
-		mem := watchMemory()
-		s, err := serve(ctx, dir, fake.URL, o.Workers, runbook, o.Log)
-		if err != nil {
-			return 0, 0, 0, err
-		}
-		defer s.close()
-		done, unhook := sentAll(s.eng, 1)
-		defer unhook()
-		start := time.Now()
-		id, err := s.activate(ctx)
-		if err != nil {
-			return 0, 0, 0, err
-		}
-		select {
-		case <-done:
-		case <-ctx.Done():
-			return 0, 0, 0, ctx.Err()
-		}
-		took := time.Since(start)
-		if os.Getenv("CRIER_FANOUT_TRACE") != "" {
-			fmt.Fprintf(os.Stderr, "%s: first post after %s, last after %s, all recorded after %s\n", cmp.Or(dir, "in memory"),
-				time.Unix(0, fake.first.Load()).Sub(start), time.Unix(0, fake.last.Load()).Sub(start), took)
-		}
-		fake.first.Store(0)
-		heap, rss = mem.peaks()
-		n, err := sent(s.eng, id)
-		if err != nil {
-			return 0, 0, 0, err
-		}
-		if n != o.People {
-			return 0, 0, 0, fmt.Errorf("%d of %d deliveries were sent", n, o.People)
-		}
-		rate = float64(n) / took.Seconds()
-		return rate, heap, rss, nil
-	}
-	dir, err := os.MkdirTemp(o.Dir, "crier-fanout-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	durable, heap, rss, err := path(dir)
-	if err != nil {
-		return nil, err
-	}
-	inMemory, _, _, err := path("")
-	if err != nil {
-		return nil, err
-	}
-	floorName := fmt.Sprintf("the Slack notifier alone, %d workers, same fake", o.Workers)
-	return []Figure{
-		figure("fanout_durable_rate", durable, "sends/s", floorName, floorRate, ">= 0.6 of the floor"),
-		figure("fanout_in_memory_rate", inMemory, "sends/s", floorName, floorRate, ">= 0.8 of the floor"),
-		figure("fanout_durable_peak_heap", heap, "MiB", "the floor's peak heap", floorHeap, ""),
-		figure("fanout_durable_peak_rss", rss, "MiB", "the floor's peak resident set", floorRSS, "<= 64 MiB"),
-	}, nil
 }

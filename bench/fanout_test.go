@@ -12,7 +12,7 @@ import (
 //	go test -run XXX -bench Fanout -benchtime 1x ./bench/
 func BenchmarkFanout(b *testing.B) {
 	for b.Loop() {
-		figs, err := Fanout(context.Background(), FanoutOptions{People: benchPeople})
+		figs, err := Fanout(context.Background(), FanoutOptions{People: benchPeople, Rounds: 1})
 		if err != nil {
 			b.Fatal(err)
 		}

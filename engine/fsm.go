@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -58,6 +59,9 @@ type fsm struct {
 
 	mu       sync.Mutex
 	runbooks map[string]*runbooks.Runbook // pinned copies, by activation
+	// parsed are the parsed runbooks by their source: activations of the
+	// same runbook share one copy, read only.
+	parsed map[[sha256.Size]byte]*runbooks.Runbook
 	// dir is the directory in force, parsed, at dirVersion, with the
 	// lists read from listFiles.
 	dir        *directory.Directory
@@ -68,7 +72,7 @@ type fsm struct {
 }
 
 func newFSM(store *state.Store, listFiles fs.FS) *fsm {
-	return &fsm{store: store, runbooks: map[string]*runbooks.Runbook{}, listFiles: listFiles}
+	return &fsm{store: store, runbooks: map[string]*runbooks.Runbook{}, parsed: map[[sha256.Size]byte]*runbooks.Runbook{}, listFiles: listFiles}
 }
 
 // ActivationID is the id of the activation an Activate at this log index makes.
@@ -227,7 +231,7 @@ func (f *fsm) runbook(a *state.Activation) (*runbooks.Runbook, error) {
 	if rb, ok := f.runbooks[a.ID]; ok {
 		return rb, nil
 	}
-	rb, err := runbooks.Parse(a.SourceName, a.Source)
+	rb, err := f.parse(a.SourceName, a.Source)
 	if err != nil {
 		return nil, fmt.Errorf("activation %s: its runbook no longer parses: %w", a.ID, err)
 	}
@@ -235,15 +239,36 @@ func (f *fsm) runbook(a *state.Activation) (*runbooks.Runbook, error) {
 	return rb, nil
 }
 
+// parse parses a runbook's source, or returns the copy parsed from the
+// same source before. f.mu is held.
+func (f *fsm) parse(name string, source []byte) (*runbooks.Runbook, error) {
+	h := sha256.New()
+	h.Write([]byte(name))
+	h.Write([]byte{0})
+	h.Write(source)
+	key := [sha256.Size]byte(h.Sum(nil))
+	if rb, ok := f.parsed[key]; ok {
+		return rb, nil
+	}
+	rb, err := runbooks.Parse(name, source)
+	if err == nil {
+		f.parsed[key] = rb
+	}
+	return rb, err
+}
+
 // forgetRunbooks drops the parsed copies, as when the state is replaced.
 func (f *fsm) forgetRunbooks() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	clear(f.runbooks)
+	clear(f.parsed)
 }
 
 func (f *fsm) activate(w *writer, c *Activate) error {
-	rb, err := runbooks.Parse(c.SourceName, c.Source)
+	f.mu.Lock()
+	rb, err := f.parse(c.SourceName, c.Source)
+	f.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("the runbook is not valid:\n%w", err)
 	}

@@ -1,0 +1,84 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// fakeSlack answers chat.postMessage as Slack does, as fast as it can,
+// and counts what it was sent; its workspace limit is out of the way.
+type fakeSlack struct {
+	*httptest.Server
+	posts atomic.Int64
+	// arrived hears when a post reaches probe, the Slack user an
+	// activation under test sends to.
+	arrived chan time.Time
+}
+
+const probe = "U99999999"
+
+func newFakeSlack() *fakeSlack {
+	f := &fakeSlack{arrived: make(chan time.Time, 1)}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil || r.Form.Get("channel") == "" {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		n := f.posts.Add(1)
+		if r.Form.Get("channel") == probe {
+			select {
+			case f.arrived <- time.Now():
+			default:
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"ok":true,"channel":"D%s","ts":"1764680000.%06d"}`, r.Form.Get("channel")[1:], n)
+	}))
+	return f
+}
+
+// fakeRelay is a loopback SMTP relay that takes every message and
+// counts it, as fast as it can.
+type fakeRelay struct {
+	Host     string
+	Port     int
+	messages atomic.Int64
+	server   *smtp.Server
+}
+
+func newFakeRelay() (*fakeRelay, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &fakeRelay{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port}
+	r.server = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &relaySession{r}, nil }))
+	r.server.Domain = "relay.bench"
+	r.server.ErrorLog = log.New(io.Discard, "", 0)
+	go r.server.Serve(ln)
+	return r, nil
+}
+
+func (r *fakeRelay) Close() { r.server.Close() }
+
+type relaySession struct{ relay *fakeRelay }
+
+func (s *relaySession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *relaySession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (s *relaySession) Data(r io.Reader) error {
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return err
+	}
+	s.relay.messages.Add(1)
+	return nil
+}
+func (s *relaySession) Reset()        {}
+func (s *relaySession) Logout() error { return nil }
