@@ -1,7 +1,6 @@
 package notifiers
 
 import (
-	"container/heap"
 	"context"
 	"fmt"
 	"log/slog"
@@ -132,7 +131,9 @@ type job struct {
 	key   string // the paced destination, or ""
 	due   time.Time
 	seq   uint64
-	holds bool  // it holds its destination (a retry keeps its place)
+	flow  string // the activation it is for: jobs are released fairly between them
+	tag   uint64 // its place among the jobs ready to go (see queue)
+	holds bool   // it holds its destination (a retry keeps its place)
 	dead  error // set: fail every item with this, without sending
 	// dropped counts the items the record no longer let go (a stood-down
 	// activation's), now finished.
@@ -214,7 +215,7 @@ func (d *Dispatcher) Flush(ctx context.Context) error {
 
 // loop is the state only Run's goroutine touches.
 type loop struct {
-	queue    jobQueue
+	queue    queue
 	inflight int // jobs released and not yet settled
 	pending  int // messages submitted and not yet finished
 	flushes  []chan struct{}
@@ -260,8 +261,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			l.flushes = nil
 		}
 		wait := time.Hour
-		if len(l.queue) > 0 && l.inflight < cap(l.released) {
-			wait = max(l.queue[0].due.Sub(now), 0)
+		if l.inflight < cap(l.released) {
+			wait = l.queue.wait(now)
 		}
 		timer.Reset(wait)
 		select {
@@ -288,7 +289,7 @@ func (d *Dispatcher) enqueue(l *loop, ms []Message, now time.Time) {
 		it := &item{m: m, deadline: now.Add(d.opts.Deadline)}
 		r := d.routeFor(m.Type)
 		if r == nil {
-			d.push(l, &job{items: []*item{it}, due: now,
+			d.push(l, &job{items: []*item{it}, due: now, flow: m.Activation,
 				dead: fmt.Errorf("no notifier is configured for %s", m.Type)})
 			continue
 		}
@@ -296,7 +297,7 @@ func (d *Dispatcher) enqueue(l *loop, ms []Message, now time.Time) {
 			if key := b.BatchKey(m); key != "" {
 				j := batches[key]
 				if j == nil || len(j.items) >= max(b.MaxBatch(), 1) {
-					j = &job{route: r, due: now}
+					j = &job{route: r, due: now, flow: m.Activation}
 					batches[key] = j
 					d.push(l, j)
 				}
@@ -304,7 +305,7 @@ func (d *Dispatcher) enqueue(l *loop, ms []Message, now time.Time) {
 				continue
 			}
 		}
-		j := &job{route: r, items: []*item{it}, due: now}
+		j := &job{route: r, items: []*item{it}, due: now, flow: m.Activation}
 		if r.PerTarget.Rate > 0 {
 			j.key = m.Target
 		}
@@ -322,15 +323,18 @@ func (d *Dispatcher) routeFor(typ string) *route {
 func (d *Dispatcher) push(l *loop, j *job) {
 	d.seq++
 	j.seq = d.seq
-	heap.Push(&l.queue, j)
+	l.queue.push(j)
 }
 
 // release hands due jobs on while fewer than the window are in flight: a job whose
 // destination is busy waits its turn; one its pace does not yet allow is
 // put back until it does.
 func (d *Dispatcher) release(l *loop, now time.Time) {
-	for len(l.queue) > 0 && !l.queue[0].due.After(now) && l.inflight < cap(l.released) {
-		j := heap.Pop(&l.queue).(*job)
+	for l.inflight < cap(l.released) {
+		j := l.queue.next(now)
+		if j == nil {
+			break
+		}
 		if j.dead == nil {
 			if d.expire(l, j, now) {
 				continue
@@ -366,7 +370,7 @@ func (d *Dispatcher) expire(l *loop, j *job, now time.Time) bool {
 	if len(dead) == 0 {
 		return false
 	}
-	d.push(l, &job{items: dead, due: now, dead: fmt.Errorf("not delivered within %s", d.opts.Deadline)})
+	d.push(l, &job{items: dead, due: now, flow: j.flow, dead: fmt.Errorf("not delivered within %s", d.opts.Deadline)})
 	j.items = live
 	if len(live) > 0 {
 		return false
@@ -469,13 +473,13 @@ func (d *Dispatcher) settle(l *loop, r *jobResult, now time.Time) {
 	due := now.Add(wait)
 	again, dead := beforeDeadline(r.retry, due)
 	if len(dead) > 0 {
-		d.push(l, &job{items: dead, due: now, dead: fmt.Errorf("not delivered within %s", d.opts.Deadline)})
+		d.push(l, &job{items: dead, due: now, flow: j.flow, dead: fmt.Errorf("not delivered within %s", d.opts.Deadline)})
 	}
 	if len(again) == 0 {
 		d.letGo(l, j, now)
 		return
 	}
-	d.push(l, &job{route: j.route, items: again, key: j.key, due: due, holds: j.holds})
+	d.push(l, &job{route: j.route, items: again, key: j.key, due: due, holds: j.holds, flow: j.flow})
 }
 
 // beforeDeadline splits items into those whose deadline is after t and
@@ -489,24 +493,4 @@ func beforeDeadline(items []*item, t time.Time) (live, dead []*item) {
 		}
 	}
 	return live, dead
-}
-
-// jobQueue orders jobs by when they are due, then by arrival.
-type jobQueue []*job
-
-func (q jobQueue) Len() int { return len(q) }
-func (q jobQueue) Less(i, k int) bool {
-	if !q[i].due.Equal(q[k].due) {
-		return q[i].due.Before(q[k].due)
-	}
-	return q[i].seq < q[k].seq
-}
-func (q jobQueue) Swap(i, k int) { q[i], q[k] = q[k], q[i] }
-func (q *jobQueue) Push(x any)   { *q = append(*q, x.(*job)) }
-func (q *jobQueue) Pop() any {
-	old := *q
-	j := old[len(old)-1]
-	old[len(old)-1] = nil
-	*q = old[:len(old)-1]
-	return j
 }

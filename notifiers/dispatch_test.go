@@ -356,3 +356,42 @@ func TestOrderPerDestinationWithWorkersBusy(t *testing.T) {
 		}
 	})
 }
+
+// A new activation's message is not queued behind another's fan-out: it
+// goes as soon as the jobs already released have gone.
+func TestActivationsTakeTurns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &service{hold: 10 * time.Millisecond}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		d := NewDispatcher(DispatchOptions{Routes: map[string]Route{"email": {Notifier: s}}, Workers: 2}, newLedger())
+		go d.Run(ctx)
+		big := make([]Message, 2000)
+		for i := range big {
+			big[i] = Message{Delivery: fmt.Sprintf("a-000001/%04d", i), Activation: "a-000001", Type: "email", Target: fmt.Sprintf("p%d@example.org", i)}
+		}
+		d.Submit(big...)
+		time.Sleep(time.Second) // about 200 of the fan-out sent
+		d.Submit(Message{Delivery: "a-000002/0", Activation: "a-000002", Type: "email", Target: "duty@example.org"})
+		if err := d.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		at := -1
+		for i, x := range s.sent {
+			if x.m.Activation == "a-000002" {
+				at = i
+			}
+		}
+		// Already with the workers or recorded as attempted when it came:
+		// the jobs released before it, at most the window of jobs in flight.
+		before := 0
+		for _, x := range s.sent[:max(at, 0)] {
+			if x.at.After(s.sent[0].at.Add(time.Second)) {
+				before++
+			}
+		}
+		if at < 0 || before > inFlight*2 {
+			t.Errorf("the new activation's message went %d sends after it came (at %d of %d)", before, at, len(s.sent))
+		}
+	})
+}

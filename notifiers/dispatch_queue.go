@@ -1,0 +1,85 @@
+package notifiers
+
+import (
+	"container/heap"
+	"time"
+)
+
+// queue holds the jobs not yet released: those waiting for their time (a
+// retry's backoff, a destination's pace) by when they are due, and those
+// due, ready to go, in a fair order between activations — start-time fair
+// queuing: each job ready to go is tagged one after the later of its
+// activation's last tag and the tag of the job last released. A fan-out of
+// 100,000 queued ahead of a new activation takes its tags as it became
+// ready; the new activation's first job is tagged just after the job now
+// going, so it goes next, and the two then take turns.
+type queue struct {
+	waiting jobQueue // by due, then arrival
+	ready   jobQueue // by tag, then arrival
+	last    uint64   // the tag of the job last released
+	flows   map[string]uint64
+}
+
+// push queues a job; it is ready once it is due.
+func (q *queue) push(j *job) {
+	j.tag = 0
+	heap.Push(&q.waiting, j)
+}
+
+// next is the next job to go at now, in fair order, or nil when none is
+// due.
+func (q *queue) next(now time.Time) *job {
+	for len(q.waiting) > 0 && !q.waiting[0].due.After(now) {
+		j := heap.Pop(&q.waiting).(*job)
+		if q.flows == nil {
+			q.flows = map[string]uint64{}
+		}
+		j.tag = max(q.flows[j.flow], q.last) + 1
+		q.flows[j.flow] = j.tag
+		heap.Push(&q.ready, j)
+	}
+	if len(q.ready) == 0 {
+		return nil
+	}
+	j := heap.Pop(&q.ready).(*job)
+	q.last = j.tag
+	if q.flows[j.flow] == j.tag { // its activation has nothing else ready
+		delete(q.flows, j.flow)
+	}
+	return j
+}
+
+// wait is how long until a job may be ready: none when one is.
+func (q *queue) wait(now time.Time) time.Duration {
+	switch {
+	case len(q.ready) > 0:
+		return 0
+	case len(q.waiting) > 0:
+		return max(q.waiting[0].due.Sub(now), 0)
+	}
+	return time.Hour
+}
+
+// jobQueue is a heap of jobs: by tag when tagged, else by when they are
+// due; then by arrival.
+type jobQueue []*job
+
+func (q jobQueue) Len() int { return len(q) }
+func (q jobQueue) Less(i, k int) bool {
+	switch {
+	case q[i].tag != q[k].tag:
+		return q[i].tag < q[k].tag
+	case !q[i].due.Equal(q[k].due):
+		return q[i].due.Before(q[k].due)
+	}
+	return q[i].seq < q[k].seq
+}
+func (q jobQueue) Swap(i, k int) { q[i], q[k] = q[k], q[i] }
+func (q *jobQueue) Push(x any)   { *q = append(*q, x.(*job)) }
+func (q *jobQueue) Pop() any {
+	old := *q
+	j := old[len(old)-1]
+	old[len(old)-1] = nil
+	*q = old[:len(old)-1]
+	return j
+}
