@@ -134,7 +134,7 @@ type job struct {
 	flow  string // the activation it is for: jobs are released fairly between them
 	tag   uint64 // its place among the jobs ready to go (see queue)
 	holds bool   // it holds its destination (a retry keeps its place)
-	dead  error // set: fail every item with this, without sending
+	dead  error  // set: fail every item with this, without sending
 	// dropped counts the items the record no longer let go (a stood-down
 	// activation's), now finished.
 	dropped int
