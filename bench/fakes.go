@@ -18,27 +18,16 @@ import (
 type fakeSlack struct {
 	*httptest.Server
 	posts atomic.Int64
-	// arrived hears when a post reaches probe, the Slack user an
-	// activation under test sends to.
-	arrived chan time.Time
 }
 
-const probe = "U99999999"
-
 func newFakeSlack() *fakeSlack {
-	f := &fakeSlack{arrived: make(chan time.Time, 1)}
+	f := &fakeSlack{}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil || r.Form.Get("channel") == "" {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
 		n := f.posts.Add(1)
-		if r.Form.Get("channel") == probe {
-			select {
-			case f.arrived <- time.Now():
-			default:
-			}
-		}
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"ok":true,"channel":"D%s","ts":"1764680000.%06d"}`, r.Form.Get("channel")[1:], n)
 	}))
@@ -52,15 +41,20 @@ type fakeRelay struct {
 	Port     int
 	messages atomic.Int64
 	server   *smtp.Server
+	// arrived hears when an email to probe is taken: the address an
+	// activation being timed sends to.
+	arrived chan time.Time
 }
+
+const probe = "duty.officer@northbridge.example"
 
 func newFakeRelay() (*fakeRelay, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	r := &fakeRelay{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port}
-	r.server = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &relaySession{r}, nil }))
+	r := &fakeRelay{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, arrived: make(chan time.Time, 1)}
+	r.server = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &relaySession{relay: r}, nil }))
 	r.server.Domain = "relay.bench"
 	r.server.ErrorLog = log.New(io.Discard, "", 0)
 	go r.server.Serve(ln)
@@ -69,16 +63,28 @@ func newFakeRelay() (*fakeRelay, error) {
 
 func (r *fakeRelay) Close() { r.server.Close() }
 
-type relaySession struct{ relay *fakeRelay }
+type relaySession struct {
+	relay *fakeRelay
+	probe bool
+}
 
 func (s *relaySession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *relaySession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (s *relaySession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.probe = s.probe || to == probe
+	return nil
+}
 func (s *relaySession) Data(r io.Reader) error {
 	if _, err := io.Copy(io.Discard, r); err != nil {
 		return err
 	}
 	s.relay.messages.Add(1)
+	if s.probe {
+		select {
+		case s.relay.arrived <- time.Now():
+		default:
+		}
+	}
 	return nil
 }
-func (s *relaySession) Reset()        {}
+func (s *relaySession) Reset()        { s.probe = false }
 func (s *relaySession) Logout() error { return nil }

@@ -36,8 +36,6 @@ func people(id string, n int, by string) []byte {
 		switch {
 		case by == "email":
 			fmt.Fprintf(&b, "  - {id: p%d, name: Person %d, roles: [everyone], email: person%d@northbridge.example}\n", i, i, i)
-		case n == 1:
-			fmt.Fprintf(&b, "  - {id: p%d, name: Person %d, roles: [everyone], slack: %s}\n", i, i, probe)
 		default:
 			fmt.Fprintf(&b, "  - {id: p%d, name: Person %d, roles: [everyone], slack: U%08d}\n", i, i, i)
 		}

@@ -63,7 +63,7 @@ func newFanout(o FanoutOptions) (*fanout, error) {
 	f.runbooks = fstest.MapFS{
 		"fanout.yaml":       {Data: people("fanout", o.People, "slack")},
 		"fanout-email.yaml": {Data: people("fanout-email", o.People, "email")},
-		"probe.yaml":        {Data: people("probe", 1, "slack")},
+		"probe.yaml":        {Data: probeRunbook()},
 	}
 	return f, nil
 }
@@ -202,4 +202,114 @@ func median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// Many measures activations of o.People each, started together on the
+// durable path: their sends a second against one activation's alone in
+// the same run (the per-delivery cost should not grow), the heap each
+// delivery keeps, and activation to first delivery of a one-person
+// runbook while they are under way, against the same with nothing else
+// under way.
+func Many(ctx context.Context, o FanoutOptions, activations int) ([]Figure, error) {
+	f, err := newFanout(o)
+	if err != nil {
+		return nil, err
+	}
+	defer f.close()
+	alone, _, _, err := f.run(ctx, true, "slack", "fanout")
+	if err != nil {
+		return nil, err
+	}
+	idle, _, err := f.probing(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	loaded, many, err := f.probing(ctx, activations)
+	if err != nil {
+		return nil, err
+	}
+	total := float64(activations * f.People)
+	name := fmt.Sprintf("%d activations of %d at once", activations, f.People)
+	return []Figure{
+		figure("many_rate", many.rate, "sends/s", "one activation alone, same run", alone, "same per-delivery cost"),
+		figure("many_first_delivery_p99", ms(percentile(loaded, 99)), "ms", "the same with nothing else under way, p99", ms(percentile(idle, 99)), "<= 10 ms while "+name),
+		figure("many_first_delivery_p50", ms(percentile(loaded, 50)), "ms", "the same with nothing else under way, p50", ms(percentile(idle, 50)), ""),
+		figure("many_heap_kept_per_delivery", float64(many.kept)/total, "bytes", "", 0, "<= 1024 B"),
+		figure("many_peak_heap_per_delivery", many.peakHeap*(1<<20)/total, "bytes", "", 0, ""),
+	}, nil
+}
+
+// load is what activations under way came to.
+type load struct {
+	rate     float64 // their sends a second
+	kept     int64   // the heap they left, collected
+	peakHeap float64 // MiB
+}
+
+// probing serves the durable path, starts activations of the fan-out
+// together, and meanwhile activates the probe runbook again and again,
+// each time timing activation to its email reaching the relay (an email:
+// Slack would pace the probes, one a second to one person); with no
+// activations, forty probes on an idle path.
+func (f *fanout) probing(ctx context.Context, activations int) ([]time.Duration, load, error) {
+	p, remove, err := f.path(true, "slack")
+	if err != nil {
+		return nil, load{}, err
+	}
+	p.routes["email"] = notifiers.Route{Notifier: f.mailer}
+	defer remove()
+	s, err := serve(ctx, p, f.runbooks, f.Log)
+	if err != nil {
+		return nil, load{}, err
+	}
+	defer s.close()
+	before := heapInUse()
+	mem := watchMemory()
+	done, unhook := sentAll(s.eng, "tell", activations)
+	defer unhook()
+	start := time.Now()
+	errs := make(chan error, activations)
+	for range activations {
+		go func() { _, err := s.activate(ctx, "fanout"); errs <- err }()
+	}
+	var times []time.Duration
+	for running := activations > 0; running || len(times) < 40 && activations == 0; {
+		select {
+		case <-f.relay.arrived: // a late probe's
+		default:
+		}
+		at := time.Now()
+		if _, err := s.activate(ctx, "probe"); err != nil {
+			return nil, load{}, err
+		}
+		select {
+		case got := <-f.relay.arrived:
+			times = append(times, got.Sub(at))
+		case <-time.After(30 * time.Second):
+			return nil, load{}, fmt.Errorf("a probe's message did not arrive within 30s")
+		}
+		select {
+		case <-done:
+			running = false
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	var l load
+	if activations > 0 {
+		l.rate = float64(activations*f.People) / time.Since(start).Seconds()
+		for range activations {
+			if err := <-errs; err != nil {
+				return nil, load{}, err
+			}
+		}
+	}
+	l.peakHeap, _ = mem.peaks()
+	l.kept = int64(heapInUse()) - int64(before)
+	return times, l, nil
+}
+
+// probeRunbook emails the duty officer at activation.
+func probeRunbook() []byte {
+	return []byte("version: 1\nid: probe\ntitle: Probe\nstakeholders:\n  - {id: duty, name: Duty officer, email: " + probe + "}\n" +
+		"channels:\n  - {id: log, type: log}\nsteps:\n  - {id: probe, title: Probe, at: 0s, notify: {to: [duty], subject: Probe, body: Probe}}\n")
 }

@@ -30,3 +30,18 @@ func envInt(name string, def int) int {
 	}
 	return def
 }
+
+// BenchmarkMany is ten activations of 10,000 at once:
+//
+//	go test -run XXX -bench Many -benchtime 1x ./bench/
+func BenchmarkMany(b *testing.B) {
+	for b.Loop() {
+		figs, err := Many(context.Background(), FanoutOptions{People: benchPeople}, 10)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, f := range figs {
+			b.Logf("%s: %.4g %s (%s: %.4g, ratio %.3g)", f.Name, f.Value, f.Unit, f.Baseline, f.BaselineValue, f.Ratio)
+		}
+	}
+}
