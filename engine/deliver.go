@@ -36,8 +36,9 @@ type Deliverer struct {
 	receipts *receipts
 
 	mu     sync.Mutex
-	queued map[string]bool // deliveries with the dispatcher now
-	feeds  map[string]*listFeed
+	queued       map[string]bool // deliveries with the dispatcher now
+	feeds        map[string]*listFeed
+	messageFeeds map[string]*messageFeed // by message
 	unhook func()
 }
 
@@ -47,7 +48,8 @@ func NewDeliverer(e *Engine, opts notifiers.DispatchOptions) *Deliverer {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	d := &Deliverer{engine: e, log: opts.Log, queued: map[string]bool{}, feeds: map[string]*listFeed{}, receipts: newReceipts(e, opts.Routes, opts.Log)}
+	d := &Deliverer{engine: e, log: opts.Log, queued: map[string]bool{}, feeds: map[string]*listFeed{}, messageFeeds: map[string]*messageFeed{},
+		receipts: newReceipts(e, opts.Routes, opts.Log)}
 	d.dispatcher = notifiers.NewDispatcher(opts, (*record)(d))
 	return d
 }
@@ -142,9 +144,21 @@ func (d *Deliverer) submit(ctx context.Context, deliveries []*state.Delivery) er
 	var ms []notifiers.Message
 	var lists []*state.Delivery
 	var from *messageContext // deliveries come message by message
+	var ofMessage []*state.Delivery
+	flush := func() {
+		if len(ofMessage) > feedWindow { // a large fan-out: a window at a time
+			ms = append(ms, d.feed(from, ofMessage)...)
+		} else {
+			for _, dl := range ofMessage {
+				d.queued[dl.ID] = true
+				ms = append(ms, d.messageOf(from, dl))
+			}
+		}
+		ofMessage = nil
+	}
 	d.mu.Lock()
 	for _, dl := range deliveries {
-		if dl.State != state.DeliveryPending || d.queued[dl.ID] {
+		if dl.State != state.DeliveryPending || d.queued[dl.ID] || d.messageFeeds[dl.MessageID] != nil {
 			continue
 		}
 		if dl.List != "" {
@@ -152,21 +166,19 @@ func (d *Deliverer) submit(ctx context.Context, deliveries []*state.Delivery) er
 			continue
 		}
 		if from == nil || from.m.ID != dl.MessageID {
+			if from != nil {
+				flush()
+			}
 			var err error
 			if from, err = d.contextOf(tx, dl); err != nil {
 				d.mu.Unlock()
 				return err
 			}
 		}
-		d.queued[dl.ID] = true
-		m := from.message(dl)
-		if d.AckLink != nil {
-			m.AckURL = d.AckLink(m)
-		}
-		if d.MessageLink != nil {
-			m.Link = d.MessageLink(m)
-		}
-		ms = append(ms, m)
+		ofMessage = append(ofMessage, dl)
+	}
+	if from != nil {
+		flush()
 	}
 	d.mu.Unlock()
 	d.dispatcher.Submit(ms...)
@@ -176,6 +188,18 @@ func (d *Deliverer) submit(ctx context.Context, deliveries []*state.Delivery) er
 		}
 	}
 	return nil
+}
+
+// messageOf is what the dispatcher sends for a delivery, with its links.
+func (d *Deliverer) messageOf(from *messageContext, dl *state.Delivery) notifiers.Message {
+	m := from.message(dl)
+	if d.AckLink != nil {
+		m.AckURL = d.AckLink(m)
+	}
+	if d.MessageLink != nil {
+		m.Link = d.MessageLink(m)
+	}
+	return m
 }
 
 // messageContext is what a message's deliveries share.
@@ -343,4 +367,5 @@ func (r *record) forget(ids ...string) {
 	}
 	r.mu.Unlock()
 	(*Deliverer)(r).rowsFinished(ids)
+	(*Deliverer)(r).deliveriesFinished(ids)
 }

@@ -1,0 +1,69 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/crierhq/crier/engine/state"
+	"github.com/crierhq/crier/notifiers"
+)
+
+// many is a runbook telling n people by email at activation.
+func many(n int) []byte {
+	var b strings.Builder
+	b.WriteString("version: 1\nid: many\ntitle: Many\nstakeholders:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - {id: p%d, name: Person %d, roles: [all], email: p%d@northbridge.example}\n", i, i, i)
+	}
+	b.WriteString("channels:\n  - {id: log, type: log}\nsteps:\n  - {id: tell, title: Tell, at: 0s, notify: {to: [role:all], subject: S, body: B}}\n")
+	return []byte(b.String())
+}
+
+// watching is a notifier that notes, at each send, how many sends the
+// deliverer has with the dispatcher.
+type watching struct {
+	recorder
+	d    *Deliverer
+	most int
+}
+
+func (w *watching) Notify(ctx context.Context, m notifiers.Message) (bool, error) {
+	w.d.mu.Lock()
+	held := len(w.d.queued)
+	w.d.mu.Unlock()
+	w.recorder.mu.Lock()
+	w.most = max(w.most, held)
+	w.recorder.mu.Unlock()
+	return w.recorder.Notify(ctx, m)
+}
+
+// A message to more people than a window is handed to the dispatcher a
+// window at a time: every person is sent to once, and the dispatcher
+// never holds more than the window.
+func TestALargeFanOutGoesAWindowAtATime(t *testing.T) {
+	const people = 3*feedWindow + 17
+	e, _ := newEngine(t, nil)
+	id := ActivationID(apply(t, e, &Activate{Source: many(people), SourceName: "many.yaml", Mode: "live"}))
+	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "tell", 1)})
+	w := &watching{}
+	w.d = deliverer(t, e, w)
+	if err := w.d.Deliver(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, m := range w.got {
+		if seen[m.Target] {
+			t.Fatalf("%s was sent to twice", m.Target)
+		}
+		seen[m.Target] = true
+	}
+	m, _ := e.Read().Message(nil, OccurrenceID(id, "tell", 1))
+	if len(seen) != people || m.State != state.MessageSent || m.Sent != people {
+		t.Errorf("%d people sent to; the message is %s with %d sent; want all %d", len(seen), m.State, m.Sent, people)
+	}
+	if w.most > feedWindow || w.most == 0 {
+		t.Errorf("the dispatcher held up to %d sends at once; want at most the window, %d", w.most, feedWindow)
+	}
+}
