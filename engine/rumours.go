@@ -136,8 +136,27 @@ func correctionApprovers(rb *runbooks.Runbook, dir runbooks.Directory, writer st
 	return ids, least, nil
 }
 
+// correctionWaiting refuses a second correction of a rumour while the one
+// written before waits for approval: that one is to be edited instead.
+// Once it is rejected (or cancelled), or has gone out, another may be
+// written.
+func correctionWaiting(w *writer, r *state.Rumour) error {
+	if r.Correction == "" || !r.CorrectedAt.IsZero() {
+		return nil
+	}
+	m, err := w.tx.Message(nil, r.Correction)
+	if err != nil {
+		return err
+	}
+	if m != nil && m.State == state.MessagePendingApproval {
+		return fmt.Errorf("correction %s of this rumour is waiting for approval: edit that one instead of writing another", m.ID)
+	}
+	return nil
+}
+
 // corrected notes, when a correction goes out, when the rumour was
-// corrected.
+// corrected and by which message: the first correction to go out is the
+// one the register keeps.
 func corrected(w *writer, m *state.Message) error {
 	if m.AdHoc == nil || m.AdHoc.Rumour == "" {
 		return nil
@@ -147,7 +166,7 @@ func corrected(w *writer, m *state.Message) error {
 		return err
 	}
 	next := *r
-	next.CorrectedAt = w.meta.At
+	next.Correction, next.CorrectedAt = m.ID, w.meta.At
 	if err := w.tx.UpsertRumour(&next); err != nil {
 		return err
 	}
