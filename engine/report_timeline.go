@@ -33,9 +33,9 @@ var outcomes = []string{"message_sent", "message_partially_failed", "message_fai
 
 func (r *Report) timelineLines(c *reportClock) []timelineLine {
 	recurring := r.recurringSteps()
-	notices := map[string]bool{}
+	notices := map[string]bool{} // escalation notices: their chain's line says them
 	for _, m := range r.Messages {
-		if m.About != "" {
+		if m.About != "" && m.About != m.ID { // a tension notice is about itself (TensionID): its lines stay
 			notices[m.ID] = true
 		}
 	}
