@@ -95,6 +95,8 @@ func (f *fsm) assessRumour(w *writer, c *AssessRumour) error {
 		return err
 	case r == nil:
 		return notFound("no rumour %q", c.Rumour)
+	case strings.TrimSpace(c.Verdict) == "":
+		return invalid("choose a verdict: %s", strings.Join(state.Verdicts, ", "))
 	case !slices.Contains(state.Verdicts, c.Verdict):
 		return invalid("verdict %q is not one of %s", c.Verdict, strings.Join(state.Verdicts, ", "))
 	}
