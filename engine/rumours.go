@@ -18,6 +18,10 @@ import (
 // are by the approvers the runbook's rumours section names, and the
 // register records when it went out.
 
+// SeenAtLeeway is how far ahead of the activation's clock a rumour's
+// seen_at may be (clocks differ a little); further is refused.
+const SeenAtLeeway = 5 * time.Minute
+
 // LogRumour adds a rumour to an activation's register.
 type LogRumour struct {
 	Meta
@@ -67,6 +71,10 @@ func (f *fsm) logRumour(w *writer, c *LogRumour) error {
 	seen := c.SeenAt
 	if seen.IsZero() {
 		seen = w.meta.At
+	}
+	if seen.After(w.meta.At.Add(SeenAtLeeway)) {
+		return invalid("seen_at: %s is after the rumour is logged (%s): a rumour is seen before it is logged; give when it was seen, or leave it out",
+			seen.In(rb.Location()).Format(time.RFC3339), w.meta.At.In(rb.Location()).Format(time.RFC3339))
 	}
 	var communities []string
 	for _, cm := range c.Communities {

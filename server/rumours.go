@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -17,18 +18,27 @@ import (
 // logRumour adds {summary, source, where, seen_at, communities}.
 func (s *Server) logRumour(w http.ResponseWriter, r *http.Request, u *User) {
 	var req struct {
-		Summary     string    `json:"summary"`
-		Source      string    `json:"source"`
-		Where       string    `json:"where"`
-		SeenAt      time.Time `json:"seen_at"`
-		Communities []string  `json:"communities"`
+		Summary     string   `json:"summary"`
+		Source      string   `json:"source"`
+		Where       string   `json:"where"`
+		SeenAt      string   `json:"seen_at"`
+		Communities []string `json:"communities"`
 	}
 	if !decode(w, r, &req) {
 		return
 	}
+	var seen time.Time
+	if text := strings.TrimSpace(req.SeenAt); text != "" {
+		var err error
+		if seen, err = time.Parse(time.RFC3339, text); err != nil {
+			writeError(w, http.StatusUnprocessableEntity, "unprocessable", fmt.Sprintf(
+				"seen_at: %q is not a date and time; write it with its offset from UTC, such as 2026-07-01T14:30:00+01:00 (or leave it out: when the rumour is logged)", req.SeenAt))
+			return
+		}
+	}
 	id := r.PathValue("id")
 	index, err := s.engine.Apply(r.Context(), &engine.LogRumour{Meta: engine.Meta{Actor: u.Person()}, Activation: id,
-		Summary: req.Summary, Source: req.Source, Where: req.Where, SeenAt: req.SeenAt, Communities: req.Communities})
+		Summary: req.Summary, Source: req.Source, Where: req.Where, SeenAt: seen, Communities: req.Communities})
 	if err != nil {
 		refused(w, err)
 		return

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -47,5 +48,30 @@ func TestASecondCorrectionWaitsForTheFirst(t *testing.T) {
 	}
 	if len(list) != 1 || list[0].Correction != first || !list[0].CorrectedAt.Equal(start.Add(20*time.Minute)) {
 		t.Errorf("the register: %+v; want correction %s at %s", list, first, start.Add(20*time.Minute))
+	}
+}
+
+// A seen_at that is not a time is refused naming the field and showing a
+// good one, never Go's layout; one in the future is refused, since a
+// rumour is seen before it is logged; one a little ahead (clocks differ)
+// or in the past is kept.
+func TestARumoursSeenAtIsChecked(t *testing.T) {
+	f, _ := rumourFixture(t)
+	_, a := f.call(token("Priya"), "POST", "/api/v1/activations", map[string]any{"runbook": "rumours", "mode": "live"})
+	path := "/api/v1/activations/" + a["id"].(string) + "/rumours"
+	code, m := f.call(token("Val"), "POST", path, map[string]any{"summary": "x", "seen_at": "yesterday"})
+	if msg, _ := m["error"].(string); code != http.StatusUnprocessableEntity || !strings.Contains(msg, "seen_at") || !strings.Contains(msg, "such as 2026-07-01T14:30:00+01:00") ||
+		strings.Contains(msg, "2006") || strings.Contains(msg, "parsing time") {
+		t.Errorf("seen_at yesterday: %d %v", code, m)
+	}
+	code, m = f.call(token("Val"), "POST", path, map[string]any{"summary": "x", "seen_at": start.Add(time.Hour).Format(time.RFC3339)})
+	if msg, _ := m["error"].(string); code != http.StatusUnprocessableEntity || !strings.Contains(msg, "seen_at") || !strings.Contains(msg, "before it is logged") {
+		t.Errorf("seen_at an hour ahead: %d %v", code, m)
+	}
+	for _, at := range []time.Time{start.Add(2 * time.Minute), start.Add(-3 * time.Hour)} {
+		code, m = f.call(token("Val"), "POST", path, map[string]any{"summary": "x", "seen_at": at.Format(time.RFC3339)})
+		if got, _ := time.Parse(time.RFC3339, fmt.Sprint(m["seen_at"])); code != http.StatusCreated || !got.Equal(at) {
+			t.Errorf("seen_at %s: %d %v", at, code, m)
+		}
 	}
 }
