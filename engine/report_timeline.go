@@ -184,9 +184,15 @@ func (r *Report) isTaskStep(step string) bool {
 func (r *Report) escalationLines(c *reportClock) []timelineLine {
 	var lines []timelineLine
 	var chains [][]EscalationReport
-	index := map[[2]string]int{}
+	type chainKey struct {
+		subject, reason string
+		chain           int
+	}
+	index := map[chainKey]int{}
 	for _, x := range r.Escalations {
-		key := [2]string{x.SubjectID, x.Reason} // a message's approval and its acknowledgements are two deadlines
+		// a message's approval and its acknowledgements are two deadlines;
+		// two silences to the public are two chains
+		key := chainKey{x.SubjectID, x.Reason, x.Chain}
 		i, ok := index[key]
 		if !ok {
 			i = len(chains)
