@@ -111,13 +111,22 @@ func (s *Server) assessFromForm(w http.ResponseWriter, r *http.Request, u *User)
 type rumourRow struct {
 	*state.Rumour
 	N string // its number, for its forms and the correction's link
+	// CorrectionWaits: its correction waits for approval, so another
+	// cannot be written; CorrectionRefused: it was rejected (or cancelled),
+	// so a new one may be.
+	CorrectionWaits, CorrectionRefused bool
 }
 
 func rumourRows(tx *state.Txn, activation string) []rumourRow {
 	list, _ := tx.RumoursOf(nil, activation)
 	out := make([]rumourRow, 0, len(list))
 	for _, r := range list {
-		out = append(out, rumourRow{Rumour: r, N: r.ID[strings.LastIndex(r.ID, "/")+1:]})
+		row := rumourRow{Rumour: r, N: r.ID[strings.LastIndex(r.ID, "/")+1:]}
+		if m, _ := tx.Message(nil, r.Correction); m != nil && r.CorrectedAt.IsZero() {
+			row.CorrectionWaits = m.State == state.MessagePendingApproval
+			row.CorrectionRefused = m.State == state.MessageRejected || m.State == state.MessageCancelled
+		}
+		out = append(out, row)
 	}
 	return out
 }

@@ -47,3 +47,38 @@ func TestTheVerdictShownIsTheRumoursOwn(t *testing.T) {
 		t.Errorf("the note is not kept for assessing again")
 	}
 }
+
+// On the activation page, a rumour whose correction waits for approval
+// offers no second one; once that is rejected the page says so and offers
+// a new one; once one has gone out, a further one.
+func TestThePageOffersACorrectionWhenOneMayBeWritten(t *testing.T) {
+	f, _ := rumourFixture(t)
+	_, a := f.call(token("Priya"), "POST", "/api/v1/activations", map[string]any{"runbook": "rumours", "mode": "live"})
+	id := a["id"].(string)
+	_, rumour := f.call(token("Val"), "POST", "/api/v1/activations/"+id+"/rumours", map[string]any{"summary": "The bridge has collapsed"})
+	base := "/api/v1/activations/" + id + "/rumours/" + rumour["id"].(string)[strings.LastIndex(rumour["id"].(string), "/")+1:]
+	f.call(token("Hana"), "POST", base+"/assess", map[string]any{"verdict": "false"})
+	correct := func() string {
+		_, m := f.call(token("Hana"), "POST", base+"/correction", map[string]any{"to": []string{"residents"}, "subject": "Open", "body": "The bridge is open."})
+		return m["id"].(string)
+	}
+	hana := f.signedIn(token("Hana"))
+	page := func() string { _, p, _ := hana.do("GET", "/ui/activations/"+id, nil); return p }
+	first := correct()
+	if p := page(); !strings.Contains(p, "waits for approval") || strings.Contains(p, "Write the correction") {
+		t.Errorf("while the correction waits, the page offers another or does not say it waits")
+	}
+	if code, m := f.call(token("Dev"), "POST", "/api/v1/messages/"+first+"/reject", map[string]any{"reason": "say when it reopened"}); code != http.StatusOK {
+		t.Fatalf("rejecting: %d %v", code, m)
+	}
+	if p := page(); !strings.Contains(p, "was not sent: write another") || !strings.Contains(p, "Write the correction") || strings.Contains(p, "waits for approval") {
+		t.Errorf("after the correction was rejected, the page does not offer a new one")
+	}
+	second := correct()
+	if code, m := f.call(token("Dev"), "POST", "/api/v1/messages/"+second+"/approve", nil); code != http.StatusOK {
+		t.Fatalf("approving: %d %v", code, m)
+	}
+	if p := page(); !strings.Contains(p, "Corrected at") || !strings.Contains(p, "Write a further correction") {
+		t.Errorf("after the correction went out, the page does not say so or offer a further one")
+	}
+}
