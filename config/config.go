@@ -16,8 +16,10 @@
 package config
 
 import (
+	"net"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 	_ "time/tzdata" // the time zone is checked the same way on every machine
 
@@ -60,18 +62,45 @@ type Server struct {
 	// Listen is the host:port the server listens on.
 	Listen string `yaml:"listen"`
 	// PublicURL is where people reach the server: the base of the links
-	// sent out, such as acknowledgement links.
+	// sent out, such as acknowledgement links. Empty when not written:
+	// then links sent out follow the listen address (LinkBase), and pages
+	// and feeds served to a request use the address the request came to.
 	PublicURL string `yaml:"public_url"`
 	// LinkSecret signs acknowledgement links. Without it a new secret is
 	// made at each start, and links sent before a restart stop working.
 	LinkSecret Secret `yaml:"link_secret"`
 }
 
-// Defaults of the server section.
-const (
-	DefaultListen    = "127.0.0.1:8080"
-	DefaultPublicURL = "http://127.0.0.1:8080"
-)
+// Defaults of the server section. public_url has none: see LinkBase.
+const DefaultListen = "127.0.0.1:8080"
+
+// LinkBase is the base of the links crier makes without a request to
+// answer (in notices, emails, acknowledgement links): public_url when it
+// is written, else the address crier listens on, addr (the address taken,
+// once listening, or Listen), as ListenURL makes it.
+func (s *Server) LinkBase(addr string) string {
+	if s.PublicURL != "" {
+		return strings.TrimSuffix(s.PublicURL, "/")
+	}
+	if addr == "" {
+		addr = s.Listen
+	}
+	return ListenURL(addr)
+}
+
+// ListenURL is where a browser on this machine reaches crier listening on
+// addr: http://addr, an address for every interface (":8080", "0.0.0.0")
+// reached on 127.0.0.1.
+func ListenURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
 
 // Notifiers are the services messages are delivered through. A nil field is
 // a notifier that is not configured.

@@ -192,7 +192,7 @@ func TestDefault(t *testing.T) {
 	d := Default()
 	want := &Config{
 		Version: 1, Timezone: "Europe/London", DataDir: "./crier-data",
-		Server:    Server{Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080"},
+		Server:    Server{Listen: "127.0.0.1:8080", PublicURL: ""},
 		Notifiers: Notifiers{Outbox: &Outbox{Dir: "./crier-data/outbox"}},
 		Delivery:  Delivery{Workers: 16, Deadline: runbooks.Duration{D: 30 * time.Minute, Text: "30m"}},
 	}
@@ -415,5 +415,26 @@ func TestLoadMissingFile(t *testing.T) {
 	_, _, err := Load("testdata/no-such-file.yaml", nil)
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("got %v", err)
+	}
+}
+
+// Without public_url the links crier sends follow the address it listens
+// on (an address on every interface reached on 127.0.0.1); with one, they
+// are under it.
+func TestLinkBaseFollowsTheListenAddressWithoutAPublicURL(t *testing.T) {
+	for _, c := range []struct {
+		server Server
+		addr   string
+		want   string
+	}{
+		{Server{Listen: "127.0.0.1:18716"}, "", "http://127.0.0.1:18716"},
+		{Server{Listen: "127.0.0.1:0"}, "127.0.0.1:40123", "http://127.0.0.1:40123"},
+		{Server{Listen: ":9090"}, "", "http://127.0.0.1:9090"},
+		{Server{Listen: "[::]:9090"}, "", "http://127.0.0.1:9090"},
+		{Server{Listen: "127.0.0.1:18716", PublicURL: "https://crier.northbridge.gov.uk/crier/"}, "127.0.0.1:18716", "https://crier.northbridge.gov.uk/crier"},
+	} {
+		if got := c.server.LinkBase(c.addr); got != c.want {
+			t.Errorf("%+v listening on %q: links under %q, want %q", c.server, c.addr, got, c.want)
+		}
 	}
 }

@@ -210,7 +210,7 @@ func setDefaults(c *Config, pos runbooks.Positions) {
 	setString("data_dir", &c.DataDir, DefaultDataDir)
 	// runbooks left out: none, and crier serve offers the built-in examples
 	setString("server.listen", &c.Server.Listen, DefaultListen)
-	setString("server.public_url", &c.Server.PublicURL, DefaultPublicURL)
+	// server.public_url left out stays empty: see Server.LinkBase
 
 	n := &c.Notifiers
 	if s := n.Slack; s != nil {

@@ -144,8 +144,12 @@ func (f *fsm) writeMessage(w *writer, c *WriteMessage) error {
 	dir := w.fsm.directory(w.tx)
 	approvers, least := adHocApprovers(rb, dir, to, c.By)
 	if c.Rumour != "" {
-		if r, err := w.tx.Rumour(nil, c.Rumour); err != nil || r == nil || r.ActivationID != a.ID {
+		r, err := w.tx.Rumour(nil, c.Rumour)
+		if err != nil || r == nil || r.ActivationID != a.ID {
 			return notFound("no rumour %q in activation %s", c.Rumour, a.ID)
+		}
+		if err := correctionWaiting(w, r); err != nil {
+			return err
 		}
 		if approvers, least, err = correctionApprovers(rb, dir, c.By); err != nil {
 			return err
@@ -204,8 +208,9 @@ func (f *fsm) writeMessage(w *writer, c *WriteMessage) error {
 	if err := w.tx.UpsertMessage(m); err != nil {
 		return err
 	}
-	if c.Rumour != "" {
-		r, _ := w.tx.Rumour(nil, c.Rumour)
+	if r, _ := w.tx.Rumour(nil, c.Rumour); r != nil && r.CorrectedAt.IsZero() {
+		// the register names the correction under way until one goes out;
+		// a further one after that (to another audience) leaves it be
 		next := *r
 		next.Correction = m.ID
 		if err := w.tx.UpsertRumour(&next); err != nil {

@@ -18,6 +18,10 @@ type EscalationReport struct {
 	What      string `json:"what"`      // "acknowledgement of task Walk the area"
 	Levels    int    `json:"levels"`    // in its chain; 0 when the runbook no longer says
 	Reminders int    `json:"reminders"` // after the last level
+	// Chain counts the chains about one subject for one reason: 1, then 2
+	// when the watch starts afresh and falls behind again (a second
+	// silence to the public is a second chain, a second failure).
+	Chain int `json:"chain"`
 }
 
 // Person is a stakeholder as people read them.
@@ -161,28 +165,43 @@ func about(tx *state.Txn, rb *runbooks.Runbook, x *state.Escalation) (step, what
 }
 
 // escalationReports are an activation's escalations, each chain's rounds
-// in the order they came, chains in the order they started.
+// in the order they came, chains in the order they started. A chain is
+// one deadline's: a first round (Reminder 1) about a subject for a reason
+// already escalated starts another (Chain 2), as each silence to the
+// public does.
 func escalationReports(tx *state.Txn, rb *runbooks.Runbook, activation string) ([]EscalationReport, error) {
 	xs, err := tx.EscalationsOf(nil, activation)
 	if err != nil {
 		return nil, err
 	}
-	began := map[string]time.Time{}
+	xs = slices.Clone(xs)
+	slices.SortStableFunc(xs, func(a, b *state.Escalation) int {
+		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Reminder, b.Reminder), cmp.Compare(boolInt(a.Exhausted), boolInt(b.Exhausted)))
+	})
+	type chainKey struct {
+		subject, reason string
+		chain           int
+	}
+	chains := map[[2]string]int{} // the chain under way, by subject and reason
+	began := map[chainKey]time.Time{}
 	var out []EscalationReport
 	for _, x := range xs {
 		step, what, chain, err := about(tx, rb, x)
 		if err != nil {
 			return nil, err
 		}
-		if t, ok := began[x.SubjectID]; !ok || x.At.Before(t) {
-			began[x.SubjectID] = x.At
+		key := [2]string{x.SubjectID, x.Reason}
+		if n := chains[key]; n == 0 || !x.Exhausted && x.Reminder <= 1 {
+			chains[key] = n + 1
+			began[chainKey{x.SubjectID, x.Reason, n + 1}] = x.At
 		}
-		out = append(out, EscalationReport{Escalation: x, Step: step, What: what, Levels: len(chain.Levels), Reminders: chain.Reminders})
+		out = append(out, EscalationReport{Escalation: x, Step: step, What: what, Levels: len(chain.Levels), Reminders: chain.Reminders, Chain: chains[key]})
 	}
+	started := func(r EscalationReport) time.Time { return began[chainKey{r.SubjectID, r.Reason, r.Chain}] }
 	slices.SortStableFunc(out, func(a, b EscalationReport) int {
 		switch {
-		case a.SubjectID != b.SubjectID:
-			return cmp.Or(began[a.SubjectID].Compare(began[b.SubjectID]), strings.Compare(a.SubjectID, b.SubjectID))
+		case a.SubjectID != b.SubjectID || a.Reason != b.Reason || a.Chain != b.Chain:
+			return cmp.Or(started(a).Compare(started(b)), strings.Compare(a.SubjectID, b.SubjectID), strings.Compare(a.Reason, b.Reason), cmp.Compare(a.Chain, b.Chain))
 		case a.Exhausted && !b.Exhausted: // the chain's end comes last
 			return 1
 		case b.Exhausted && !a.Exhausted:
@@ -191,6 +210,13 @@ func escalationReports(tx *state.Txn, rb *runbooks.Runbook, activation string) (
 		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Reminder, b.Reminder))
 	})
 	return out, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func personOf(rb *runbooks.Runbook, id string) Person {

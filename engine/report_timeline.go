@@ -33,9 +33,9 @@ var outcomes = []string{"message_sent", "message_partially_failed", "message_fai
 
 func (r *Report) timelineLines(c *reportClock) []timelineLine {
 	recurring := r.recurringSteps()
-	notices := map[string]bool{}
+	notices := map[string]bool{} // escalation notices: their chain's line says them
 	for _, m := range r.Messages {
-		if m.About != "" {
+		if m.About != "" && m.About != m.ID { // a tension notice is about itself (TensionID): its lines stay
 			notices[m.ID] = true
 		}
 	}
@@ -184,9 +184,15 @@ func (r *Report) isTaskStep(step string) bool {
 func (r *Report) escalationLines(c *reportClock) []timelineLine {
 	var lines []timelineLine
 	var chains [][]EscalationReport
-	index := map[[2]string]int{}
+	type chainKey struct {
+		subject, reason string
+		chain           int
+	}
+	index := map[chainKey]int{}
 	for _, x := range r.Escalations {
-		key := [2]string{x.SubjectID, x.Reason} // a message's approval and its acknowledgements are two deadlines
+		// a message's approval and its acknowledgements are two deadlines;
+		// two silences to the public are two chains
+		key := chainKey{x.SubjectID, x.Reason, x.Chain}
 		i, ok := index[key]
 		if !ok {
 			i = len(chains)

@@ -18,6 +18,10 @@ import (
 // are by the approvers the runbook's rumours section names, and the
 // register records when it went out.
 
+// SeenAtLeeway is how far ahead of the activation's clock a rumour's
+// seen_at may be (clocks differ a little); further is refused.
+const SeenAtLeeway = 5 * time.Minute
+
 // LogRumour adds a rumour to an activation's register.
 type LogRumour struct {
 	Meta
@@ -68,6 +72,10 @@ func (f *fsm) logRumour(w *writer, c *LogRumour) error {
 	if seen.IsZero() {
 		seen = w.meta.At
 	}
+	if seen.After(w.meta.At.Add(SeenAtLeeway)) {
+		return invalid("seen_at: %s is after the rumour is logged (%s): a rumour is seen before it is logged; give when it was seen, or leave it out",
+			seen.In(rb.Location()).Format(time.RFC3339), w.meta.At.In(rb.Location()).Format(time.RFC3339))
+	}
 	var communities []string
 	for _, cm := range c.Communities {
 		if cm = strings.TrimSpace(cm); cm != "" && !slices.Contains(communities, cm) {
@@ -95,6 +103,8 @@ func (f *fsm) assessRumour(w *writer, c *AssessRumour) error {
 		return err
 	case r == nil:
 		return notFound("no rumour %q", c.Rumour)
+	case strings.TrimSpace(c.Verdict) == "":
+		return invalid("choose a verdict: %s", strings.Join(state.Verdicts, ", "))
 	case !slices.Contains(state.Verdicts, c.Verdict):
 		return invalid("verdict %q is not one of %s", c.Verdict, strings.Join(state.Verdicts, ", "))
 	}
@@ -136,8 +146,27 @@ func correctionApprovers(rb *runbooks.Runbook, dir runbooks.Directory, writer st
 	return ids, least, nil
 }
 
+// correctionWaiting refuses a second correction of a rumour while the one
+// written before waits for approval: that one is to be edited instead.
+// Once it is rejected (or cancelled), or has gone out, another may be
+// written.
+func correctionWaiting(w *writer, r *state.Rumour) error {
+	if r.Correction == "" || !r.CorrectedAt.IsZero() {
+		return nil
+	}
+	m, err := w.tx.Message(nil, r.Correction)
+	if err != nil {
+		return err
+	}
+	if m != nil && m.State == state.MessagePendingApproval {
+		return fmt.Errorf("correction %s of this rumour is waiting for approval: edit that one instead of writing another", m.ID)
+	}
+	return nil
+}
+
 // corrected notes, when a correction goes out, when the rumour was
-// corrected.
+// corrected and by which message: the first correction to go out is the
+// one the register keeps.
 func corrected(w *writer, m *state.Message) error {
 	if m.AdHoc == nil || m.AdHoc.Rumour == "" {
 		return nil
@@ -147,7 +176,7 @@ func corrected(w *writer, m *state.Message) error {
 		return err
 	}
 	next := *r
-	next.CorrectedAt = w.meta.At
+	next.Correction, next.CorrectedAt = m.ID, w.meta.At
 	if err := w.tx.UpsertRumour(&next); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -91,5 +92,39 @@ func TestTheFirstHourIsMeasured(t *testing.T) {
 	r.Markdown(&md)
 	if !strings.Contains(md.String(), "| Longest silence to the public | 5h | 2h | **missed** |") || strings.Contains(md.String(), "Partners told") {
 		t.Errorf("the report's first hour:\n%s", md.String())
+	}
+}
+
+// Two silences to the public are two failures: the report gives each its
+// own chain (its escalation and its reminder), in the JSON and as a line
+// each in the Markdown timeline, never one line across the update
+// between them.
+func TestTwoSilencesAreTwoChainsInTheReport(t *testing.T) {
+	e, id, err := Drill(context.Background(), DrillOptions{Source: []byte(silent), SourceName: "s.yaml", Start: start,
+		Instant: true, Horizon: 10 * time.Hour, Dispatch: to(&recorder{}), Log: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Report(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range r.Escalations {
+		got = append(got, fmt.Sprintf("chain %d round %d at %s", x.Chain, x.Reminder, x.At.Sub(start)))
+	}
+	want := "chain 1 round 1 at 2h0m0s, chain 1 round 2 at 4h0m0s, chain 2 round 1 at 7h0m0s, chain 2 round 2 at 9h0m0s"
+	if strings.Join(got, ", ") != want {
+		t.Errorf("the report's escalations:\n%s\nwant:\n%s", strings.Join(got, ", "), want)
+	}
+	var md strings.Builder
+	r.Markdown(&md)
+	for _, line := range []string{
+		"| T+2h | 1 escalation and 1 reminder to Head of Communications about an update to residents, 12:00–14:00 | - |",
+		"| T+7h | 1 escalation and 1 reminder to Head of Communications about an update to residents, 17:00–19:00 | - |",
+	} {
+		if !strings.Contains(md.String(), line) {
+			t.Errorf("the timeline lacks %q:\n%s", line, md.String())
+		}
 	}
 }

@@ -18,7 +18,19 @@ import (
 const Namespace = "urn:oasis:names:tc:emergency:cap:1.2"
 
 // TimeLayout is CAP's date and time: a numeric zone offset, never "Z".
+// Format CAP times with FormatTime, which also writes UTC as CAP asks.
 const TimeLayout = "2006-01-02T15:04:05-07:00"
+
+// FormatTime is a time as CAP 1.2 writes it (§3.3.2): to the second, with
+// a numeric zone offset, and a zero offset (UTC, or GMT in a UK winter)
+// as "-00:00", never "+00:00" or "Z".
+func FormatTime(t time.Time) string {
+	s := t.Format(TimeLayout)
+	if rest, ok := strings.CutSuffix(s, "+00:00"); ok {
+		return rest + "-00:00"
+	}
+	return s
+}
 
 // MaxHeadline is the longest headline CAP recommends, in characters.
 const MaxHeadline = 160

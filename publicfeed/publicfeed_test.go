@@ -60,6 +60,12 @@ var start = time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC) // 10:00 in London, BST
 // later, and with standDown ends it; it returns the activation.
 func run(t *testing.T, e *engine.Engine, clock *engine.VirtualClock, mode string, standDown bool) string {
 	t.Helper()
+	return runFrom(t, e, clock, start, mode, standDown)
+}
+
+// runFrom is run starting at a given time.
+func runFrom(t *testing.T, e *engine.Engine, clock *engine.VirtualClock, start time.Time, mode string, standDown bool) string {
+	t.Helper()
 	clock.Set(start)
 	id := engine.ActivationID(apply(t, e, &engine.Activate{Source: []byte(warning), SourceName: "flood.yaml", Mode: mode,
 		Event: "flood-warning", Severity: "high"}))
@@ -86,6 +92,12 @@ func apply(t *testing.T, e *engine.Engine, c engine.Command) uint64 {
 }
 
 func open(t *testing.T) (*engine.Engine, *engine.VirtualClock, *publicfeed.Publisher) {
+	t.Helper()
+	return openAt(t, start)
+}
+
+// openAt is open with the clock at a given time.
+func openAt(t *testing.T, start time.Time) (*engine.Engine, *engine.VirtualClock, *publicfeed.Publisher) {
 	t.Helper()
 	clock := engine.NewVirtualClock(start)
 	e, err := engine.Open(context.Background(), engine.Options{Clock: clock})
@@ -148,6 +160,37 @@ func TestALiveActivationPublishesAlertUpdateCancel(t *testing.T) {
 	for _, a := range got {
 		if strings.Contains(a.Identifier, "staff") {
 			t.Errorf("the staff briefing was published: %s", a.Identifier)
+		}
+	}
+}
+
+// In a UK winter London is on GMT, a zero offset, which CAP 1.2 (§3.3.2)
+// writes as -00:00: never +00:00 or Z, in sent or in the references.
+func TestWinterAlertsWriteGMTAsMinusZero(t *testing.T) {
+	winter := time.Date(2026, 1, 14, 9, 0, 0, 0, time.UTC) // 09:00 in London, GMT
+	e, clock, p := openAt(t, winter)
+	id := runFrom(t, e, clock, winter, "live", true)
+	alerts, err := p.Alerts(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := docs(t, alerts)
+	if len(got) != 3 {
+		t.Fatalf("got %d alerts, want 3: %+v", len(got), got)
+	}
+	cancel, update, warning := got[0], got[1], got[2]
+	if warning.Sent != "2026-01-14T09:05:00-00:00" || update.Sent != "2026-01-14T10:00:00-00:00" || cancel.Sent != "2026-01-14T11:00:00-00:00" {
+		t.Errorf("sent = %q, %q, %q; want 09:05, 10:00 and 11:00 at -00:00", warning.Sent, update.Sent, cancel.Sent)
+	}
+	want := "crier@crier.northbridge.gov.uk," + id + ".warning.1.r1,2026-01-14T09:05:00-00:00 " +
+		"crier@crier.northbridge.gov.uk," + id + ".update.1.r1,2026-01-14T10:00:00-00:00"
+	if cancel.References != want {
+		t.Errorf("cancel's references = %q, want %q", cancel.References, want)
+	}
+	for _, a := range alerts {
+		doc, _ := a.Marshal()
+		if strings.Contains(string(doc), "+00:00") || strings.Contains(string(doc), ":00Z") {
+			t.Errorf("%s writes UTC as +00:00 or Z:\n%s", a.Identifier, doc)
 		}
 	}
 }

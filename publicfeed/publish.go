@@ -177,7 +177,7 @@ func (p *Publisher) base(a *state.Activation, rb *runbooks.Runbook, id, msgType 
 		status = "Exercise"
 	}
 	at = at.In(rb.Location()).Truncate(time.Second)
-	return &Alert{Identifier: id, Sender: p.SenderName(), Sent: at.Format(TimeLayout), Status: status, MsgType: msgType,
+	return &Alert{Identifier: id, Sender: p.SenderName(), Sent: FormatTime(at), Status: status, MsgType: msgType,
 		Scope: "Public", Incidents: a.ID, at: at, live: !a.Exercise(), current: a.State == state.ActivationActive, activity: a.ID}
 }
 

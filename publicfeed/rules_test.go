@@ -14,7 +14,8 @@ import (
 // enumerations, the form of times and of references.
 
 var (
-	capTime     = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[-+]\d\d:\d\d$`)
+	// capTime is CAP's date and time: a numeric offset, UTC as -00:00.
+	capTime     = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(-\d\d:\d\d|\+(0[1-9]|1\d):\d\d|\+00:(0[1-9]|[1-5]\d))$`)
 	capNoSpaces = regexp.MustCompile(`^[^\s,<&]+$`)
 	statuses    = []string{"Actual", "Exercise", "System", "Test", "Draft"}
 	msgTypes    = []string{"Alert", "Update", "Cancel", "Ack", "Error"}
@@ -81,7 +82,7 @@ func checkCAP(t *testing.T, doc []byte) capAlert {
 		}
 	}
 	if !capTime.MatchString(a.Sent) {
-		t.Errorf("%s: sent %q is not CAP's time (a numeric offset, no Z)", a.Identifier, a.Sent)
+		t.Errorf("%s: sent %q is not CAP's time (a numeric offset, UTC as -00:00, no Z)", a.Identifier, a.Sent)
 	}
 	oneOf(t, a.Identifier, "status", a.Status, statuses)
 	oneOf(t, a.Identifier, "msgType", a.MsgType, msgTypes)

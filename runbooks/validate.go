@@ -421,14 +421,27 @@ func (v *validator) checkRefs(refs []Ref, kinds targetKinds, path string) Reach 
 	})
 }
 
-// checkPublicUpdates: the audiences exist, the gap is positive, and a
-// silence reaches someone.
+// checkPublicUpdates: the audiences exist (and are the public, else a
+// warning), the gap is positive, and a silence reaches someone.
 func (v *validator) checkPublicUpdates() {
 	pu := v.rb.PublicUpdates
 	if pu == nil || !pu.decoded() {
 		return
 	}
 	v.checkRefs(pu.Audiences, kindAudience, "public_updates.audiences")
+	for i, ref := range pu.Audiences {
+		for _, au := range v.rb.Audiences {
+			if string(au.ID) != ref.Name || au.Kind == AudiencePublic {
+				continue
+			}
+			kind := "has no kind"
+			if au.Kind != "" {
+				kind = fmt.Sprintf("is kind %s", au.Kind)
+			}
+			v.ds.warnf(ref.Pos, fmt.Sprintf("public_updates.audiences[%d]", i),
+				"audience %q %s, not public: public_updates promises updates to the public; give the audience kind: public, or name a public audience here", ref.Name, kind)
+		}
+	}
 	if pu.valid("every") && pu.Every.D <= 0 {
 		v.errorf(pu.Every.Pos, "public_updates.every", "every must be longer than 0s")
 	}

@@ -36,12 +36,9 @@ func (s *Server) publicRoutes() {
 }
 
 // publisher reads alerts, with links under the server's public URL: the
-// one configured, else the address the request came to.
+// one configured (server.public_url), else the address the request came to.
 func (s *Server) publisher(r *http.Request) *publicfeed.Publisher {
 	base := s.publicURL
-	if base == "" && s.links != nil {
-		base = s.links.Base
-	}
 	if base == "" {
 		scheme := "http"
 		if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {

@@ -46,6 +46,12 @@ steps:
 // having sent its warning and briefing.
 func publicServer(t *testing.T) (*httptest.Server, *engine.Engine, string, string) {
 	t.Helper()
+	return publicServerAt(t, "https://crier.northbridge.gov.uk")
+}
+
+// publicServerAt is publicServer with a public URL; "" for none.
+func publicServerAt(t *testing.T, publicURL string) (*httptest.Server, *engine.Engine, string, string) {
+	t.Helper()
 	e, err := engine.Open(context.Background(), engine.Options{Clock: engine.NewVirtualClock(start)})
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +71,7 @@ func publicServer(t *testing.T) (*httptest.Server, *engine.Engine, string, strin
 	}
 	live, drill := activate("live"), activate("exercise")
 	srv := httptest.NewServer(New(Options{Engine: e, Users: people, Now: func() time.Time { return start },
-		PublicURL: "https://crier.northbridge.gov.uk"}))
+		PublicURL: publicURL, AckLinks: &AckLinks{Base: "http://127.0.0.1:8080", Secret: []byte("a-secret-for-the-test-0123456789"), TTL: time.Hour}}))
 	t.Cleanup(srv.Close)
 	return srv, e, live, drill
 }
@@ -102,8 +108,9 @@ func TestThePublicFeedNeedsNoSignIn(t *testing.T) {
 			t.Errorf("GET %s: %d, want 404", path, resp.StatusCode)
 		}
 	}
-	// In winter London is at +00:00, which CAP writes as such, never Z.
-	if _, alert := get(t, srv, "/public/cap/"+live+".warning.1.r1.xml"); !strings.Contains(alert, "<sent>2026-11-22T09:00:00+00:00</sent>") {
+	// In winter London is on GMT, a zero offset, which CAP 1.2 writes as
+	// -00:00: never +00:00 or Z.
+	if _, alert := get(t, srv, "/public/cap/"+live+".warning.1.r1.xml"); !strings.Contains(alert, "<sent>2026-11-22T09:00:00-00:00</sent>") {
 		t.Errorf("alert's sent is not CAP's time:\n%s", alert)
 	}
 	_, feed := get(t, srv, "/public/cap.atom")
@@ -146,5 +153,25 @@ func TestThePublicPage(t *testing.T) {
 	}
 	if _, feed := get(t, srv, "/public/cap.atom"); !strings.Contains(feed, live+".cancel.xml") {
 		t.Errorf("feed after stand-down has no Cancel:\n%s", feed)
+	}
+}
+
+// Without a public URL, the feed, its alerts and the page link to the
+// address the request came to, and the alerts' sender is crier@ its host:
+// never the acknowledgement links' base.
+func TestWithoutAPublicURLTheFeedFollowsTheRequest(t *testing.T) {
+	srv, _, live, _ := publicServerAt(t, "")
+	for _, path := range []string{"/public/cap.atom", "/public/", "/public/cap/" + live + ".warning.1.r1.xml"} {
+		_, body := get(t, srv, path)
+		if !strings.Contains(body, srv.URL+"/public/") {
+			t.Errorf("%s has no link under %s:\n%s", path, srv.URL, body)
+		}
+		if strings.Contains(body, "127.0.0.1:8080") {
+			t.Errorf("%s links to the acknowledgement links' base:\n%s", path, body)
+		}
+	}
+	_, alert := get(t, srv, "/public/cap/"+live+".warning.1.r1.xml")
+	if !strings.Contains(alert, "<sender>crier@127.0.0.1</sender>") || !strings.Contains(alert, "<web>"+srv.URL+"/public/</web>") {
+		t.Errorf("the alert is not sent by crier@127.0.0.1 with its web page under %s:\n%s", srv.URL, alert)
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -17,18 +18,27 @@ import (
 // logRumour adds {summary, source, where, seen_at, communities}.
 func (s *Server) logRumour(w http.ResponseWriter, r *http.Request, u *User) {
 	var req struct {
-		Summary     string    `json:"summary"`
-		Source      string    `json:"source"`
-		Where       string    `json:"where"`
-		SeenAt      time.Time `json:"seen_at"`
-		Communities []string  `json:"communities"`
+		Summary     string   `json:"summary"`
+		Source      string   `json:"source"`
+		Where       string   `json:"where"`
+		SeenAt      string   `json:"seen_at"`
+		Communities []string `json:"communities"`
 	}
 	if !decode(w, r, &req) {
 		return
 	}
+	var seen time.Time
+	if text := strings.TrimSpace(req.SeenAt); text != "" {
+		var err error
+		if seen, err = time.Parse(time.RFC3339, text); err != nil {
+			writeError(w, http.StatusUnprocessableEntity, "unprocessable", fmt.Sprintf(
+				"seen_at: %q is not a date and time; write it with its offset from UTC, such as 2026-07-01T14:30:00+01:00 (or leave it out: when the rumour is logged)", req.SeenAt))
+			return
+		}
+	}
 	id := r.PathValue("id")
 	index, err := s.engine.Apply(r.Context(), &engine.LogRumour{Meta: engine.Meta{Actor: u.Person()}, Activation: id,
-		Summary: req.Summary, Source: req.Source, Where: req.Where, SeenAt: req.SeenAt, Communities: req.Communities})
+		Summary: req.Summary, Source: req.Source, Where: req.Where, SeenAt: seen, Communities: req.Communities})
 	if err != nil {
 		refused(w, err)
 		return
@@ -101,13 +111,22 @@ func (s *Server) assessFromForm(w http.ResponseWriter, r *http.Request, u *User)
 type rumourRow struct {
 	*state.Rumour
 	N string // its number, for its forms and the correction's link
+	// CorrectionWaits: its correction waits for approval, so another
+	// cannot be written; CorrectionRefused: it was rejected (or cancelled),
+	// so a new one may be.
+	CorrectionWaits, CorrectionRefused bool
 }
 
 func rumourRows(tx *state.Txn, activation string) []rumourRow {
 	list, _ := tx.RumoursOf(nil, activation)
 	out := make([]rumourRow, 0, len(list))
 	for _, r := range list {
-		out = append(out, rumourRow{Rumour: r, N: r.ID[strings.LastIndex(r.ID, "/")+1:]})
+		row := rumourRow{Rumour: r, N: r.ID[strings.LastIndex(r.ID, "/")+1:]}
+		if m, _ := tx.Message(nil, r.Correction); m != nil && r.CorrectedAt.IsZero() {
+			row.CorrectionWaits = m.State == state.MessagePendingApproval
+			row.CorrectionRefused = m.State == state.MessageRejected || m.State == state.MessageCancelled
+		}
+		out = append(out, row)
 	}
 	return out
 }

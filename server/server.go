@@ -62,8 +62,8 @@ type Options struct {
 	// WrongTokens limits the wrong tokens one client address may give
 	// before it must wait: 5 a minute in bursts of 10 when zero.
 	WrongTokens GuessLimit
-	// PublicURL is the base of the public feed's links (docs/cap.md): the
-	// acknowledgement links' base when empty, else the request's host.
+	// PublicURL is the base of the public feed's links (docs/cap.md): when
+	// empty, the address the request came to.
 	// PublicSender names crier in its CAP alerts: crier@ that host when empty.
 	PublicURL, PublicSender string
 }

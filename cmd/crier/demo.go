@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/crierhq/crier/config"
 	"github.com/crierhq/crier/server"
 )
 
@@ -37,16 +38,7 @@ const tryThis = `Try this, in real time (speed 1):
 
 // demoBase is where a browser on this machine reaches crier listening on
 // addr: an address for every interface is reached on 127.0.0.1.
-func demoBase(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "http://" + addr
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return "http://" + net.JoinHostPort(host, port)
-}
+func demoBase(addr string) string { return config.ListenURL(addr) }
 
 // listenFlag checks --listen: host:port, the host optional.
 func listenFlag(addr string) error {

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -57,10 +56,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 			fmt.Fprintf(e.stderr, "crier serve: %v\n", err)
 			return exitUsage
 		}
-		cfg.Server.Listen = *listen
-		if demo {
-			cfg.Server.PublicURL = demoBase(*listen)
-		}
+		cfg.Server.Listen = *listen // and, without a public_url, the links crier sends
 	}
 	library, err := openLibrary(cfg)
 	if err != nil {
@@ -93,7 +89,8 @@ func runServe(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	// What the leader does, each time this node takes the lead.
-	var apiURL string // where the others pass on commands: set once listening
+	var apiURL string   // where the others pass on commands: set once listening
+	var linkBase string // the base of links sent out (config.Server.LinkBase): set once listening
 	term := func(ctx context.Context) {
 		ctx = engine.HereOnly(ctx) // what the leader does, it does itself or not at all
 		for {
@@ -124,7 +121,7 @@ func runServe(ctx context.Context, args []string, e env) int {
 		deliverer.ApprovalsChannel = built.ApprovalsChannel
 		deliverer.AckLink = links.Link
 		deliverer.MessageLink = func(m notifiers.Message) string {
-			return strings.TrimSuffix(cfg.Server.PublicURL, "/") + "/ui/messages/" + m.Message
+			return linkBase + "/ui/messages/" + m.Message
 		}
 		deliverer.Follow(sched)
 		go sched.Run(ctx)
@@ -136,7 +133,8 @@ func runServe(ctx context.Context, args []string, e env) int {
 		<-sent
 	}
 
-	opts := server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now, Metrics: metrics, AckLinks: links, Location: cfg.Location()}
+	opts := server.Options{Engine: eng, Library: library, Users: cfg.Users, Log: log, Now: e.now, Metrics: metrics, AckLinks: links, Location: cfg.Location(),
+		PublicURL: cfg.Server.PublicURL} // empty when not written: then the request's address
 	opts.ApprovalsChannel = built.ApprovalsChannel // part of what an activation can reach
 	if cfg.Cluster != nil {
 		opts.ClusterSecret = cfg.Cluster.Secret.Reveal()
@@ -158,6 +156,8 @@ func runServe(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	apiURL = "http://" + ln.Addr().String()
+	linkBase = cfg.Server.LinkBase(ln.Addr().String())
+	links.Base = linkBase
 	// On the embedded default, the demo cast lets the newcomer in. With a
 	// configuration but no users, a token for this run does. With users,
 	// there is none: a token printed by a service ends up in its logs.
@@ -235,7 +235,7 @@ func ackLinks(cfg *config.Config, e env) (*server.AckLinks, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &server.AckLinks{Base: cfg.Server.PublicURL, Secret: secret, TTL: 14 * 24 * time.Hour, Now: e.now}, nil
+	return &server.AckLinks{Base: cfg.Server.LinkBase(""), Secret: secret, TTL: 14 * 24 * time.Hour, Now: e.now}, nil
 }
 
 // oneTimeToken is a fresh admin token: 32 random bytes.
