@@ -35,11 +35,11 @@ type Deliverer struct {
 
 	receipts *receipts
 
-	mu     sync.Mutex
+	mu           sync.Mutex
 	queued       map[string]bool // deliveries with the dispatcher now
 	feeds        map[string]*listFeed
 	messageFeeds map[string]*messageFeed // by message
-	unhook func()
+	unhook       func()
 }
 
 // NewDeliverer makes a deliverer sending through a dispatcher with opts;
