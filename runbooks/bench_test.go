@@ -3,6 +3,7 @@ package runbooks
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,49 @@ func manyStakeholders() []byte {
 	for i := range 50 {
 		fmt.Fprintf(&b, "  - {id: t%d, title: T, at: %dm, notify: {to: [role:x, mail], subject: s, body: b, approval: {approvers: [role:x]}}}\n", i, i)
 	}
+	return []byte(b.String())
+}
+
+// BenchmarkParseManyStakeholders measures what a large fan-out costs to
+// parse and to keep: a runbook of 10,000 stakeholders, as bench's people
+// writes one. retained-B/stakeholder is the live heap the parsed runbook
+// holds, after a collection, divided by the stakeholders in it.
+func BenchmarkParseManyStakeholders(b *testing.B) {
+	const n = 10000
+	data := fanOut(n)
+	rb, err := Parse("bench.yaml", data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(rb.Stakeholders) != n {
+		b.Fatalf("parsed %d stakeholders, want %d", len(rb.Stakeholders), n)
+	}
+	rb = nil
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	rb, _ = Parse("bench.yaml", data)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(rb)
+	retained := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / n
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		_, _ = Parse("bench.yaml", data)
+	}
+	b.ReportMetric(retained, "retained-B/stakeholder")
+}
+
+// fanOut is a runbook reaching n Slack users through one role, as
+// bench/fanout.go's people writes it.
+func fanOut(n int) []byte {
+	var b strings.Builder
+	b.WriteString("version: 1\nid: fanout\ntitle: Fan-out\nstakeholders:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - {id: p%d, name: Person %d, roles: [everyone], slack: U%08d}\n", i, i, i)
+	}
+	b.WriteString("channels:\n  - {id: log, type: log}\nsteps:\n  - {id: tell, title: Tell everyone, at: 0s, notify: {to: [role:everyone], subject: Road closures in Eastgate, " +
+		"body: \"The A61 is closed between the station and the park while the police work at the scene. Please use the ring road.\"}}\n")
 	return []byte(b.String())
 }

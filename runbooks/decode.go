@@ -34,6 +34,10 @@ type decoder struct {
 	// where,
 	// which stand for stakeholders kept in the directory.
 	pointers []pointer
+	// written is a stack of the keys written in the mappings being decoded,
+	// innermost last: each decodeStruct pushes its own above those of the
+	// mappings around it, and takes them off, copied, when it is done.
+	written []fieldAt
 }
 
 // shape is a runbook type's YAML fields, read once from its struct tags.
@@ -97,7 +101,7 @@ type nodeDecoder interface {
 }
 
 type positioner interface {
-	setPos(p Pos, values, keys map[string]Pos)
+	setPos(p Pos, fields []fieldAt)
 }
 
 // line is the text of the 1-based line, or nothing.
@@ -305,13 +309,15 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind != yaml.MappingNode {
 		d.mismatch(n, path, "a mapping (the fields of a "+sh.noun+")")
 		if pp, ok := v.Addr().Interface().(positioner); ok {
-			pp.setPos(posOf(n), nil, nil)
+			pp.setPos(posOf(n), nil)
 		}
 		return
 	}
-	positions := map[string]Pos{} // never nil: see located.decoded
-	keyPos := map[string]Pos{}
-	suggested := map[string]bool{}
+	// The keys written go on d.written from base; the decoding of their
+	// values pushes and pops above them, and may move the stack, so they
+	// are reached by index.
+	base := len(d.written)
+	var suggested map[string]bool
 	for _, p := range d.pairs(n, path) {
 		key := resolveAlias(p.key)
 		if key == nil || key.Kind != yaml.ScalarNode {
@@ -322,15 +328,19 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		if !ok {
 			d.errorf(key, path, "unknown field %q in %s%s", key.Value, sh.noun, suggest(key.Value, sh.names))
 			if c, ok := closest(key.Value, sh.names); ok {
+				if suggested == nil {
+					suggested = map[string]bool{}
+				}
 				suggested[c] = true // "did you mean" says it; "missing" would repeat it
 			}
 			continue
 		}
-		if first, dup := keyPos[key.Value]; dup {
-			d.errorf(key, path, "field %q is given twice in this %s (first at line %d)", key.Value, sh.noun, first.Line)
+		if first := writtenAt(d.written[base:], f.name); first != nil {
+			d.errorf(key, path, "field %q is given twice in this %s (first at line %d)", key.Value, sh.noun, first.key.line)
 			continue
 		}
-		keyPos[key.Value] = posOf(key)
+		at := len(d.written)
+		d.written = append(d.written, fieldAt{name: f.name, key: narrow(posOf(key))})
 		fv, value := v.Field(f.index), resolveAlias(p.value)
 		fieldPath := joinPath(path, key.Value)
 		if d.emptyButNeeded(key, value, fv, f, fieldPath, sh.noun) {
@@ -346,16 +356,32 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			d.errorf(value, fieldPath, "%s is empty; it is required in a %s", key.Value, sh.noun)
 			continue
 		}
-		positions[key.Value] = posOf(value)
+		d.written[at].value = narrow(posOf(value))
 	}
+	written := d.written[base:]
 	for _, f := range sh.fields {
-		if _, ok := keyPos[f.name]; !ok && !suggested[f.name] && f.required {
+		if f.required && writtenAt(written, f.name) == nil && !suggested[f.name] {
 			d.errorf(n, path, "missing required field %q in %s", f.name, sh.noun)
 		}
 	}
 	if pp, ok := v.Addr().Interface().(positioner); ok {
-		pp.setPos(posOf(n), positions, keyPos)
+		fields := noFields // never nil: see located.decoded
+		if len(written) > 0 {
+			fields = slices.Clone(written)
+		}
+		pp.setPos(posOf(n), fields)
 	}
+	d.written = d.written[:base]
+}
+
+// writtenAt is the key among those written, or nil.
+func writtenAt(written []fieldAt, name string) *fieldAt {
+	for i := range written {
+		if written[i].name == name {
+			return &written[i]
+		}
+	}
+	return nil
 }
 
 // emptyButNeeded reports a field written with no value where one is

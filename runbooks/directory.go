@@ -75,7 +75,7 @@ func addPointedAt(rb *Runbook, refs []pointer) {
 		}
 		seen[r.Name] = true
 		sh := Stakeholder{ID: Slug(r.Name), writtenAt: r.path}
-		sh.pos = r.Pos
+		sh.pos = narrow(r.Pos)
 		if kind == "person" {
 			sh.Person = Slug(id)
 		} else {

@@ -313,54 +313,90 @@ func (rb *Runbook) Warnings(today time.Time) []Diagnostic {
 }
 
 // located records where a mapping, its keys and their values sit in the file.
+// A parsed runbook keeps one for every mapping in it, so it is kept small:
+// thousands of stakeholders are thousands of these. The keys written are one
+// slice, in the order written, searched in turn: a mapping has a handful.
 type located struct {
-	pos    Pos
-	key    Pos            // for a value in a map: where its key is
-	fields map[string]Pos // values
-	keys   map[string]Pos
+	pos    pos32
+	key    pos32     // for a value in a map: where its key is
+	fields []fieldAt // nil when the value was not a mapping; see decoded
 }
 
-func (l *located) setKey(p Pos) { l.key = p }
+// pos32 is a Pos kept in half the space: a runbook is at most 1 MiB.
+type pos32 struct{ line, column int32 }
+
+func narrow(p Pos) pos32 { return pos32{int32(p.Line), int32(p.Column)} }
+
+func (p pos32) wide() Pos { return Pos{Line: int(p.line), Column: int(p.column)} }
+
+// fieldAt is one key written in a mapping: where the key is and, when its
+// value was written and decoded without error, where the value is (line 0
+// when not: YAML counts lines from 1). name is the field's name from its
+// type's shape, shared by every mapping of the type.
+type fieldAt struct {
+	name       string
+	key, value pos32
+}
+
+// noFields is a decoded mapping with no keys written, not nil.
+var noFields = make([]fieldAt, 0)
+
+func (l *located) setKey(p Pos) { l.key = narrow(p) }
 
 // keyPos is where a map value's key is written, such as a translation's
 // language, or the value itself when that is unknown.
 func (l located) keyPos() Pos {
-	if l.key.Line > 0 {
-		return l.key
+	if l.key.line > 0 {
+		return l.key.wide()
 	}
-	return l.pos
+	return l.pos.wide()
 }
 
-func (l *located) setPos(p Pos, values, keys map[string]Pos) {
-	l.pos, l.fields, l.keys = p, values, keys
+// setPos records where the mapping is and its keys; fields is nil when the
+// value was not a mapping, and kept as it is.
+func (l *located) setPos(p Pos, fields []fieldAt) {
+	l.pos, l.fields = narrow(p), fields
 }
 
 // Pos is where the mapping starts.
-func (l located) Pos() Pos { return l.pos }
+func (l located) Pos() Pos { return l.pos.wide() }
 
 // decoded reports whether the value was a mapping; validation skips the
 // ones that were not, as decoding has already said what is wrong.
 func (l located) decoded() bool { return l.fields != nil }
 
+// field is the key as written, or nil.
+func (l *located) field(key string) *fieldAt {
+	for i := range l.fields {
+		if l.fields[i].name == key {
+			return &l.fields[i]
+		}
+	}
+	return nil
+}
+
 // has reports whether the key was written in the file.
-func (l located) has(key string) bool { _, ok := l.keys[key]; return ok }
+func (l located) has(key string) bool { return l.field(key) != nil }
 
 // valid reports whether the key's value was written and decoded without
 // error: checks of a value skip the ones decoding has already reported.
-func (l located) valid(key string) bool { _, ok := l.fields[key]; return ok }
+func (l located) valid(key string) bool {
+	f := l.field(key)
+	return f != nil && f.value.line > 0
+}
 
 // keyAt is where the key is written, or the mapping when it is absent.
 func (l located) keyAt(key string) Pos {
-	if p, ok := l.keys[key]; ok {
-		return p
+	if f := l.field(key); f != nil {
+		return f.key.wide()
 	}
-	return l.pos
+	return l.pos.wide()
 }
 
 // at is where the key's value is, or the mapping when the key is absent.
 func (l located) at(key string) Pos {
-	if p, ok := l.fields[key]; ok {
-		return p
+	if f := l.field(key); f != nil && f.value.line > 0 {
+		return f.value.wide()
 	}
 	return l.keyAt(key)
 }
