@@ -219,7 +219,14 @@ type loop struct {
 	inflight int // jobs released and not yet settled
 	pending  int // messages submitted and not yet finished
 	flushes  []chan struct{}
-	released chan *job // to the attempter
+	wants    []want // attempters waiting for jobs
+	window   int    // how many jobs may be in flight
+}
+
+// want is an attempter asking for up to n jobs.
+type want struct {
+	n     int
+	reply chan []*job
 }
 
 // inFlight is how many jobs may be between their release and their
@@ -232,14 +239,16 @@ const inFlight = 8
 func (d *Dispatcher) Run(ctx context.Context) error {
 	defer close(d.stopped)
 	window := inFlight * d.opts.Workers
-	l := &loop{released: make(chan *job, window)}
+	l := &loop{window: window}
 	results := make(chan *jobResult, window) // never full: no more are in flight
 	work := make(chan *job, ahead*d.opts.Workers)
 	finishing := make(chan done, window)
+	wants := make(chan want)
+	stopped := make(chan struct{})
 	var stages, workers sync.WaitGroup
 	var attempting sync.WaitGroup
 	for range attempters {
-		attempting.Go(func() { d.attempter(ctx, l.released, work, results) })
+		attempting.Go(func() { d.attempter(ctx, wants, stopped, work, results) })
 	}
 	stages.Go(func() { attempting.Wait(); close(work) })
 	for range d.opts.Workers {
@@ -248,7 +257,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	stages.Go(func() { workers.Wait(); close(finishing) })
 	stages.Go(func() { d.finisher(ctx, finishing, results) })
 	defer stages.Wait() // what was attempted is sent, and its outcome recorded, first
-	defer close(l.released)
+	defer close(stopped)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -261,7 +270,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			l.flushes = nil
 		}
 		wait := time.Hour
-		if l.inflight < cap(l.released) {
+		if l.inflight < l.window && len(l.wants) > 0 {
 			wait = l.queue.wait(now)
 		}
 		timer.Reset(wait)
@@ -275,6 +284,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			d.settle(l, r, time.Now())
 		case f := <-d.flush:
 			l.flushes = append(l.flushes, f)
+		case w := <-wants:
+			l.wants = append(l.wants, w)
 		case <-timer.C:
 		}
 	}
@@ -326,11 +337,18 @@ func (d *Dispatcher) push(l *loop, j *job) {
 	l.queue.push(j)
 }
 
-// release hands due jobs on while fewer than the window are in flight: a job whose
+// release hands the due jobs, in fair order, to the attempters asking for
+// them, while fewer than the window are in flight: a job whose
 // destination is busy waits its turn; one its pace does not yet allow is
 // put back until it does.
 func (d *Dispatcher) release(l *loop, now time.Time) {
-	for l.inflight < cap(l.released) {
+	var batch []*job
+	for len(l.wants) > 0 && l.inflight < l.window {
+		if len(batch) == l.wants[0].n {
+			l.wants[0].reply <- batch
+			l.wants, batch = l.wants[1:], nil
+			continue
+		}
 		j := l.queue.next(now)
 		if j == nil {
 			break
@@ -359,7 +377,11 @@ func (d *Dispatcher) release(l *loop, now time.Time) {
 			}
 		}
 		l.inflight++
-		l.released <- j
+		batch = append(batch, j)
+	}
+	if len(batch) > 0 { // as many as there were
+		l.wants[0].reply <- batch
+		l.wants = l.wants[1:]
 	}
 }
 

@@ -23,24 +23,23 @@ const ahead = 4
 // once: while one waits for the disk, the next batch is on its way.
 const attempters = 2
 
-// attempter records the attempts of the released jobs, as many at once as
-// are waiting and there is room for before the workers, and passes on
-// those with something still to send.
-func (d *Dispatcher) attempter(ctx context.Context, released <-chan *job, work chan<- *job, results chan<- *jobResult) {
-	for j := range released {
-		batch := []*job{j}
-		room := cap(work) - len(work)
-	more:
-		for len(batch) < room {
-			select {
-			case next, ok := <-released:
-				if !ok {
-					break more
-				}
-				batch = append(batch, next)
-			default:
-				break more
-			}
+// attempter asks the loop for as many jobs as there is room for before
+// the workers, records their attempts, and passes on those with something
+// still to send. The jobs wait in the loop's fair order until then, not in
+// a queue of their own: a new activation's job goes with the next batch.
+func (d *Dispatcher) attempter(ctx context.Context, wants chan<- want, stopped <-chan struct{}, work chan<- *job, results chan<- *jobResult) {
+	reply := make(chan []*job, 1)
+	for {
+		select {
+		case wants <- want{n: max(cap(work)-len(work), 1), reply: reply}:
+		case <-stopped:
+			return
+		}
+		var batch []*job
+		select {
+		case batch = <-reply:
+		case <-stopped:
+			return // what it was given stays pending in the record
 		}
 		for _, j := range d.attempt(ctx, batch, results) {
 			work <- j
