@@ -242,11 +242,7 @@ func (f *fsm) runbook(a *state.Activation) (*runbooks.Runbook, error) {
 // parse parses a runbook's source, or returns the copy parsed from the
 // same source before. f.mu is held.
 func (f *fsm) parse(name string, source []byte) (*runbooks.Runbook, error) {
-	h := sha256.New()
-	h.Write([]byte(name))
-	h.Write([]byte{0})
-	h.Write(source)
-	key := [sha256.Size]byte(h.Sum(nil))
+	key := sourceKey(name, source)
 	if rb, ok := f.parsed[key]; ok {
 		return rb, nil
 	}
@@ -255,6 +251,15 @@ func (f *fsm) parse(name string, source []byte) (*runbooks.Runbook, error) {
 		f.parsed[key] = rb
 	}
 	return rb, err
+}
+
+// sourceKey names a runbook's source, and the name it is parsed under.
+func sourceKey(name string, source []byte) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write([]byte(name))
+	h.Write([]byte{0})
+	h.Write(source)
+	return [sha256.Size]byte(h.Sum(nil))
 }
 
 // forgetRunbooks drops the parsed copies, as when the state is replaced.

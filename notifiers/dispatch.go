@@ -231,7 +231,7 @@ type want struct {
 
 // inFlight is how many jobs may be between their release and their
 // settling, each stage's batch included, for each worker.
-const inFlight = 8
+const inFlight = 32
 
 // Run sends until ctx ends, and returns when the sends under way have
 // finished and been recorded. Messages still queued then stay pending in

@@ -17,7 +17,7 @@ import (
 // their attempts recorded: enough for the workers to go on while the next
 // attempts are written, few enough that a crash leaves few marked in
 // flight that were never sent.
-const ahead = 4
+const ahead = 8
 
 // attempters is how many records of attempts may be being written at
 // once: while one waits for the disk, the next batch is on its way.

@@ -130,8 +130,12 @@ func (s sink) Accept(name string, level hclog.Level, msg string, args ...any) {
 }
 
 // boltOptions opens the log file without waiting for ever on another
-// process holding it.
-func boltOptions() *bbolt.Options { return &bbolt.Options{Timeout: time.Second} }
+// process holding it, and keeps bbolt's list of free pages in memory
+// rather than writing it at every commit (rebuilt when the file opens), as
+// etcd does: a commit of a fan-out's outcomes writes only their pages.
+func boltOptions() *bbolt.Options {
+	return &bbolt.Options{Timeout: time.Second, NoFreelistSync: true, FreelistType: bbolt.FreelistMapType}
+}
 
 // lockedHint explains bbolt's timeout: another crier has the file open.
 func lockedHint(err error) error {

@@ -77,11 +77,12 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request, u *User) {
 		writeError(w, http.StatusUnprocessableEntity, "unprocessable", `mode must be "live" or "exercise"`)
 		return
 	}
-	_, source, file, ok := s.library.Get(req.Runbook)
+	rb, source, file, ok := s.library.Get(req.Runbook)
 	if !ok {
 		writeError(w, http.StatusUnprocessableEntity, "unprocessable", "no runbook "+req.Runbook+" in the library")
 		return
 	}
+	s.engine.Parsed(file, source, rb)
 	index, err := s.engine.Apply(r.Context(), &engine.Activate{Meta: engine.Meta{Actor: u.Person()}, Source: source, SourceName: file,
 		Mode: req.Mode, Event: req.Event, Severity: req.Severity, Params: req.Params, Speed: req.Speed})
 	if err != nil {

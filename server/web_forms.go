@@ -168,6 +168,7 @@ func (s *Server) activateFromForm(w http.ResponseWriter, r *http.Request, u *Use
 		s.showActivateForm(w, r, u, http.StatusNotFound, "There is no such runbook.")
 		return
 	}
+	s.engine.Parsed(file, source, rb)
 	if mode == "live" && !liveConfirmed(r, string(rb.ID)) {
 		s.showActivateForm(w, r, u, http.StatusUnprocessableEntity, "Not activated. A live activation sends to real people at once: "+
 			"to confirm it, type the runbook's id, "+string(rb.ID)+", in the box above the button.")
