@@ -45,3 +45,26 @@ func BenchmarkMany(b *testing.B) {
 		}
 	}
 }
+
+// crier bench --fanout runs end to end: every path sends to every person
+// (run checks it), and each rate and time has its value and its baseline.
+func TestFanoutRuns(t *testing.T) {
+	o := FanoutOptions{People: 300, Rounds: 1}
+	figs, err := Fanout(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	many, err := Many(t.Context(), o, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range append(figs, many...) {
+		timed := f.Unit == "sends/s" || f.Unit == "ms"
+		if timed && (f.Value <= 0 || f.BaselineValue <= 0) {
+			t.Errorf("%s: %g against %g", f.Name, f.Value, f.BaselineValue)
+		}
+	}
+	if len(figs) != 5 || len(many) != 5 {
+		t.Errorf("%d fan-out figures and %d for many at once; want 5 and 5", len(figs), len(many))
+	}
+}
