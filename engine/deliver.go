@@ -141,44 +141,38 @@ func (d *Deliverer) handOff(ctx context.Context, message string) error {
 
 func (d *Deliverer) submit(ctx context.Context, deliveries []*state.Delivery) error {
 	tx := d.engine.Read()
-	var ms []notifiers.Message
 	var lists []*state.Delivery
-	var from *messageContext // deliveries come message by message
-	var ofMessage []*state.Delivery
-	flush := func() {
-		if len(ofMessage) > feedWindow { // a large fan-out: a window at a time
-			ms = append(ms, d.feed(from, ofMessage)...)
-		} else {
-			for _, dl := range ofMessage {
-				d.queued[dl.ID] = true
-				ms = append(ms, d.messageOf(from, dl))
-			}
-		}
-		ofMessage = nil
-	}
+	var order []string // messages, as they first came
+	byMessage := map[string][]*state.Delivery{}
 	d.mu.Lock()
 	for _, dl := range deliveries {
-		if dl.State != state.DeliveryPending || d.queued[dl.ID] || d.messageFeeds[dl.MessageID] != nil {
-			continue
-		}
-		if dl.List != "" {
+		switch {
+		case dl.State != state.DeliveryPending || d.queued[dl.ID] || d.messageFeeds[dl.MessageID] != nil:
+		case dl.List != "":
 			lists = append(lists, dl)
+		default:
+			if byMessage[dl.MessageID] == nil {
+				order = append(order, dl.MessageID)
+			}
+			byMessage[dl.MessageID] = append(byMessage[dl.MessageID], dl)
+		}
+	}
+	var ms []notifiers.Message
+	for _, id := range order {
+		of := byMessage[id]
+		from, err := d.contextOf(tx, of[0])
+		if err != nil {
+			d.mu.Unlock()
+			return err
+		}
+		if len(of) > feedWindow { // a large fan-out: a window at a time
+			ms = append(ms, d.feed(from, of)...)
 			continue
 		}
-		if from == nil || from.m.ID != dl.MessageID {
-			if from != nil {
-				flush()
-			}
-			var err error
-			if from, err = d.contextOf(tx, dl); err != nil {
-				d.mu.Unlock()
-				return err
-			}
+		for _, dl := range of {
+			d.queued[dl.ID] = true
+			ms = append(ms, d.messageOf(from, dl))
 		}
-		ofMessage = append(ofMessage, dl)
-	}
-	if from != nil {
-		flush()
 	}
 	d.mu.Unlock()
 	d.dispatcher.Submit(ms...)
