@@ -17,6 +17,19 @@ import (
 
 var wantRE = regexp.MustCompile(`# want: (.*)$`)
 
+// lineWants reads what each line of a test file wants, from its comment
+// (re's first group), several split by sep, by line number.
+func lineWants(data []byte, re *regexp.Regexp, sep string) map[int][]string {
+	wants := map[int][]string{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for line := 1; sc.Scan(); line++ {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			wants[line] = append(wants[line], strings.Split(m[1], sep)...)
+		}
+	}
+	return wants
+}
+
 // TestBadRunbooks parses every testdata/*.bad.yaml file. Each line that
 // should carry an error ends with "# want: TEXT"; the test fails unless
 // every error is on a line that wants it and every want is met.
@@ -31,13 +44,7 @@ func TestBadRunbooks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wants := map[int][]string{}
-			sc := bufio.NewScanner(bytes.NewReader(data))
-			for line := 1; sc.Scan(); line++ {
-				if m := wantRE.FindStringSubmatch(sc.Text()); m != nil {
-					wants[line] = append(wants[line], strings.Split(m[1], " # want: ")...)
-				}
-			}
+			wants := lineWants(data, wantRE, " # want: ")
 			_, err = Parse(file, data)
 			var list ErrorList
 			if !errors.As(err, &list) {

@@ -1,7 +1,6 @@
 package runbooks
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,13 +27,7 @@ func TestWarnedRunbooks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wants := map[int][]string{}
-			sc := bufio.NewScanner(strings.NewReader(string(data)))
-			for line := 1; sc.Scan(); line++ {
-				if m := warnRE.FindStringSubmatch(sc.Text()); m != nil {
-					wants[line] = append(wants[line], strings.Split(m[1], " # warn: ")...)
-				}
-			}
+			wants := lineWants(data, warnRE, " # warn: ")
 			rb, err := Parse(file, data)
 			if err != nil {
 				t.Fatalf("want valid, got:\n%v", err)
