@@ -1,6 +1,7 @@
-// Package bench measures crier's engine against baselines taken in the same
-// run, because on a shared machine only ratios mean much. crier bench and
-// the package's go test benchmarks both use it.
+// Package bench measures crier's engine, and crier serve's whole path on a
+// fan-out against loopback fakes of Slack and an SMTP relay, against
+// baselines taken in the same run, because on a shared machine only ratios
+// mean much. crier bench and the package's go test benchmarks both use it.
 package bench
 
 import (

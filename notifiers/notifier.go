@@ -1,6 +1,7 @@
 // Package notifiers delivers messages: the Notifier interface, the message
 // model every channel type shares, the dispatcher that paces and retries
-// sends, and one notifier per channel type in the packages below. It knows
+// sends, takes activations in turn and has the record kept around them,
+// and one notifier per channel type in the packages below. It knows
 // nothing of runbooks or of how the engine decides what to send.
 package notifiers
 
