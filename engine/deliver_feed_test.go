@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/notifiers"
@@ -65,5 +67,46 @@ func TestALargeFanOutGoesAWindowAtATime(t *testing.T) {
 	}
 	if w.most > feedWindow || w.most == 0 {
 		t.Errorf("the dispatcher held up to %d sends at once; want at most the window, %d", w.most, feedWindow)
+	}
+}
+
+// slow takes a millisecond a send, and counts them.
+type slow struct{ n atomic.Int64 }
+
+func (s *slow) Notify(context.Context, notifiers.Message) (bool, error) {
+	time.Sleep(time.Millisecond)
+	s.n.Add(1)
+	return false, nil
+}
+
+// Stopped in the middle of a fan-out larger than a window, the deliverer
+// returns (as a node losing the lead must), and what it had not sent
+// stays pending in the record for whoever sends next.
+func TestAStopInTheMiddleOfALargeFanOut(t *testing.T) {
+	const people = 3*feedWindow + 17
+	e, _ := newEngine(t, nil)
+	id := ActivationID(apply(t, e, &Activate{Source: many(people), SourceName: "many.yaml", Mode: "live"}))
+	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "tell", 1)})
+	s := &slow{}
+	d := NewDeliverer(e, to(s))
+	ctx, cancel := context.WithCancel(t.Context())
+	returned := make(chan struct{})
+	go func() { d.Run(ctx); close(returned) }()
+	if err := d.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for s.n.Load() < 200 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-returned:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the deliverer did not return after it was stopped (%d sent)", s.n.Load())
+	}
+	pending, _ := e.Read().DeliveriesInState(nil, state.DeliveryPending)
+	attempted, _ := e.Read().DeliveriesInState(nil, state.DeliveryAttempted)
+	if sent := int(s.n.Load()); len(pending)+len(attempted)+sent < people || len(pending) == 0 {
+		t.Errorf("%d sent, %d pending, %d attempted of %d", sent, len(pending), len(attempted), people)
 	}
 }

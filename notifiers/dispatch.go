@@ -237,7 +237,6 @@ const inFlight = 32
 // finished and been recorded. Messages still queued then stay pending in
 // the record.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	defer close(d.stopped)
 	window := inFlight * d.opts.Workers
 	l := &loop{window: window}
 	results := make(chan *jobResult, window) // never full: no more are in flight
@@ -258,6 +257,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	stages.Go(func() { d.finisher(ctx, finishing, results) })
 	defer stages.Wait() // what was attempted is sent, and its outcome recorded, first
 	defer close(stopped)
+	// From the moment the loop stops, nothing more is taken: a Submit from
+	// the record as it finishes (a feed's next window) is dropped, not
+	// waited on, and those messages stay pending in the record.
+	defer close(d.stopped)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
