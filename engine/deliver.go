@@ -342,13 +342,29 @@ func (r *record) Finished(ctx context.Context, outcomes []notifiers.Outcome) {
 	}
 	// Recorded whatever ctx says: a send that happened must not go
 	// unrecorded because the service is stopping.
-	if _, err := r.engine.Apply(context.WithoutCancel(ctx), &RecordOutcomes{Meta: Meta{Actor: "dispatcher"}, Outcomes: done}); err != nil {
-		r.log.Error("recording delivery outcomes", "deliveries", len(done), "err", err)
-	} else {
-		for _, o := range outcomes {
-			if o.Err == nil && o.Ref != "" {
-				r.receipts.follow(o.Message.Delivery, o.Message.Type, o.Ref, time.Now())
+	ctx = context.WithoutCancel(ctx)
+	recorded := map[string]bool{}
+	record := func(done []Outcome) error {
+		_, err := r.engine.Apply(ctx, &RecordOutcomes{Meta: Meta{Actor: "dispatcher"}, Outcomes: done})
+		for _, o := range done {
+			recorded[o.Delivery] = err == nil
+		}
+		return err
+	}
+	if err := record(done); err != nil && len(done) > 1 {
+		// The command fails whole: one outcome the record refuses must not
+		// leave the others unrecorded, so each is tried on its own.
+		for _, o := range done {
+			if err := record([]Outcome{o}); err != nil {
+				r.log.Error("recording a delivery's outcome", "delivery", o.Delivery, "err", err)
 			}
+		}
+	} else if err != nil {
+		r.log.Error("recording a delivery's outcome", "delivery", done[0].Delivery, "err", err)
+	}
+	for _, o := range outcomes {
+		if o.Err == nil && o.Ref != "" && recorded[o.Message.Delivery] {
+			r.receipts.follow(o.Message.Delivery, o.Message.Type, o.Ref, time.Now())
 		}
 	}
 	r.forget(ids...)

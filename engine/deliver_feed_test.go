@@ -110,3 +110,24 @@ func TestAStopInTheMiddleOfALargeFanOut(t *testing.T) {
 		t.Errorf("%d sent, %d pending, %d attempted of %d", sent, len(pending), len(attempted), people)
 	}
 }
+
+// The outcomes of many sends are recorded in one command, which the
+// record takes or refuses whole: one it refuses does not leave the others
+// unrecorded.
+func TestOneRefusedOutcomeDoesNotSinkTheOthers(t *testing.T) {
+	e, _ := newEngine(t, nil)
+	id := ActivationID(apply(t, e, &Activate{Source: many(3), SourceName: "many.yaml", Mode: "live"}))
+	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "tell", 1)})
+	ds, _ := e.Read().DeliveriesOf(nil, OccurrenceID(id, "tell", 1))
+	d := NewDeliverer(e, to(&recorder{}))
+	var outcomes []notifiers.Outcome
+	for _, dl := range append(ds, &state.Delivery{ID: "a-000009/gone/1/r1/001"}) {
+		outcomes = append(outcomes, notifiers.Outcome{Message: notifiers.Message{Delivery: dl.ID, Type: "email"}})
+	}
+	(*record)(d).Finished(t.Context(), outcomes)
+	for _, dl := range ds {
+		if now, _ := e.Read().Delivery(nil, dl.ID); now.State != state.DeliverySent {
+			t.Errorf("delivery %s is %s; want sent", dl.ID, now.State)
+		}
+	}
+}
