@@ -133,6 +133,7 @@ type job struct {
 	seq   uint64
 	flow  string // the activation it is for: jobs are released fairly between them
 	tag   uint64 // its place among the jobs ready to go (see queue)
+	first bool   // its activation had nothing else ready: it goes before the others
 	holds bool   // it holds its destination (a retry keeps its place)
 	dead  error  // set: fail every item with this, without sending
 	// dropped counts the items the record no longer let go (a stood-down
@@ -240,7 +241,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	window := inFlight * d.opts.Workers
 	l := &loop{window: window}
 	results := make(chan *jobResult, window) // never full: no more are in flight
-	work := make(chan *job, ahead*d.opts.Workers)
+	work := lanes{first: make(chan *job, d.opts.Workers), rest: make(chan *job, ahead*d.opts.Workers)}
 	finishing := make(chan done, window)
 	wants := make(chan want)
 	stopped := make(chan struct{})
@@ -249,7 +250,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	for range attempters {
 		attempting.Go(func() { d.attempter(ctx, wants, stopped, work, results) })
 	}
-	stages.Go(func() { attempting.Wait(); close(work) })
+	stages.Go(func() { attempting.Wait(); close(work.first); close(work.rest) })
 	for range d.opts.Workers {
 		workers.Go(func() { d.worker(ctx, work, finishing) })
 	}

@@ -34,7 +34,8 @@ func (q *queue) next(now time.Time) *job {
 		if q.flows == nil {
 			q.flows = map[string]uint64{}
 		}
-		j.tag = max(q.flows[j.flow], q.last) + 1
+		last, busy := q.flows[j.flow]
+		j.tag, j.first = max(last, q.last)+1, !busy
 		q.flows[j.flow] = j.tag
 		heap.Push(&q.ready, j)
 	}

@@ -27,11 +27,11 @@ const attempters = 2
 // the workers, records their attempts, and passes on those with something
 // still to send. The jobs wait in the loop's fair order until then, not in
 // a queue of their own: a new activation's job goes with the next batch.
-func (d *Dispatcher) attempter(ctx context.Context, wants chan<- want, stopped <-chan struct{}, work chan<- *job, results chan<- *jobResult) {
+func (d *Dispatcher) attempter(ctx context.Context, wants chan<- want, stopped <-chan struct{}, work lanes, results chan<- *jobResult) {
 	reply := make(chan []*job, 1)
 	for {
 		select {
-		case wants <- want{n: max(cap(work)-len(work), 1), reply: reply}:
+		case wants <- want{n: max(cap(work.rest)-len(work.rest), 1), reply: reply}:
 		case <-stopped:
 			return
 		}
@@ -42,9 +42,53 @@ func (d *Dispatcher) attempter(ctx context.Context, wants chan<- want, stopped <
 			return // what it was given stays pending in the record
 		}
 		for _, j := range d.attempt(ctx, batch, results) {
-			work <- j
+			work.push(j)
 		}
 	}
+}
+
+// lanes are the jobs whose attempts are recorded, waiting for a worker: an
+// activation's first job goes in its own lane, which the workers take
+// from first, so that it is not sent after the jobs of a fan-out already
+// waiting.
+type lanes struct{ first, rest chan *job }
+
+func (l lanes) push(j *job) {
+	if j.first {
+		select {
+		case l.first <- j:
+			return
+		default: // the lane is full: it waits its turn
+		}
+	}
+	l.rest <- j
+}
+
+// next is the job a worker sends next, or false once both lanes are
+// closed and empty.
+func (l lanes) next() (*job, bool) {
+	select {
+	case j, ok := <-l.first:
+		if ok {
+			return j, true
+		}
+	default:
+	}
+	for l.first != nil || l.rest != nil {
+		select {
+		case j, ok := <-l.first:
+			if ok {
+				return j, true
+			}
+			l.first = nil
+		case j, ok := <-l.rest:
+			if ok {
+				return j, true
+			}
+			l.rest = nil
+		}
+	}
+	return nil, false
 }
 
 // attempt records the attempts of a batch of jobs and returns the jobs

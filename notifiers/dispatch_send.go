@@ -27,8 +27,8 @@ type done struct {
 // worker sends the jobs whose attempts are on the record. A job it takes
 // is sent even as the dispatcher stops (each send bounded by the attempt
 // timeout): its attempt is recorded, so it is under way.
-func (d *Dispatcher) worker(ctx context.Context, work <-chan *job, finished chan<- done) {
-	for j := range work {
+func (d *Dispatcher) worker(ctx context.Context, work lanes, finished chan<- done) {
+	for j, ok := work.next(); ok; j, ok = work.next() {
 		finished <- d.send(context.WithoutCancel(ctx), j)
 	}
 }
