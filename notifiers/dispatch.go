@@ -241,7 +241,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	window := inFlight * d.opts.Workers
 	l := &loop{window: window}
 	results := make(chan *jobResult, window) // never full: no more are in flight
-	work := lanes{first: make(chan *job, d.opts.Workers), rest: make(chan *job, ahead*d.opts.Workers)}
+	work := lanes{first: make(chan *job, d.opts.Workers), rest: make(chan *job, ahead*d.opts.Workers), taken: make(chan struct{}, 1)}
 	finishing := make(chan done, window)
 	wants := make(chan want)
 	stopped := make(chan struct{})

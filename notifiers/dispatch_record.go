@@ -30,8 +30,17 @@ const attempters = 2
 func (d *Dispatcher) attempter(ctx context.Context, wants chan<- want, stopped <-chan struct{}, work lanes, results chan<- *jobResult) {
 	reply := make(chan []*job, 1)
 	for {
+		// Ask for jobs when there is room for a worker's share at least: a
+		// record written for a few at a time costs as much as for many.
+		for cap(work.rest)-len(work.rest) < cap(work.first) {
+			select {
+			case <-work.taken:
+			case <-stopped:
+				return
+			}
+		}
 		select {
-		case wants <- want{n: max(cap(work.rest)-len(work.rest), 1), reply: reply}:
+		case wants <- want{n: cap(work.rest) - len(work.rest), reply: reply}:
 		case <-stopped:
 			return
 		}
@@ -51,7 +60,10 @@ func (d *Dispatcher) attempter(ctx context.Context, wants chan<- want, stopped <
 // activation's first job goes in its own lane, which the workers take
 // from first, so that it is not sent after the jobs of a fan-out already
 // waiting.
-type lanes struct{ first, rest chan *job }
+type lanes struct {
+	first, rest chan *job
+	taken       chan struct{} // hears when a worker takes from rest, for an attempter waiting for room
+}
 
 func (l lanes) push(j *job) {
 	if j.first {
@@ -83,6 +95,10 @@ func (l lanes) next() (*job, bool) {
 			l.first = nil
 		case j, ok := <-l.rest:
 			if ok {
+				select {
+				case l.taken <- struct{}{}:
+				default: // an attempter has heard already
+				}
 				return j, true
 			}
 			l.rest = nil
