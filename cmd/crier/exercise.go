@@ -48,16 +48,8 @@ func runInject(ctx context.Context, args []string, e env) int {
 			switch {
 			case len(to) == 0:
 				return errors.New("give --to: the channels, audiences, stakeholders or roles (role:NAME) the inject goes to")
-			case *body != "" && *bodyFile != "":
-				return errors.New("give the inject's text once: --body TEXT or --body-file FILE, not both")
-			case *body == "" && *bodyFile == "":
-				return errors.New("give the inject's text: --body TEXT, or --body-file FILE (- for standard input)")
-			case *bodyFile != "" && *bodyFile != "-":
-				if _, err := os.Stat(*bodyFile); err != nil {
-					return fmt.Errorf("--body-file %s: %s", *bodyFile, describeFileError(err))
-				}
 			}
-			return nil
+			return checkBody("the inject's", *body, *bodyFile)
 		},
 		func(ctx context.Context, c *client, id string) (string, error) {
 			text, err := bodyText(e, *body, *bodyFile)
@@ -68,6 +60,22 @@ func runInject(ctx context.Context, args []string, e env) int {
 			err = c.call(ctx, "POST", "/api/v1/activations/"+idPath(id)+"/injects", map[string]any{"to": to, "body": text}, &a)
 			return fmt.Sprintf("%s: inject sent to %s\n", a.ID, strings.Join(to, ", ")), err
 		})
+}
+
+// checkBody checks that whose text is given once, by --body or by a
+// --body-file that is there (- for standard input).
+func checkBody(whose, body, file string) error {
+	switch {
+	case body != "" && file != "":
+		return fmt.Errorf("give %s text once: --body TEXT or --body-file FILE, not both", whose)
+	case body == "" && file == "":
+		return fmt.Errorf("give %s text: --body TEXT, or --body-file FILE (- for standard input)", whose)
+	case file != "" && file != "-":
+		if _, err := os.Stat(file); err != nil {
+			return fmt.Errorf("--body-file %s: %s", file, describeFileError(err))
+		}
+	}
+	return nil
 }
 
 // bodyText is the text of an inject or a message: --body, or the file

@@ -139,12 +139,8 @@ func correctRumour(ctx context.Context, args []string, e env) int {
 				return errors.New("give --to: the audiences the correction goes to")
 			case strings.TrimSpace(*subject) == "":
 				return errors.New("give --subject")
-			case *body != "" && *bodyFile != "":
-				return errors.New("give the correction's text once: --body TEXT or --body-file FILE, not both")
-			case *body == "" && *bodyFile == "":
-				return errors.New("give the correction's text: --body TEXT, or --body-file FILE (- for standard input)")
 			}
-			return nil
+			return checkBody("the correction's", *body, *bodyFile)
 		},
 		func(ctx context.Context, c *client, id string) (string, error) {
 			path, err := rumourPath(id)
