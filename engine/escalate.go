@@ -145,10 +145,6 @@ func (f *fsm) check(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 	if err := w.tx.UpsertEscalation(e); err != nil {
 		return err
 	}
-	subject, body := notice(a, rb, x, round, fresh, w.meta.At.Sub(waitBegan(w.tx, o, x.chain, round)))
-	subject, body = marked(a, rb, subject, body)
-	m := &state.Message{ID: o.ID, ActivationID: a.ID, OccurrenceID: o.ID, Step: o.Step, About: o.Subject,
-		Revisions: []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At}}, CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
 	detail := fmt.Sprintf("%s, %s: waiting for %s; told %s", x.reason, roundName(x.chain, round), list(x.waiting), list(told))
 	if len(fresh) > 0 {
 		detail += "; unreachable: " + strings.Join(fresh, ", ")
@@ -156,8 +152,9 @@ func (f *fsm) check(w *writer, a *state.Activation, rb *runbooks.Runbook, o *sta
 	if err := w.event(a.ID, state.EventEscalated, o.Subject, detail); err != nil {
 		return err
 	}
-	p := w.people(a)
-	if err := dispatch(w, a, rb, m, p, noticeEndpoints(rb, p, told)); err != nil {
+	subject, body := notice(a, rb, x, round, fresh, w.meta.At.Sub(waitBegan(w.tx, o, x.chain, round)))
+	m := &state.Message{ID: o.ID, OccurrenceID: o.ID, Step: o.Step, About: o.Subject}
+	if err := tell(w, a, rb, w.people(a), m, subject, body, told); err != nil {
 		return err
 	}
 	// The next round keeps its gap from this one, even when this one came
@@ -356,6 +353,16 @@ func list(xs []string) string {
 		return "no one"
 	}
 	return strings.Join(xs, ", ")
+}
+
+// tell sends a notice crier writes itself — a round of escalation, a
+// request to sign off, a rise in tension — to the stakeholders ids, as m
+// (its id and what it is about), marked as an exercise's when it is one.
+func tell(w *writer, a *state.Activation, rb *runbooks.Runbook, p *people, m *state.Message, subject, body string, ids []string) error {
+	subject, body = marked(a, rb, subject, body)
+	m.ActivationID, m.CreatedAt, m.UpdatedAt = a.ID, w.meta.At, w.meta.At
+	m.Revisions = []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At}}
+	return dispatch(w, a, rb, m, p, noticeEndpoints(rb, p, ids))
 }
 
 // noticeEndpoints are where a round's notice goes: one notice a person, by

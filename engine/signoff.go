@@ -94,16 +94,14 @@ func askSignatures(w *writer, a *state.Activation, rb *runbooks.Runbook, ap *run
 	if s, ok := stepOf(rb, m); ok {
 		title = s.Title
 	}
-	subject, body := marked(a, rb, "Approval needed: "+title, fmt.Sprintf(
-		"%s, in activation %s (%s), is held until %s have each approved it.\n"+
-			"Read it in crier, then approve or reject it there: message %s, revision %d.",
-		title, a.ID, a.Title, strings.Join(orgs, " and "), m.ID, rev.N))
-	notice := &state.Message{ID: fmt.Sprintf("%s/sign-off/r%d", m.ID, rev.N), ActivationID: a.ID, Step: m.Step, About: m.ID,
-		Revisions: []state.Revision{{N: 1, Subject: subject, Body: body, At: w.meta.At}}, CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
 	if err := w.event(a.ID, "sign_off_requested", m.ID, "from "+strings.Join(orgs, " and ")+": asked "+names(rb, ids)); err != nil {
 		return err
 	}
-	return dispatch(w, a, rb, notice, p, noticeEndpoints(rb, p, ids))
+	notice := &state.Message{ID: fmt.Sprintf("%s/sign-off/r%d", m.ID, rev.N), Step: m.Step, About: m.ID}
+	return tell(w, a, rb, p, notice, "Approval needed: "+title, fmt.Sprintf(
+		"%s, in activation %s (%s), is held until %s have each approved it.\n"+
+			"Read it in crier, then approve or reject it there: message %s, revision %d.",
+		title, a.ID, a.Title, strings.Join(orgs, " and "), m.ID, rev.N), ids)
 }
 
 // approvalOrganisations are the organisations any of a runbook's messages

@@ -89,14 +89,11 @@ func tellTension(w *writer, a *state.Activation, rb *runbooks.Runbook, e *state.
 	if previous > 0 {
 		was = fmt.Sprintf("up from %d", previous)
 	}
-	subject, body := marked(a, rb, fmt.Sprintf("Community tension %d in %s", e.Level, where), fmt.Sprintf(
-		"Community tension in %s is at level %d of 5 (%s), %s, recorded by %s in activation %s (%s).\n%s",
-		where, e.Level, was, e.Trend, e.By, a.ID, a.Title, e.Note))
 	if err := w.event(a.ID, "tension_raised", e.ID, fmt.Sprintf("%s: level %d (%s); told %s", where, e.Level, was, names(rb, ids))); err != nil {
 		return err
 	}
-	m := &state.Message{ID: e.ID, ActivationID: a.ID, Step: "tension", About: e.ID,
-		Revisions: []state.Revision{{N: 1, Subject: subject, Body: strings.TrimSpace(body), At: w.meta.At}}, CreatedAt: w.meta.At, UpdatedAt: w.meta.At}
-	p := w.people(a)
-	return dispatch(w, a, rb, m, p, noticeEndpoints(rb, p, ids))
+	body := strings.TrimSpace(fmt.Sprintf("Community tension in %s is at level %d of 5 (%s), %s, recorded by %s in activation %s (%s).\n%s",
+		where, e.Level, was, e.Trend, e.By, a.ID, a.Title, e.Note))
+	return tell(w, a, rb, w.people(a), &state.Message{ID: e.ID, Step: "tension", About: e.ID},
+		fmt.Sprintf("Community tension %d in %s", e.Level, where), body, ids)
 }

@@ -59,14 +59,11 @@ func (f *fsm) checkVoid(w *writer, a *state.Activation, rb *runbooks.Runbook, o 
 		state.EscalationInformationVoid, roundName(chain, round), what, list(told))); err != nil {
 		return err
 	}
-	subject, body := marked(a, rb, "No public update for "+silence+": "+a.Title, fmt.Sprintf(
+	m := &state.Message{ID: o.ID, OccurrenceID: o.ID, Step: voidStep, About: o.Subject}
+	if err := tell(w, a, rb, w.people(a), m, "No public update for "+silence+": "+a.Title, fmt.Sprintf(
 		"In activation %s (%s), %s; the runbook promises an update at least every %s.\n"+
 			"Leave no information void: say what is known, what is being done, and when the next update will come, even if little has changed.",
-		a.ID, a.Title, what, runbooks.HumanDuration(chain.Deadline)))
-	m := &state.Message{ID: o.ID, ActivationID: a.ID, OccurrenceID: o.ID, Step: voidStep, About: o.Subject,
-		Revisions: []state.Revision{{N: 1, Subject: subject, Body: body, At: now}}, CreatedAt: now, UpdatedAt: now}
-	p := w.people(a)
-	if err := dispatch(w, a, rb, m, p, noticeEndpoints(rb, p, told)); err != nil {
+		a.ID, a.Title, what, runbooks.HumanDuration(chain.Deadline)), told); err != nil {
 		return err
 	}
 	return w.scheduleCheck(a, voidStep, checkVoid, o.Subject, o.N+1, round+1, next)
