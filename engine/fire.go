@@ -195,18 +195,7 @@ func marked(a *state.Activation, rb *runbooks.Runbook, subject, body string) (st
 	if !a.Exercise() {
 		return subject, body
 	}
-	p := rb.ExercisePrefix()
-	subject, body = unmarked(p, subject, body)
-	return p + " " + subject, p + "\n\n" + body + "\n\n" + p
-}
-
-// unmarked takes the exercise prefix off a text that has it, as an edit
-// written over a marked draft does, so that marking it again marks it once.
-func unmarked(p, subject, body string) (string, string) {
-	subject = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(subject), p))
-	body = strings.TrimSpace(body)
-	body = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(body, p), p))
-	return subject, body
+	return rb.MarkExercise(subject, body)
 }
 
 // renderFailed records a message that could not be rendered; the step

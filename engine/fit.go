@@ -59,8 +59,7 @@ const textAllowance = 160
 // exercise-only text (an inject) is measured as marked.
 func textFit(rb *runbooks.Runbook, what, subject string, body runbooks.Template, path string, exerciseOnly bool) []runbooks.Diagnostic {
 	fixed, _ := sms.Length(sms.Text(subject, body.Fixed()))
-	p := rb.ExercisePrefix()
-	drilled, _ := sms.Length(sms.Text(p+" "+subject, p+"\n\n"+body.Fixed()+"\n\n"+p))
+	drilled, _ := sms.Length(sms.Text(rb.MarkExercise(subject, body.Fixed())))
 	if exerciseOnly {
 		fixed = drilled
 	}
@@ -73,7 +72,7 @@ func textFit(rb *runbooks.Runbook, what, subject string, body runbooks.Template,
 	case drilled > sms.MaxLength:
 		d.Severity = runbooks.SeverityWarning
 		d.Message = fmt.Sprintf("%s of %d characters; in an exercise the %q marking makes it %d, over GOV.UK Notify's %d, so drills of it will fail",
-			what, fixed, p, drilled, sms.MaxLength)
+			what, fixed, rb.ExercisePrefix(), drilled, sms.MaxLength)
 	case body.HasActions() && fixed+textAllowance > sms.MaxLength:
 		d.Severity = runbooks.SeverityWarning
 		d.Message = fmt.Sprintf("%s whose fixed words are %d characters; with its values filled in it may pass GOV.UK Notify's %d and fail when sent",

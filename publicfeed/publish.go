@@ -234,8 +234,7 @@ func (p *Publisher) cancel(a *state.Activation, rb *runbooks.Runbook, earlier []
 	}
 	body := "The council has stood down its response to this incident. Its earlier alerts are withdrawn."
 	if a.Exercise() {
-		prefix := rb.ExercisePrefix()
-		subject, body = prefix+" "+subject, prefix+"\n\n"+body+"\n\n"+prefix
+		subject, body = rb.MarkExercise(subject, body)
 	}
 	info := p.info(a, rb, p.language(), subject, body)
 	info.Urgency = "Past"

@@ -9,6 +9,7 @@ package runbooks
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -281,6 +282,16 @@ func (rb *Runbook) File() string { return rb.file }
 
 // Location is the runbook's time zone.
 func (rb *Runbook) Location() *time.Location { return rb.location }
+
+// MarkExercise marks a drill message: the exercise prefix before its
+// subject, and before and after its body. A text already marked (an edit
+// written over a marked draft) is marked once.
+func (rb *Runbook) MarkExercise(subject, body string) (string, string) {
+	p := rb.ExercisePrefix()
+	subject = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(subject), p))
+	body = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(body), p), p))
+	return p + " " + subject, p + "\n\n" + body + "\n\n" + p
+}
 
 // ExercisePrefix is the marker put before and after drill messages.
 func (rb *Runbook) ExercisePrefix() string {
