@@ -195,6 +195,10 @@ func (p *Publisher) messageAlert(tx *state.Txn, a *state.Activation, rb *runbook
 	rev := m.Current()
 	alert := p.base(a, rb, Identifier(m.ID, rev.N), "Alert", at)
 	alert.Info = []Info{p.info(a, rb, p.language(), rev.Subject, rev.Body)}
+	translations := m.TranslationsOf(rev)
+	if !rev.CarriesTranslations() || len(translations) == 0 {
+		return alert, nil // no need to read the deliveries: a fan-out's may be thousands
+	}
 	deliveries, err := tx.DeliveriesOf(nil, m.ID)
 	if err != nil {
 		return nil, err
@@ -205,10 +209,6 @@ func (p *Publisher) messageAlert(tx *state.Txn, a *state.Activation, rb *runbook
 			sent[d.Language] = true
 		}
 	}
-	if !rev.CarriesTranslations() {
-		return alert, nil
-	}
-	translations := m.TranslationsOf(rev)
 	for _, lang := range slices.Sorted(maps.Keys(translations)) {
 		if sent[lang] && !slices.Contains(rev.Withheld, lang) {
 			tr := translations[lang]
