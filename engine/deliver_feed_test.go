@@ -23,6 +23,16 @@ func many(n int) []byte {
 	return []byte(b.String())
 }
 
+// toMany activates a runbook telling people by email and fires its step:
+// the message's deliveries wait to be sent.
+func toMany(t *testing.T, people int) (*Engine, string) {
+	t.Helper()
+	e, _ := newEngine(t, nil)
+	id := ActivationID(apply(t, e, &Activate{Source: many(people), SourceName: "many.yaml", Mode: "live"}))
+	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "tell", 1)})
+	return e, id
+}
+
 // watching is a notifier that notes, at each send, how many sends the
 // deliverer has with the dispatcher.
 type watching struct {
@@ -46,9 +56,7 @@ func (w *watching) Notify(ctx context.Context, m notifiers.Message) (bool, error
 // never holds more than the window.
 func TestALargeFanOutGoesAWindowAtATime(t *testing.T) {
 	const people = 3*feedWindow + 17
-	e, _ := newEngine(t, nil)
-	id := ActivationID(apply(t, e, &Activate{Source: many(people), SourceName: "many.yaml", Mode: "live"}))
-	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "tell", 1)})
+	e, id := toMany(t, people)
 	w := &watching{}
 	w.d = deliverer(t, e, w)
 	if err := w.d.Deliver(t.Context()); err != nil {
@@ -84,9 +92,7 @@ func (s *slow) Notify(context.Context, notifiers.Message) (bool, error) {
 // stays pending in the record for whoever sends next.
 func TestAStopInTheMiddleOfALargeFanOut(t *testing.T) {
 	const people = 3*feedWindow + 17
-	e, _ := newEngine(t, nil)
-	id := ActivationID(apply(t, e, &Activate{Source: many(people), SourceName: "many.yaml", Mode: "live"}))
-	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "tell", 1)})
+	e, _ := toMany(t, people)
 	s := &slow{}
 	d := NewDeliverer(e, to(s))
 	ctx, cancel := context.WithCancel(t.Context())
@@ -115,9 +121,7 @@ func TestAStopInTheMiddleOfALargeFanOut(t *testing.T) {
 // record takes or refuses whole: one it refuses does not leave the others
 // unrecorded.
 func TestOneRefusedOutcomeDoesNotSinkTheOthers(t *testing.T) {
-	e, _ := newEngine(t, nil)
-	id := ActivationID(apply(t, e, &Activate{Source: many(3), SourceName: "many.yaml", Mode: "live"}))
-	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "tell", 1)})
+	e, id := toMany(t, 3)
 	ds, _ := e.Read().DeliveriesOf(nil, OccurrenceID(id, "tell", 1))
 	d := NewDeliverer(e, to(&recorder{}))
 	var outcomes []notifiers.Outcome
