@@ -7,26 +7,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/crierhq/crier/engine"
 )
-
-const rumourRunbook = `version: 1
-id: rumours
-title: After the attack
-stakeholders:
-  - {id: head, name: Head of Communications, roles: [comms], email: head.comms@northbridge.gov.uk}
-  - {id: duty, name: Duty Communications Officer, roles: [comms], email: duty.comms@northbridge.gov.uk}
-channels:
-  - {id: website, type: log}
-audiences:
-  - {id: residents, kind: public, channels: [website]}
-rumours: {approvers: [role:comms], correct_within: 1h}
-steps:
-  - {id: later, title: Later, at: 24h, notify: {to: [residents], subject: Later, body: Later}}
-`
 
 // Over the API: a rumour logged by a viewer, assessed false by a comms
 // officer, corrected by one and approved by the other, sent; the report
@@ -119,7 +103,7 @@ func rumourFixture(t *testing.T) (*fixture, *engine.VirtualClock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lib, err := NewLibraryFS(fstest.MapFS{"rumours.yaml": {Data: []byte(rumourRunbook)}}, ".")
+	lib, err := NewLibrary([]string{"../runbooks/testdata/rumours.good.yaml"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/crierhq/crier/config"
@@ -13,27 +12,12 @@ import (
 	"github.com/crierhq/crier/server"
 )
 
-const rumourRunbook = `version: 1
-id: rumours
-title: After the attack
-stakeholders:
-  - {id: head, name: Head of Communications, roles: [comms], email: head.comms@northbridge.gov.uk}
-  - {id: duty, name: Duty Communications Officer, roles: [comms], email: duty.comms@northbridge.gov.uk}
-channels:
-  - {id: website, type: log}
-audiences:
-  - {id: residents, kind: public, channels: [website]}
-rumours: {approvers: [role:comms], correct_within: 1h}
-steps:
-  - {id: later, title: Later, at: 24h, notify: {to: [residents], subject: Later, body: Later}}
-`
-
 // The rumour register from the command line: a viewer logs a rumour, a
 // comms officer assesses it and writes its correction (the text from
 // standard input), the other approves it, and the register says when it
 // was corrected. Wrong input is refused before anything is sent.
 func TestTheRumourRegisterFromTheCommandLine(t *testing.T) {
-	lib, err := server.NewLibraryFS(fstest.MapFS{"rumours.yaml": {Data: []byte(rumourRunbook)}}, ".")
+	lib, err := server.NewLibrary([]string{"../../runbooks/testdata/rumours.good.yaml"})
 	if err != nil {
 		t.Fatal(err)
 	}
