@@ -147,7 +147,9 @@ func OutcomeThroughput(ctx context.Context, o Options) ([]Figure, error) {
 				return nil, err
 			}
 		}
-		tx.Commit()
+		if err := tx.Commit(); err != nil {
+			return nil, err
+		}
 	}
 	baseline := float64(len(pending)) / time.Since(start).Seconds()
 	return []Figure{figure("delivery_outcomes_per_second", ours, "1/s", "the same updates written straight to a bare store", baseline, ">= 50000")}, nil

@@ -11,7 +11,6 @@ import (
 	"github.com/crierhq/crier/engine/state"
 	"github.com/crierhq/crier/notifiers"
 	"github.com/crierhq/crier/record"
-	"github.com/hashicorp/go-memdb"
 )
 
 // onRecord opens an engine on a single-node record in a new directory.
@@ -219,14 +218,14 @@ func RecordRestart(ctx context.Context, o Options) ([]Figure, error) {
 
 // bulkLoad inserts every object of a dump into a new go-memdb.
 func bulkLoad(all map[string][]any) (int, error) {
-	db, err := memdb.NewMemDB(state.Schema())
+	store, err := state.New()
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for table, objs := range all {
 		for i := 0; i < len(objs); i += 10_000 {
-			txn := db.Txn(true)
+			txn := store.Write()
 			for _, obj := range objs[i:min(i+10_000, len(objs))] {
 				if err := txn.Insert(table, obj); err != nil {
 					txn.Abort()
@@ -234,7 +233,9 @@ func bulkLoad(all map[string][]any) (int, error) {
 				}
 				n++
 			}
-			txn.Commit()
+			if err := txn.Commit(); err != nil {
+				return 0, err
+			}
 		}
 	}
 	return n, nil

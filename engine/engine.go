@@ -251,7 +251,9 @@ func (e *Engine) ApplyEntry(index uint64, entry []byte) (Applied, error) {
 	if err := tx.SetHead(head.Index, head.Link); err != nil {
 		return applied, err
 	}
-	tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return applied, err
+	}
 	e.applied(applied)
 	return applied, nil
 }
@@ -274,8 +276,7 @@ func (e *Engine) ApplyEntries(indexes []uint64, entries [][]byte) ([]Applied, er
 		clean = err == nil && applied.Err == nil
 		out[i] = applied
 	}
-	if clean && tx.SetHead(head.Index, head.Link) == nil {
-		tx.Commit()
+	if clean && tx.SetHead(head.Index, head.Link) == nil && tx.Commit() == nil {
 		e.applied(out...)
 		e.applying.Unlock()
 		return out, nil

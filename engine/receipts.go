@@ -74,14 +74,12 @@ func (r *receipts) resume() error {
 	if len(r.readers) == 0 {
 		return nil
 	}
-	sent, err := r.engine.Read().DeliveriesInState(nil, state.DeliverySent)
+	sent, err := r.engine.Read().DeliveriesAwaitingReceipt(nil)
 	if err != nil {
 		return err
 	}
 	for _, d := range sent {
-		if d.Receipt == "" {
-			r.follow(d.ID, d.Type, d.Ref, d.UpdatedAt)
-		}
+		r.follow(d.ID, d.Type, d.Ref, d.UpdatedAt)
 	}
 	return nil
 }

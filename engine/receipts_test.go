@@ -69,7 +69,18 @@ func TestTextReceiptsAreRecorded(t *testing.T) {
 			got["+447700900103"] != "sent " {
 			t.Errorf("five minutes on: %q", got)
 		}
-		// The slow one, at gaps growing to an hour, by its ninth question.
+		// crier restarts: the slow one, sent before, is asked after again.
+		cancel()
+		synctest.Wait()
+		ctx, cancel = context.WithCancel(t.Context())
+		defer cancel()
+		d = NewDeliverer(e, notifiers.DispatchOptions{Routes: map[string]notifiers.Route{"sms": {Notifier: n}},
+			Default: &notifiers.Route{Notifier: &recorder{}}})
+		if err := d.Resume(ctx); err != nil {
+			t.Fatal(err)
+		}
+		go d.Run(ctx)
+		// At gaps growing to an hour, by its ninth question.
 		time.Sleep(4 * time.Hour)
 		synctest.Wait()
 		if got := states()["+447700900103"]; got != "delivered delivered to the phone (delivered)" {

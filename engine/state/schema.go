@@ -49,34 +49,10 @@ func stringIndex(name, field string) *memdb.IndexSchema {
 	return &memdb.IndexSchema{Name: name, Indexer: &memdb.StringFieldIndex{Field: field}}
 }
 
-// outstandingIndex indexes deliveries by state while they are pending or
-// attempted; finished ones, the great majority, leave it.
-func outstandingIndex() *memdb.IndexSchema {
-	return &memdb.IndexSchema{Name: IndexState, AllowMissing: true, Indexer: outstandingIndexer{}}
-}
-
-type outstandingIndexer struct{}
-
-func (outstandingIndexer) FromObject(obj any) (bool, []byte, error) {
-	d, ok := obj.(*Delivery)
-	if !ok {
-		return false, nil, fmt.Errorf("state: %T is not a delivery", obj)
-	}
-	if d.State != DeliveryPending && d.State != DeliveryAttempted {
-		return false, nil, nil
-	}
-	return true, []byte(d.State + "\x00"), nil
-}
-
-func (outstandingIndexer) FromArgs(args ...any) ([]byte, error) {
-	if len(args) != 1 {
-		return nil, fmt.Errorf("state: one delivery state, please")
-	}
-	s, ok := args[0].(string)
-	if !ok {
-		return nil, fmt.Errorf("state: a delivery state is a string, not %T", args[0])
-	}
-	return []byte(s + "\x00"), nil
+// blockIndex indexes blocks of deliveries by what the deliveries in them
+// await (see blockIndexer).
+func blockIndex() *memdb.IndexSchema {
+	return &memdb.IndexSchema{Name: IndexState, AllowMissing: true, Indexer: blockIndexer{}}
 }
 
 // Schema is the whole database, listed in one place.
@@ -93,11 +69,11 @@ func Schema() *memdb.DBSchema {
 		table(TableOccurrences, stringIndex(IndexActivation, "ActivationID"), stringIndex(IndexState, "State")),
 		table(TableMessages, stringIndex(IndexActivation, "ActivationID"), stringIndex(IndexState, "State")),
 		table(TableApprovals, stringIndex(IndexMessage, "MessageID")),
-		// Deliveries are the most numerous records, so they carry few
-		// indexes: a message's are found by the prefix of their ids, an
-		// activation's through its messages, and only those still
-		// outstanding are indexed by state.
-		table(TableDeliveries, outstandingIndex()),
+		// Deliveries are the most numerous records, kept in blocks (see
+		// deliveries.go) with few indexes: a message's are found by the
+		// prefix of their ids, an activation's through its messages, and
+		// only blocks with deliveries outstanding are indexed by state.
+		table(TableDeliveries, blockIndex()),
 		table(TableAcknowledgements, stringIndex(IndexActivation, "ActivationID"), stringIndex(IndexSubject, "SubjectID")),
 		table(TableTasks, stringIndex(IndexActivation, "ActivationID"), stringIndex(IndexState, "State")),
 		table(TableEscalations, stringIndex(IndexActivation, "ActivationID"), stringIndex(IndexSubject, "SubjectID")),
@@ -144,14 +120,25 @@ func (s *Store) Replace(other *Store) { s.db.Store(other.db.Load()) }
 
 // Txn is a transaction on the store, with typed reads and writes.
 type Txn struct {
-	txn *memdb.Txn
+	txn   *memdb.Txn
+	dirty map[string]*block // blocks of deliveries changed and not yet written
 }
 
 // Commit makes a write transaction's changes visible.
-func (t *Txn) Commit() { t.txn.Commit() }
+func (t *Txn) Commit() error {
+	if err := t.flush(); err != nil {
+		t.txn.Abort()
+		return err
+	}
+	t.txn.Commit()
+	return nil
+}
 
 // Abort drops a write transaction's changes; it is safe after Commit.
-func (t *Txn) Abort() { t.txn.Abort() }
+func (t *Txn) Abort() {
+	t.dirty = nil
+	t.txn.Abort()
+}
 
 func (t *Txn) insert(table string, obj any) error {
 	if err := t.txn.Insert(table, obj); err != nil {
@@ -192,15 +179,37 @@ func list[T any](t *Txn, ws memdb.WatchSet, table, index string, args ...any) ([
 func (t *Txn) Dump() (map[string][]any, error) {
 	out := map[string][]any{}
 	for name := range Schema().Tables {
-		it, err := t.txn.Get(name, IndexID)
+		rows, err := t.records(name)
 		if err != nil {
 			return nil, err
-		}
-		rows := []any{}
-		for obj := it.Next(); obj != nil; obj = it.Next() {
-			rows = append(rows, obj)
 		}
 		out[name] = rows
 	}
 	return out, nil
+}
+
+// records is every record of a table, in id order: for deliveries, each
+// delivery of each block.
+func (t *Txn) records(table string) ([]any, error) {
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
+	it, err := t.txn.Get(table, IndexID)
+	if err != nil {
+		return nil, err
+	}
+	rows := []any{}
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		b, ok := obj.(*block)
+		if !ok {
+			rows = append(rows, obj)
+			continue
+		}
+		for _, d := range b.D {
+			if d != nil {
+				rows = append(rows, d)
+			}
+		}
+	}
+	return rows, nil
 }

@@ -56,13 +56,9 @@ func (t *Txn) WriteSnapshot(w io.Writer) error {
 		return err
 	}
 	for _, r := range rows() {
-		var objs []any
-		it, err := t.txn.Get(r.table, IndexID)
+		objs, err := t.records(r.table)
 		if err != nil {
 			return err
-		}
-		for obj := it.Next(); obj != nil; obj = it.Next() {
-			objs = append(objs, obj)
 		}
 		if err := enc.Encode(tableHeader{Table: r.table, Rows: len(objs)}); err != nil {
 			return err
@@ -99,7 +95,7 @@ func Restore(r io.Reader) (*Store, error) {
 			if insertErr != nil {
 				continue // drain
 			}
-			txn := db.Txn(true)
+			txn := &Txn{txn: db.Txn(true)}
 			for _, obj := range b.objs {
 				if err := txn.Insert(b.table, obj); err != nil {
 					txn.Abort()
@@ -108,7 +104,7 @@ func Restore(r io.Reader) (*Store, error) {
 				}
 			}
 			if insertErr == nil {
-				txn.Commit()
+				insertErr = txn.Commit()
 			}
 		}
 	})
@@ -119,6 +115,14 @@ func Restore(r io.Reader) (*Store, error) {
 		return nil, err
 	}
 	return s, insertErr
+}
+
+// Insert writes a record as Dump or a snapshot gives it into its table.
+func (t *Txn) Insert(table string, obj any) error {
+	if d, ok := obj.(*Delivery); ok && table == TableDeliveries {
+		return t.UpsertDelivery(d)
+	}
+	return t.insert(table, obj)
 }
 
 func decodeSnapshot(r io.Reader, emit func(table string, objs []any)) error {

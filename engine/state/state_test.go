@@ -41,7 +41,7 @@ func seed(t *testing.T) *Store {
 	must(tx.UpsertMessage(&Message{ID: "a2/m1", ActivationID: "a2", State: MessageSent, Revisions: []Revision{{N: 1}}}))
 	must(tx.UpsertApproval(&Approval{ID: "a1/p1", MessageID: "a1/m1", Revision: 1, By: "duty-comms"}))
 	must(tx.UpsertDelivery(&Delivery{ID: DeliveryID("a1/m1", 1, 0), ActivationID: "a1", MessageID: "a1/m1", State: DeliveryPending}))
-	must(tx.UpsertDelivery(&Delivery{ID: DeliveryID("a2/m1", 1, 0), ActivationID: "a2", MessageID: "a2/m1", State: DeliverySent}))
+	must(tx.UpsertDelivery(&Delivery{ID: DeliveryID("a2/m1", 1, 0), ActivationID: "a2", MessageID: "a2/m1", State: DeliverySent, Ref: "notify-1"}))
 	// An escalation notice about a1/m1 has an id that starts the same way.
 	must(tx.UpsertMessage(&Message{ID: "a1/m1/approval_check/1", ActivationID: "a1", State: MessageSent, Revisions: []Revision{{N: 1}}}))
 	must(tx.UpsertDelivery(&Delivery{ID: DeliveryID("a1/m1/approval_check/1", 1, 0), ActivationID: "a1", MessageID: "a1/m1/approval_check/1", State: DeliverySent}))
@@ -53,7 +53,7 @@ func seed(t *testing.T) *Store {
 	must(tx.AppendEvent(&Event{ID: EventID(2, 0), ActivationID: "a1", Kind: "step_fired"}))
 	must(tx.AppendEvent(&Event{ID: EventID(1, 0), ActivationID: "a1", Kind: "activated"}))
 	must(tx.AppendEvent(&Event{ID: EventID(1, 1), ActivationID: "a2", Kind: "activated"}))
-	tx.Commit()
+	must(tx.Commit())
 	return s
 }
 
@@ -115,9 +115,13 @@ func TestIndexes(t *testing.T) {
 			return ids(d, func(x *Delivery) string { return x.ID }), err
 		}, []string{"a1/m1/r1/000"}},
 		{"finished deliveries leave the state index", func() ([]string, error) {
-			d, err := tx.DeliveriesInState(ws, DeliverySent)
+			d, err := tx.DeliveriesInState(ws, DeliveryAttempted)
 			return ids(d, func(x *Delivery) string { return x.ID }), err
 		}, []string{}},
+		{"deliveries awaiting a receipt", func() ([]string, error) {
+			d, err := tx.DeliveriesAwaitingReceipt(ws)
+			return ids(d, func(x *Delivery) string { return x.ID }), err
+		}, []string{"a2/m1/r1/000"}},
 		{"acknowledgements by subject", func() ([]string, error) {
 			k, err := tx.AcknowledgementsOf(ws, "a1/m1")
 			return ids(k, func(x *Acknowledgement) string { return x.ID }), err
@@ -204,7 +208,7 @@ func TestWatchSetFiresOnChange(t *testing.T) {
 	if err := tx.UpsertTask(&Task{ID: "a1/t1", ActivationID: "a1", State: TaskAcknowledged}); err != nil {
 		t.Fatal(err)
 	}
-	tx.Commit()
+	must(t, tx.Commit())
 	if timedOut := ws.Watch(time.After(time.Second)); timedOut {
 		t.Error("the watch set did not fire")
 	}
@@ -232,7 +236,7 @@ func TestSnapshotRestoresEveryTable(t *testing.T) {
 			MessageID: "a-000001/statement/1", Revision: 1, State: DeliverySent, UpdatedAt: at}))
 	}
 	must(t, tx.SetHead(3, [32]byte{1, 2, 3}))
-	tx.Commit()
+	must(t, tx.Commit())
 	var buf bytes.Buffer
 	if err := s.Read().WriteSnapshot(&buf); err != nil {
 		t.Fatal(err)
