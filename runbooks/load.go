@@ -279,16 +279,21 @@ func checkVersion(ds *diagnostics, root *yaml.Node) bool {
 // two ways: values, for the work of walking it, and the bytes of its
 // scalars, for the text it makes; a few aliases of a long string are few
 // values but many bytes. Written out, a file's scalars hold fewer bytes
-// than the file, so the bytes are held to the file's own limit. Sizes are
-// memoised per node, so the check costs one pass over the written tree.
+// than the file, so the bytes are held to the file's own limit. The sizes
+// of anchored values are memoised, so the check costs one pass over the
+// written tree, and none when no alias is written.
 func checkAliases(ds *diagnostics, root *yaml.Node) bool {
-	written := 0
+	written, aliases := 0, false
 	stack := []*yaml.Node{root}
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		written++
+		aliases = aliases || n.Kind == yaml.AliasNode
 		stack = append(stack, n.Content...)
+	}
+	if !aliases {
+		return true // the tree is what is written
 	}
 	limit := expansion{values: 2*written + 100_000, bytes: MaxFileSize}
 	over := func(e expansion) bool { return e.values > limit.values || e.bytes > limit.bytes }
@@ -304,6 +309,9 @@ func checkAliases(ds *diagnostics, root *yaml.Node) bool {
 		if target == nil {
 			return expansion{values: 1}
 		}
+		// Only an anchored value can be an alias's: the others are walked
+		// once each, so only those are remembered.
+		memo := target.Anchor != ""
 		switch s, seen := sizes[target]; {
 		case seen && s == inProgress:
 			if ok {
@@ -314,7 +322,9 @@ func checkAliases(ds *diagnostics, root *yaml.Node) bool {
 		case seen:
 			return s
 		}
-		sizes[target] = inProgress
+		if memo {
+			sizes[target] = inProgress
+		}
 		total := expansion{values: 1}
 		if target.Kind == yaml.ScalarNode {
 			total.bytes = len(target.Value)
@@ -331,7 +341,9 @@ func checkAliases(ds *diagnostics, root *yaml.Node) bool {
 				ds.errorf(posOf(target), "", "YAML aliases here expand to more than 1 MiB of text (an alias bomb?); write the values out instead")
 			}
 		}
-		sizes[target] = total
+		if memo {
+			sizes[target] = total
+		}
 		return total
 	}
 	size(root)
