@@ -38,7 +38,6 @@ func runBench(ctx context.Context, args []string, e env) int {
 	if *quick {
 		o.Pending, o.Robfig, o.Deliveries, o.Outcomes, o.Commands, o.Restart = 10_000, 10_000, 100_000, 50_000, 20_000, 100_000
 	}
-	tuneGC() // as crier serve runs
 	run := func() ([]bench.Figure, error) { return bench.Run(ctx, o) }
 	if *fanout > 0 {
 		run = func() ([]bench.Figure, error) {

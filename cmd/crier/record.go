@@ -10,7 +10,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -82,16 +81,6 @@ func linkSecret(cfg *config.Config) ([]byte, error) {
 		return nil, fmt.Errorf("keeping the acknowledgement links' secret: %w", err)
 	}
 	return secret, nil
-}
-
-// tuneGC has Go's garbage collector let the heap grow to three times what
-// is live (GOGC=200) before collecting, unless GOGC is set: the record's
-// many small writes then keep above 20,000 commands a second on two cores,
-// for about half as much memory again.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(200)
-	}
 }
 
 // clusterFlags puts crier serve's --node-id, --raft-addr and --join into

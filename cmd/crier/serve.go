@@ -40,7 +40,6 @@ func runServe(ctx context.Context, args []string, e env) int {
 	if _, code, ok := parseFlags(flags, args, e); !ok {
 		return code
 	}
-	tuneGC()
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	cfg := config.Default()
 	if *configFile != "" {
