@@ -176,12 +176,18 @@ func serve(ctx context.Context, p path, runbooks fstest.MapFS, log *slog.Logger)
 
 // activate starts the fan-out runbook over the API, as a planner would.
 func (s *served) activate(ctx context.Context, runbook string) (string, error) {
+	return activate(ctx, s.api.URL, benchToken, runbook)
+}
+
+// activate starts a runbook over the API at base with a planner's token,
+// and returns the activation's id.
+func activate(ctx context.Context, base, token, runbook string) (string, error) {
 	body, _ := json.Marshal(map[string]string{"runbook": runbook, "mode": "live"})
-	req, err := http.NewRequestWithContext(ctx, "POST", s.api.URL+"/api/v1/activations", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/activations", bytes.NewReader(body))
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+benchToken)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -266,7 +272,12 @@ func peakRSS() uint64 {
 	if err != nil {
 		return 0
 	}
-	for line := range strings.SplitSeq(string(status), "\n") {
+	return vmHWM(string(status))
+}
+
+// vmHWM reads the peak resident set from a /proc status file, in bytes.
+func vmHWM(status string) uint64 {
+	for line := range strings.SplitSeq(status, "\n") {
 		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
 			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 			return kb << 10

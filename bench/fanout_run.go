@@ -23,6 +23,10 @@ type FanoutOptions struct {
 	Workers int // the dispatcher's senders, and the floor's (16 when 0)
 	Rounds  int // each path runs this many times, in turn; medians are reported (3 when 0)
 	Log     *slog.Logger
+	// Crier, when set, is a crier executable: the Slack fan-out then runs
+	// also through a crier serve process of its own, whose resident set is
+	// crier's alone (this process's holds the fakes and the floor too).
+	Crier string
 }
 
 // fanout is what every path of a run shares.
@@ -151,8 +155,8 @@ func Fanout(ctx context.Context, o FanoutOptions) ([]Figure, error) {
 		return nil, err
 	}
 	defer f.close()
-	var slackFloor, durable, inMemory, emailFloor, emailDurable []float64
-	var heap, rss float64
+	var slackFloor, durable, inMemory, emailFloor, emailDurable, process []float64
+	var heap, rss, processRSS float64
 	for range f.Rounds {
 		steps := []struct {
 			into    *[]float64
@@ -183,16 +187,29 @@ func Fanout(ctx context.Context, o FanoutOptions) ([]Figure, error) {
 			}
 			*st.into = append(*st.into, rate)
 		}
+		if f.Crier != "" {
+			rate, peak, err := f.servedProcess(ctx)
+			if err != nil {
+				return nil, err
+			}
+			process, processRSS = append(process, rate), max(processRSS, peak)
+		}
 	}
 	slackName := fmt.Sprintf("the Slack notifier alone, %d workers, same fake (median of %d)", f.Workers, f.Rounds)
 	emailName := fmt.Sprintf("the email notifier alone, %d workers, same relay (median of %d)", f.Workers, f.Rounds)
-	return []Figure{
+	figs := []Figure{
 		figure("fanout_slack_durable_rate", median(durable), "sends/s", slackName, median(slackFloor), ">= 0.6 of the floor"),
 		figure("fanout_slack_in_memory_rate", median(inMemory), "sends/s", slackName, median(slackFloor), ">= 0.8 of the floor"),
 		figure("fanout_email_durable_rate", median(emailDurable), "sends/s", emailName, median(emailFloor), ">= 0.6 of the floor"),
 		figure("fanout_durable_peak_heap", heap, "MiB", "", 0, ""),
-		figure("fanout_durable_peak_rss", rss, "MiB", "", 0, "<= 64 MiB"),
-	}, nil
+		figure("fanout_bench_process_peak_rss", rss, "MiB", "", 0, ""),
+	}
+	if f.Crier != "" {
+		figs = append(figs,
+			figure("fanout_serve_process_rate", median(process), "sends/s", slackName, median(slackFloor), ""),
+			figure("fanout_serve_process_peak_rss", processRSS, "MiB", "", 0, "<= 64 MiB"))
+	}
+	return figs, nil
 }
 
 func median(xs []float64) float64 {

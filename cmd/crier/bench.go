@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/crierhq/crier/bench"
 )
@@ -19,7 +20,8 @@ func runBench(ctx context.Context, args []string, e env) int {
 			"disk with its fsync, the dispatcher, the real Slack and email notifiers, an activation\n"+
 			"over the API — reaching N people, against loopback fakes of Slack and an SMTP relay,\n"+
 			"beside the floor: the same notifier alone, with as many workers, sending the same\n"+
-			"messages to the same fake in the same run; then K activations of N at once.")
+			"messages to the same fake in the same run; then through a crier serve process of\n"+
+			"its own, whose peak resident set is read from /proc; then K activations of N at once.")
 	jsonOut := flags.Bool("json", false, "print an array of {name, value, unit, baseline, baseline_value, ratio}")
 	quick := flags.Bool("quick", false, "a smaller, faster run")
 	fanout := flags.Int("fanout", 0, "measure a fan-out to this many people instead")
@@ -42,6 +44,9 @@ func runBench(ctx context.Context, args []string, e env) int {
 	if *fanout > 0 {
 		run = func() ([]bench.Figure, error) {
 			fo := bench.FanoutOptions{People: *fanout, Rounds: *rounds, Log: o.Log}
+			if self, err := os.Executable(); err == nil {
+				fo.Crier = self // the fan-out through a crier serve process too
+			}
 			figs, err := bench.Fanout(ctx, fo)
 			if err != nil || *activations == 0 {
 				return figs, err
