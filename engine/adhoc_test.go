@@ -151,7 +151,6 @@ func TestRevisionsAndAdHocMessagesReplay(t *testing.T) {
 	e, _ := newEngine(t, log)
 	id := ActivationID(apply(t, e, &Activate{Source: []byte(bilingual), SourceName: "b.yaml", Mode: "live"}))
 	msg := OccurrenceID(id, "statement", 1)
-	apply(t, e, &Fire{Occurrence: msg})
 	apply(t, e, &Edit{Message: msg, By: "comms", Body: "Closed until 6pm.", Translations: map[string]state.Translation{"cy": {Body: "Ar gau tan 6pm."}}, Withhold: []string{"pl"}})
 	apply(t, e, &Reject{Message: msg, By: "head", Reason: "say which street"})
 	apply(t, e, &Redraft{Message: msg, By: "head", Body: "High Street closed until 6pm.", Withhold: []string{"cy", "pl"}})

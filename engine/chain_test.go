@@ -19,7 +19,7 @@ func recordSome(t *testing.T, log *MemoryLog) *Engine {
 	if _, err := e.Apply(context.Background(), &Approve{Message: "nothing", By: "lead"}); err == nil {
 		t.Fatal("approved a message that does not exist")
 	}
-	for _, step := range []string{"declare", "statement"} {
+	for _, step := range []string{"statement", "rumour"} { // declare fired with the activation
 		clock.Set(start.Add(time.Hour))
 		apply(t, e, &Fire{Meta: Meta{Actor: "scheduler"}, Occurrence: OccurrenceID(id, step, 1)})
 	}
@@ -102,7 +102,6 @@ func TestResumeSendsWhatAStopCaughtInFlight(t *testing.T) {
 	e, _ := newEngine(t, nil)
 	id := activateMinimal(t, e, "live")
 	declare := OccurrenceID(id, "declare", 1)
-	apply(t, e, &Fire{Occurrence: declare})
 	ds, _ := e.Read().DeliveriesOf(nil, declare)
 	apply(t, e, &RecordOutcomes{Outcomes: []Outcome{{Delivery: ds[0].ID, State: state.DeliveryAttempted},
 		{Delivery: ds[1].ID, State: state.DeliveryAttempted}, {Delivery: ds[1].ID, State: state.DeliverySent}}})
@@ -130,7 +129,6 @@ func TestTheProposerAppliesWhatTheLogHolds(t *testing.T) {
 	e, _ := newEngine(t, log)
 	id := activateMinimal(t, e, "live")
 	declare := OccurrenceID(id, "declare", 1)
-	apply(t, e, &Fire{Occurrence: declare})
 	ds, _ := e.Read().DeliveriesOf(nil, declare)
 	apply(t, e, &RecordOutcomes{Outcomes: []Outcome{{Delivery: ds[0].ID, State: state.DeliveryFailed, Error: "550 mailbox \xff\xfe unknown"}}})
 	replayed, _ := newEngine(t, log)

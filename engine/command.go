@@ -46,6 +46,11 @@ type Activate struct {
 	Severity   string            `json:"severity,omitempty"`
 	Params     map[string]string `json:"params,omitempty"`
 	Speed      float64           `json:"speed,omitempty"`
+	// FiresAtStart: the steps due at the start fire within the activation
+	// itself, not in a command of their own after it, so that the first
+	// messages go a commit sooner. Every activation proposed now says so;
+	// a record's older ones, without it, replay as they were made.
+	FiresAtStart bool `json:"fires_at_start,omitempty"`
 }
 
 // Fire makes a due occurrence happen: its message is drafted or its task

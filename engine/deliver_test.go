@@ -42,8 +42,7 @@ func (f *flaky) called(target string) int {
 // attempt is in the record.
 func TestDeadLetterInTheReport(t *testing.T) {
 	e, _ := newEngine(t, nil)
-	id := activateMinimal(t, e, "live")
-	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "declare", 1)})
+	id := activateMinimal(t, e, "live") // declare fired with it
 	n := &flaky{calls: map[string]int{}, bad: "head.comms@northbridge.gov.uk"}
 	d := NewDeliverer(e, notifiers.DispatchOptions{Default: &notifiers.Route{Notifier: n},
 		Deadline: 200 * time.Millisecond, Backoff: notifiers.Backoff{Initial: 10 * time.Millisecond, Max: 20 * time.Millisecond}})
@@ -92,8 +91,7 @@ func TestDeadLetterInTheReport(t *testing.T) {
 // A stand-down stops a delivery waiting to be tried again.
 func TestStandDownStopsRetries(t *testing.T) {
 	e, _ := newEngine(t, nil)
-	id := activateMinimal(t, e, "live")
-	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "declare", 1)})
+	id := activateMinimal(t, e, "live") // declare fired with it
 	n := &flaky{calls: map[string]int{}, bad: "head.comms@northbridge.gov.uk"}
 	d := NewDeliverer(e, notifiers.DispatchOptions{Default: &notifiers.Route{Notifier: n},
 		Backoff: notifiers.Backoff{Initial: 5 * time.Millisecond, Max: 5 * time.Millisecond}})
@@ -162,6 +160,7 @@ func TestApprovalRequests(t *testing.T) {
 func TestTasksReachTheirAssignee(t *testing.T) {
 	e, _ := newEngine(t, nil)
 	id := activateMinimal(t, e, "live")
+	sendAll(t, e, OccurrenceID(id, "declare", 1)) // the declaration, fired with the activation, went before
 	weekly := OccurrenceID(id, "weekly", 1)
 	apply(t, e, &Fire{Occurrence: weekly})
 	sent := &recorder{}
@@ -207,6 +206,7 @@ func TestUnreachableContacts(t *testing.T) {
 func TestAckLinksAreAdded(t *testing.T) {
 	e, _ := newEngine(t, nil)
 	id := activateMinimal(t, e, "live")
+	sendAll(t, e, OccurrenceID(id, "declare", 1)) // the declaration, fired with the activation, went before
 	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "weekly", 1)})
 	sent := &recorder{}
 	d := NewDeliverer(e, to(sent))

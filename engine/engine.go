@@ -115,6 +115,9 @@ func (e *Engine) apply(ctx context.Context, c Command, forward bool) (uint64, er
 		m.At = e.scenarioNow(e.store.Read(), c, m.Wall)
 	}
 	m.At, m.Wall, m.Index = m.At.UTC(), m.Wall.UTC(), 0 // the log gives the index
+	if a, ok := c.(*Activate); ok {
+		a.FiresAtStart = true
+	}
 	command, err := EncodeCommand(c)
 	if err != nil {
 		return 0, err

@@ -69,10 +69,15 @@ func TestActivateSchedulesTheRunbook(t *testing.T) {
 		t.Fatalf("activation = %+v", a)
 	}
 	got := strings.Join(due(t, e, id), " ")
-	// at steps, the first of each recurring step, injects; after steps wait.
-	want := "declare#1@0s monitor#1@4h0m0s recovery#1@167h0m0s rumour#1@45m0s statement#1@30m0s"
+	// at steps, the first of each recurring step, injects; after steps
+	// wait; what is due at the start has fired with the activation, and
+	// waits for its acknowledgements (within 15m).
+	want := "declare#1@15m0s monitor#1@4h0m0s recovery#1@167h0m0s rumour#1@45m0s statement#1@30m0s"
 	if got != want {
 		t.Errorf("pending:\n got %s\nwant %s", got, want)
+	}
+	if got := fired(t, e, id); got != "declare#1@0s" {
+		t.Errorf("fired with the activation: %s", got)
 	}
 }
 
@@ -109,7 +114,7 @@ func TestFireDraftsHoldsAndDispatches(t *testing.T) {
 	e, clock := newEngine(t, nil)
 	id := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "minimal.good.yaml"), SourceName: "m.yaml", Mode: "exercise",
 		Params: map[string]string{"venue": "Victoria Hall"}}))
-	apply(t, e, &Fire{Meta: Meta{Actor: "scheduler"}, Occurrence: OccurrenceID(id, "declare", 1)})
+	// declare is due at the start: it fired with the activation.
 
 	m, _ := e.Read().Message(nil, OccurrenceID(id, "declare", 1))
 	if m == nil || m.State != state.MessageDispatching {
@@ -152,7 +157,6 @@ func TestFireDraftsHoldsAndDispatches(t *testing.T) {
 func TestStandDownCancelsEverythingPending(t *testing.T) {
 	e, _ := newEngine(t, nil)
 	id := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "live"}))
-	apply(t, e, &Fire{Occurrence: OccurrenceID(id, "declare", 1)})
 	apply(t, e, &StandDown{Meta: Meta{Actor: "planner"}, Activation: id, Reason: "all clear"})
 
 	if got := due(t, e, id); len(got) != 0 {
@@ -192,7 +196,7 @@ func TestReplayGivesTheSameState(t *testing.T) {
 	log := &MemoryLog{}
 	e, clock := newEngine(t, log)
 	id := ActivationID(apply(t, e, &Activate{Meta: Meta{Actor: "planner"}, Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "exercise"}))
-	for _, step := range []string{"declare", "statement", "rumour", "monitor"} {
+	for _, step := range []string{"statement", "rumour", "monitor"} { // declare fired with the activation
 		clock.Set(start.Add(5 * time.Hour))
 		apply(t, e, &Fire{Meta: Meta{Actor: "scheduler"}, Occurrence: OccurrenceID(id, step, 1)})
 	}
@@ -238,8 +242,7 @@ func sendAll(t *testing.T, e *Engine, message string) {
 func TestApprovalsFourEyesAndAfterSteps(t *testing.T) {
 	e, clock := newEngine(t, nil)
 	id := activateMinimal(t, e, "live")
-	declare := OccurrenceID(id, "declare", 1)
-	apply(t, e, &Fire{Occurrence: declare})
+	declare := OccurrenceID(id, "declare", 1) // fired with the activation
 	clock.Set(start.Add(2 * time.Minute))
 	sendAll(t, e, declare)
 
@@ -354,7 +357,6 @@ func TestTasksAcknowledgeCompleteReassign(t *testing.T) {
 	e, _ := newEngine(t, nil)
 	id := ActivationID(apply(t, e, &Activate{Source: readRunbook(t, "plan.good.yaml"), SourceName: "p.yaml", Mode: "live"}))
 	declare, statement := OccurrenceID(id, "declare", 1), OccurrenceID(id, "statement", 1)
-	apply(t, e, &Fire{Occurrence: declare})
 	sendAll(t, e, declare)
 	apply(t, e, &Fire{Occurrence: statement})
 	apply(t, e, &Approve{Message: statement, By: "lead"})
@@ -376,5 +378,56 @@ func TestTasksAcknowledgeCompleteReassign(t *testing.T) {
 	// debrief waits for brief, with no delay.
 	if o, _ := e.Read().Occurrence(nil, OccurrenceID(id, "debrief", 1)); o == nil || o.State != state.OccurrencePending {
 		t.Errorf("debrief not scheduled after the brief: %+v", o)
+	}
+}
+
+// The steps due at the start fire within the activation's own command, a
+// commit sooner, as the scheduler would have; the scheduler's own fire of
+// one after is refused as no longer pending. An activation recorded
+// before (no fires_at_start) replays as it was made: its first step
+// waits for the scheduler.
+func TestStepsDueAtTheStartFireWithTheActivation(t *testing.T) {
+	log := &MemoryLog{}
+	e, _ := newEngine(t, log)
+	index := apply(t, e, &Activate{Meta: Meta{Actor: "planner"}, Source: readRunbook(t, "minimal.good.yaml"), SourceName: "m.yaml",
+		Mode: "live", Params: map[string]string{"venue": "Victoria Hall"}})
+	id, declare := ActivationID(index), OccurrenceID(ActivationID(index), "declare", 1)
+	if m, _ := e.Read().Message(nil, declare); m == nil || m.State != state.MessageDispatching {
+		t.Fatalf("the declaration after the activation's one command: %+v", m)
+	}
+	events, _ := e.Read().EventsOf(nil, id)
+	var kinds []string
+	ofTheCommand := strings.TrimSuffix(state.EventID(index, 0), "0000")
+	for _, ev := range events {
+		if !strings.HasPrefix(ev.ID, ofTheCommand) {
+			t.Errorf("event %s %s is not the activation's command's", ev.ID, ev.Kind)
+		}
+		kinds = append(kinds, ev.Actor+":"+ev.Kind)
+	}
+	if got := strings.Join(kinds, " "); !strings.HasPrefix(got, "planner:activated scheduler:") {
+		t.Errorf("events: %s", got)
+	}
+	if _, err := e.Apply(context.Background(), &Fire{Meta: Meta{Actor: "scheduler"}, Occurrence: declare}); !errors.Is(err, ErrNotPending) {
+		t.Errorf("the scheduler's fire after: %v", err)
+	}
+
+	// An activation as recorded before: no fires_at_start.
+	old, err := EncodeCommand(&Activate{Meta: Meta{Actor: "planner", At: start, Wall: start}, Source: readRunbook(t, "minimal.good.yaml"),
+		SourceName: "m.yaml", Mode: "live", Params: map[string]string{"venue": "Victoria Hall"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := e.Head()
+	entry, _ := seal(head.Link, old)
+	before := &MemoryLog{}
+	log.Entries(func(_ uint64, entry []byte) error { before.entries = append(before.entries, entry); return nil })
+	before.entries = append(before.entries, entry)
+	replayed, _ := newEngine(t, before)
+	oldID := ActivationID(uint64(len(before.entries)))
+	if got := strings.Join(due(t, replayed, oldID), " "); !strings.Contains(got, "declare#1@0s") {
+		t.Errorf("the older activation's pending steps: %s", got)
+	}
+	if got := fired(t, replayed, id); got != "declare#1@0s" {
+		t.Errorf("the newer activation, replayed: fired %s", got)
 	}
 }

@@ -341,7 +341,30 @@ func (f *fsm) activate(w *writer, c *Activate) error {
 			}
 		}
 	}
-	return nil // the pinned copy is parsed again, once, when a step first fires
+	if c.FiresAtStart {
+		return f.fireAtStart(w, a)
+	}
+	return nil
+}
+
+// fireAtStart fires an activation's steps and injects due at its start,
+// as the scheduler would have the moment after.
+func (f *fsm) fireAtStart(w *writer, a *state.Activation) error {
+	scheduled := w.done.Scheduled
+	w.done.Scheduled = nil
+	actor := w.meta.Actor
+	w.meta.Actor = "scheduler"
+	defer func() { w.meta.Actor = actor }()
+	for _, o := range scheduled {
+		if o.DueAt.After(a.StartedAt) || o.Kind != "notify" && o.Kind != "task" && o.Kind != "inject" {
+			w.done.Scheduled = append(w.done.Scheduled, o) // what fires adds its own
+			continue
+		}
+		if err := f.fire(w, &Fire{Occurrence: o.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkParams holds activation params to the runbook's declarations and

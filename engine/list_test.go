@@ -147,7 +147,6 @@ func TestRowsCaughtInFlightAreSentAgainAndMarked(t *testing.T) {
 	apply(t, e2, &SetDirectory{Source: []byte(listDirectory), Name: "directory.yaml"})
 	id := ActivationID(apply(t, e2, &Activate{Source: []byte(textsTheList), SourceName: "t.yaml", Mode: "live"}))
 	occ := OccurrenceID(id, "warn", 1)
-	apply(t, e2, &Fire{Occurrence: occ})
 	ds, _ := e2.Read().DeliveriesOf(nil, occ)
 	dl := ds[0].ID
 	apply(t, e2, &RecordOutcomes{Outcomes: []Outcome{{Delivery: dl, State: ListOpened, Rows: 10, Contacts: 8, SHA256: "abc"}}})

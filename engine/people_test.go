@@ -16,7 +16,6 @@ func TestExerciseEditsStayMarked(t *testing.T) {
 	e, _ := newEngine(t, nil)
 	id := activateMinimal(t, e, "exercise")
 	declare, holding := OccurrenceID(id, "declare", 1), OccurrenceID(id, "holding", 1)
-	apply(t, e, &Fire{Occurrence: declare})
 	sendAll(t, e, declare)
 	apply(t, e, &Fire{Occurrence: holding})
 	p := runbooks.DefaultExercisePrefix
@@ -53,7 +52,6 @@ func TestAcknowledgingNeedsTheMessage(t *testing.T) {
 	e, _ := newEngine(t, nil)
 	id := activateMinimal(t, e, "live")
 	declare, holding := OccurrenceID(id, "declare", 1), OccurrenceID(id, "holding", 1)
-	apply(t, e, &Fire{Occurrence: declare})
 	apply(t, e, &Acknowledge{Subject: declare, By: "duty.comms@northbridge.gov.uk"})
 	sendAll(t, e, declare)
 	apply(t, e, &Fire{Occurrence: holding})

@@ -87,8 +87,7 @@ func firedBilingual(t *testing.T, mode string) (*Engine, *VirtualClock, string, 
 	t.Helper()
 	e, clock := newEngine(t, nil)
 	id := ActivationID(apply(t, e, &Activate{Source: []byte(bilingual), SourceName: "b.yaml", Mode: mode}))
-	msg := OccurrenceID(id, "statement", 1)
-	apply(t, e, &Fire{Occurrence: msg})
+	msg := OccurrenceID(id, "statement", 1) // due at the start: fired with the activation
 	return e, clock, id, msg
 }
 
@@ -157,7 +156,6 @@ func TestAnOldEditStillWithholdsTheTranslations(t *testing.T) {
 	e, _ := newEngine(t, log)
 	id := ActivationID(apply(t, e, &Activate{Source: []byte(bilingual), SourceName: "b.yaml", Mode: "live"}))
 	msg := OccurrenceID(id, "statement", 1)
-	apply(t, e, &Fire{Occurrence: msg})
 	apply(t, e, &Edit{Message: msg, By: "comms", Subject: "Road closed", Body: "Closed until 6pm."})
 	apply(t, e, &Approve{Message: msg, By: "head"})
 	check := func(e *Engine) {
@@ -228,7 +226,6 @@ func TestRedraftVoidsEarlierApprovalsAndRestartsTheDeadline(t *testing.T) {
 	e, clock := newEngine(t, nil)
 	id := ActivationID(apply(t, e, &Activate{Source: []byte(src), SourceName: "b.yaml", Mode: "live"}))
 	msg := OccurrenceID(id, "statement", 1)
-	apply(t, e, &Fire{Occurrence: msg})
 	apply(t, e, &Approve{Message: msg, By: "press"})
 	clock.Set(start.Add(10 * time.Minute))
 	apply(t, e, &Reject{Message: msg, By: "head", Reason: "too vague"})

@@ -69,8 +69,7 @@ func runFrom(t *testing.T, e *engine.Engine, clock *engine.VirtualClock, start t
 	clock.Set(start)
 	id := engine.ActivationID(apply(t, e, &engine.Activate{Source: []byte(warning), SourceName: "flood.yaml", Mode: mode,
 		Event: "flood-warning", Severity: "high"}))
-	apply(t, e, &engine.Fire{Occurrence: engine.OccurrenceID(id, "warning", 1)})
-	apply(t, e, &engine.Fire{Occurrence: engine.OccurrenceID(id, "staff-brief", 1)})
+	// The warning and the staff brief, due at the start, fired with it.
 	clock.Set(start.Add(5 * time.Minute))
 	apply(t, e, &engine.Approve{Message: engine.OccurrenceID(id, "warning", 1), By: "head"})
 	clock.Set(start.Add(time.Hour))

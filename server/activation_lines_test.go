@@ -112,10 +112,8 @@ func TestListsKeepToRealTime(t *testing.T) {
 func TestDashboardSaysWhichClock(t *testing.T) {
 	f := newGatheringFixture(t)
 	for _, mode := range []string{"live", "exercise"} {
-		id := f.activate(map[string]any{"runbook": "tension", "mode": mode, "params": map[string]string{"area": "Eastfield"}})
-		if _, err := f.engine.Apply(context.Background(), &engine.Fire{Occurrence: engine.OccurrenceID(id, "statement", 1)}); err != nil {
-			t.Fatal(err)
-		}
+		// its statement, due at the start, fires with the activation
+		f.activate(map[string]any{"runbook": "tension", "mode": mode, "params": map[string]string{"area": "Eastfield"}})
 	}
 	_, dash, _ := f.signedIn(token("Hana")).do("GET", "/", nil)
 	if n := strings.Count(dash, "drafted 09:00 exercise time</span>"); n != 1 || strings.Count(dash, "drafted 09:00</span>") != 1 {
@@ -129,9 +127,7 @@ func TestDashboardSaysWhichClock(t *testing.T) {
 func TestDashboardParametersAndInstructions(t *testing.T) {
 	f := newGatheringFixture(t)
 	id := f.activate(map[string]any{"runbook": "gathering", "mode": "live", "params": map[string]string{"venue": "Riverside Park"}})
-	if _, err := f.engine.Apply(context.Background(), &engine.Fire{Occurrence: engine.OccurrenceID(id, "check", 1)}); err != nil {
-		t.Fatal(err)
-	}
+	// its check, due at the start, fired with the activation
 	b := f.signedIn(token("Priya"))
 	_, dash, _ := b.do("GET", "/", nil)
 	if !strings.Contains(dash, ` · venue: Riverside Park · expected: 5000 · <a href="/ui/activations/`+id+`#parameters">2 more parameters</a>`) ||

@@ -43,10 +43,7 @@ func TestApproveFromThePhonesFirstScreen(t *testing.T) {
 		t.Fatalf("activate: %d %v", code, a)
 	}
 	id := a["id"].(string)
-	msg := engine.OccurrenceID(id, "statement", 1)
-	if _, err := e.Apply(ctx, &engine.Fire{Occurrence: msg}); err != nil {
-		t.Fatal(err)
-	}
+	msg := engine.OccurrenceID(id, "statement", 1) // due at the start: fired with the activation
 
 	tab := launch(t, ctx, exe, 390, 844)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
