@@ -221,13 +221,16 @@ type loop struct {
 	pending  int // messages submitted and not yet finished
 	flushes  []chan struct{}
 	wants    []want // attempters waiting for jobs
+	firsts   []want // the attempter for activations' first jobs, waiting
 	window   int    // how many jobs may be in flight
 }
 
-// want is an attempter asking for up to n jobs.
+// want is an attempter asking for up to n jobs; firsts, only for an
+// activation's first.
 type want struct {
-	n     int
-	reply chan []*job
+	n      int
+	firsts bool
+	reply  chan []*job
 }
 
 // inFlight is how many jobs may be between their release and their
@@ -247,8 +250,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	stopped := make(chan struct{})
 	var stages, workers sync.WaitGroup
 	var attempting sync.WaitGroup
-	for range attempters {
-		attempting.Go(func() { d.attempter(ctx, wants, stopped, work, results) })
+	for i := range attempters + 1 {
+		attempting.Go(func() { d.attempter(ctx, i == attempters, wants, stopped, work, results) })
 	}
 	stages.Go(func() { attempting.Wait(); close(work.first); close(work.rest) })
 	for range d.opts.Workers {
@@ -274,8 +277,12 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			l.flushes = nil
 		}
 		wait := time.Hour
-		if l.inflight < l.window && len(l.wants) > 0 {
+		switch {
+		case l.inflight >= l.window:
+		case len(l.wants) > 0:
 			wait = l.queue.wait(now)
+		case len(l.firsts) > 0:
+			wait = l.queue.waitFirst(now)
 		}
 		timer.Reset(wait)
 		select {
@@ -285,11 +292,16 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			d.enqueue(l, ms, time.Now())
 		case r := <-results:
 			l.inflight--
+			l.queue.settled(r.job)
 			d.settle(l, r, time.Now())
 		case f := <-d.flush:
 			l.flushes = append(l.flushes, f)
 		case w := <-wants:
-			l.wants = append(l.wants, w)
+			if w.firsts {
+				l.firsts = append(l.firsts, w)
+			} else {
+				l.wants = append(l.wants, w)
+			}
 		case <-timer.C:
 		}
 	}
@@ -339,93 +351,6 @@ func (d *Dispatcher) push(l *loop, j *job) {
 	d.seq++
 	j.seq = d.seq
 	l.queue.push(j)
-}
-
-// release hands the due jobs, in fair order, to the attempters asking for
-// them, while fewer than the window are in flight: a job whose
-// destination is busy waits its turn; one its pace does not yet allow is
-// put back until it does.
-func (d *Dispatcher) release(l *loop, now time.Time) {
-	var batch []*job
-	for len(l.wants) > 0 && l.inflight < l.window {
-		if len(batch) == l.wants[0].n {
-			l.wants[0].reply <- batch
-			l.wants, batch = l.wants[1:], nil
-			continue
-		}
-		j := l.queue.next(now)
-		if j == nil {
-			break
-		}
-		if j.dead == nil {
-			if d.expire(l, j, now) {
-				continue
-			}
-			if j.key != "" && !j.holds {
-				t := j.route.target(j.key)
-				if t.busy {
-					t.parked = append(t.parked, j)
-					continue
-				}
-				t.busy, j.holds = true, true
-			}
-			if j.route.paused.After(now) {
-				j.due = j.route.paused
-				d.push(l, j)
-				continue
-			}
-			if wait := j.route.reserve(j.key, now); wait > 0 {
-				j.due = now.Add(wait)
-				d.push(l, j)
-				continue
-			}
-		}
-		l.inflight++
-		batch = append(batch, j)
-	}
-	if len(batch) > 0 { // as many as there were
-		l.wants[0].reply <- batch
-		l.wants = l.wants[1:]
-	}
-}
-
-// expire moves a job's items whose deadline has passed into a job of
-// their own that fails them. It reports whether nothing is left to send.
-func (d *Dispatcher) expire(l *loop, j *job, now time.Time) bool {
-	live, dead := beforeDeadline(j.items, now)
-	if len(dead) == 0 {
-		return false
-	}
-	d.push(l, &job{items: dead, due: now, flow: j.flow, dead: fmt.Errorf("not delivered within %s", d.opts.Deadline)})
-	j.items = live
-	if len(live) > 0 {
-		return false
-	}
-	d.letGo(l, j, now)
-	return true
-}
-
-// letGo hands a job's destination to the next job waiting for it, which
-// holds it from now on (so a later job cannot slip in ahead); with none
-// waiting, the destination is free, and forgotten once its pace is back to
-// full, as a new one would start (at once, or by a later sweep).
-func (d *Dispatcher) letGo(l *loop, j *job, now time.Time) {
-	if j.key == "" || !j.holds {
-		return
-	}
-	t := j.route.target(j.key)
-	if len(t.parked) > 0 {
-		next := t.parked[0]
-		t.parked = t.parked[1:]
-		next.due, next.holds = now, true
-		d.push(l, next)
-		return
-	}
-	t.busy = false
-	if t.limiter == nil || t.limiter.TokensAt(now) >= float64(t.limiter.Burst()) {
-		delete(j.route.targets, j.key)
-	}
-	j.route.sweep(now)
 }
 
 // settle takes a finished send back: temporary failures are queued again

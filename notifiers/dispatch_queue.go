@@ -13,11 +13,18 @@ import (
 // 100,000 queued ahead of a new activation takes its tags as it became
 // ready; the new activation's first job is tagged just after the job now
 // going, so it goes next, and the two then take turns.
+//
+// An activation's first job — when it has nothing else ready or under
+// way: a new activation, or one quiet until now — waits apart, in the
+// order it came, so that the attempter kept for first jobs can take it
+// without waiting for the fan-outs' jobs tagged as early.
 type queue struct {
 	waiting jobQueue // by due, then arrival
 	ready   jobQueue // by tag, then arrival
+	firsts  []*job   // activations' first jobs ready to go, in the order they came
 	last    uint64   // the tag of the job last released
 	flows   map[string]uint64
+	sending map[string]int // by activation, its jobs released and not yet settled
 }
 
 // push queues a job; it is ready once it is due.
@@ -29,31 +36,82 @@ func (q *queue) push(j *job) {
 // next is the next job to go at now, in fair order, or nil when none is
 // due.
 func (q *queue) next(now time.Time) *job {
+	q.promote(now)
+	switch {
+	case len(q.firsts) > 0 && (len(q.ready) == 0 || q.firsts[0].tag <= q.ready[0].tag):
+		return q.nextFirst(now)
+	case len(q.ready) > 0:
+		return q.released(heap.Pop(&q.ready).(*job))
+	}
+	return nil
+}
+
+// nextFirst is the activation's first job that came first, or nil.
+func (q *queue) nextFirst(now time.Time) *job {
+	q.promote(now)
+	if len(q.firsts) == 0 {
+		return nil
+	}
+	j := q.firsts[0]
+	q.firsts[0], q.firsts = nil, q.firsts[1:]
+	return q.released(j)
+}
+
+// released notes a job going.
+func (q *queue) released(j *job) *job {
+	q.last = max(q.last, j.tag)
+	if q.flows[j.flow] == j.tag { // its activation has nothing else ready
+		delete(q.flows, j.flow)
+	}
+	if q.sending == nil {
+		q.sending = map[string]int{}
+	}
+	q.sending[j.flow]++
+	return j
+}
+
+// settled notes that a job released has come back.
+func (q *queue) settled(j *job) {
+	if q.sending[j.flow]--; q.sending[j.flow] <= 0 {
+		delete(q.sending, j.flow)
+	}
+}
+
+// promote tags the jobs due at now and makes them ready.
+func (q *queue) promote(now time.Time) {
 	for len(q.waiting) > 0 && !q.waiting[0].due.After(now) {
 		j := heap.Pop(&q.waiting).(*job)
 		if q.flows == nil {
 			q.flows = map[string]uint64{}
 		}
 		last, busy := q.flows[j.flow]
-		j.tag, j.first = max(last, q.last)+1, !busy
+		j.tag, j.first = max(last, q.last)+1, !busy && q.sending[j.flow] == 0
 		q.flows[j.flow] = j.tag
-		heap.Push(&q.ready, j)
+		if j.first {
+			q.firsts = append(q.firsts, j)
+		} else {
+			heap.Push(&q.ready, j)
+		}
 	}
-	if len(q.ready) == 0 {
-		return nil
-	}
-	j := heap.Pop(&q.ready).(*job)
-	q.last = j.tag
-	if q.flows[j.flow] == j.tag { // its activation has nothing else ready
-		delete(q.flows, j.flow)
-	}
-	return j
 }
 
 // wait is how long until a job may be ready: none when one is.
 func (q *queue) wait(now time.Time) time.Duration {
 	switch {
-	case len(q.ready) > 0:
+	case len(q.ready) > 0 || len(q.firsts) > 0:
+		return 0
+	case len(q.waiting) > 0:
+		return max(q.waiting[0].due.Sub(now), 0)
+	}
+	return time.Hour
+}
+
+// waitFirst is how long until an activation's first job may be ready:
+// none when one is, else until the next job waiting is due.
+func (q *queue) waitFirst(now time.Time) time.Duration {
+	q.promote(now)
+	switch {
+	case len(q.firsts) > 0:
 		return 0
 	case len(q.waiting) > 0:
 		return max(q.waiting[0].due.Sub(now), 0)

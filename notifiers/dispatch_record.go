@@ -20,27 +20,38 @@ import (
 const ahead = 8
 
 // attempters is how many records of attempts may be being written at
-// once: while one waits for the disk, the next batch is on its way.
+// once: while one waits for the disk, the next batch is on its way. One
+// more is kept for activations' first jobs (see firsts).
 const attempters = 2
 
 // attempter asks the loop for as many jobs as there is room for before
 // the workers, records their attempts, and passes on those with something
 // still to send. The jobs wait in the loop's fair order until then, not in
 // a queue of their own: a new activation's job goes with the next batch.
-func (d *Dispatcher) attempter(ctx context.Context, wants chan<- want, stopped <-chan struct{}, work lanes, results chan<- *jobResult) {
+//
+// The attempter for firsts asks for one job at a time, and is given one
+// only when the next to go is an activation's first: it does not wait for
+// room behind a fan-out, nor for the others' records of a fan-out's
+// attempts to be written, so that a new activation's first message is
+// recorded and sent as soon as it is due.
+func (d *Dispatcher) attempter(ctx context.Context, firsts bool, wants chan<- want, stopped <-chan struct{}, work lanes, results chan<- *jobResult) {
 	reply := make(chan []*job, 1)
 	for {
 		// Ask for jobs when there is room for a worker's share at least: a
 		// record written for a few at a time costs as much as for many.
-		for cap(work.rest)-len(work.rest) < cap(work.first) {
+		for !firsts && cap(work.rest)-len(work.rest) < cap(work.first) {
 			select {
 			case <-work.taken:
 			case <-stopped:
 				return
 			}
 		}
+		w := want{n: cap(work.rest) - len(work.rest), reply: reply}
+		if firsts {
+			w = want{n: 1, firsts: true, reply: reply}
+		}
 		select {
-		case wants <- want{n: cap(work.rest) - len(work.rest), reply: reply}:
+		case wants <- w:
 		case <-stopped:
 			return
 		}

@@ -14,6 +14,7 @@ import (
 
 // ledger is a Recorder that keeps what it hears.
 type ledger struct {
+	write    time.Duration // how long recording attempts takes, as a disk would
 	mu       sync.Mutex
 	attempts map[string]int
 	outcomes map[string]Outcome
@@ -25,6 +26,7 @@ func newLedger() *ledger {
 }
 
 func (l *ledger) Attempting(_ context.Context, ms []Message) ([]Message, error) {
+	time.Sleep(l.write)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var ok []Message
@@ -393,5 +395,42 @@ func TestActivationsTakeTurns(t *testing.T) {
 		if at < 0 || before > inFlight*2 {
 			t.Errorf("the new activation's message went %d sends after it came (at %d of %d)", before, at, len(s.sent))
 		}
+	})
+}
+
+// A new activation's first message is recorded and sent as soon as it
+// comes, not after the attempts of a fan-out's jobs are written: it has an
+// attempter of its own.
+func TestANewActivationIsNotRecordedBehindAFanOut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &service{hold: time.Millisecond}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		record := newLedger()
+		record.write = 20 * time.Millisecond
+		d := NewDispatcher(DispatchOptions{Routes: map[string]Route{"email": {Notifier: s}}, Workers: 4}, record)
+		go d.Run(ctx)
+		var fanOuts []Message
+		for i := range 4000 {
+			a := fmt.Sprintf("a-%06d", 1+i%3)
+			fanOuts = append(fanOuts, Message{Delivery: fmt.Sprintf("%s/%04d", a, i), Activation: a, Type: "email", Target: fmt.Sprintf("p%d@example.org", i)})
+		}
+		d.Submit(fanOuts...)
+		time.Sleep(500 * time.Millisecond)
+		came := time.Now()
+		d.Submit(Message{Delivery: "a-000009/0", Activation: "a-000009", Type: "email", Target: "duty@example.org"})
+		if err := d.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range s.sent {
+			if x.m.Activation == "a-000009" {
+				// One record written, and the send: not two, nor a queue of them.
+				if took := x.at.Sub(came); took > record.write+5*time.Millisecond {
+					t.Errorf("the new activation's message was sent %s after it came", took)
+				}
+				return
+			}
+		}
+		t.Error("the new activation's message was never sent")
 	})
 }
