@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,9 +16,27 @@ import (
 
 // fakeSlack answers chat.postMessage as Slack does, as fast as it can,
 // and counts what it was sent; its workspace limit is out of the way.
+// While counting each person's (see byChannel), it counts what each
+// channel or person was sent.
 type fakeSlack struct {
 	*httptest.Server
-	posts atomic.Int64
+	posts     atomic.Int64
+	mu        sync.Mutex
+	byChannel map[string]int
+}
+
+// countEach starts counting what each channel is sent, from nothing.
+func (f *fakeSlack) countEach() {
+	f.mu.Lock()
+	f.byChannel = map[string]int{}
+	f.mu.Unlock()
+}
+
+// sentTo is how many messages a channel or person was sent since countEach.
+func (f *fakeSlack) sentTo(channel string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.byChannel[channel]
 }
 
 func newFakeSlack() *fakeSlack {
@@ -28,6 +47,11 @@ func newFakeSlack() *fakeSlack {
 			return
 		}
 		n := f.posts.Add(1)
+		f.mu.Lock()
+		if f.byChannel != nil {
+			f.byChannel[r.Form.Get("channel")]++
+		}
+		f.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"ok":true,"channel":"D%s","ts":"1764680000.%06d"}`, r.Form.Get("channel")[1:], n)
 	}))

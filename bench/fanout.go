@@ -28,8 +28,9 @@ import (
 
 // people is a runbook reaching n distinct people at activation, with no
 // approval: by Slack direct message, or by email asking each to
-// acknowledge (so that each email is their own, with its link).
-func people(id string, n int, by string) []byte {
+// acknowledge (so that each email is their own, with its link). Their
+// Slack ids are numbered from first.
+func people(id string, n int, by string, first int) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "version: 1\nid: %s\ntitle: Fan-out\nstakeholders:\n", id)
 	for i := range n {
@@ -37,7 +38,7 @@ func people(id string, n int, by string) []byte {
 		case by == "email":
 			fmt.Fprintf(&b, "  - {id: p%d, name: Person %d, roles: [everyone], email: person%d@northbridge.example}\n", i, i, i)
 		default:
-			fmt.Fprintf(&b, "  - {id: p%d, name: Person %d, roles: [everyone], slack: U%08d}\n", i, i, i)
+			fmt.Fprintf(&b, "  - {id: p%d, name: Person %d, roles: [everyone], slack: %s}\n", i, i, slackUser(first+i))
 		}
 	}
 	ack := ""
@@ -48,6 +49,9 @@ func people(id string, n int, by string) []byte {
 		fanoutSubject, fanoutBody, ack)
 	return []byte(b.String())
 }
+
+// slackUser is the Slack id of the nth person.
+func slackUser(n int) string { return fmt.Sprintf("U%08d", n) }
 
 const (
 	fanoutSubject = "Road closures in Eastgate"
@@ -60,7 +64,7 @@ func fanoutMessages(n int, by string, ack func(notifiers.Message) string) []noti
 	ms := make([]notifiers.Message, n)
 	for i := range ms {
 		m := notifiers.Message{Delivery: fmt.Sprintf("a-000001/tell/1/r1/%03d", i), Message: "a-000001/tell/1", Activation: "a-000001",
-			Runbook: "fanout", Step: "tell", Type: by, Target: fmt.Sprintf("U%08d", i), Stakeholder: fmt.Sprintf("p%d", i), Revision: 1,
+			Runbook: "fanout", Step: "tell", Type: by, Target: slackUser(i), Stakeholder: fmt.Sprintf("p%d", i), Revision: 1,
 			Subject: fanoutSubject, Body: fanoutBody}
 		if by == "email" {
 			m.Target, m.AckRequested = fmt.Sprintf("person%d@northbridge.example", i), true

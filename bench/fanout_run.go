@@ -65,8 +65,8 @@ func newFanout(o FanoutOptions) (*fanout, error) {
 	}
 	f.acks = &server.AckLinks{Base: "http://127.0.0.1:8080", Secret: []byte(rand.Text()), TTL: 14 * 24 * time.Hour, Now: time.Now}
 	f.runbooks = fstest.MapFS{
-		"fanout.yaml":       {Data: people("fanout", o.People, "slack")},
-		"fanout-email.yaml": {Data: people("fanout-email", o.People, "email")},
+		"fanout.yaml":       {Data: people("fanout", o.People, "slack", 0)},
+		"fanout-email.yaml": {Data: people("fanout-email", o.People, "email", 0)},
 		"probe.yaml":        {Data: probeRunbook()},
 	}
 	return f, nil
@@ -247,13 +247,28 @@ func Many(ctx context.Context, o FanoutOptions, activations int) ([]Figure, erro
 	}
 	total := float64(activations * f.People)
 	name := fmt.Sprintf("%d activations of %d at once", activations, f.People)
-	return []Figure{
+	figs := []Figure{
 		figure("many_rate", many.rate, "sends/s", "one activation alone, same run", alone, "same per-delivery cost"),
 		figure("many_first_delivery_p99", ms(percentile(loaded, 99)), "ms", "the same with nothing else under way, p99", ms(percentile(idle, 99)), "<= 10 ms while "+name),
 		figure("many_first_delivery_p50", ms(percentile(loaded, 50)), "ms", "the same with nothing else under way, p50", ms(percentile(idle, 50)), ""),
 		figure("many_heap_kept_per_delivery", float64(many.kept)/total, "bytes", "", 0, "<= 1024 B"),
 		figure("many_peak_heap_per_delivery", many.peakHeap*(1<<20)/total, "bytes", "", 0, ""),
-	}, nil
+	}
+	if f.Crier == "" {
+		return figs, nil
+	}
+	c, err := f.crashed(ctx, activations)
+	if err != nil {
+		return nil, fmt.Errorf("crier serve killed mid-fan-out: %w", err)
+	}
+	inFlight := fmt.Sprintf("what can be in flight: %d a worker", notifiers.InFlight)
+	return append(figs,
+		figure("crash_lost", float64(c.lost), "deliveries", "", 0, "0 of "+fmt.Sprint(c.total)+", crier serve killed after "+fmt.Sprint(c.atKill)+" posts"),
+		figure("crash_duplicates_unmarked", float64(c.unmarked), "deliveries", "", 0, "0"),
+		figure("crash_marked_possibly_duplicated", float64(c.marked), "deliveries", inFlight, float64(notifiers.InFlight*f.Workers), "<= in flight"),
+		figure("crash_arrived_twice", float64(c.twice), "deliveries", "", 0, ""),
+		figure("crash_restart_to_all_sent", c.finish.Seconds(), "s", "", 0, ""),
+	), nil
 }
 
 // load is what activations under way came to.

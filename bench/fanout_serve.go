@@ -16,72 +16,146 @@ import (
 	"time"
 )
 
-// servedProcess runs the fan-out through a crier serve process of its
-// own, as a council runs it: its configuration and runbook written to a
-// new directory, its Slack token and a planner's through the environment,
-// the activation over its API. It returns the sends a second, timed from
-// the activation to the fake's last post, and the process's peak resident
-// set in MiB (0 where /proc does not tell it).
-func (f *fanout) servedProcess(ctx context.Context) (rate, rss float64, err error) {
-	dir, err := os.MkdirTemp("", "crier-fanout-serve-")
+// crierProcess is crier serve running as a process of its own, as a
+// council runs it: its configuration and runbooks in a directory, its
+// record in the directory's data, its Slack token and a planner's through
+// the environment, Slack through the fake.
+type crierProcess struct {
+	cmd    *exec.Cmd
+	url    string
+	stderr bytes.Buffer
+	exited chan struct{}
+}
+
+// serveDir writes crier serve's configuration and runbooks (by file name)
+// to a new directory, and returns it and the planner's token.
+func (f *fanout) serveDir(runbooks map[string][]byte) (dir, token string, err error) {
+	dir, err = os.MkdirTemp("", "crier-fanout-serve-")
 	if err != nil {
-		return 0, 0, err
+		return "", "", err
 	}
-	defer os.RemoveAll(dir)
-	if err := os.WriteFile(filepath.Join(dir, "fanout.yaml"), f.runbooks["fanout.yaml"].Data, 0o600); err != nil {
-		return 0, 0, err
+	var files []string
+	for name, data := range runbooks {
+		files = append(files, filepath.Join(dir, name))
+		if err := os.WriteFile(files[len(files)-1], data, 0o600); err != nil {
+			os.RemoveAll(dir)
+			return "", "", err
+		}
 	}
 	config := fmt.Sprintf(`version: 1
 data_dir: %[1]s/data
-runbooks: [%[1]s/fanout.yaml]
+runbooks: [%[4]s]
 server: {listen: "127.0.0.1:0"}
 delivery: {workers: %[3]d}
 notifiers:
   slack: {token: "${CRIER_BENCH_SLACK_TOKEN}", api_url: "%[2]s/", workspace_rate: 1000000}
 users:
   - {name: Bench Planner, email: planner@northbridge.gov.uk, roles: [planner], token: "${CRIER_BENCH_PLANNER_TOKEN}"}
-`, dir, f.slack.URL, f.Workers)
+`, dir, f.slack.URL, f.Workers, strings.Join(files, ", "))
 	if err := os.WriteFile(filepath.Join(dir, "crier.yaml"), []byte(config), 0o600); err != nil {
-		return 0, 0, err
+		os.RemoveAll(dir)
+		return "", "", err
 	}
-	token := "bench-" + rand.Text()
-	cmd := exec.CommandContext(ctx, f.Crier, "serve", "--config", filepath.Join(dir, "crier.yaml"))
-	cmd.Env = append(os.Environ(), "CRIER_BENCH_SLACK_TOKEN=xoxb-bench", "CRIER_BENCH_PLANNER_TOKEN="+token)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
+	return dir, "bench-" + rand.Text(), nil
+}
+
+// startCrier starts crier serve on the configuration in dir and waits
+// until it serves.
+func (f *fanout) startCrier(ctx context.Context, dir, token string) (*crierProcess, error) {
+	p := &crierProcess{exited: make(chan struct{})}
+	p.cmd = exec.CommandContext(ctx, f.Crier, "serve", "--config", filepath.Join(dir, "crier.yaml"))
+	p.cmd.Env = append(os.Environ(), "CRIER_BENCH_SLACK_TOKEN=xoxb-bench", "CRIER_BENCH_PLANNER_TOKEN="+token)
+	p.cmd.Stderr = &p.stderr
+	out, err := p.cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting crier serve: %w", err)
+	}
+	go func() { p.cmd.Wait(); close(p.exited) }()
+	if p.url, err = servingURL(out); err != nil {
+		p.kill()
+		return nil, fmt.Errorf("crier serve did not start: %v\n%s", err, lastLines(p.stderr.String(), 5))
+	}
+	return p, nil
+}
+
+// stop interrupts crier serve, as a service manager would, and waits for
+// it to finish what it was doing.
+func (p *crierProcess) stop() {
+	p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+		p.kill()
+	}
+}
+
+// kill stops crier serve at once, as a power cut would.
+func (p *crierProcess) kill() {
+	p.cmd.Process.Kill()
+	<-p.exited
+}
+
+// running is nil while crier serve runs, else what it last said.
+func (p *crierProcess) running() error {
+	select {
+	case <-p.exited:
+		return fmt.Errorf("crier serve stopped:\n%s", lastLines(p.stderr.String(), 5))
+	default:
+		return nil
+	}
+}
+
+// peakRSS is the process's peak resident set in MiB, 0 where /proc does
+// not tell it.
+func (p *crierProcess) peakRSS() float64 {
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	return float64(vmHWM(string(status))) / (1 << 20)
+}
+
+// servedProcess runs the Slack fan-out through a crier serve process of
+// its own, activated over its API. It returns the sends a second, timed
+// from the activation to the fake's last post, and the process's peak
+// resident set in MiB.
+func (f *fanout) servedProcess(ctx context.Context) (rate, rss float64, err error) {
+	dir, token, err := f.serveDir(map[string][]byte{"fanout.yaml": f.runbooks["fanout.yaml"].Data})
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := cmd.Start(); err != nil {
-		return 0, 0, fmt.Errorf("starting crier serve: %w", err)
-	}
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		stopped := time.AfterFunc(10*time.Second, func() { cmd.Process.Kill() })
-		cmd.Wait()
-		stopped.Stop()
-	}()
-	url, err := servingURL(out)
+	defer os.RemoveAll(dir)
+	p, err := f.startCrier(ctx, dir, token)
 	if err != nil {
-		return 0, 0, fmt.Errorf("crier serve did not start: %v\n%s", err, lastLines(stderr.String(), 5))
+		return 0, 0, err
 	}
+	defer p.stop()
 	from := f.slack.posts.Load()
 	start := time.Now()
-	if _, err := activate(ctx, url, token, "fanout"); err != nil {
+	if _, err := activate(ctx, p.url, token, "fanout"); err != nil {
 		return 0, 0, err
 	}
-	for f.slack.posts.Load()-from < int64(f.People) {
+	if err := f.posted(ctx, p, from+int64(f.People)); err != nil {
+		return 0, 0, err
+	}
+	return float64(f.People) / time.Since(start).Seconds(), p.peakRSS(), nil
+}
+
+// posted waits until the fake has taken n posts in all.
+func (f *fanout) posted(ctx context.Context, p *crierProcess, n int64) error {
+	for f.slack.posts.Load() < n {
 		if err := ctx.Err(); err != nil {
-			return 0, 0, err
+			return err
 		}
-		if cmd.ProcessState != nil {
-			return 0, 0, fmt.Errorf("crier serve stopped:\n%s", lastLines(stderr.String(), 5))
+		if err := p.running(); err != nil {
+			return err
 		}
 		time.Sleep(time.Millisecond)
 	}
-	rate = float64(f.People) / time.Since(start).Seconds()
-	return rate, float64(processPeakRSS(cmd.Process.Pid)) / (1 << 20), nil
+	return nil
 }
 
 // servingURL reads crier serve's output until it says where it serves.
@@ -106,13 +180,4 @@ func servingURL(out io.Reader) (string, error) {
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
-}
-
-// processPeakRSS is a process's peak resident set, in bytes, or 0.
-func processPeakRSS(pid int) uint64 {
-	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	return vmHWM(string(status))
 }

@@ -233,15 +233,15 @@ type want struct {
 	reply  chan []*job
 }
 
-// inFlight is how many jobs may be between their release and their
+// InFlight is how many jobs may be between their release and their
 // settling, each stage's batch included, for each worker.
-const inFlight = 32
+const InFlight = 32
 
 // Run sends until ctx ends, and returns when the sends under way have
 // finished and been recorded. Messages still queued then stay pending in
 // the record.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	window := inFlight * d.opts.Workers
+	window := InFlight * d.opts.Workers
 	l := &loop{window: window}
 	results := make(chan *jobResult, window) // never full: no more are in flight
 	work := lanes{first: make(chan *job, d.opts.Workers), rest: make(chan *job, ahead*d.opts.Workers), taken: make(chan struct{}, 1)}

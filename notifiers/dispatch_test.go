@@ -392,7 +392,7 @@ func TestActivationsTakeTurns(t *testing.T) {
 				before++
 			}
 		}
-		if at < 0 || before > inFlight*2 {
+		if at < 0 || before > InFlight*2 {
 			t.Errorf("the new activation's message went %d sends after it came (at %d of %d)", before, at, len(s.sent))
 		}
 	})

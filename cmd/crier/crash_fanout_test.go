@@ -108,7 +108,7 @@ users:
 		return posted[target]
 	})
 	// What can have been in flight: attempted and not yet known sent.
-	if most := 32 * notifiers.DefaultWorkers; marked > most {
+	if most := notifiers.InFlight * notifiers.DefaultWorkers; marked > most {
 		t.Errorf("%d deliveries marked possibly duplicated; no more than %d can be in flight", marked, most)
 	}
 	t.Logf("killed after %d of %d sent; %d marked possibly duplicated, %d arrived twice", atKill, people, marked, twice)
