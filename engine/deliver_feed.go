@@ -17,7 +17,7 @@ const feedWindow = 1024
 // rows.
 type messageFeed struct {
 	from       *messageContext
-	deliveries []*state.Delivery // as they were when the feed began, in order
+	deliveries []string // their ids, in order: each is read as it is now when its turn comes
 	next       int
 	inflight   int
 }
@@ -25,7 +25,10 @@ type messageFeed struct {
 // feed starts handing a message's deliveries over, a window at a time.
 // d.mu is held.
 func (d *Deliverer) feed(from *messageContext, deliveries []*state.Delivery) []notifiers.Message {
-	f := &messageFeed{from: from, deliveries: deliveries}
+	f := &messageFeed{from: from, deliveries: make([]string, len(deliveries))}
+	for i, dl := range deliveries {
+		f.deliveries[i] = dl.ID
+	}
 	d.messageFeeds[from.m.ID] = f
 	return d.take(f, d.engine.Read())
 }
@@ -35,12 +38,13 @@ func (d *Deliverer) feed(from *messageContext, deliveries []*state.Delivery) []n
 func (d *Deliverer) take(f *messageFeed, tx *state.Txn) []notifiers.Message {
 	var ms []notifiers.Message
 	for f.inflight < feedWindow && f.next < len(f.deliveries) {
-		dl := f.deliveries[f.next]
+		id := f.deliveries[f.next]
 		f.next++
-		if now, err := tx.Delivery(nil, dl.ID); err != nil || now == nil || now.State != state.DeliveryPending || d.queued[dl.ID] {
+		dl, err := tx.Delivery(nil, id)
+		if err != nil || dl == nil || dl.State != state.DeliveryPending || d.queued[id] {
 			continue // stood down, or sent, since the feed began
 		}
-		d.queued[dl.ID] = true
+		d.queued[id] = true
 		f.inflight++
 		ms = append(ms, d.messageOf(f.from, dl))
 	}

@@ -29,11 +29,11 @@ const attempters = 2
 // still to send. The jobs wait in the loop's fair order until then, not in
 // a queue of their own: a new activation's job goes with the next batch.
 //
-// The attempter for firsts asks for one job at a time, and is given one
-// only when the next to go is an activation's first: it does not wait for
-// room behind a fan-out, nor for the others' records of a fan-out's
-// attempts to be written, so that a new activation's first message is
-// recorded and sent as soon as it is due.
+// The attempter for firsts asks for one job at a time, and is given only
+// activations' first jobs, in the order they came (see queue): it does not
+// wait for room behind a fan-out, nor for the others' records of a
+// fan-out's attempts to be written, so that a new activation's first
+// message is recorded and sent as soon as it is due.
 func (d *Dispatcher) attempter(ctx context.Context, firsts bool, wants chan<- want, stopped <-chan struct{}, work lanes, results chan<- *jobResult) {
 	reply := make(chan []*job, 1)
 	for {
