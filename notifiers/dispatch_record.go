@@ -3,6 +3,7 @@ package notifiers
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // The record of each send is kept around the workers, not by them. An
@@ -178,10 +179,22 @@ func (d *Dispatcher) attempt(ctx context.Context, batch []*job, results chan<- *
 	return out
 }
 
+// finishEvery is the least time between the starts of two records of
+// outcomes. Under a fan-out each record so carries the outcomes of that
+// long's sends, and the disk is not kept busy with records of a few (each
+// a commit, two fsyncs with bbolt); the outcome of a send after a quiet
+// spell is recorded at once. Sends go on meanwhile: only the record of
+// their outcomes waits, and what a crash then catches in flight is still
+// bounded by InFlight.
+const finishEvery = 5 * time.Millisecond
+
 // finisher records the outcomes of the jobs the workers are done with,
 // all those waiting in one Finished, then hands the jobs back to the loop.
 func (d *Dispatcher) finisher(ctx context.Context, finished <-chan done, results chan<- *jobResult) {
+	var last time.Time
 	for s := range finished {
+		time.Sleep(time.Until(last.Add(finishEvery)))
+		last = time.Now()
 		batch := []done{s}
 	more:
 		for {

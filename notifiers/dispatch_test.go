@@ -19,6 +19,7 @@ type ledger struct {
 	attempts map[string]int
 	outcomes map[string]Outcome
 	refuse   map[string]bool // deliveries the record no longer lets go
+	finishes int             // records of outcomes written
 }
 
 func newLedger() *ledger {
@@ -42,6 +43,7 @@ func (l *ledger) Attempting(_ context.Context, ms []Message) ([]Message, error) 
 func (l *ledger) Finished(_ context.Context, os []Outcome) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.finishes++
 	for _, o := range os {
 		if _, dup := l.outcomes[o.Message.Delivery]; dup {
 			panic("two outcomes for " + o.Message.Delivery)
@@ -322,7 +324,9 @@ func TestWorkersAndUnknownTypes(t *testing.T) {
 		}
 		ms = append(ms, Message{Delivery: "sms/1", Type: "sms", Target: "+447700900123"})
 		took := dispatch(t, DispatchOptions{Routes: map[string]Route{"teams": {Notifier: s}}, Workers: 4}, rec, ms...)
-		if s.mostBusy != 4 || took != 10*time.Second {
+		// Ten rounds of four, and the last round's outcomes recorded with
+		// those of the round before when it came within finishEvery.
+		if s.mostBusy != 4 || took < 10*time.Second || took > 10*time.Second+finishEvery {
 			t.Errorf("%d sends at once at most, all done in %s; want 4 and 10s", s.mostBusy, took)
 		}
 		if o := rec.outcomes["sms/1"]; o.Err == nil || !strings.Contains(o.Err.Error(), "no notifier is configured for sms") {
@@ -432,5 +436,28 @@ func TestANewActivationIsNotRecordedBehindAFanOut(t *testing.T) {
 			}
 		}
 		t.Error("the new activation's message was never sent")
+	})
+}
+
+// Under a fan-out the outcomes are recorded together, a record every
+// finishEvery at most, not one for each moment a send finishes; the
+// outcome of a lone send is recorded as soon as it is sent.
+func TestOutcomesAreRecordedTogether(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := newLedger()
+		var ms []Message
+		for i := range 4000 {
+			ms = append(ms, Message{Delivery: fmt.Sprint(i), Activation: "a-000001", Type: "email", Target: fmt.Sprintf("p%d@example.org", i)})
+		}
+		took := dispatch(t, DispatchOptions{Routes: map[string]Route{"email": {Notifier: &service{hold: time.Millisecond}}}, Workers: 8}, rec, ms...)
+		if most := int(took/finishEvery) + 2; rec.finishes > most || len(rec.outcomes) != len(ms) {
+			t.Errorf("%d outcomes in %d records over %s; want at most %d records", len(rec.outcomes), rec.finishes, took, most)
+		}
+		time.Sleep(time.Second)
+		alone := newLedger()
+		if took := dispatch(t, DispatchOptions{Routes: map[string]Route{"email": {Notifier: &service{hold: time.Millisecond}}}}, alone,
+			Message{Delivery: "x", Activation: "a-000002", Type: "email", Target: "duty@example.org"}); took != time.Millisecond {
+			t.Errorf("a lone send was recorded %s after it went; want with its send, 1ms", took)
+		}
 	})
 }
