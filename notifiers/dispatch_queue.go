@@ -41,7 +41,7 @@ func (q *queue) next(now time.Time) *job {
 	case len(q.firsts) > 0 && (len(q.ready) == 0 || q.firsts[0].tag <= q.ready[0].tag):
 		return q.nextFirst(now)
 	case len(q.ready) > 0:
-		return q.released(heap.Pop(&q.ready).(*job))
+		return q.taken(heap.Pop(&q.ready).(*job))
 	}
 	return nil
 }
@@ -54,23 +54,29 @@ func (q *queue) nextFirst(now time.Time) *job {
 	}
 	j := q.firsts[0]
 	q.firsts[0], q.firsts = nil, q.firsts[1:]
-	return q.released(j)
+	return q.taken(j)
 }
 
-// released notes a job going.
-func (q *queue) released(j *job) *job {
+// taken notes a job taken from those ready, in its turn.
+func (q *queue) taken(j *job) *job {
 	q.last = max(q.last, j.tag)
 	if q.flows[j.flow] == j.tag { // its activation has nothing else ready
 		delete(q.flows, j.flow)
 	}
+	return j
+}
+
+// going notes a job taken that goes now: it is under way until settled.
+// (One taken and put back, its destination busy or its pace not yet
+// allowing it, is not.)
+func (q *queue) going(j *job) {
 	if q.sending == nil {
 		q.sending = map[string]int{}
 	}
 	q.sending[j.flow]++
-	return j
 }
 
-// settled notes that a job released has come back.
+// settled notes that a job under way has come back.
 func (q *queue) settled(j *job) {
 	if q.sending[j.flow]--; q.sending[j.flow] <= 0 {
 		delete(q.sending, j.flow)

@@ -69,6 +69,7 @@ func (d *Dispatcher) releasable(l *loop, next func(time.Time) *job, now time.Tim
 			}
 		}
 		l.inflight++
+		l.queue.going(j)
 		return j
 	}
 }

@@ -461,3 +461,48 @@ func TestOutcomesAreRecordedTogether(t *testing.T) {
 		}
 	})
 }
+
+// An activation whose sends were paced (put back until their destination
+// allowed them) and which then fell quiet is quiet: its next message is
+// its first again, recorded and sent as soon as it comes.
+func TestAPacedActivationGoesFirstOnceQuiet(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &service{hold: time.Millisecond}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		record := newLedger()
+		record.write = 20 * time.Millisecond
+		d := NewDispatcher(DispatchOptions{Routes: map[string]Route{
+			"email": {Notifier: s},
+			"sms":   {Notifier: s, PerTarget: Limit{Rate: 1, Burst: 1}},
+		}, Workers: 4}, record)
+		go d.Run(ctx)
+		d.Submit(Message{Delivery: "a-000009/t1", Activation: "a-000009", Type: "sms", Target: "+447700900123"},
+			Message{Delivery: "a-000009/t2", Activation: "a-000009", Type: "sms", Target: "+447700900123"})
+		if err := d.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Minute)
+		var fanOuts []Message
+		for i := range 4000 {
+			a := fmt.Sprintf("a-%06d", 1+i%3)
+			fanOuts = append(fanOuts, Message{Delivery: fmt.Sprintf("%s/%04d", a, i), Activation: a, Type: "email", Target: fmt.Sprintf("p%d@example.org", i)})
+		}
+		d.Submit(fanOuts...)
+		time.Sleep(500 * time.Millisecond)
+		came := time.Now()
+		d.Submit(Message{Delivery: "a-000009/e1", Activation: "a-000009", Type: "email", Target: "duty@example.org"})
+		if err := d.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range s.sent {
+			if x.m.Delivery == "a-000009/e1" {
+				if took := x.at.Sub(came); took > record.write+5*time.Millisecond {
+					t.Errorf("the quiet activation's message was sent %s after it came", took)
+				}
+				return
+			}
+		}
+		t.Error("the quiet activation's message was never sent")
+	})
+}
