@@ -78,8 +78,10 @@ type block struct {
 	D  []*Delivery
 }
 
-// blockOf is the block a delivery id belongs in, and its place there. A
-// DeliveryID ends in its number; any other id has a block of its own.
+// blockOf is the block a delivery id belongs in, and its place there. An
+// id ending in /number (as DeliveryID's do) goes by the number; any other
+// has a block of its own. Two spellings of one number (5, 005) would share
+// a place: UpsertDelivery refuses the second.
 func blockOf(id string) (string, int) {
 	i := strings.LastIndexByte(id, '/')
 	n, err := strconv.Atoi(id[i+1:])
@@ -178,8 +180,8 @@ func (t *Txn) deliveries(ws memdb.WatchSet, keep func(*Delivery) bool, index str
 
 func all(*Delivery) bool { return true }
 
-// DeliveriesOf returns a message's deliveries, revision by revision and
-// in number order within each.
+// DeliveriesOf returns a message's deliveries in the order of their ids'
+// text (r1, r10, r2, …), in number order within a revision.
 func (t *Txn) DeliveriesOf(ws memdb.WatchSet, messageID string) ([]*Delivery, error) {
 	return t.deliveries(ws, all, IndexID+"_prefix", messageID+"/r")
 }

@@ -265,3 +265,47 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// Deliveries of one message share blocks: a block holding pending and
+// finished deliveries lists only the pending by state, and leaves the
+// index once the last is finished; a change in a transaction is seen by
+// its own reads, and by nobody else's until it commits.
+func TestDeliveriesShareBlocks(t *testing.T) {
+	s, _ := New()
+	tx := s.Write()
+	for i, st := range []string{DeliveryPending, DeliverySent, DeliveryPending} {
+		must(t, tx.UpsertDelivery(&Delivery{ID: DeliveryID("a1/m1", 1, i), MessageID: "a1/m1", State: st}))
+	}
+	must(t, tx.Commit())
+	pending := func(tx *Txn) []string {
+		ds, err := tx.DeliveriesInState(nil, DeliveryPending)
+		must(t, err)
+		return ids(ds, func(d *Delivery) string { return d.ID })
+	}
+	if got := pending(s.Read()); !slices.Equal(got, []string{"a1/m1/r1/000", "a1/m1/r1/002"}) {
+		t.Errorf("pending: %v", got)
+	}
+	tx = s.Write()
+	for _, n := range []int{0, 2} {
+		d, _ := tx.Delivery(nil, DeliveryID("a1/m1", 1, n))
+		sent := *d
+		sent.State = DeliverySent
+		must(t, tx.UpsertDelivery(&sent))
+	}
+	if d, _ := tx.Delivery(nil, DeliveryID("a1/m1", 1, 2)); d.State != DeliverySent {
+		t.Errorf("the transaction reads its own change as %s", d.State)
+	}
+	if got := pending(s.Read()); len(got) != 2 {
+		t.Errorf("another reader saw the change before it committed: %v", got)
+	}
+	if got := pending(tx); len(got) != 0 {
+		t.Errorf("pending in the transaction after sending: %v", got)
+	}
+	must(t, tx.Commit())
+	if got := pending(s.Read()); len(got) != 0 {
+		t.Errorf("pending after sending: %v", got)
+	}
+	if ds, _ := s.Read().DeliveriesOf(nil, "a1/m1"); len(ds) != 3 {
+		t.Errorf("the message's deliveries: %d", len(ds))
+	}
+}
