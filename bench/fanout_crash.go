@@ -63,8 +63,10 @@ func (f *fanout) crashed(ctx context.Context, activations int) (crash, error) {
 	}
 	defer p.stop()
 	var reports []*deliveryReport
+	within, stop := context.WithTimeout(ctx, 10*time.Minute)
+	defer stop()
 	for _, id := range ids {
-		r, err := finished(ctx, p, token, id)
+		r, err := finished(within, p, token, id)
 		if err != nil {
 			return c, err
 		}
@@ -107,8 +109,9 @@ type deliveryReport struct {
 	} `json:"deliveries"`
 }
 
-// finished waits until an activation's report has every message sent,
-// and returns it.
+// finished waits until every message of an activation's report has
+// finished — sent, or failed in part or whole (its deliveries then count
+// as lost) — and returns it.
 func finished(ctx context.Context, p *crierProcess, token, activation string) (*deliveryReport, error) {
 	for {
 		if err := p.running(); err != nil {
@@ -118,16 +121,16 @@ func finished(ctx context.Context, p *crierProcess, token, activation string) (*
 		if err != nil {
 			return nil, err
 		}
-		sent := len(r.Messages) > 0
+		done := len(r.Messages) > 0
 		for _, m := range r.Messages {
-			sent = sent && m.State == "sent"
+			done = done && m.State != "dispatching" && m.State != "pending_approval"
 		}
-		if sent {
+		if done {
 			return r, nil
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, fmt.Errorf("activation %s had not finished: %w", activation, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

@@ -1,12 +1,10 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,19 +64,21 @@ func (f *fanout) startCrier(ctx context.Context, dir, token string) (*crierProce
 	p.cmd = exec.CommandContext(ctx, f.Crier, "serve", "--config", filepath.Join(dir, "crier.yaml"))
 	p.cmd.Env = append(os.Environ(), "CRIER_BENCH_SLACK_TOKEN=xoxb-bench", "CRIER_BENCH_PLANNER_TOKEN="+token)
 	p.cmd.Stderr = &p.stderr
-	out, err := p.cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
+	serving := &servingURL{found: make(chan string, 1)}
+	p.cmd.Stdout = serving
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting crier serve: %w", err)
 	}
 	go func() { p.cmd.Wait(); close(p.exited) }()
-	if p.url, err = servingURL(out); err != nil {
+	select {
+	case p.url = <-serving.found:
+		return p, nil
+	case <-p.exited:
+		return nil, fmt.Errorf("crier serve did not start:\n%s", lastLines(p.stderr.String(), 5))
+	case <-time.After(time.Minute):
 		p.kill()
-		return nil, fmt.Errorf("crier serve did not start: %v\n%s", err, lastLines(p.stderr.String(), 5))
+		return nil, fmt.Errorf("crier serve did not say where it serves within a minute:\n%s", lastLines(p.stderr.String(), 5))
 	}
-	return p, nil
 }
 
 // stop interrupts crier serve, as a service manager would, and waits for
@@ -158,23 +158,32 @@ func (f *fanout) posted(ctx context.Context, p *crierProcess, n int64) error {
 	return nil
 }
 
-// servingURL reads crier serve's output until it says where it serves.
-func servingURL(out io.Reader) (string, error) {
-	serving := regexp.MustCompile(`serving (http://\S+)`)
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if m := serving.FindStringSubmatch(sc.Text()); m != nil {
-			go func() {
-				for sc.Scan() { // keep the pipe flowing
-				}
-			}()
-			return m[1], nil
+// servingURL is crier serve's standard output: it hears the line saying
+// where it serves, and lets the rest go.
+type servingURL struct {
+	line  []byte
+	found chan string // hears the address, once
+}
+
+var serving = regexp.MustCompile(`serving (http://\S+)`)
+
+func (w *servingURL) Write(b []byte) (int, error) {
+	if w.found == nil {
+		return len(b), nil
+	}
+	w.line = append(w.line, b...)
+	for {
+		i := bytes.IndexByte(w.line, '\n')
+		if i < 0 {
+			return len(b), nil
 		}
+		if m := serving.FindSubmatch(w.line[:i]); m != nil {
+			w.found <- string(m[1])
+			w.found, w.line = nil, nil
+			return len(b), nil
+		}
+		w.line = w.line[i+1:]
 	}
-	if err := sc.Err(); err != nil {
-		return "", err
-	}
-	return "", fmt.Errorf("it ended before saying where it serves")
 }
 
 func lastLines(s string, n int) string {
