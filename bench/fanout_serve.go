@@ -64,14 +64,14 @@ func (f *fanout) startCrier(ctx context.Context, dir, token string) (*crierProce
 	p.cmd = exec.CommandContext(ctx, f.Crier, "serve", "--config", filepath.Join(dir, "crier.yaml"))
 	p.cmd.Env = append(os.Environ(), "CRIER_BENCH_SLACK_TOKEN=xoxb-bench", "CRIER_BENCH_PLANNER_TOKEN="+token)
 	p.cmd.Stderr = &p.stderr
-	serving := &servingURL{found: make(chan string, 1)}
-	p.cmd.Stdout = serving
+	found := make(chan string, 1)
+	p.cmd.Stdout = &servingURL{found: found}
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting crier serve: %w", err)
 	}
 	go func() { p.cmd.Wait(); close(p.exited) }()
 	select {
-	case p.url = <-serving.found:
+	case p.url = <-found:
 		return p, nil
 	case <-p.exited:
 		return nil, fmt.Errorf("crier serve did not start:\n%s", lastLines(p.stderr.String(), 5))
@@ -162,13 +162,14 @@ func (f *fanout) posted(ctx context.Context, p *crierProcess, n int64) error {
 // where it serves, and lets the rest go.
 type servingURL struct {
 	line  []byte
-	found chan string // hears the address, once
+	found chan<- string // hears the address, once
+	heard bool
 }
 
 var serving = regexp.MustCompile(`serving (http://\S+)`)
 
 func (w *servingURL) Write(b []byte) (int, error) {
-	if w.found == nil {
+	if w.heard {
 		return len(b), nil
 	}
 	w.line = append(w.line, b...)
@@ -179,7 +180,7 @@ func (w *servingURL) Write(b []byte) (int, error) {
 		}
 		if m := serving.FindSubmatch(w.line[:i]); m != nil {
 			w.found <- string(m[1])
-			w.found, w.line = nil, nil
+			w.heard, w.line = true, nil
 			return len(b), nil
 		}
 		w.line = w.line[i+1:]
