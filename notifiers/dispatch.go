@@ -280,9 +280,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		switch {
 		case l.inflight >= l.window:
 		case len(l.wants) > 0:
-			wait = l.queue.wait(now)
+			wait = l.queue.wait(now, false)
 		case len(l.firsts) > 0:
-			wait = l.queue.waitFirst(now)
+			wait = l.queue.wait(now, true)
 		}
 		timer.Reset(wait)
 		select {

@@ -101,23 +101,13 @@ func (q *queue) promote(now time.Time) {
 	}
 }
 
-// wait is how long until a job may be ready: none when one is.
-func (q *queue) wait(now time.Time) time.Duration {
-	switch {
-	case len(q.ready) > 0 || len(q.firsts) > 0:
-		return 0
-	case len(q.waiting) > 0:
-		return max(q.waiting[0].due.Sub(now), 0)
-	}
-	return time.Hour
-}
-
-// waitFirst is how long until an activation's first job may be ready:
-// none when one is, else until the next job waiting is due.
-func (q *queue) waitFirst(now time.Time) time.Duration {
+// wait is how long until a job may be ready — with firsts, an
+// activation's first job: none when one is, else until the next job
+// waiting is due.
+func (q *queue) wait(now time.Time, firsts bool) time.Duration {
 	q.promote(now)
 	switch {
-	case len(q.firsts) > 0:
+	case len(q.firsts) > 0 || !firsts && len(q.ready) > 0:
 		return 0
 	case len(q.waiting) > 0:
 		return max(q.waiting[0].due.Sub(now), 0)
