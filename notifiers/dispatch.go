@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -244,7 +245,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	window := InFlight * d.opts.Workers
 	l := &loop{window: window}
 	results := make(chan *jobResult, window) // never full: no more are in flight
-	work := lanes{first: make(chan *job, d.opts.Workers), rest: make(chan *job, ahead*d.opts.Workers), taken: make(chan struct{}, 1)}
+	work := lanes{first: make(chan *job, d.opts.Workers), rest: make(chan *job, ahead*d.opts.Workers), taken: make(chan struct{}, 1), held: new(atomic.Int32)}
 	finishing := make(chan done, window)
 	wants := make(chan want)
 	stopped := make(chan struct{})
@@ -258,7 +259,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		workers.Go(func() { d.worker(ctx, work, finishing) })
 	}
 	stages.Go(func() { workers.Wait(); close(finishing) })
-	stages.Go(func() { d.finisher(ctx, finishing, results) })
+	stages.Go(func() { d.finisher(ctx, work, finishing, results) })
 	defer stages.Wait() // what was attempted is sent, and its outcome recorded, first
 	defer close(stopped)
 	// From the moment the loop stops, nothing more is taken: a Submit from

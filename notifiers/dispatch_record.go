@@ -3,6 +3,7 @@ package notifiers
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -75,7 +76,11 @@ func (d *Dispatcher) attempter(ctx context.Context, firsts bool, wants chan<- wa
 type lanes struct {
 	first, rest chan *job
 	taken       chan struct{} // hears when a worker takes from rest, for an attempter waiting for room
+	held        *atomic.Int32 // jobs taken by a worker whose outcomes it has not handed on yet
 }
+
+// busy reports whether a job is waiting for a worker or being sent.
+func (l lanes) busy() bool { return len(l.first)+len(l.rest) > 0 || l.held.Load() > 0 }
 
 func (l lanes) push(j *job) {
 	if j.first {
@@ -94,6 +99,7 @@ func (l lanes) next() (*job, bool) {
 	select {
 	case j, ok := <-l.first:
 		if ok {
+			l.held.Add(1)
 			return j, true
 		}
 	default:
@@ -102,11 +108,13 @@ func (l lanes) next() (*job, bool) {
 		select {
 		case j, ok := <-l.first:
 			if ok {
+				l.held.Add(1)
 				return j, true
 			}
 			l.first = nil
 		case j, ok := <-l.rest:
 			if ok {
+				l.held.Add(1)
 				select {
 				case l.taken <- struct{}{}:
 				default: // an attempter has heard already
@@ -180,20 +188,23 @@ func (d *Dispatcher) attempt(ctx context.Context, batch []*job, results chan<- *
 }
 
 // finishEvery is the least time between the starts of two records of
-// outcomes. Under a fan-out each record so carries the outcomes of that
-// long's sends, and the disk is not kept busy with records of a few (each
-// a commit, two fsyncs with bbolt); the outcome of a send after a quiet
-// spell is recorded at once. Sends go on meanwhile: only the record of
-// their outcomes waits, and what a crash then catches in flight is still
-// bounded by InFlight.
-const finishEvery = 5 * time.Millisecond
+// outcomes while other sends are under way. Under a fan-out each record
+// so carries the outcomes of that long's sends, and the disk is not kept
+// busy with records of a few (each a commit, two fsyncs with bbolt); the
+// outcome of a send with nothing else waiting or being sent is recorded at
+// once, so that a drill's steps, one after another, never wait for it.
+// Sends go on meanwhile: only the record of their outcomes waits, and what
+// a crash then catches in flight is still bounded by InFlight.
+const finishEvery = 20 * time.Millisecond
 
 // finisher records the outcomes of the jobs the workers are done with,
 // all those waiting in one Finished, then hands the jobs back to the loop.
-func (d *Dispatcher) finisher(ctx context.Context, finished <-chan done, results chan<- *jobResult) {
+func (d *Dispatcher) finisher(ctx context.Context, work lanes, finished <-chan done, results chan<- *jobResult) {
 	var last time.Time
 	for s := range finished {
-		time.Sleep(time.Until(last.Add(finishEvery)))
+		if work.busy() {
+			time.Sleep(time.Until(last.Add(finishEvery)))
+		}
 		last = time.Now()
 		batch := []done{s}
 	more:

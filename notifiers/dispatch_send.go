@@ -29,7 +29,9 @@ type done struct {
 // timeout): its attempt is recorded, so it is under way.
 func (d *Dispatcher) worker(ctx context.Context, work lanes, finished chan<- done) {
 	for j, ok := work.next(); ok; j, ok = work.next() {
-		finished <- d.send(context.WithoutCancel(ctx), j)
+		s := d.send(context.WithoutCancel(ctx), j)
+		work.held.Add(-1)
+		finished <- s
 	}
 }
 

@@ -452,7 +452,8 @@ func sentDuringFanOuts(t *testing.T, ctx context.Context, d *Dispatcher, s *serv
 
 // Under a fan-out the outcomes are recorded together, a record every
 // finishEvery at most, not one for each moment a send finishes; the
-// outcome of a lone send is recorded as soon as it is sent.
+// outcome of a lone send is recorded as soon as it is sent, even right
+// after another's, as a drill's steps go one after another.
 func TestOutcomesAreRecordedTogether(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rec := newLedger()
@@ -469,6 +470,20 @@ func TestOutcomesAreRecordedTogether(t *testing.T) {
 		if took := dispatch(t, DispatchOptions{Routes: map[string]Route{"email": {Notifier: &service{hold: time.Millisecond}}}}, alone,
 			Message{Delivery: "x", Activation: "a-000002", Type: "email", Target: "duty@example.org"}); took != time.Millisecond {
 			t.Errorf("a lone send was recorded %s after it went; want with its send, 1ms", took)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		d := NewDispatcher(DispatchOptions{Routes: map[string]Route{"email": {Notifier: &service{hold: time.Millisecond}}}}, newLedger())
+		go d.Run(ctx)
+		start := time.Now()
+		for i := range 10 {
+			d.Submit(Message{Delivery: fmt.Sprint("step", i), Activation: "a-000003", Type: "email", Target: "duty@example.org"})
+			if err := d.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if took := time.Since(start); took != 10*time.Millisecond {
+			t.Errorf("ten sends one after another were recorded in %s; want 10ms, each with its send", took)
 		}
 	})
 }
