@@ -161,8 +161,9 @@ func runServe(ctx context.Context, args []string, e env) int {
 	// Loading parsed every runbook, and a YAML parse holds a tree many times
 	// the file's size: give those pages back now rather than when the
 	// runtime gets round to it, so that a fan-out's heap is not laid on top
-	// of them (the peak resident set of a 10,000-person fan-out: 58–68 MiB
-	// without this, 58–63 with it; docs/benchmarks.md).
+	// of them (the peak resident set of a 10,000-person fan-out: 58–70 MiB
+	// in twelve runs without this, 58–64 in twenty with it;
+	// docs/benchmarks.md).
 	debug.FreeOSMemory()
 	// On the embedded default, the demo cast lets the newcomer in. With a
 	// configuration but no users, a token for this run does. With users,
