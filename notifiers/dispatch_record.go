@@ -76,7 +76,7 @@ func (d *Dispatcher) attempter(ctx context.Context, firsts bool, wants chan<- wa
 type lanes struct {
 	first, rest chan *job
 	taken       chan struct{} // hears when a worker takes from rest, for an attempter waiting for room
-	held        *atomic.Int32 // jobs taken by a worker whose outcomes it has not handed on yet
+	held        *atomic.Int32 // jobs a worker has taken and is sending
 }
 
 // busy reports whether a job is waiting for a worker or being sent.
@@ -187,38 +187,33 @@ func (d *Dispatcher) attempt(ctx context.Context, batch []*job, results chan<- *
 	return out
 }
 
-// finishEvery is the least time between the starts of two records of
-// outcomes while other sends are under way. Under a fan-out each record
-// so carries the outcomes of that long's sends, and the disk is not kept
-// busy with records of a few (each a commit, two fsyncs with bbolt); the
-// outcome of a send with nothing else waiting or being sent is recorded at
-// once, so that a drill's steps, one after another, never wait for it.
-// Sends go on meanwhile: only the record of their outcomes waits, and what
-// a crash then catches in flight is still bounded by InFlight.
-const finishEvery = 20 * time.Millisecond
+// A record of outcomes is a commit (two fsyncs with bbolt), so the
+// finisher groups outcomes: it starts a record at most every
+// finishSpacing and, while other jobs are waiting for a worker or being
+// sent (a fan-out), at most every finishEvery, so that each record
+// carries that long's sends — but it waits no longer once finishMost jobs
+// a worker are waiting on it, so that the jobs in flight never fill the
+// window while it waits. Sends go on meanwhile: only the record of their
+// outcomes waits, and what a crash then catches in flight stays within the
+// window (InFlight a worker).
+const (
+	finishSpacing = 5 * time.Millisecond
+	finishEvery   = 20 * time.Millisecond
+	finishMost    = InFlight / 4
+)
 
 // finisher records the outcomes of the jobs the workers are done with,
-// all those waiting in one Finished, then hands the jobs back to the loop.
+// many in one Finished, then hands the jobs back to the loop.
 func (d *Dispatcher) finisher(ctx context.Context, work lanes, finished <-chan done, results chan<- *jobResult) {
+	most := finishMost * d.opts.Workers
 	var last time.Time
 	for s := range finished {
+		until := last.Add(finishSpacing)
 		if work.busy() {
-			time.Sleep(time.Until(last.Add(finishEvery)))
+			until = last.Add(finishEvery)
 		}
+		batch := gather([]done{s}, finished, until, most)
 		last = time.Now()
-		batch := []done{s}
-	more:
-		for {
-			select {
-			case next, ok := <-finished:
-				if !ok {
-					break more
-				}
-				batch = append(batch, next)
-			default:
-				break more
-			}
-		}
 		var outcomes []Outcome
 		for _, s := range batch {
 			outcomes = append(outcomes, s.outcomes...)
@@ -228,6 +223,38 @@ func (d *Dispatcher) finisher(ctx context.Context, work lanes, finished <-chan d
 		}
 		for _, s := range batch {
 			results <- s.r
+		}
+	}
+}
+
+// gather adds to batch the jobs that finish until the time given, or
+// until it holds most, and then those already finished.
+func gather(batch []done, finished <-chan done, until time.Time, most int) []done {
+	if wait := time.Until(until); wait > 0 {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+	waiting:
+		for len(batch) < most {
+			select {
+			case next, ok := <-finished:
+				if !ok {
+					return batch
+				}
+				batch = append(batch, next)
+			case <-timer.C:
+				break waiting
+			}
+		}
+	}
+	for {
+		select {
+		case next, ok := <-finished:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, next)
+		default:
+			return batch
 		}
 	}
 }
