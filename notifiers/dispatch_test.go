@@ -533,3 +533,19 @@ func TestAPacedActivationGoesFirstOnceQuiet(t *testing.T) {
 		}
 	})
 }
+
+// A paced route's sends, each alone in flight, are still recorded a few
+// together: a record every finishSpacing at most.
+func TestPacedOutcomesAreRecordedTogether(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var ms []Message
+		for i := range 2000 {
+			ms = append(ms, Message{Delivery: fmt.Sprint(i), Activation: "a-000001", Type: "email", Target: fmt.Sprintf("p%d@example.org", i)})
+		}
+		rec := newLedger()
+		took := dispatch(t, DispatchOptions{Routes: map[string]Route{"email": {Notifier: &service{hold: time.Millisecond}, Overall: Limit{Rate: 500, Burst: 1}}}}, rec, ms...)
+		if most := int(took/finishSpacing) + 2; rec.finishes > most || len(rec.outcomes) != len(ms) {
+			t.Errorf("%d outcomes in %d records over %s; want at most %d records", len(rec.outcomes), rec.finishes, took, most)
+		}
+	})
+}
