@@ -159,10 +159,10 @@ func runServe(ctx context.Context, args []string, e env) int {
 	linkBase = cfg.Server.LinkBase(ln.Addr().String())
 	links.Base = linkBase
 	// Loading parsed every runbook, and a YAML parse holds a tree many times
-	// the file's size: give those pages back now rather than when the
-	// runtime gets round to it, so that a fan-out's heap is not laid on top
-	// of them (the peak resident set of a 10,000-person fan-out: 58–70 MiB
-	// in twelve runs without this, 58–64 in twenty with it;
+	// the file's size: collect it and give its pages back now, rather than
+	// when the runtime gets round to it, so that a fan-out starts from what
+	// crier keeps (the peak resident set of a 10,000-person fan-out: 58–70
+	// MiB in twelve runs without this, 58–64.1 in twenty with it;
 	// docs/benchmarks.md).
 	debug.FreeOSMemory()
 	// On the embedded default, the demo cast lets the newcomer in. With a
