@@ -115,6 +115,16 @@ func messages(typ, target string, n int) []Message {
 	return out
 }
 
+// emails is a fan-out: n emails of one activation, each to a person of
+// their own.
+func emails(activation string, n int) []Message {
+	out := make([]Message, n)
+	for i := range out {
+		out[i] = Message{Delivery: fmt.Sprintf("%s/%04d", activation, i), Activation: activation, Type: "email", Target: fmt.Sprintf("p%d@example.org", i)}
+	}
+	return out
+}
+
 // dispatch runs a dispatcher in a synctest bubble, submits ms, waits for
 // all of it to finish and returns when it did, in the bubble's time.
 func dispatch(t *testing.T, opts DispatchOptions, rec Recorder, ms ...Message) time.Duration {
@@ -375,11 +385,7 @@ func TestActivationsTakeTurns(t *testing.T) {
 		defer cancel()
 		d := NewDispatcher(DispatchOptions{Routes: map[string]Route{"email": {Notifier: s}}, Workers: 2}, newLedger())
 		go d.Run(ctx)
-		big := make([]Message, 2000)
-		for i := range big {
-			big[i] = Message{Delivery: fmt.Sprintf("a-000001/%04d", i), Activation: "a-000001", Type: "email", Target: fmt.Sprintf("p%d@example.org", i)}
-		}
-		d.Submit(big...)
+		d.Submit(emails("a-000001", 2000)...)
 		time.Sleep(time.Second) // about 200 of the fan-out sent
 		d.Submit(Message{Delivery: "a-000002/0", Activation: "a-000002", Type: "email", Target: "duty@example.org"})
 		if err := d.Flush(ctx); err != nil {
@@ -458,10 +464,7 @@ func sentDuringFanOuts(t *testing.T, ctx context.Context, d *Dispatcher, s *serv
 func TestOutcomesAreRecordedTogether(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rec := newLedger()
-		var ms []Message
-		for i := range 4000 {
-			ms = append(ms, Message{Delivery: fmt.Sprint(i), Activation: "a-000001", Type: "email", Target: fmt.Sprintf("p%d@example.org", i)})
-		}
+		ms := emails("a-000001", 4000)
 		took := dispatch(t, DispatchOptions{Routes: map[string]Route{"email": {Notifier: &service{hold: time.Millisecond}}}, Workers: 8}, rec, ms...)
 		if most := int(took/finishEvery) + len(ms)/(finishMost*8) + 2; rec.finishes > most || len(rec.outcomes) != len(ms) {
 			t.Errorf("%d outcomes in %d records over %s; want at most %d records", len(rec.outcomes), rec.finishes, took, most)
@@ -494,10 +497,7 @@ func TestOutcomesAreRecordedTogether(t *testing.T) {
 // jobs in flight never fill the window.
 func TestQuickSendsAreNotHeldByTheRecord(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var ms []Message
-		for i := range 20000 {
-			ms = append(ms, Message{Delivery: fmt.Sprint(i), Activation: "a-000001", Type: "email", Target: fmt.Sprintf("p%d@example.org", i)})
-		}
+		ms := emails("a-000001", 20000)
 		rec := newLedger()
 		took := dispatch(t, DispatchOptions{Routes: map[string]Route{"email": {Notifier: &service{hold: 100 * time.Microsecond}}}, Workers: 16}, rec, ms...)
 		if sending := time.Duration(len(ms)/16) * 100 * time.Microsecond; took > 2*sending || len(rec.outcomes) != len(ms) {
@@ -538,10 +538,7 @@ func TestAPacedActivationGoesFirstOnceQuiet(t *testing.T) {
 // together: a record every finishSpacing at most.
 func TestPacedOutcomesAreRecordedTogether(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var ms []Message
-		for i := range 2000 {
-			ms = append(ms, Message{Delivery: fmt.Sprint(i), Activation: "a-000001", Type: "email", Target: fmt.Sprintf("p%d@example.org", i)})
-		}
+		ms := emails("a-000001", 2000)
 		rec := newLedger()
 		took := dispatch(t, DispatchOptions{Routes: map[string]Route{"email": {Notifier: &service{hold: time.Millisecond}, Overall: Limit{Rate: 500, Burst: 1}}}}, rec, ms...)
 		if most := int(took/finishSpacing) + 2; rec.finishes > most || len(rec.outcomes) != len(ms) {
