@@ -99,7 +99,6 @@ func (l lanes) next() (*job, bool) {
 	select {
 	case j, ok := <-l.first:
 		if ok {
-			l.held.Add(1)
 			return j, true
 		}
 	default:
@@ -108,13 +107,11 @@ func (l lanes) next() (*job, bool) {
 		select {
 		case j, ok := <-l.first:
 			if ok {
-				l.held.Add(1)
 				return j, true
 			}
 			l.first = nil
 		case j, ok := <-l.rest:
 			if ok {
-				l.held.Add(1)
 				select {
 				case l.taken <- struct{}{}:
 				default: // an attempter has heard already

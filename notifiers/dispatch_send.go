@@ -29,6 +29,7 @@ type done struct {
 // timeout): its attempt is recorded, so it is under way.
 func (d *Dispatcher) worker(ctx context.Context, work lanes, finished chan<- done) {
 	for j, ok := work.next(); ok; j, ok = work.next() {
+		work.held.Add(1)
 		s := d.send(context.WithoutCancel(ctx), j)
 		work.held.Add(-1)
 		finished <- s
